@@ -1,0 +1,18 @@
+/**
+ * `npm run bench -- <name> [options]`. Benchmarks print ratios against a
+ * reference measured in the same run; absolute times on shared machines
+ * drift from run to run.
+ */
+import { linearBenchmark } from './linear.js';
+
+const benchmarks: Record<string, (args: string[]) => void> = {
+  linear: linearBenchmark,
+};
+
+const [name, ...args] = process.argv.slice(2);
+const run = name === undefined ? undefined : benchmarks[name];
+if (run === undefined) {
+  console.error(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--quick]`);
+  process.exit(2);
+}
+run(args);

@@ -1,0 +1,261 @@
+#include "normal_pattern.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "errors.h"
+#include "messages.h"
+
+namespace ariadne {
+namespace {
+
+constexpr int64_t kMaxIndex = std::numeric_limits<int32_t>::max();
+
+void CheckSize(const char* function, const char* name, int64_t value) {
+  if (value < 1 || value > kMaxIndex) {
+    throw RangeArgumentError(
+        MustBe(function, name, Concat("an integer in [1, ", kMaxIndex, "]"), Concat(value)));
+  }
+}
+
+void CheckIndices(const char* function, const char* name, const int32_t* values, int64_t count,
+                  int64_t bound, const char* bound_name) {
+  for (int64_t k = 0; k < count; ++k) {
+    if (values[k] < 0 || values[k] >= bound) {
+      throw RangeArgumentError(MustBe(function, Concat(name, "[", k, "]"),
+                                      Concat("in [0, ", bound_name, " = ", bound, ")"),
+                                      Concat(values[k])));
+    }
+  }
+}
+
+// Stable counting sort of `order` by key(order[i]) in [0, buckets).
+template <typename Key>
+std::vector<int64_t> CountingSort(const std::vector<int64_t>& order, int64_t buckets, Key key) {
+  std::vector<int64_t> start(buckets + 1, 0);
+  for (int64_t k : order) ++start[key(k) + 1];
+  for (int64_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+  std::vector<int64_t> sorted(order.size());
+  for (int64_t k : order) sorted[start[key(k)]++] = k;
+  return sorted;
+}
+
+}  // namespace
+
+NormalPattern::NormalPattern(const PatternInput& in, const char* function) {
+  CheckSize(function, "pattern.m", in.m);
+  CheckSize(function, "pattern.n", in.n);
+  if (in.nnz < 1) {
+    throw RangeArgumentError(MustBe(function, "pattern.rows", "non-empty (a pattern needs at least one entry)", "length 0"));
+  }
+  if (in.nnz > kMaxIndex) {
+    throw RangeArgumentError(MustBe(function, "pattern.rows", Concat("at most ", kMaxIndex, " entries long"), Concat("length ", in.nnz)));
+  }
+  m_ = static_cast<int>(in.m);
+  n_ = static_cast<int>(in.n);
+  nnz_ = in.nnz;
+  CheckIndices(function, "pattern.rows", in.rows, in.nnz, in.m, "m");
+  CheckIndices(function, "pattern.cols", in.cols, in.nnz, in.n, "n");
+
+  if (in.col_blocks != nullptr) {
+    int64_t total = 0;
+    for (int64_t b = 0; b < in.num_col_blocks; ++b) {
+      if (in.col_blocks[b] < 1) {
+        throw RangeArgumentError(MustBe(function, Concat("pattern.colBlocks[", b, "]"), "a positive block size", Concat(in.col_blocks[b])));
+      }
+      total += in.col_blocks[b];
+    }
+    if (total != in.n) {
+      throw RangeArgumentError(MustBe(function, "pattern.colBlocks", Concat("block sizes that sum to n = ", in.n), Concat("a sum of ", total)));
+    }
+    col_blocks_.assign(in.col_blocks, in.col_blocks + in.num_col_blocks);
+  }
+  if (in.eliminate < 0 || in.eliminate > static_cast<int64_t>(col_blocks_.size())) {
+    throw RangeArgumentError(MustBe(function, "pattern.eliminate",
+                                    Concat("an integer in [0, colBlocks.length = ", col_blocks_.size(), "]"),
+                                    Concat(in.eliminate)));
+  }
+  eliminate_ = static_cast<int>(in.eliminate);
+
+  // Unique entries: COO entries sorted by (row, column) with two stable
+  // counting sorts, then runs of equal (row, column) merged.
+  std::vector<int64_t> order(nnz_);
+  for (int64_t k = 0; k < nnz_; ++k) order[k] = k;
+  order = CountingSort(order, n_, [&](int64_t k) { return in.cols[k]; });
+  order = CountingSort(order, m_, [&](int64_t k) { return in.rows[k]; });
+
+  row_start_.assign(m_ + 1, 0);
+  std::vector<int64_t> unique_first;  // first sorted position of each unique entry
+  unique_first.reserve(nnz_);
+  for (int64_t s = 0; s < nnz_; ++s) {
+    const int64_t k = order[s];
+    if (s > 0 && in.rows[k] == in.rows[order[s - 1]] && in.cols[k] == in.cols[order[s - 1]]) continue;
+    unique_first.push_back(s);
+    unique_col_.push_back(in.cols[k]);
+    ++row_start_[in.rows[k] + 1];
+  }
+  for (int r = 0; r < m_; ++r) row_start_[r + 1] += row_start_[r];
+  const int64_t unique = static_cast<int64_t>(unique_col_.size());
+  has_duplicates_ = unique != nnz_;
+  gather_coo_ = order;
+  if (has_duplicates_) {
+    gather_start_ = unique_first;
+    gather_start_.push_back(nnz_);
+  }
+
+  // Unique entries by column, in row order (a third counting sort).
+  std::vector<int64_t> by_row(unique);
+  for (int64_t t = 0; t < unique; ++t) by_row[t] = t;
+  const std::vector<int64_t> by_col = CountingSort(by_row, n_, [&](int64_t t) { return unique_col_[t]; });
+  std::vector<int64_t> col_start(n_ + 1, 0);
+  for (int64_t t = 0; t < unique; ++t) ++col_start[unique_col_[t] + 1];
+  for (int c = 0; c < n_; ++c) col_start[c + 1] += col_start[c];
+  std::vector<int32_t> row_of(unique);
+  for (int r = 0; r < m_; ++r) {
+    for (int32_t t = row_start_[r]; t < row_start_[r + 1]; ++t) row_of[t] = r;
+  }
+
+  // Pair map offsets: row r with L unique entries has L(L+1)/2 pairs.
+  pair_start_.assign(m_ + 1, 0);
+  for (int r = 0; r < m_; ++r) {
+    const int64_t len = row_start_[r + 1] - row_start_[r];
+    pair_start_[r + 1] = pair_start_[r] + len * (len + 1) / 2;
+  }
+  if (pair_start_[m_] > kMaxIndex * 4) {
+    throw RangeArgumentError(MustBe(function, "pattern",
+                                    "a pattern whose rows give at most 8.6e9 column pairs (JᵀJ would be too large)",
+                                    Concat(pair_start_[m_], " pairs")));
+  }
+  pair_slot_.resize(pair_start_[m_]);
+
+  // Column sweep: column j of A's upper triangle holds the columns i ≤ j that
+  // share a row of J with column j.
+  a_col_start_.assign(n_ + 1, 0);
+  std::vector<int32_t> mark(n_, -1);
+  std::vector<int64_t> position(n_, 0);
+  std::vector<int32_t> column_rows;
+  for (int j = 0; j < n_; ++j) {
+    column_rows.clear();
+    mark[j] = j;
+    column_rows.push_back(j);
+    for (int64_t s = col_start[j]; s < col_start[j + 1]; ++s) {
+      const int64_t t = by_col[s];
+      const int r = row_of[t];
+      for (int64_t u = row_start_[r]; u < t; ++u) {
+        const int i = unique_col_[u];
+        if (mark[i] != j) {
+          mark[i] = j;
+          column_rows.push_back(i);
+        }
+      }
+    }
+    std::sort(column_rows.begin(), column_rows.end());
+    const int64_t base = static_cast<int64_t>(a_row_index_.size());
+    if (base + static_cast<int64_t>(column_rows.size()) > kMaxIndex) {
+      throw RangeArgumentError(MustBe(function, "pattern", Concat("a pattern whose JᵀJ has at most ", kMaxIndex, " entries"), "more"));
+    }
+    for (size_t p = 0; p < column_rows.size(); ++p) {
+      position[column_rows[p]] = base + static_cast<int64_t>(p);
+      a_row_index_.push_back(column_rows[p]);
+    }
+    a_col_start_[j + 1] = static_cast<int32_t>(a_row_index_.size());
+    // Pairs (p, q) of a row whose second entry q lies in column j.
+    for (int64_t s = col_start[j]; s < col_start[j + 1]; ++s) {
+      const int64_t t = by_col[s];
+      const int r = row_of[t];
+      const int64_t len = row_start_[r + 1] - row_start_[r];
+      const int64_t q = t - row_start_[r];
+      for (int64_t p = 0; p <= q; ++p) {
+        const int64_t offset = p * len - p * (p - 1) / 2 + (q - p);
+        pair_slot_[pair_start_[r] + offset] = static_cast<int32_t>(position[unique_col_[row_start_[r] + p]]);
+      }
+    }
+  }
+  SetSlots();
+}
+
+void NormalPattern::SetSlots() {
+  const bool dense = layout_ == ALayout::kDenseLower;
+  a_slots_.resize(a_row_index_.size());
+  for (int j = 0; j < n_; ++j) {
+    for (int32_t s = a_col_start_[j]; s < a_col_start_[j + 1]; ++s) {
+      a_slots_[s] = dense ? j + static_cast<int64_t>(a_row_index_[s]) * n_ : s;
+    }
+  }
+  diagonal_slots_.resize(n_);
+  for (int j = 0; j < n_; ++j) diagonal_slots_[j] = a_slots_[a_col_start_[j + 1] - 1];
+}
+
+void NormalPattern::UseDenseLayout(const char* function) {
+  if (layout_ == ALayout::kDenseLower) return;
+  if (static_cast<int64_t>(n_) * n_ > kMaxIndex) {
+    throw RangeArgumentError(MustBe(function, "options.kind",
+                                    "'sparse' or 'auto' when n > 46340 (a dense A would not fit)", "'dense'"));
+  }
+  layout_ = ALayout::kDenseLower;
+  SetSlots();
+  for (int32_t& slot : pair_slot_) slot = static_cast<int32_t>(a_slots_[slot]);
+}
+
+int64_t NormalPattern::a_value_count() const {
+  return layout_ == ALayout::kDenseLower ? static_cast<int64_t>(n_) * n_ : a_nnz();
+}
+
+void NormalPattern::GatherUnique(const double* coo, double* unique) const {
+  const int64_t count = unique_count();
+  if (!has_duplicates_) {
+    for (int64_t t = 0; t < count; ++t) unique[t] = coo[gather_coo_[t]];
+    return;
+  }
+  for (int64_t t = 0; t < count; ++t) {
+    double sum = 0.0;
+    for (int64_t g = gather_start_[t]; g < gather_start_[t + 1]; ++g) sum += coo[gather_coo_[g]];
+    unique[t] = sum;
+  }
+}
+
+double NormalPattern::Form(const double* values, const double* residuals, double* a_values,
+                           double* gradient) const {
+  for (int64_t slot : a_slots_) a_values[slot] = 0.0;
+  std::fill(gradient, gradient + n_, 0.0);
+  double squared_norm = 0.0;
+  const int32_t* slot = pair_slot_.data();
+  for (int r = 0; r < m_; ++r) {
+    const int32_t begin = row_start_[r];
+    const int32_t end = row_start_[r + 1];
+    const double residual = residuals[r];
+    squared_norm += residual * residual;
+    for (int32_t p = begin; p < end; ++p) {
+      const double jp = values[p];
+      gradient[unique_col_[p]] += jp * residual;
+      for (int32_t q = p; q < end; ++q) a_values[*slot++] += jp * values[q];
+    }
+  }
+  return squared_norm;
+}
+
+void NormalPattern::MultiplyJ(const double* values, const double* x, double* y) const {
+  for (int r = 0; r < m_; ++r) {
+    double sum = 0.0;
+    for (int32_t t = row_start_[r]; t < row_start_[r + 1]; ++t) sum += values[t] * x[unique_col_[t]];
+    y[r] = sum;
+  }
+}
+
+void NormalPattern::MultiplyJt(const double* values, const double* y, double* x) const {
+  std::fill(x, x + n_, 0.0);
+  for (int r = 0; r < m_; ++r) {
+    const double yr = y[r];
+    for (int32_t t = row_start_[r]; t < row_start_[r + 1]; ++t) x[unique_col_[t]] += values[t] * yr;
+  }
+}
+
+int64_t NormalPattern::memory_bytes() const {
+  return static_cast<int64_t>(
+      sizeof(*this) + 4 * (row_start_.size() + unique_col_.size() + a_col_start_.size() +
+                           a_row_index_.size() + pair_slot_.size() + col_blocks_.size()) +
+      8 * (gather_start_.size() + gather_coo_.size() + pair_start_.size() + a_slots_.size() +
+           diagonal_slots_.size()));
+}
+
+}  // namespace ariadne

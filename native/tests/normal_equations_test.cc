@@ -1,0 +1,345 @@
+// NormalEquations against dense references, for every kind and backend.
+#include "normal_equations.h"
+
+#include <dirent.h>
+
+#include <cstring>
+#include <limits>
+
+#include "blas_threads.h"
+#include "cholesky_backend.h"
+#include "errors.h"
+#include "harness.h"
+#include "random_problems.h"
+
+using ariadne::Damping;
+using ariadne::KindRequest;
+using ariadne::NormalEquations;
+using ariadne::NormalEquationsOptions;
+using ariadne::Span;
+using testing::Problem;
+
+namespace {
+
+double RelativeError(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+  return (a - b).norm() / std::max(b.norm(), 1e-300);
+}
+
+struct Outputs {
+  std::vector<double> gradient, squared_norm, solution, jv, jtv;
+  std::vector<uint8_t> ok;
+  std::vector<std::string> reasons;
+};
+
+Outputs Run(const Problem& p, int batch, KindRequest kind, int threads, const std::vector<double>& j,
+            const std::vector<double>& r, const std::vector<double>& lambda, Damping damping, int k,
+            const std::vector<double>& rhs) {
+  NormalEquationsOptions options;
+  options.kind = kind;
+  options.threads = threads;
+  NormalEquations ne(p.Input(), batch, options);
+  Outputs out;
+  out.gradient.resize(static_cast<size_t>(batch) * p.n);
+  out.squared_norm.resize(batch);
+  ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {},
+               out.gradient.data(), out.squared_norm.data());
+  out.ok.resize(batch);
+  ne.Factor({lambda.data(), batch}, damping, out.ok.data(), &out.reasons);
+  out.solution.resize(rhs.size());
+  ne.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, k, out.solution.data());
+  out.jv.resize(static_cast<size_t>(batch) * p.m);
+  out.jtv.resize(static_cast<size_t>(batch) * p.n);
+  const std::vector<double> v(out.gradient);  // any vector of length B·n
+  ne.Jv({v.data(), static_cast<int64_t>(v.size())}, out.jv.data());
+  ne.Jtv({r.data(), static_cast<int64_t>(r.size())}, out.jtv.data());
+  return out;
+}
+
+// Checks every output of Run against dense Eigen for each batch element.
+void CheckAgainstDense(const Problem& p, int batch, KindRequest kind, Damping damping, uint64_t seed) {
+  const int64_t nnz = static_cast<int64_t>(p.rows.size());
+  const int k = 2;
+  const auto j = testing::RandomValues(batch * nnz, seed);
+  const auto r = testing::RandomValues(static_cast<size_t>(batch) * p.m, seed + 1);
+  const auto rhs = testing::RandomValues(static_cast<size_t>(batch) * k * p.n, seed + 2);
+  std::vector<double> lambda(batch);
+  for (int b = 0; b < batch; ++b) lambda[b] = 1e-3 * (b + 1);
+  const Outputs out = Run(p, batch, kind, 2, j, r, lambda, damping, k, rhs);
+  for (int b = 0; b < batch; ++b) {
+    const Eigen::MatrixXd jd = testing::DenseJ(p, j.data() + b * nnz);
+    const Eigen::Map<const Eigen::VectorXd> rb(r.data() + b * p.m, p.m);
+    Eigen::MatrixXd a = jd.transpose() * jd;
+    const Eigen::VectorXd g = jd.transpose() * rb;
+    CHECK(RelativeError(Eigen::Map<const Eigen::VectorXd>(out.gradient.data() + b * p.n, p.n), g) < 1e-13);
+    CHECK_NEAR(out.squared_norm[b], rb.squaredNorm(), 1e-12 * rb.squaredNorm());
+    for (int c = 0; c < p.n; ++c) {
+      const double d = damping == Damping::kIdentity ? 1.0 : std::clamp(a(c, c), 1e-6, 1e32);
+      a(c, c) += lambda[b] * d;
+    }
+    CHECK(out.ok[b] == 1);
+    const Eigen::Map<const Eigen::MatrixXd> rhs_b(rhs.data() + b * k * p.n, p.n, k);
+    const Eigen::MatrixXd x = a.ldlt().solve(rhs_b);
+    const Eigen::Map<const Eigen::MatrixXd> got(out.solution.data() + b * k * p.n, p.n, k);
+    CHECK(RelativeError(got, x) < 1e-10);
+    const Eigen::Map<const Eigen::VectorXd> v(out.gradient.data() + b * p.n, p.n);
+    CHECK(RelativeError(Eigen::Map<const Eigen::VectorXd>(out.jv.data() + b * p.m, p.m), jd * v) < 1e-13);
+    CHECK(RelativeError(Eigen::Map<const Eigen::VectorXd>(out.jtv.data() + b * p.n, p.n), g) < 1e-13);
+  }
+}
+
+}  // namespace
+
+TEST(DenseKindMatchesDenseReference) {
+  CheckAgainstDense(testing::RandomScalarPattern(40, 12, 4, 1), 3, KindRequest::kDense, Damping::kDiagonal, 10);
+  CheckAgainstDense(testing::RandomBlockPattern(20, 3, 15, 2), 3, KindRequest::kDense, Damping::kIdentity, 20);
+}
+
+TEST(SparseKindMatchesDenseReference) {
+  CheckAgainstDense(testing::RandomScalarPattern(400, 150, 5, 3), 3, KindRequest::kSparse, Damping::kDiagonal, 30);
+  CheckAgainstDense(testing::RandomBlockPattern(100, 6, 60, 4), 4, KindRequest::kSparse, Damping::kIdentity, 40);
+}
+
+TEST(AutoKindMatchesDenseReference) {
+  CheckAgainstDense(testing::RandomScalarPattern(30, 8, 3, 5), 1, KindRequest::kAuto, Damping::kDiagonal, 50);
+  CheckAgainstDense(testing::RandomBlockPattern(200, 3, 100, 6), 2, KindRequest::kAuto, Damping::kDiagonal, 60);
+}
+
+TEST(EigenSparseBackendMatchesDense) {
+  // The sparse backend of builds without CHOLMOD, tested whatever this build has.
+  const Problem p = testing::RandomBlockPattern(60, 3, 40, 7);
+  ariadne::NormalPattern pattern(p.Input(), "test");
+  const auto j = testing::RandomValues(p.rows.size(), 70);
+  std::vector<double> unique(pattern.unique_count()), a(pattern.a_value_count()), g(p.n);
+  const auto r = testing::RandomValues(p.m, 71);
+  pattern.GatherUnique(j.data(), unique.data());
+  pattern.Form(unique.data(), r.data(), a.data(), g.data());
+  auto eigen = ariadne::MakeEigenSparseCholesky(pattern, 1);
+  CHECK(eigen->Factor(0, a.data(), 0).ok);
+  std::vector<double> x(p.n);
+  eigen->Solve(0, g.data(), 1, x.data(), 0);
+  const Eigen::MatrixXd jd = testing::DenseJ(p, j.data());
+  const Eigen::VectorXd expected = (jd.transpose() * jd).ldlt().solve(jd.transpose() * Eigen::Map<const Eigen::VectorXd>(r.data(), p.m));
+  CHECK(RelativeError(Eigen::Map<const Eigen::VectorXd>(x.data(), p.n), expected) < 1e-9);
+  CHECK(eigen->factor_nonzeros() >= pattern.a_nnz());
+}
+
+TEST(DenseAndSparseKindsAgree) {
+  const Problem p = testing::RandomBlockPattern(80, 6, 50, 8);
+  const int batch = 3, k = 1;
+  const auto j = testing::RandomValues(batch * p.rows.size(), 80);
+  const auto r = testing::RandomValues(static_cast<size_t>(batch) * p.m, 81);
+  const std::vector<double> lambda(batch, 1e-4);
+  const auto rhs = testing::RandomValues(static_cast<size_t>(batch) * k * p.n, 82);
+  const auto dense = Run(p, batch, KindRequest::kDense, 1, j, r, lambda, Damping::kDiagonal, k, rhs);
+  const auto sparse = Run(p, batch, KindRequest::kSparse, 1, j, r, lambda, Damping::kDiagonal, k, rhs);
+  const Eigen::Map<const Eigen::VectorXd> xd(dense.solution.data(), dense.solution.size());
+  const Eigen::Map<const Eigen::VectorXd> xs(sparse.solution.data(), sparse.solution.size());
+  CHECK(RelativeError(xs, xd) < 1e-10);
+}
+
+TEST(ThreadCountDoesNotChangeBits) {
+  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+    const Problem p = testing::RandomBlockPattern(kind == KindRequest::kDense ? 30 : 150, 6, 80, 9);
+    const int batch = 7, k = 3;
+    const auto j = testing::RandomValues(batch * p.rows.size(), 90);
+    const auto r = testing::RandomValues(static_cast<size_t>(batch) * p.m, 91);
+    const auto rhs = testing::RandomValues(static_cast<size_t>(batch) * k * p.n, 92);
+    const std::vector<double> lambda(batch, 1e-2);
+    const auto one = Run(p, batch, kind, 1, j, r, lambda, Damping::kDiagonal, k, rhs);
+    const auto two = Run(p, batch, kind, 2, j, r, lambda, Damping::kDiagonal, k, rhs);
+    const auto four = Run(p, batch, kind, 4, j, r, lambda, Damping::kDiagonal, k, rhs);
+    for (const auto* other : {&two, &four}) {
+      CHECK(std::memcmp(one.solution.data(), other->solution.data(), sizeof(double) * one.solution.size()) == 0);
+      CHECK(std::memcmp(one.gradient.data(), other->gradient.data(), sizeof(double) * one.gradient.size()) == 0);
+      CHECK(std::memcmp(one.jv.data(), other->jv.data(), sizeof(double) * one.jv.size()) == 0);
+    }
+  }
+}
+
+TEST(NotPositiveDefiniteElementsAreReportedAlone) {
+  // Column 5 is touched only by row 5; zeroing that value in element 1 makes
+  // its A singular while elements 0 and 2 stay positive definite.
+  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+    Problem p;
+    p.m = 12;
+    p.n = 6;
+    for (int r = 0; r < p.m; ++r) {
+      p.rows.push_back(r);
+      p.cols.push_back(r % 6);
+    }
+    const int batch = 3;
+    std::vector<double> j = testing::RandomValues(batch * p.rows.size(), 100);
+    j[1 * 12 + 5] = 0.0;
+    j[1 * 12 + 11] = 0.0;
+    const auto r = testing::RandomValues(batch * p.m, 101);
+    NormalEquationsOptions options;
+    options.kind = kind;
+    NormalEquations ne(p.Input(), batch, options);
+    std::vector<double> g(batch * p.n), s(batch);
+    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
+    const std::vector<double> lambda(batch, 0.0);
+    std::vector<uint8_t> ok(batch);
+    std::vector<std::string> reasons;
+    ne.Factor({lambda.data(), batch}, Damping::kIdentity, ok.data(), &reasons);
+    CHECK(ok[0] == 1 && ok[1] == 0 && ok[2] == 1);
+    CHECK(reasons[1].find("not positive definite") != std::string::npos);
+    CHECK(reasons[0].empty());
+    std::vector<double> x(batch * p.n);
+    ne.Solve({g.data(), static_cast<int64_t>(g.size())}, 1, x.data());
+    CHECK(std::isnan(x[p.n]) && std::isfinite(x[0]) && std::isfinite(x[2 * p.n]));
+    // Damping makes it positive definite again.
+    const std::vector<double> damped(batch, 1.0);
+    ne.Factor({damped.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
+    CHECK(ok[1] == 1);
+  }
+}
+
+TEST(SolveNeverRefactors) {
+  const Problem p = testing::RandomBlockPattern(50, 3, 30, 11);
+  NormalEquations ne(p.Input(), 2, {});
+  const auto j = testing::RandomValues(2 * p.rows.size(), 110);
+  const auto r = testing::RandomValues(2 * p.m, 111);
+  std::vector<double> g(2 * p.n), s(2), x(2 * p.n);
+  ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
+  const std::vector<double> lambda(2, 0.1);
+  std::vector<uint8_t> ok(2);
+  std::vector<std::string> reasons;
+  ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons);
+  CHECK(ne.factorization_count() == 2);
+  for (int i = 0; i < 5; ++i) ne.Solve({g.data(), static_cast<int64_t>(g.size())}, 1, x.data());
+  CHECK(ne.factorization_count() == 2);
+}
+
+TEST(InactiveElementsKeepTheirState) {
+  const Problem p = testing::RandomBlockPattern(30, 3, 20, 12);
+  const int batch = 3;
+  NormalEquations ne(p.Input(), batch, {});
+  const auto j = testing::RandomValues(batch * p.rows.size(), 120);
+  const auto r = testing::RandomValues(batch * p.m, 121);
+  std::vector<double> g(batch * p.n), s(batch), x1(batch * p.n), x2(batch * p.n);
+  const std::vector<double> lambda(batch, 0.1);
+  std::vector<uint8_t> ok(batch);
+  std::vector<std::string> reasons;
+  ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
+  ne.Factor({lambda.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
+  const std::vector<double> rhs(g);
+  ne.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, 1, x1.data());
+  // Element 1 inactive: garbage values are ignored and its factor is kept.
+  std::vector<double> j2 = testing::RandomValues(j.size(), 122);
+  for (size_t k = p.rows.size(); k < 2 * p.rows.size(); ++k) j2[k] = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<uint8_t> active = {1, 0, 1};
+  ne.Linearize({j2.data(), static_cast<int64_t>(j2.size())}, {r.data(), static_cast<int64_t>(r.size())}, {active.data(), batch}, g.data(), s.data());
+  CHECK(s[1] == 0.0 && g[p.n] == 0.0 && s[0] > 0.0);
+  ne.Factor({lambda.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
+  CHECK(ne.factorization_count() == 5);
+  ne.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, 1, x2.data());
+  CHECK(std::memcmp(x1.data() + p.n, x2.data() + p.n, sizeof(double) * p.n) == 0);
+  CHECK(std::memcmp(x1.data(), x2.data(), sizeof(double) * p.n) != 0);
+}
+
+TEST(DuplicateEntriesAreSummed) {
+  Problem p;
+  p.m = 3;
+  p.n = 2;
+  p.rows = {0, 0, 1, 2, 2, 0};
+  p.cols = {0, 1, 1, 0, 0, 0};
+  CheckAgainstDense(p, 2, KindRequest::kDense, Damping::kDiagonal, 130);
+  CheckAgainstDense(p, 2, KindRequest::kSparse, Damping::kDiagonal, 131);
+}
+
+TEST(BadArgumentsThrowWithTheArgumentName) {
+  const Problem p = testing::RandomScalarPattern(10, 4, 2, 14);
+  using ariadne::ArgumentError;
+  using ariadne::StateError;
+  auto in = p.Input();
+  in.m = 0;
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'pattern.m' must be an integer in [1, 2147483647], got 0", NormalEquations(in, 1, {}));
+  in = p.Input();
+  std::vector<int32_t> bad_cols(p.cols);
+  bad_cols[3] = 4;
+  in.cols = bad_cols.data();
+  CHECK_THROWS(ArgumentError, "'pattern.cols[3]' must be in [0, n = 4), got 4", NormalEquations(in, 1, {}));
+  in = p.Input();
+  in.nnz = 0;
+  CHECK_THROWS(ArgumentError, "'pattern.rows' must be non-empty", NormalEquations(in, 1, {}));
+  in = p.Input();
+  const std::vector<int32_t> blocks = {2, 1};
+  in.col_blocks = blocks.data();
+  in.num_col_blocks = 2;
+  CHECK_THROWS(ArgumentError, "'pattern.colBlocks' must be block sizes that sum to n = 4, got a sum of 3", NormalEquations(in, 1, {}));
+  CHECK_THROWS(ArgumentError, "'batch' must be an integer in [1, 2147483647], got 0", NormalEquations(p.Input(), 0, {}));
+  CHECK_THROWS(ArgumentError, "'batch' must be small enough for this machine's", NormalEquations(p.Input(), 2000000000, {}));
+
+  NormalEquations ne(p.Input(), 2, {});
+  std::vector<double> j(2 * p.rows.size(), 1.0), r(2 * p.m, 1.0), g(2 * p.n), s(2), lambda(2, 0.0);
+  std::vector<uint8_t> ok(2);
+  std::vector<std::string> reasons;
+  CHECK_THROWS(StateError, "NormalEquations.factor: call linearize before factor", ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons));
+  CHECK_THROWS(StateError, "NormalEquations.jv: call linearize before jv", ne.Jv({g.data(), 8}, r.data()));
+  CHECK_THROWS(ArgumentError, "'jValues' must be of length 40 (batch 2 × nnz 20), got length 39", ne.Linearize({j.data(), 39}, {r.data(), 20}, {}, g.data(), s.data()));
+  j[25] = std::numeric_limits<double>::infinity();
+  CHECK_THROWS(ArgumentError, "'jValues' must be finite, got Infinity at batch element 1, index 5", ne.Linearize({j.data(), 40}, {r.data(), 20}, {}, g.data(), s.data()));
+  j[25] = 1.0;
+  r[3] = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS(ArgumentError, "'residuals' must be finite, got NaN at batch element 0, index 3", ne.Linearize({j.data(), 40}, {r.data(), 20}, {}, g.data(), s.data()));
+  r[3] = 0.5;
+  ne.Linearize({j.data(), 40}, {r.data(), 20}, {}, g.data(), s.data());
+  std::vector<double> x(2 * p.n);
+  CHECK_THROWS(StateError, "NormalEquations.solve: call factor before solve", ne.Solve({g.data(), 8}, 1, x.data()));
+  lambda[1] = -1.0;
+  CHECK_THROWS(ArgumentError, "'lambda' must be finite and non-negative, got -1 at batch element 1", ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons));
+  lambda[1] = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS(ArgumentError, "'lambda' must be finite and non-negative, got NaN at batch element 1", ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons));
+  lambda[1] = 0.0;
+  ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons);
+  CHECK_THROWS(ArgumentError, "'k' must be a positive integer", ne.Solve({g.data(), 8}, 0, x.data()));
+  CHECK_THROWS(ArgumentError, "'rhs' must be of length 16 (batch 2 × k·n 8), got length 8", ne.Solve({g.data(), 8}, 2, x.data()));
+}
+
+TEST(OverflowingJacobianFailsItsElementOnly) {
+  const Problem p = testing::RandomScalarPattern(10, 4, 2, 15);
+  NormalEquations ne(p.Input(), 2, {});
+  std::vector<double> j(2 * p.rows.size(), 1.0), r(2 * p.m, 1.0), g(2 * p.n), s(2), lambda(2, 0.0);
+  j[0] = 1e200;
+  std::vector<uint8_t> ok(2);
+  std::vector<std::string> reasons;
+  ne.Linearize({j.data(), 40}, {r.data(), 20}, {}, g.data(), s.data());
+  ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons);
+  CHECK(ok[0] == 0 && ok[1] == 1);
+  CHECK(reasons[0].find("not finite") != std::string::npos);
+}
+
+namespace {
+int ProcessThreads() {
+  int count = 0;
+  if (DIR* dir = opendir("/proc/self/task")) {
+    while (dirent* entry = readdir(dir)) count += entry->d_name[0] != '.';
+    closedir(dir);
+  }
+  return count;
+}
+}  // namespace
+
+TEST(FactorisationsStartNoLibraryThreads) {
+  if (!ariadne::HaveCholmod()) SKIP("this build has no CHOLMOD");
+  if (ariadne::OpenMpThreadLimit() != 1) SKIP("OMP_THREAD_LIMIT=1 is not set (ctest sets it, as the Node loader does)");
+  // Large enough for CHOLMOD's OpenMP loops (without the limit, Debian's
+  // CHOLMOD starts 3 more threads here).
+  const Problem p = testing::RandomBlockPattern(3000, 6, 1000, 16, 60);
+  NormalEquationsOptions options;
+  options.kind = KindRequest::kSparse;
+  options.threads = 1;
+  NormalEquations ne(p.Input(), 1, options);
+  const int before = ProcessThreads();
+  const auto j = testing::RandomValues(p.rows.size(), 160);
+  const auto r = testing::RandomValues(p.m, 161);
+  std::vector<double> g(p.n), s(1), lambda(1, 1e-3);
+  std::vector<uint8_t> ok(1);
+  std::vector<std::string> reasons;
+  ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), p.m}, {}, g.data(), s.data());
+  ne.Factor({lambda.data(), 1}, Damping::kDiagonal, ok.data(), &reasons);
+  CHECK(ok[0] == 1);
+  CHECK(ProcessThreads() == before);
+}
+
+HARNESS_MAIN()

@@ -1,0 +1,110 @@
+// Seeded random Jacobian patterns and values for the C++ tests, and dense
+// references computed the plain way.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "eigen.h"
+#include "normal_pattern.h"
+
+namespace testing {
+
+struct Problem {
+  int m = 0;
+  int n = 0;
+  std::vector<int32_t> rows;
+  std::vector<int32_t> cols;
+  std::vector<int32_t> col_blocks;
+
+  ariadne::PatternInput Input() const {
+    ariadne::PatternInput in;
+    in.m = m;
+    in.n = n;
+    in.rows = rows.data();
+    in.cols = cols.data();
+    in.nnz = static_cast<int64_t>(rows.size());
+    if (!col_blocks.empty()) {
+      in.col_blocks = col_blocks.data();
+      in.num_col_blocks = static_cast<int64_t>(col_blocks.size());
+    }
+    return in;
+  }
+};
+
+// Each row touches `per_row` random columns (duplicates possible); every
+// column is touched at least once so that JᵀJ is positive definite when m ≥ n.
+inline Problem RandomScalarPattern(int m, int n, int per_row, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> col(0, n - 1);
+  Problem p;
+  p.m = m;
+  p.n = n;
+  for (int r = 0; r < m; ++r) {
+    p.rows.push_back(r);
+    p.cols.push_back(r % n);
+    for (int k = 1; k < per_row; ++k) {
+      p.rows.push_back(r);
+      p.cols.push_back(col(rng));
+    }
+  }
+  return p;
+}
+
+// A pose-graph-like block pattern: `nodes` blocks of size `block`, a chain of
+// edges plus `extra` random edges (loop closures between nodes at most `span`
+// apart along the chain, any two nodes when span is 0), each edge a dense
+// block×(2·block) block.
+inline Problem RandomBlockPattern(int nodes, int block, int extra, uint64_t seed, int span = 0) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> node(0, nodes - 1);
+  std::uniform_int_distribution<int> offset(1, span > 0 ? span : 1);
+  std::vector<std::pair<int, int>> edges;
+  for (int i = 0; i + 1 < nodes; ++i) edges.emplace_back(i, i + 1);
+  for (int e = 0; e < extra; ++e) {
+    const int a = node(rng);
+    const int b = span > 0 ? std::min(nodes - 1, a + offset(rng)) : node(rng);
+    if (a != b) edges.emplace_back(a, b);
+  }
+  Problem p;
+  p.n = nodes * block;
+  p.col_blocks.assign(nodes, block);
+  int row = 0;
+  // A prior block on node 0 removes the gauge freedom.
+  for (int r = 0; r < block; ++r, ++row) {
+    for (int c = 0; c < block; ++c) {
+      p.rows.push_back(row);
+      p.cols.push_back(c);
+    }
+  }
+  for (const auto& [a, b] : edges) {
+    for (int r = 0; r < block; ++r, ++row) {
+      for (int v : {a, b}) {
+        for (int c = 0; c < block; ++c) {
+          p.rows.push_back(row);
+          p.cols.push_back(v * block + c);
+        }
+      }
+    }
+  }
+  p.m = row;
+  return p;
+}
+
+inline std::vector<double> RandomValues(size_t count, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::vector<double> v(count);
+  for (double& x : v) x = normal(rng);
+  return v;
+}
+
+inline Eigen::MatrixXd DenseJ(const Problem& p, const double* values) {
+  Eigen::MatrixXd j = Eigen::MatrixXd::Zero(p.m, p.n);
+  for (size_t k = 0; k < p.rows.size(); ++k) j(p.rows[k], p.cols[k]) += values[k];
+  return j;
+}
+
+}  // namespace testing

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Where the native dependencies are, for binding.gyp and scripts/install.js.
+//   node scripts/native-config.js eigen-include    Eigen's include dir ('' if none)
+//   node scripts/native-config.js cholmod          1 when CHOLMOD is used, else 0
+//   node scripts/native-config.js cholmod-include  the folder of cholmod.h
+// ARIADNE_CHOLMOD=0 turns CHOLMOD off (the prebuilt binaries do: its
+// Supernodal module is GPL). EIGEN3_INCLUDE_DIR and SUITESPARSE_INCLUDE_DIR
+// point at non-standard locations.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const root = path.join(__dirname, '..');
+const prefixes = ['/usr/include', '/usr/local/include', '/opt/homebrew/include', '/opt/local/include'];
+
+function pkgConfigIncludes(name) {
+  try {
+    const out = execFileSync('pkg-config', ['--cflags-only-I', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.split(/\s+/).filter((flag) => flag.startsWith('-I')).map((flag) => flag.slice(2));
+  } catch {
+    return [];
+  }
+}
+
+function findEigen() {
+  const candidates = [
+    process.env.EIGEN3_INCLUDE_DIR,
+    ...pkgConfigIncludes('eigen3'),
+    ...prefixes.map((prefix) => path.join(prefix, 'eigen3')),
+    path.join(root, '.cache', 'eigen3'),
+  ].filter(Boolean);
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'Eigen', 'Core'))) ?? '';
+}
+
+function findCholmodInclude() {
+  const candidates = [
+    process.env.SUITESPARSE_INCLUDE_DIR,
+    ...pkgConfigIncludes('CHOLMOD'),
+    ...prefixes.flatMap((prefix) => [path.join(prefix, 'suitesparse'), prefix]),
+  ].filter(Boolean);
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'cholmod.h'))) ?? '';
+}
+
+function findCholmodLibrary() {
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/opt/homebrew/lib', '/opt/local/lib'];
+  return dirs.some((dir) => ['libcholmod.so', 'libcholmod.dylib', 'libcholmod.a'].some((name) => fs.existsSync(path.join(dir, name))));
+}
+
+function useCholmod() {
+  return process.env.ARIADNE_CHOLMOD !== '0' && findCholmodInclude() !== '' && findCholmodLibrary();
+}
+
+module.exports = { findEigen, findCholmodInclude, useCholmod };
+
+if (require.main === module) {
+  const what = process.argv[2];
+  if (what === 'eigen-include') {
+    process.stdout.write(findEigen());
+  } else if (what === 'cholmod') {
+    process.stdout.write(useCholmod() ? '1' : '0');
+  } else if (what === 'cholmod-include') {
+    process.stdout.write(findCholmodInclude() || '.');
+  } else {
+    process.stderr.write('usage: native-config.js eigen-include|cholmod|cholmod-include\n');
+    process.exit(2);
+  }
+}
