@@ -5,16 +5,19 @@
 //   node scripts/native-config.js cholmod-include  the folder of cholmod.h
 // ARIADNE_CHOLMOD=0 turns CHOLMOD off (the prebuilt binaries do: its
 // Supernodal module is GPL). EIGEN3_INCLUDE_DIR and SUITESPARSE_INCLUDE_DIR
-// point at non-standard locations.
+// point at non-standard locations; ARIADNE_INCLUDE_PREFIXES (':'-separated)
+// replaces the standard include prefixes and pkg-config.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
 const root = path.join(__dirname, '..');
-const prefixes = ['/usr/include', '/usr/local/include', '/opt/homebrew/include', '/opt/local/include'];
+const custom = process.env.ARIADNE_INCLUDE_PREFIXES;
+const prefixes = custom !== undefined ? custom.split(':').filter(Boolean) : ['/usr/include', '/usr/local/include', '/opt/homebrew/include', '/opt/local/include'];
 
 function pkgConfigIncludes(name) {
+  if (custom !== undefined) return [];
   try {
     const out = execFileSync('pkg-config', ['--cflags-only-I', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     return out.split(/\s+/).filter((flag) => flag.startsWith('-I')).map((flag) => flag.slice(2));

@@ -18,38 +18,21 @@ import {
 import {
   nativeBinding,
   type FactorResult,
+  type JacobianPattern,
   type LinearizeResult,
   type NativeNormalEquations,
   type NormalEquationsInfo,
+  type NormalEquationsOptions,
 } from '../native/binding.js';
 
-export type { FactorResult, LinearizeResult, NormalEquationsInfo } from '../native/binding.js';
-
-/**
- * Where J's non-zeros are: entry k is at (rows[k], cols[k]). Duplicate
- * entries are allowed; their values are summed.
- */
-export interface JacobianPattern {
-  /** Rows of J (residuals of one batch element). */
-  m: number;
-  /** Columns of J (unknowns of one batch element). */
-  n: number;
-  rows: Int32Array;
-  cols: Int32Array;
-  /** Sizes of the column blocks (variable elements), summing to n. */
-  colBlocks?: Int32Array;
-  /** How many leading column blocks a Schur kind may eliminate. */
-  eliminate?: number;
-}
-
-/** 'auto' picks dense or sparse from n and the pattern (never from the batch size). */
-export type NormalEquationsKind = 'auto' | 'dense' | 'sparse';
-
-export interface NormalEquationsOptions {
-  kind?: NormalEquationsKind;
-  /** Threads the batch elements are spread over (default: min(cores, batch)). Results do not depend on it. */
-  threads?: number;
-}
+export type {
+  FactorResult,
+  JacobianPattern,
+  LinearizeResult,
+  NormalEquationsInfo,
+  NormalEquationsKind,
+  NormalEquationsOptions,
+} from '../native/binding.js';
 
 /** D in A + λD: clamp(diag A, 1e-6, 1e32) (Levenberg-Marquardt with Jacobi scaling) or I. */
 export type DampingMode = 'diagonal' | 'identity';

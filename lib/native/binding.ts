@@ -7,18 +7,29 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** A Jacobian sparsity pattern as the native solvers take it. */
-export interface NativePattern {
+/**
+ * Where J's non-zeros are: entry k is at (rows[k], cols[k]). Duplicate
+ * entries are allowed; their values are summed.
+ */
+export interface JacobianPattern {
+  /** Rows of J (residuals of one batch element). */
   m: number;
+  /** Columns of J (unknowns of one batch element). */
   n: number;
   rows: Int32Array;
   cols: Int32Array;
+  /** Sizes of the column blocks (variable elements), summing to n. */
   colBlocks?: Int32Array;
+  /** How many leading column blocks a Schur kind may eliminate. */
   eliminate?: number;
 }
 
-export interface NativeNormalEquationsOptions {
-  kind?: 'auto' | 'dense' | 'sparse';
+/** 'auto' picks dense or sparse from n and the pattern (never from the batch size). */
+export type NormalEquationsKind = 'auto' | 'dense' | 'sparse';
+
+export interface NormalEquationsOptions {
+  kind?: NormalEquationsKind;
+  /** Threads the batch elements are spread over (default: min(cores, batch)). Results do not depend on it. */
   threads?: number;
 }
 
@@ -89,9 +100,9 @@ export interface ReferenceLdltResult {
 }
 
 export interface NativeBinding {
-  NormalEquations: new (pattern: NativePattern, batch: number, options?: NativeNormalEquationsOptions) => NativeNormalEquations;
+  NormalEquations: new (pattern: JacobianPattern, batch: number, options?: NormalEquationsOptions) => NativeNormalEquations;
   /** The linear benchmark's reference: Eigen's SimplicialLDLT, one problem at a time. */
-  referenceLdlt(pattern: NativePattern, jValues: Float64Array, residuals: Float64Array, lambda: Float64Array, repeats: number): ReferenceLdltResult;
+  referenceLdlt(pattern: JacobianPattern, jValues: Float64Array, residuals: Float64Array, lambda: Float64Array, repeats: number): ReferenceLdltResult;
   buildInfo(): BuildInfo;
 }
 

@@ -220,30 +220,28 @@ void NormalEquations::Solve(Span<const double> rhs, int64_t k, double* out) {
 }
 
 void NormalEquations::Jv(Span<const double> v, double* out) {
-  constexpr const char* kFunction = "NormalEquations.jv";
-  if (!linearized_) throw StateError(Concat(kFunction, ": call linearize before jv"));
-  const int n = pattern_->n();
-  const int m = pattern_->m();
-  CheckLength(kFunction, "v", v.size, n, "n");
-  CheckFinite(kFunction, "v", v.data, batch_, n, threads_, nullptr);
-  const int64_t unique = pattern_->unique_count();
-  ParallelFor(batch_, threads_, [&](int b, int) {
-    pattern_->MultiplyJ(unique_values_.data() + b * unique, v.data + static_cast<int64_t>(b) * n,
-                        out + static_cast<int64_t>(b) * m);
-  });
+  Multiply("NormalEquations.jv", "v", v, /*transpose=*/false, out);
 }
 
 void NormalEquations::Jtv(Span<const double> u, double* out) {
-  constexpr const char* kFunction = "NormalEquations.jtv";
-  if (!linearized_) throw StateError(Concat(kFunction, ": call linearize before jtv"));
-  const int n = pattern_->n();
-  const int m = pattern_->m();
-  CheckLength(kFunction, "u", u.size, m, "m");
-  CheckFinite(kFunction, "u", u.data, batch_, m, threads_, nullptr);
+  Multiply("NormalEquations.jtv", "u", u, /*transpose=*/true, out);
+}
+
+void NormalEquations::Multiply(const char* function, const char* argument, Span<const double> in, bool transpose,
+                               double* out) {
+  if (!linearized_) throw StateError(Concat(function, ": call linearize before ", transpose ? "jtv" : "jv"));
+  const int64_t in_size = transpose ? pattern_->m() : pattern_->n();
+  const int64_t out_size = transpose ? pattern_->n() : pattern_->m();
+  CheckLength(function, argument, in.size, in_size, transpose ? "m" : "n");
+  CheckFinite(function, argument, in.data, batch_, in_size, threads_, nullptr);
   const int64_t unique = pattern_->unique_count();
   ParallelFor(batch_, threads_, [&](int b, int) {
-    pattern_->MultiplyJt(unique_values_.data() + b * unique, u.data + static_cast<int64_t>(b) * m,
-                         out + static_cast<int64_t>(b) * n);
+    const double* values = unique_values_.data() + b * unique;
+    if (transpose) {
+      pattern_->MultiplyJt(values, in.data + b * in_size, out + b * out_size);
+    } else {
+      pattern_->MultiplyJ(values, in.data + b * in_size, out + b * out_size);
+    }
   });
 }
 

@@ -68,6 +68,8 @@ class NormalEquations {
   void Jtv(Span<const double> u, double* out);  // B·m -> B·n
 
  private:
+  // out = J in (transpose false) or Jᵀ in, per element, with checks.
+  void Multiply(const char* function, const char* argument, Span<const double> in, bool transpose, double* out);
   // RangeError naming 'batch' when `bytes` exceed the physical memory.
   int64_t CheckMemory(double bytes) const;
   void CheckLength(const char* function, const char* argument, int64_t actual, int64_t per_element,
