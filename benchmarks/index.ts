@@ -4,15 +4,17 @@
  * drift from run to run.
  */
 import { linearBenchmark } from './linear.js';
+import { pgoBenchmark } from './pgo.js';
 
 const benchmarks: Record<string, (args: string[]) => void> = {
   linear: linearBenchmark,
+  pgo: pgoBenchmark,
 };
 
 const [name, ...args] = process.argv.slice(2);
 const run = name === undefined ? undefined : benchmarks[name];
 if (run === undefined) {
-  console.error(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--quick]`);
+  console.error(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> [--quick] [--only a.g2o,b.g2o]`);
   process.exit(2);
 }
 run(args);

@@ -4,6 +4,47 @@
  * The public barrel: named exports only. The TensorFlow.js layer lives at the
  * subpath `ariadne/layer` and is never re-exported here.
  */
+
+// Lie groups and vectors, batched over Float64Array.
+export { SE2, SE3, SO2, SO3, Vector, type LieGroup, type SE2Group, type SE3Group, type SO2Group, type SO3Group } from './geometry/index.js';
+
+// Modeling: variables, weights, robust losses, cost terms, the objective.
+export { Variable, type VariableOptions } from './core/variable.js';
+export { Weight, type WeightKind, type WeightOptions } from './core/weight.js';
+export { RobustLoss, type LossKind, type LossOptions } from './core/robust-loss.js';
+export { sqrtInformation, type SqrtInformationResult } from './core/information.js';
+export { CostTerm, type ElementRef, type TermOptions } from './core/cost-term.js';
+export { Objective, type Evaluation, type State } from './core/objective.js';
+export type { TangentFrame } from './core/tangent.js';
+export { SeededRandom } from './core/random.js';
+export { Between, type BetweenOptions } from './costs/between.js';
+export { Prior, type PriorOptions } from './costs/prior.js';
+export { Difference, type DifferenceOptions } from './costs/difference.js';
+export { Custom, type CustomAuxiliary, type CustomOptions, type JacobianFunction as CustomJacobianFunction, type ResidualFunction } from './costs/custom.js';
+
+// Optimisers.
+export { LevenbergMarquardt } from './optim/levenberg-marquardt.js';
+export { GaussNewton } from './optim/gauss-newton.js';
+export { Dogleg } from './optim/dogleg.js';
+export { SolveResult, type SolveStatus } from './optim/result.js';
+export type { IterationInfo, OptimizerOptions } from './optim/options.js';
+
+// Files.
+export { G2oFormatError, formatG2o, parseG2o, readG2o, writeG2o, type G2oGraph, type ParseG2oOptions, type ReadG2oOptions } from './io/g2o.js';
+export { noisyMeasurements, poseGraphObjective, type PoseGraph, type PoseGraphOptions } from './io/pose-graph.js';
+
+// Checking Jacobians.
+export {
+  checkJacobians,
+  numericJacobian,
+  type CheckJacobiansOptions,
+  type CheckJacobiansResult,
+  type JacobianFunction,
+  type ManifoldArgument,
+} from './testing/index.js';
+export { checkObjective, type CheckObjectiveOptions, type CheckObjectiveResult } from './testing/check-objective.js';
+
+// The batched linear algebra underneath.
 export {
   NormalEquations,
   type DampingMode,

@@ -9,6 +9,8 @@
       'native/core/normal_equations.cc',
       'native/core/normal_pattern.cc',
       'native/core/reference_ldlt.cc',
+      'native/core/supernodal_cholesky.cc',
+      'native/core/supernodal_symbolic.cc',
       'native/core/thread_pool.cc',
     ],
     'ariadne_cholmod_sources': [

@@ -49,6 +49,7 @@ if have apt-get; then
   exit 0
 fi
 
-for item in "${needed[@]}"; do echo "bootstrap: missing (needed): $item" >&2; done
-for item in "${optional[@]}"; do echo "bootstrap: missing (optional): $item" >&2; done
+# ${a[@]+"${a[@]}"}: empty arrays under `set -u` on bash < 4.4 (macOS' 3.2).
+for item in ${needed[@]+"${needed[@]}"}; do echo "bootstrap: missing (needed): $item" >&2; done
+for item in ${optional[@]+"${optional[@]}"}; do echo "bootstrap: missing (optional): $item" >&2; done
 [ ${#needed[@]} -eq 0 ]

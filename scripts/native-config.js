@@ -3,6 +3,8 @@
 //   node scripts/native-config.js eigen-include    Eigen's include dir ('' if none)
 //   node scripts/native-config.js cholmod          1 when CHOLMOD is used, else 0
 //   node scripts/native-config.js cholmod-include  the folder of cholmod.h
+//   node scripts/native-config.js cholmod-libdir   the folder of libcholmod
+//   node scripts/native-config.js native-arch      1 to build with -march=native (not ARIADNE_PORTABLE=1)
 // ARIADNE_CHOLMOD=0 turns CHOLMOD off (the prebuilt binaries do: its
 // Supernodal module is GPL). EIGEN3_INCLUDE_DIR and SUITESPARSE_INCLUDE_DIR
 // point at non-standard locations; ARIADNE_INCLUDE_PREFIXES (':'-separated)
@@ -45,13 +47,14 @@ function findCholmodInclude() {
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'cholmod.h'))) ?? '';
 }
 
+/** The folder of libcholmod ('' when none is found). */
 function findCholmodLibrary() {
-  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/opt/homebrew/lib', '/opt/local/lib'];
-  return dirs.some((dir) => ['libcholmod.so', 'libcholmod.dylib', 'libcholmod.a'].some((name) => fs.existsSync(path.join(dir, name))));
+  const dirs = [process.env.SUITESPARSE_LIBRARY_DIR, '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/opt/homebrew/lib', '/opt/local/lib'].filter(Boolean);
+  return dirs.find((dir) => ['libcholmod.so', 'libcholmod.dylib', 'libcholmod.a'].some((name) => fs.existsSync(path.join(dir, name)))) ?? '';
 }
 
 function useCholmod() {
-  return process.env.ARIADNE_CHOLMOD !== '0' && findCholmodInclude() !== '' && findCholmodLibrary();
+  return process.env.ARIADNE_CHOLMOD !== '0' && findCholmodInclude() !== '' && findCholmodLibrary() !== '';
 }
 
 module.exports = { findEigen, findCholmodInclude, useCholmod };
@@ -64,8 +67,15 @@ if (require.main === module) {
     process.stdout.write(useCholmod() ? '1' : '0');
   } else if (what === 'cholmod-include') {
     process.stdout.write(findCholmodInclude() || '.');
+  } else if (what === 'native-arch') {
+    // Source builds tune for the CPU they are built on (the supernodal kernels
+    // are 1.5-2.3x faster with AVX2/AVX-512); ARIADNE_PORTABLE=1 (the prebuilds)
+    // keeps the baseline instruction set.
+    process.stdout.write(process.env.ARIADNE_PORTABLE !== '1' && process.platform === 'linux' && process.arch === 'x64' ? '1' : '0');
+  } else if (what === 'cholmod-libdir') {
+    process.stdout.write(findCholmodLibrary() || '.');
   } else {
-    process.stderr.write('usage: native-config.js eigen-include|cholmod|cholmod-include\n');
+    process.stderr.write('usage: native-config.js eigen-include|cholmod|cholmod-include|cholmod-libdir|native-arch\n');
     process.exit(2);
   }
 }

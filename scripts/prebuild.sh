@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes prebuilds/<platform>-<arch>/ (N-API 8, prebuildify): the binary that
 # `npm install` uses without a compiler. Eigen only: no CHOLMOD (its Supernodal
-# module is GPL) and nothing linked beyond libc, libm, libstdc++ and libgcc.
+# module is GPL) and nothing linked beyond libc, libm, libstdc++ and libgcc;
+# the baseline instruction set (no -march=native).
 # Built in a scratch copy so that build/ keeps the source build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,7 @@ export JOBS="${JOBS:-max}"
 export npm_config_nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(command -v node)")")}"
 node_gyp="$(dirname "$(dirname "$(command -v node)")")/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
 if [ -z "${PREBUILD_NODE_GYP:-}" ] && [ -f "$node_gyp" ]; then export PREBUILD_NODE_GYP="$node_gyp"; fi
-(cd "$scratch" && ARIADNE_CHOLMOD=0 "$root/node_modules/.bin/prebuildify" --napi --strip --tag-libc)
+(cd "$scratch" && ARIADNE_CHOLMOD=0 ARIADNE_PORTABLE=1 "$root/node_modules/.bin/prebuildify" --napi --strip --tag-libc)
 
 target="$(node -p 'process.platform + "-" + process.arch')"
 rm -rf "$root/prebuilds/$target"

@@ -125,6 +125,14 @@ export function checkTypedArray<C extends TypedArrayConstructor>(
   return array;
 }
 
+/** Every value finite (message names the first index that is not). */
+export function checkFiniteArray(values: Float64Array, fn: string, arg: string): void {
+  if (allFinite(values, 0, values.length)) return;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw rangeError(fn, arg, 'finite', `${values[i]} at index ${i}`);
+  }
+}
+
 /**
  * Every value finite, for the batch elements `active` selects (all when
  * omitted); the message names the batch element and the index within it.
@@ -142,8 +150,8 @@ export function checkFinite(fn: string, arg: string, values: Float64Array, perEl
   }
 }
 
-/** x·0 is 0 for finite x and NaN otherwise; four sums run about 2.5x faster than a Number.isFinite loop. */
-function allFinite(v: Float64Array, begin: number, end: number): boolean {
+/** Whether v[begin..end) is all finite. x·0 is 0 for finite x and NaN otherwise; four sums run about 2.5x faster than a Number.isFinite loop. */
+export function allFinite(v: Float64Array, begin: number, end: number): boolean {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;

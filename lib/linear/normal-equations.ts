@@ -41,6 +41,18 @@ const KINDS = ['auto', 'dense', 'sparse'] as const;
 const MODES = ['diagonal', 'identity'] as const;
 const MAX_THREADS = 1024;
 
+// Set by NormalEquations' static block.
+let nativeOf: (ne: NormalEquations) => NativeNormalEquations;
+
+/**
+ * The native handle without the TypeScript-side checks, for the library's
+ * own callers whose inputs are well-formed by construction (the optimisers);
+ * the native side still checks everything. Not exported from the package.
+ */
+export function uncheckedNative(ne: NormalEquations): NativeNormalEquations {
+  return nativeOf(ne);
+}
+
 /**
  * Forms, damps, factors and solves A = JᵀJ for B problems at once, on the
  * native core (dense LLᵀ for small n; CHOLMOD's supernodal or Eigen's sparse
@@ -268,6 +280,10 @@ export class NormalEquations {
     const fn = `NormalEquations.${method}`;
     const v = checkTypedArray(fn, arg, value, Float64Array, this.batch * perElement, this.#lengthNote(name, perElement));
     checkFinite(fn, arg, v, perElement);
+  }
+
+  static {
+    nativeOf = (ne) => ne.#native;
   }
 
   /** Marks the handle busy until `promise` settles; a rejection carries the caller's stack. */

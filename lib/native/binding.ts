@@ -54,7 +54,7 @@ export interface NormalEquationsInfo {
   batch: number;
   /** The kind in use ('auto' resolved). */
   kind: 'dense' | 'sparse';
-  /** 'dense-llt', 'cholmod-supernodal' or 'eigen-simplicial-llt'. */
+  /** 'dense-llt', 'ariadne-supernodal', or (CHOLMOD builds, large patterns) 'cholmod-supernodal'. */
   backend: string;
   threads: number;
   /** Entries of A = JᵀJ's upper triangle. */

@@ -19,7 +19,9 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object result = Napi::Object::New(env);
   result.Set("cholmod", HaveCholmod());
-  result.Set("sparseBackend", HaveCholmod() ? "cholmod-supernodal" : "eigen-simplicial-llt");
+  // The sparse kind's factorisation: ours, or CHOLMOD (when built with it) for
+  // the rare large patterns where METIS' ordering makes it clearly better.
+  result.Set("sparseBackend", HaveCholmod() ? "ariadne-supernodal (CHOLMOD for some large patterns)" : "ariadne-supernodal");
   result.Set("eigen", Concat(EIGEN_WORLD_VERSION, ".", EIGEN_MAJOR_VERSION, ".", EIGEN_MINOR_VERSION));
   result.Set("blas", BlasDescription());
   result.Set("openmpThreadLimit", OpenMpThreadLimit());

@@ -42,6 +42,10 @@ ArrayView<const T> TypedArrayArgument(const Napi::Value& value, const char* func
   ArrayView<const T> view;
   view.length = static_cast<int64_t>(array.ElementLength());
   view.data = reinterpret_cast<const T*>(static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
+  // An empty array may have no storage; it is still an argument that was given
+  // (the core reads a null pointer as "absent"), so it gets a valid address.
+  static const T kEmpty[1] = {};
+  if (view.data == nullptr) view.data = kEmpty;
   return view;
 }
 

@@ -1,5 +1,6 @@
 #include "normal_equations_wrap.h"
 
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -89,25 +90,34 @@ class Operation : public Napi::AsyncWorker {
     }
   }
 
+  // Settling the promise throws when no JavaScript can run any more (a
+  // worker_thread exiting or terminated while the work ran): nothing is left
+  // to notify then, and an exception escaping here would abort the process.
   void OnOK() override {
     owner_->busy_with_ = nullptr;
-    Napi::Env env = Env();
-    if (failure_) {
-      deferred_.Reject(ToJsError(env, failure_, function_).Value());
-      return;
-    }
     try {
-      std::vector<Napi::ObjectReference> outputs;
-      for (size_t i = 1; i < keep_.size(); ++i) outputs.push_back(std::move(keep_[i]));
-      deferred_.Resolve(finish_(env, outputs));
-    } catch (const Napi::Error& error) {
-      deferred_.Reject(error.Value());
+      Napi::Env env = Env();
+      if (failure_) {
+        deferred_.Reject(AsyncName(ToJsError(env, failure_, function_)).Value());
+        return;
+      }
+      try {
+        std::vector<Napi::ObjectReference> outputs;
+        for (size_t i = 1; i < keep_.size(); ++i) outputs.push_back(std::move(keep_[i]));
+        deferred_.Resolve(finish_(env, outputs));
+      } catch (const Napi::Error& error) {
+        deferred_.Reject(error.Value());
+      }
+    } catch (...) {
     }
   }
 
   void OnError(const Napi::Error& error) override {
     owner_->busy_with_ = nullptr;
-    deferred_.Reject(error.Value());
+    try {
+      deferred_.Reject(error.Value());
+    } catch (...) {
+    }
   }
 
  private:
@@ -118,6 +128,15 @@ class Operation : public Napi::AsyncWorker {
   Finish finish_;
   std::vector<Napi::ObjectReference> keep_;  // [0] the handle, then outputs
   std::exception_ptr failure_;
+
+  // The core names the synchronous method ("NormalEquations.factor"); the
+  // caller called its async twin ("NormalEquations.factorAsync").
+  Napi::Error AsyncName(Napi::Error error) const {
+    const std::string message = error.Message();
+    const std::string sync(function_, std::strlen(function_) - std::strlen("Async"));
+    if (message.rfind(sync + ":", 0) == 0) error.Set("message", Napi::String::New(error.Env(), function_ + message.substr(sync.size())));
+    return error;
+  }
 };
 
 template <Napi::Value (NormalEquationsWrap::*Method)(const Napi::CallbackInfo&)>

@@ -1,7 +1,9 @@
 #include "blas_threads.h"
 
 #include <dlfcn.h>
+#ifdef __linux__
 #include <link.h>
+#endif
 
 #include <mutex>
 #include <vector>
@@ -15,6 +17,7 @@ namespace {
 // loaded with RTLD_LOCAL (as the addon's dependencies are).
 void* FindLoadedSymbol(const char* symbol) {
   if (void* found = dlsym(RTLD_DEFAULT, symbol)) return found;
+#ifdef __linux__
   std::vector<std::string> names;
   dl_iterate_phdr(
       [](dl_phdr_info* info, size_t, void* data) {
@@ -31,6 +34,7 @@ void* FindLoadedSymbol(const char* symbol) {
     dlclose(handle);  // balances this dlopen; the object stays loaded
     if (found != nullptr) return found;
   }
+#endif
   return nullptr;
 }
 

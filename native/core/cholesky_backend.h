@@ -20,7 +20,8 @@ struct FactorStatus {
 class CholeskyBackend {
  public:
   virtual ~CholeskyBackend() = default;
-  // "dense-llt", "cholmod-supernodal", "cholmod-simplicial", "eigen-simplicial-llt".
+  // "dense-llt", "ariadne-supernodal", "cholmod-supernodal", "cholmod-simplicial",
+  // "eigen-simplicial-llt".
   virtual std::string name() const = 0;
   // Factors element `element`'s matrix, given in the pattern's layout (only
   // the upper triangle of A is read; a dense layout stores it as the lower).
@@ -38,6 +39,11 @@ std::unique_ptr<CholeskyBackend> MakeDenseCholesky(const NormalPattern& pattern,
 // Sparse LLᵀ on the compressed layout: CHOLMOD when the build has it,
 // otherwise Eigen's simplicial LLᵀ with an AMD ordering.
 std::unique_ptr<CholeskyBackend> MakeSparseCholesky(const NormalPattern& pattern, int batch, int slots);
+
+// ariadne's supernodal LLᵀ (supernodal_cholesky.h) on the compressed layout:
+// block AMD ordering, relaxed supernodes, multifrontal numeric factorisation.
+// Any build; `slots` workspaces for concurrent factorisations.
+std::unique_ptr<CholeskyBackend> MakeSupernodalCholesky(const NormalPattern& pattern, int batch, int slots);
 
 // Eigen's simplicial LLᵀ whatever the build (for tests and benchmarks).
 std::unique_ptr<CholeskyBackend> MakeEigenSparseCholesky(const NormalPattern& pattern, int batch);

@@ -54,6 +54,9 @@ class CholmodCholesky : public CholeskyBackend {
       common.print = 0;
       common.error_handler = RecordCholmodMessage;
       common.supernodal = CHOLMOD_SUPERNODAL;
+      // LLᵀ also for the simplicial factorisation: its default LDLᵀ accepts
+      // negative pivots, so indefinite matrices would pass as factored.
+      common.final_ll = 1;
     }
     cholmod_sparse a = Header(nullptr);
     a.xtype = CHOLMOD_PATTERN;

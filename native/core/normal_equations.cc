@@ -1,13 +1,13 @@
 #include "normal_equations.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "errors.h"
+#include "memory.h"
 #include "messages.h"
+#include "supernodal_cholesky.h"
 #include "thread_pool.h"
 
 namespace ariadne {
@@ -21,14 +21,45 @@ constexpr int kDenseAlwaysN = 64;
 constexpr int kDenseMaxN = 2000;
 constexpr double kDenseFill = 0.25;
 
-double PhysicalMemoryBytes() {
-  const long pages = sysconf(_SC_PHYS_PAGES);
-  const long page_size = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page_size <= 0) return std::numeric_limits<double>::infinity();
-  return static_cast<double>(pages) * static_cast<double>(page_size);
+
+// The sparse kind's backend: ariadne's supernodal LLᵀ, unless this build has
+// CHOLMOD and CHOLMOD's own analysis finds a supernodal factor that stores at
+// most kCholmodStorageRatio of ours (both count the square diagonal blocks).
+//
+// Measured with native/bench/factor_bench (one thread, -O3 as the addon is
+// built): ours factors the five pose graphs of ../shared/data 1.6x
+// (sphere2500) to 24x (intel) faster than the better CHOLMOD variant, and
+// lattices of poses (100² SE2, 6³ SE3) 1.9-3.3x faster; on a 10³ SE3 lattice
+// (fronts of ~1500) CHOLMOD's AVX-512 BLAS makes it 1.2x faster than our
+// -O3 kernels (ours is 1.7x faster with -march=native). CHOLMOD wins clearly
+// by its ordering: when AMD fills badly it also tries METIS and
+// keeps the better one; on a 14³ lattice of SE3 poses that halves the flops
+// (2.9 vs 6.2 GFLOP), and CHOLMOD factors 2.9x faster while storing 0.71 of
+// ours. On every other graph measured CHOLMOD's factor stores 0.99-1.23x of
+// ours, so the ratio separates the two cases.
+constexpr double kCholmodStorageRatio = 0.8;
+// CHOLMOD's analysis (10-25 ms on the shared pose graphs) is only worth
+// running where METIS could pay it back: factorisations of at least this many
+// flops (about 0.1 s with our kernels). The pose graphs are below it.
+constexpr double kCholmodMinFlops = 1e9;
+
+std::unique_ptr<CholeskyBackend> MakeSparseBackend(const NormalPattern& pattern, int batch, int slots) {
+  std::unique_ptr<CholeskyBackend> ours = MakeSupernodalCholesky(pattern, batch, slots);
+  if (!HaveCholmod() || SupernodalFactorFlops(*ours) < kCholmodMinFlops) return ours;
+  std::unique_ptr<CholeskyBackend> cholmod = MakeSparseCholesky(pattern, batch, slots);
+  const double ours_storage = static_cast<double>(SupernodalFactorStorage(*ours));
+  if (cholmod->name() == "cholmod-supernodal" &&
+      static_cast<double>(cholmod->factor_nonzeros()) <= kCholmodStorageRatio * ours_storage) {
+    return cholmod;
+  }
+  return ours;
 }
 
-std::string Gibibytes(double bytes) { return Concat(std::round(bytes / (1 << 30) * 10) / 10, " GiB"); }
+// Doubles one element's factor occupies.
+double FactorValues(const CholeskyBackend& backend) {
+  const int64_t storage = SupernodalFactorStorage(backend);
+  return static_cast<double>(storage >= 0 ? storage : backend.factor_nonzeros());
+}
 
 // The first non-finite value among the elements for which `check` holds;
 // reports element and index in the message.
@@ -82,14 +113,16 @@ NormalEquations::NormalEquations(const PatternInput& input, int64_t batch,
   const double per_element = static_cast<double>(pattern_->unique_count()) + pattern_->a_value_count();
   const double fixed = 8.0 * threads_ * pattern_->a_value_count() + pattern_->memory_bytes();
   CheckMemory(8.0 * batch_ * per_element + fixed);
-  backend_ = dense ? MakeDenseCholesky(*pattern_, batch_) : MakeSparseCholesky(*pattern_, batch_, threads_);
-  const double factor = dense ? static_cast<double>(n) * n : static_cast<double>(backend_->factor_nonzeros());
+  backend_ = dense ? MakeDenseCholesky(*pattern_, batch_) : MakeSparseBackend(*pattern_, batch_, threads_);
+  const double factor = dense ? static_cast<double>(n) * n : FactorValues(*backend_);
   memory_bytes_ = CheckMemory(8.0 * batch_ * (per_element + factor) + fixed);
 
   const int64_t a_count = pattern_->a_value_count();
-  unique_values_.assign(static_cast<size_t>(batch_) * pattern_->unique_count(), 0.0);
-  a_values_.assign(static_cast<size_t>(batch_) * a_count, 0.0);
-  workspace_.assign(static_cast<size_t>(threads_) * a_count, 0.0);
+  unique_values_.resize(static_cast<size_t>(batch_) * pattern_->unique_count());
+  a_values_.resize(static_cast<size_t>(batch_) * a_count);
+  if (dense) std::fill(a_values_.begin(), a_values_.end(), 0.0);
+  workspace_.resize(static_cast<size_t>(threads_) * a_count);
+  linearized_element_.assign(batch_, 0);
   active_.assign(batch_, 0);
   a_finite_.assign(batch_, 1);
   status_.assign(batch_, FactorStatus{false, "not factored yet"});
@@ -147,6 +180,7 @@ void NormalEquations::Linearize(Span<const double> j_values, Span<const double> 
     double* values = unique_values_.data() + b * unique;
     double* a = a_values_.data() + b * a_count;
     pattern_->GatherUnique(j_values.data + b * nnz, values);
+    linearized_element_[b] = 1;
     squared_norm[b] = pattern_->Form(values, residuals.data + static_cast<int64_t>(b) * m, a, g);
     bool finite = true;
     for (int64_t slot : pattern_->a_slots()) finite = finite && std::isfinite(a[slot]);
@@ -237,6 +271,10 @@ void NormalEquations::Multiply(const char* function, const char* argument, Span<
   const int64_t unique = pattern_->unique_count();
   ParallelFor(batch_, threads_, [&](int b, int) {
     const double* values = unique_values_.data() + b * unique;
+    if (!linearized_element_[b]) {  // J = 0
+      std::fill(out + b * out_size, out + (b + 1) * out_size, 0.0);
+      return;
+    }
     if (transpose) {
       pattern_->MultiplyJt(values, in.data + b * in_size, out + b * out_size);
     } else {

@@ -14,6 +14,7 @@
 
 #include "cholesky_backend.h"
 #include "normal_pattern.h"
+#include "raw_vector.h"
 
 namespace ariadne {
 
@@ -81,9 +82,15 @@ class NormalEquations {
   std::unique_ptr<CholeskyBackend> backend_;
   int64_t memory_bytes_ = 0;
 
-  std::vector<double> unique_values_;  // B·T, J in unique (row, column) order
-  std::vector<double> a_values_;       // B·a_value_count
-  std::vector<double> workspace_;      // threads·a_value_count, damped copies of A
+  // Large buffers are written before they are read, so they are not zeroed
+  // (raw_vector.h): unique values at an element's first linearize (J of an
+  // element never linearized reads as zero through `linearized_element_`),
+  // A's pattern slots by Form (the dense layout is zeroed: Form writes only
+  // the pattern), the workspace before each factorisation.
+  RawVector<double> unique_values_;  // B·T, J in unique (row, column) order
+  RawVector<double> a_values_;       // B·a_value_count
+  RawVector<double> workspace_;      // threads·a_value_count, damped copies of A
+  std::vector<uint8_t> linearized_element_;
   std::vector<uint8_t> active_;        // of the last linearize
   std::vector<uint8_t> a_finite_;
   std::vector<FactorStatus> status_;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "errors.h"
+#include "memory.h"
 #include "messages.h"
 
 namespace ariadne {
@@ -29,16 +30,6 @@ void CheckIndices(const char* function, const char* name, const int32_t* values,
   }
 }
 
-// Stable counting sort of `order` by key(order[i]) in [0, buckets).
-template <typename Key>
-std::vector<int64_t> CountingSort(const std::vector<int64_t>& order, int64_t buckets, Key key) {
-  std::vector<int64_t> start(buckets + 1, 0);
-  for (int64_t k : order) ++start[key(k) + 1];
-  for (int64_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
-  std::vector<int64_t> sorted(order.size());
-  for (int64_t k : order) sorted[start[key(k)]++] = k;
-  return sorted;
-}
 
 }  // namespace
 
@@ -50,6 +41,15 @@ NormalPattern::NormalPattern(const PatternInput& in, const char* function) {
   }
   if (in.nnz > kMaxIndex) {
     throw RangeArgumentError(MustBe(function, "pattern.rows", Concat("at most ", kMaxIndex, " entries long"), Concat("length ", in.nnz)));
+  }
+  // The analysis' working arrays, before allocating them (the pairs of rows,
+  // at least nnz of them, are checked when counted).
+  const double bytes = 48.0 * in.nnz + 16.0 * in.m + 40.0 * in.n;
+  if (bytes > PhysicalMemoryBytes()) {
+    throw RangeArgumentError(MustBe(function, "pattern",
+                                    Concat("small enough for this machine's ", Gibibytes(PhysicalMemoryBytes()),
+                                           " of memory (its analysis needs about ", Gibibytes(bytes), ")"),
+                                    Concat("m = ", in.m, ", n = ", in.n, ", nnz = ", in.nnz)));
   }
   m_ = static_cast<int>(in.m);
   n_ = static_cast<int>(in.n);
@@ -77,71 +77,103 @@ NormalPattern::NormalPattern(const PatternInput& in, const char* function) {
   }
   eliminate_ = static_cast<int>(in.eliminate);
 
-  // Unique entries: COO entries sorted by (row, column) with two stable
-  // counting sorts, then runs of equal (row, column) merged.
-  std::vector<int64_t> order(nnz_);
-  for (int64_t k = 0; k < nnz_; ++k) order[k] = k;
-  order = CountingSort(order, n_, [&](int64_t k) { return in.cols[k]; });
-  order = CountingSort(order, m_, [&](int64_t k) { return in.rows[k]; });
-
+  // Unique entries: COO entries bucketed by row (a counting sort), each row's
+  // few entries sorted by column, runs of equal (row, column) merged. All
+  // index arrays are 32-bit (nnz < 2³¹): the analysis touches little memory,
+  // which matters where first-touch page faults are slow (VMs).
+  RawVector<int32_t> order(nnz_);
+  {
+    std::vector<int32_t> next(m_ + 1, 0);
+    for (int64_t k = 0; k < nnz_; ++k) ++next[in.rows[k] + 1];
+    for (int r = 0; r < m_; ++r) next[r + 1] += next[r];
+    std::vector<int32_t> row_ptr(next);
+    for (int64_t k = 0; k < nnz_; ++k) order[next[in.rows[k]]++] = static_cast<int32_t>(k);
+    for (int r = 0; r < m_; ++r) {
+      int32_t* begin = order.data() + row_ptr[r];
+      int32_t* end = order.data() + row_ptr[r + 1];
+      // Stable: equal columns keep their COO order, so duplicates sum in input order.
+      std::stable_sort(begin, end, [&](int32_t a, int32_t b) { return in.cols[a] < in.cols[b]; });
+    }
+  }
   row_start_.assign(m_ + 1, 0);
-  std::vector<int64_t> unique_first;  // first sorted position of each unique entry
+  unique_col_.reserve(nnz_);
+  RawVector<int32_t> unique_first;  // first sorted position of each unique entry
   unique_first.reserve(nnz_);
   for (int64_t s = 0; s < nnz_; ++s) {
-    const int64_t k = order[s];
+    const int32_t k = order[s];
     if (s > 0 && in.rows[k] == in.rows[order[s - 1]] && in.cols[k] == in.cols[order[s - 1]]) continue;
-    unique_first.push_back(s);
+    unique_first.push_back(static_cast<int32_t>(s));
     unique_col_.push_back(in.cols[k]);
     ++row_start_[in.rows[k] + 1];
   }
   for (int r = 0; r < m_; ++r) row_start_[r + 1] += row_start_[r];
-  const int64_t unique = static_cast<int64_t>(unique_col_.size());
+  const int32_t unique = static_cast<int32_t>(unique_col_.size());
   has_duplicates_ = unique != nnz_;
-  gather_coo_ = order;
+  gather_coo_ = std::move(order);
   if (has_duplicates_) {
-    gather_start_ = unique_first;
-    gather_start_.push_back(nnz_);
+    gather_start_ = std::move(unique_first);
+    gather_start_.push_back(static_cast<int32_t>(nnz_));
   }
 
-  // Unique entries by column, in row order (a third counting sort).
-  std::vector<int64_t> by_row(unique);
-  for (int64_t t = 0; t < unique; ++t) by_row[t] = t;
-  const std::vector<int64_t> by_col = CountingSort(by_row, n_, [&](int64_t t) { return unique_col_[t]; });
-  std::vector<int64_t> col_start(n_ + 1, 0);
-  for (int64_t t = 0; t < unique; ++t) ++col_start[unique_col_[t] + 1];
-  for (int c = 0; c < n_; ++c) col_start[c + 1] += col_start[c];
-  std::vector<int32_t> row_of(unique);
-  for (int r = 0; r < m_; ++r) {
-    for (int32_t t = row_start_[r]; t < row_start_[r + 1]; ++t) row_of[t] = r;
+  // Rows whose column list repeats the previous row's (the d rows of a cost
+  // instance) share its pair map: only "leader" rows get one.
+  std::vector<uint8_t> leader(m_, 1);
+  for (int r = 1; r < m_; ++r) {
+    const int32_t len = row_start_[r + 1] - row_start_[r];
+    leader[r] = !(len == row_start_[r] - row_start_[r - 1] &&
+                  std::equal(unique_col_.begin() + row_start_[r], unique_col_.begin() + row_start_[r + 1],
+                             unique_col_.begin() + row_start_[r - 1]));
   }
-
-  // Pair map offsets: row r with L unique entries has L(L+1)/2 pairs.
-  pair_start_.assign(m_ + 1, 0);
+  row_pairs_.resize(m_);
+  int64_t pairs = 0;
   for (int r = 0; r < m_; ++r) {
+    if (!leader[r]) {
+      row_pairs_[r] = row_pairs_[r - 1];
+      continue;
+    }
     const int64_t len = row_start_[r + 1] - row_start_[r];
-    pair_start_[r + 1] = pair_start_[r] + len * (len + 1) / 2;
+    row_pairs_[r] = pairs;
+    pairs += len * (len + 1) / 2;
   }
-  if (pair_start_[m_] > kMaxIndex * 4) {
+  if (pairs > kMaxIndex * 4 || 4.0 * pairs + bytes > PhysicalMemoryBytes()) {
     throw RangeArgumentError(MustBe(function, "pattern",
-                                    "a pattern whose rows give at most 8.6e9 column pairs (JᵀJ would be too large)",
-                                    Concat(pair_start_[m_], " pairs")));
+                                    "a pattern whose rows give few enough column pairs for the scatter map of JᵀJ to fit in memory",
+                                    Concat(pairs, " pairs")));
   }
-  pair_slot_.resize(pair_start_[m_]);
+  pair_slot_.resize(pairs);
+
+  // Unique entries of leader rows by column, in row order (a counting sort).
+  std::vector<int32_t> col_start(n_ + 1, 0);
+  RawVector<int32_t> row_of(unique);
+  for (int r = 0; r < m_; ++r) {
+    for (int32_t t = row_start_[r]; t < row_start_[r + 1]; ++t) {
+      row_of[t] = r;
+      if (leader[r]) ++col_start[unique_col_[t] + 1];
+    }
+  }
+  for (int c = 0; c < n_; ++c) col_start[c + 1] += col_start[c];
+  RawVector<int32_t> by_col(col_start[n_]);
+  {
+    std::vector<int32_t> next(col_start.begin(), col_start.end() - 1);
+    for (int32_t t = 0; t < unique; ++t) {
+      if (leader[row_of[t]]) by_col[next[unique_col_[t]]++] = t;
+    }
+  }
 
   // Column sweep: column j of A's upper triangle holds the columns i ≤ j that
-  // share a row of J with column j.
+  // share a row of J with column j (leader rows suffice: the others repeat them).
   a_col_start_.assign(n_ + 1, 0);
   std::vector<int32_t> mark(n_, -1);
-  std::vector<int64_t> position(n_, 0);
+  RawVector<int32_t> position(n_);
   std::vector<int32_t> column_rows;
   for (int j = 0; j < n_; ++j) {
     column_rows.clear();
     mark[j] = j;
     column_rows.push_back(j);
-    for (int64_t s = col_start[j]; s < col_start[j + 1]; ++s) {
-      const int64_t t = by_col[s];
+    for (int32_t s = col_start[j]; s < col_start[j + 1]; ++s) {
+      const int32_t t = by_col[s];
       const int r = row_of[t];
-      for (int64_t u = row_start_[r]; u < t; ++u) {
+      for (int32_t u = row_start_[r]; u < t; ++u) {
         const int i = unique_col_[u];
         if (mark[i] != j) {
           mark[i] = j;
@@ -155,19 +187,19 @@ NormalPattern::NormalPattern(const PatternInput& in, const char* function) {
       throw RangeArgumentError(MustBe(function, "pattern", Concat("a pattern whose JᵀJ has at most ", kMaxIndex, " entries"), "more"));
     }
     for (size_t p = 0; p < column_rows.size(); ++p) {
-      position[column_rows[p]] = base + static_cast<int64_t>(p);
+      position[column_rows[p]] = static_cast<int32_t>(base + static_cast<int64_t>(p));
       a_row_index_.push_back(column_rows[p]);
     }
     a_col_start_[j + 1] = static_cast<int32_t>(a_row_index_.size());
-    // Pairs (p, q) of a row whose second entry q lies in column j.
-    for (int64_t s = col_start[j]; s < col_start[j + 1]; ++s) {
-      const int64_t t = by_col[s];
+    // Pairs (p, q) of a leader row whose second entry q lies in column j.
+    for (int32_t s = col_start[j]; s < col_start[j + 1]; ++s) {
+      const int32_t t = by_col[s];
       const int r = row_of[t];
       const int64_t len = row_start_[r + 1] - row_start_[r];
       const int64_t q = t - row_start_[r];
       for (int64_t p = 0; p <= q; ++p) {
         const int64_t offset = p * len - p * (p - 1) / 2 + (q - p);
-        pair_slot_[pair_start_[r] + offset] = static_cast<int32_t>(position[unique_col_[row_start_[r] + p]]);
+        pair_slot_[row_pairs_[r] + offset] = position[unique_col_[row_start_[r] + p]];
       }
     }
   }
@@ -219,8 +251,8 @@ double NormalPattern::Form(const double* values, const double* residuals, double
   for (int64_t slot : a_slots_) a_values[slot] = 0.0;
   std::fill(gradient, gradient + n_, 0.0);
   double squared_norm = 0.0;
-  const int32_t* slot = pair_slot_.data();
   for (int r = 0; r < m_; ++r) {
+    const int32_t* slot = pair_slot_.data() + row_pairs_[r];
     const int32_t begin = row_start_[r];
     const int32_t end = row_start_[r + 1];
     const double residual = residuals[r];
@@ -252,9 +284,9 @@ void NormalPattern::MultiplyJt(const double* values, const double* y, double* x)
 
 int64_t NormalPattern::memory_bytes() const {
   return static_cast<int64_t>(
-      sizeof(*this) + 4 * (row_start_.size() + unique_col_.size() + a_col_start_.size() +
-                           a_row_index_.size() + pair_slot_.size() + col_blocks_.size()) +
-      8 * (gather_start_.size() + gather_coo_.size() + pair_start_.size() + a_slots_.size() +
+      sizeof(*this) + 4 * (row_start_.size() + unique_col_.size() + a_col_start_.size() + a_row_index_.size() +
+                           pair_slot_.size() + col_blocks_.size() + gather_start_.size() + gather_coo_.size()) +
+      8 * (row_pairs_.size() + a_slots_.size() +
            diagonal_slots_.size()));
 }
 

@@ -8,12 +8,15 @@
 // entries t_0 < ... < t_{L-1} (so columns c_0 < ... < c_{L-1}),
 //   A[c_p, c_q] += J_t_p · J_t_q   for 0 ≤ p ≤ q < L,
 // and pair_slot lists, row by row and for p then q ≥ p, the position in the
-// value array of A where that product lands.
+// value array of A where that product lands (rows with the same columns as the
+// row before, like the d rows of one cost instance, share one list).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "raw_vector.h"
 
 namespace ariadne {
 
@@ -86,16 +89,18 @@ class NormalPattern {
 
   // Unique entries in (row, column) order.
   std::vector<int32_t> row_start_;     // m + 1, into the unique entries
-  std::vector<int32_t> unique_col_;    // T
-  std::vector<int64_t> gather_start_;  // T + 1, into gather_coo_ (empty without duplicates)
-  std::vector<int64_t> gather_coo_;    // nnz: COO entries of each unique entry
+  RawVector<int32_t> unique_col_;    // T
+  RawVector<int32_t> gather_start_;  // T + 1, into gather_coo_ (empty without duplicates)
+  RawVector<int32_t> gather_coo_;    // nnz: COO entries of each unique entry
 
   std::vector<int32_t> a_col_start_;  // n + 1
   std::vector<int32_t> a_row_index_;  // nnz(A upper)
 
   ALayout layout_ = ALayout::kCompressedUpper;
-  std::vector<int64_t> pair_start_;  // m + 1, into pair_slot_
-  std::vector<int32_t> pair_slot_;   // Σ L(L+1)/2 positions in the value array
+  // Row r's pairs start at pair_slot_[row_pairs_[r]]; a row with the same
+  // columns as the row before shares its pairs.
+  RawVector<int64_t> row_pairs_;
+  RawVector<int32_t> pair_slot_;  // L(L+1)/2 positions in the value array per distinct row
   std::vector<int64_t> a_slots_;
   std::vector<int64_t> diagonal_slots_;
 

@@ -194,6 +194,24 @@ TEST(NotPositiveDefiniteElementsAreReportedAlone) {
   }
 }
 
+TEST(IndefiniteMatricesAreNotFactored) {
+  // A = JᵀJ with one diagonal entry made negative: every backend must refuse
+  // it (an LDLᵀ would factor it). Small patterns make CHOLMOD simplicial,
+  // larger ones supernodal.
+  for (int nodes : {4, 400}) {
+    const Problem p = testing::RandomBlockPattern(nodes, 3, nodes, 17, 5);
+    ariadne::NormalPattern pattern(p.Input(), "test");
+    const auto j = testing::RandomValues(p.rows.size(), 170);
+    const auto r = testing::RandomValues(p.m, 171);
+    std::vector<double> unique(pattern.unique_count()), a(pattern.a_value_count()), g(p.n);
+    pattern.GatherUnique(j.data(), unique.data());
+    pattern.Form(unique.data(), r.data(), a.data(), g.data());
+    a[pattern.diagonal_slots()[p.n / 2]] = -1.0;
+    CHECK(!ariadne::MakeSparseCholesky(pattern, 1, 1)->Factor(0, a.data(), 0).ok);
+    CHECK(!ariadne::MakeEigenSparseCholesky(pattern, 1)->Factor(0, a.data(), 0).ok);
+  }
+}
+
 TEST(SolveNeverRefactors) {
   const Problem p = testing::RandomBlockPattern(50, 3, 30, 11);
   NormalEquations ne(p.Input(), 2, {});

@@ -23,6 +23,11 @@ describe('the addon', () => {
     }
   });
 
+  test.each(['exit', 'terminate'])('survives a worker that ends (%s) while an async call runs', (mode) => {
+    const out = execFileSync(process.execPath, [path.join(fixtures, 'worker-exit.js'), distEntry(), mode], { encoding: 'utf8' });
+    expect(out.trim()).toBe('alive');
+  });
+
   test('10 000 create/dispose cycles grow RSS by at most 8 MiB', () => {
     const out = execFileSync(process.execPath, ['--expose-gc', path.join(fixtures, 'create-dispose.js'), distEntry()], { encoding: 'utf8' });
     const { growthMiB } = JSON.parse(out) as { growthMiB: number };

@@ -47,7 +47,7 @@ describe('the package', () => {
       const info = JSON.parse(
         execFileSync(process.execPath, ['-p', `JSON.stringify(require(${JSON.stringify(file)}).buildInfo())`], { encoding: 'utf8' }),
       );
-      expect(info).toMatchObject({ cholmod: false, sparseBackend: 'eigen-simplicial-llt' });
+      expect(info).toMatchObject({ cholmod: false, sparseBackend: 'ariadne-supernodal' });
     });
   }
 

@@ -63,7 +63,8 @@ describe('NormalEquations against references', () => {
         const { pattern, batch } = c;
         const nnz = pattern.rows.length;
         const out = solveAll(pattern, batch, kind, 2, 7, 'diagonal');
-        expect(out.info.kind).toBe(kind === 'auto' ? out.info.kind : kind);
+        if (kind === 'auto') expect(['dense', 'sparse']).toContain(out.info.kind);
+        else expect(out.info.kind).toBe(kind);
         expect(Array.from(out.factored.ok)).toEqual(new Array(batch).fill(1));
         for (let b = 0; b < batch; b++) {
           const jb = out.j.subarray(b * nnz, (b + 1) * nnz);

@@ -1,0 +1,153 @@
+/**
+ * A cost term: one object for all its instances (all the edges of a graph).
+ * Instance i reads element indices[k][i] of each of its variables and row i
+ * of each auxiliary input, and has a residual of dimension d. The objective
+ * gathers the inputs of every (batch element, instance) pair into rows and
+ * calls `evaluate` once, vectorised; the term returns the raw residual r and
+ * ∂r/∂(right tangent of each variable). Weighting and the robust loss are
+ * applied by the objective: the cost is ½ Σ ρ(‖W r‖²).
+ */
+import type { LieGroup } from '../geometry/lie-group.js';
+import { Auxiliary } from './auxiliary.js';
+import { MAX_INT32, checkFiniteArray, checkInteger, describe, rangeError, typeError } from './check.js';
+import { RobustLoss, type LossKind } from './robust-loss.js';
+import { Variable } from './variable.js';
+import { Weight, type BoundWeight } from './weight.js';
+
+/** A variable's elements used by a term: a count-1 Variable (its element 0) or explicit indices per instance. */
+export type ElementRef = Variable | { variable: Variable; indices: ArrayLike<number> };
+
+export interface VariableUse {
+  variable: Variable;
+  /** Element per instance (length I), or one element for every instance (length 1). */
+  indices: Int32Array;
+}
+
+/** An auxiliary input to declare: values shaped [1|B] × [1|I] × k. */
+export interface AuxiliarySpec {
+  arg: string;
+  name: string;
+  values: Float64Array;
+  k: number;
+  batch?: number;
+  /** The manifold the values live on (validated and normalised by it). */
+  group?: LieGroup;
+}
+
+export interface TermOptions {
+  /** Unique within the objective (default: the term's kind). */
+  name?: string;
+  weight?: Weight;
+  loss?: RobustLoss;
+}
+
+export interface CostTermSpec {
+  name: string;
+  dim: number;
+  variables: readonly { arg: string; ref: unknown }[];
+  auxiliary: readonly AuxiliarySpec[];
+  weight?: unknown;
+  loss?: unknown;
+}
+
+export abstract class CostTerm {
+  readonly name: string;
+  /** Residual dimension d. */
+  readonly dim: number;
+  /** Instance count I. */
+  readonly instances: number;
+  readonly variables: readonly VariableUse[];
+  /** Measurements and targets, in the order `evaluate` receives them after the variables. */
+  readonly auxiliary: readonly Auxiliary[];
+  readonly weight: BoundWeight | undefined;
+  readonly loss: { kind: LossKind; radius: Auxiliary } | undefined;
+
+  protected constructor(fn: string, spec: CostTermSpec) {
+    this.name = spec.name;
+    this.dim = checkInteger(fn, 'dim', spec.dim, 1, 1024);
+    const uses = spec.variables.map(({ arg, ref }) => resolveRef(fn, arg, ref));
+    this.auxiliary = spec.auxiliary.map((a) => new Auxiliary(fn, a.arg, a.name, a.values, a.k, a.batch, a.group, (v, f, g) => (a.group ? a.group.validate(v, f, g) : checkFiniteArray(v, f, g))));
+
+    let instances = 1;
+    const counts: [string, number][] = [
+      ...uses.map((u, k) => [spec.variables[k]!.arg, u.indices.length] as [string, number]),
+      ...this.auxiliary.map((a, k) => [spec.auxiliary[k]!.arg, a.instances] as [string, number]),
+    ];
+    for (const [, c] of counts) if (c !== 1) instances = Math.max(instances, c);
+    for (const [arg, c] of counts) {
+      if (c !== 1 && c !== instances) {
+        throw rangeError(fn, arg, `1 or ${instances} instances (the term's instance count)`, `${c}`);
+      }
+    }
+    this.instances = instances;
+    this.variables = uses;
+
+    if (spec.weight !== undefined) {
+      if (!(spec.weight instanceof Weight)) throw typeError(fn, 'options.weight', 'a Weight', spec.weight);
+      this.weight = spec.weight.bind(fn, this.name, this.dim);
+      checkInstances(fn, 'options.weight', this.weight.aux.instances, instances);
+    }
+    if (spec.loss !== undefined) {
+      if (!(spec.loss instanceof RobustLoss)) throw typeError(fn, 'options.loss', 'a RobustLoss', spec.loss);
+      this.loss = { kind: spec.loss.kind, radius: spec.loss.bind(fn, this.name) };
+      checkInstances(fn, 'options.loss', this.loss.radius.instances, instances);
+    }
+  }
+
+  readonly #buffers = new Map<string, Float64Array>();
+
+  /**
+   * A scratch array of `length` numbers kept between evaluations (contents
+   * undefined), so that evaluating allocates nothing once warm.
+   */
+  protected buffer(key: string, length: number): Float64Array {
+    let b = this.#buffers.get(key);
+    if (b === undefined || b.length !== length) {
+      b = new Float64Array(length);
+      this.#buffers.set(key, b);
+    }
+    return b;
+  }
+
+  /**
+   * Residuals and Jacobians for `rows` rows (row = batch element × instance).
+   * `inputs`: the variables' values (rows × storage each), then the
+   * auxiliary inputs (rows × k each). Writes `residuals` (rows × d) and, for
+   * each variable k whose array is given, `jacobians[k]` (rows × d × dof_k,
+   * row-major per row) with respect to its right tangent.
+   */
+  abstract evaluate(rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[]): void;
+}
+
+function checkInstances(fn: string, arg: string, count: number, instances: number): void {
+  if (count !== 1 && count !== instances) throw rangeError(fn, arg, `1 or ${instances} instances (the term's instance count)`, `${count}`);
+}
+
+
+/** Resolves an ElementRef, checking the indices against the variable's element count. */
+export function resolveRef(fn: string, arg: string, ref: unknown): VariableUse {
+  if (ref instanceof Variable) {
+    if (ref.count !== 1) {
+      throw rangeError(fn, arg, `a Variable of one element or { variable, indices }`, `Variable '${ref.name}' of ${ref.count} elements`);
+    }
+    return { variable: ref, indices: new Int32Array(1) };
+  }
+  if (typeof ref !== 'object' || ref === null || !((ref as { variable?: unknown }).variable instanceof Variable)) {
+    throw typeError(fn, arg, 'a Variable or { variable, indices }', ref);
+  }
+  const { variable, indices } = ref as { variable: Variable; indices: unknown };
+  if (typeof indices !== 'object' || indices === null || typeof (indices as ArrayLike<number>).length !== 'number') {
+    throw typeError(fn, `${arg}.indices`, 'an array of element indices', indices);
+  }
+  const list = indices as ArrayLike<number>;
+  if (list.length === 0 || list.length > MAX_INT32) throw rangeError(fn, `${arg}.indices`, 'non-empty', 'length 0');
+  const out = new Int32Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    if (typeof e !== 'number' || !Number.isInteger(e) || e < 0 || e >= variable.count) {
+      throw rangeError(fn, `${arg}.indices[${i}]`, `an element index of '${variable.name}' in [0, ${variable.count})`, typeof e === 'number' ? `${e}` : describe(e));
+    }
+    out[i] = e;
+  }
+  return { variable, indices: out };
+}

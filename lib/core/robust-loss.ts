@@ -1,0 +1,182 @@
+/**
+ * Robust losses ρ(s) of the cost ½ Σ ρ(‖W r‖²), with radius δ > 0 in whitened
+ * units and ρ′(0) = 1; c = δ²:
+ *   Huber          s ≤ c ? s : 2δ√s − c
+ *   Cauchy         c·ln(1 + s/c)
+ *   Geman-McClure  c·s / (c + s)
+ *   Welsch         c·(1 − e^(−s/c))
+ *   Tukey          s ≤ c ? c/3·(1 − (1 − s/c)³) : c/3
+ * They enter the normal equations as in Ceres' Corrector: if s = 0 or
+ * ρ″(s) ≤ 0, r̃ = √ρ′·r and J̃ = √ρ′·J; otherwise α = 1 − √(1 + 2sρ″/ρ′),
+ * r̃ = √ρ′/(1 − α)·r and J̃ = √ρ′·(I − α·r rᵀ/s)·J. δ is shaped
+ * [1|B] × [1|instances] and is an auxiliary input (the layer learns log δ).
+ */
+import { checkOneOf, rangeError } from './check.js';
+import { Auxiliary } from './auxiliary.js';
+
+export type LossKind = 'huber' | 'cauchy' | 'geman-mcclure' | 'welsch' | 'tukey';
+export const LOSS_KINDS: readonly LossKind[] = ['huber', 'cauchy', 'geman-mcclure', 'welsch', 'tukey'];
+
+export interface LossOptions {
+  /** Batch size of the radii (1 or B; default 1). */
+  batch?: number;
+  /** The name of this auxiliary input (default: `<term>.loss`). */
+  name?: string;
+}
+
+/**
+ * A robust loss with its radius δ.
+ *
+ * @example
+ * ```ts
+ * import { RobustLoss } from 'ariadne';
+ * const huber = RobustLoss.huber(1.5);
+ * const out = new Float64Array(3);
+ * huber.rho(4, 1.5, out); // s = ‖Wr‖² = 4 beyond δ² = 2.25
+ * console.log(out[0], out[1]); // ρ = 2·1.5·2 − 2.25 = 3.75, ρ′ = 1.5 / 2 = 0.75
+ * ```
+ */
+export class RobustLoss {
+  readonly kind: LossKind;
+  readonly #radius: Float64Array;
+  readonly #options: LossOptions;
+
+  constructor(kind: LossKind, radius: number | Float64Array, options: LossOptions = {}) {
+    this.kind = checkOneOf('RobustLoss', 'kind', kind, LOSS_KINDS);
+    this.#radius = typeof radius === 'number' ? Float64Array.of(radius) : radius;
+    this.#options = options;
+  }
+
+  static huber(radius: number | Float64Array, options?: LossOptions): RobustLoss {
+    return new RobustLoss('huber', radius, options);
+  }
+  static cauchy(radius: number | Float64Array, options?: LossOptions): RobustLoss {
+    return new RobustLoss('cauchy', radius, options);
+  }
+  static gemanMcClure(radius: number | Float64Array, options?: LossOptions): RobustLoss {
+    return new RobustLoss('geman-mcclure', radius, options);
+  }
+  static welsch(radius: number | Float64Array, options?: LossOptions): RobustLoss {
+    return new RobustLoss('welsch', radius, options);
+  }
+  static tukey(radius: number | Float64Array, options?: LossOptions): RobustLoss {
+    return new RobustLoss('tukey', radius, options);
+  }
+
+  /** Binds the loss to a term, validating δ (finite, > 0). */
+  bind(fn: string, termName: string): Auxiliary {
+    return new Auxiliary(fn, 'options.loss', this.#options.name ?? `${termName}.loss`, this.#radius, 1, this.#options.batch, undefined, (v, f, a) => {
+      for (let i = 0; i < v.length; i++) {
+        if (!(Number.isFinite(v[i]) && v[i]! > 0)) throw rangeError(f, a, 'a finite loss radius > 0', `${v[i]} at index ${i}`);
+      }
+    });
+  }
+
+  /** out = [ρ(s), ρ′(s), ρ″(s)] for radius δ. */
+  rho(s: number, delta: number, out: Float64Array): void {
+    rho(this.kind, s, delta, out, 0);
+  }
+}
+
+/** Writes ρ, ρ′, ρ″ at out[o..o+2]. */
+export function rho(kind: LossKind, s: number, delta: number, out: Float64Array, o: number): void {
+  const c = delta * delta;
+  switch (kind) {
+    case 'huber': {
+      if (s <= c) {
+        out[o] = s;
+        out[o + 1] = 1;
+        out[o + 2] = 0;
+      } else {
+        const root = Math.sqrt(s);
+        out[o] = 2 * delta * root - c;
+        out[o + 1] = delta / root;
+        out[o + 2] = -delta / (2 * s * root);
+      }
+      return;
+    }
+    case 'cauchy': {
+      const q = 1 + s / c;
+      out[o] = c * Math.log1p(s / c);
+      out[o + 1] = 1 / q;
+      out[o + 2] = -1 / (c * q * q);
+      return;
+    }
+    case 'geman-mcclure': {
+      const q = c + s;
+      out[o] = (c * s) / q;
+      out[o + 1] = (c * c) / (q * q);
+      out[o + 2] = (-2 * c * c) / (q * q * q);
+      return;
+    }
+    case 'welsch': {
+      const e = Math.exp(-s / c);
+      out[o] = -c * Math.expm1(-s / c);
+      out[o + 1] = e;
+      out[o + 2] = -e / c;
+      return;
+    }
+    case 'tukey': {
+      if (s <= c) {
+        const q = 1 - s / c;
+        out[o] = (c / 3) * (1 - q * q * q);
+        out[o + 1] = q * q;
+        out[o + 2] = (-2 * q) / c;
+      } else {
+        out[o] = c / 3;
+        out[o + 1] = 0;
+        out[o + 2] = 0;
+      }
+      return;
+    }
+  }
+}
+
+/**
+ * Applies the loss in place to `rows` rows of d residuals and their Jacobian
+ * blocks (Ceres' Corrector), returning ρ(s) per row in `rhoOut`.
+ */
+export function applyLoss(
+  kind: LossKind,
+  d: number,
+  radius: Float64Array,
+  rows: number,
+  residuals: Float64Array,
+  jacobians: readonly { values: Float64Array; cols: number }[],
+  rhoOut: Float64Array,
+): void {
+  const r3 = new Float64Array(3);
+  for (let row = 0; row < rows; row++) {
+    const base = row * d;
+    let s = 0;
+    for (let a = 0; a < d; a++) s += residuals[base + a]! * residuals[base + a]!;
+    rho(kind, s, radius[row]!, r3, 0);
+    rhoOut[row] = r3[0]!;
+    const rho1 = r3[1]!;
+    const rho2 = r3[2]!;
+    const sqrtRho1 = Math.sqrt(rho1);
+    if (s === 0 || rho2 <= 0) {
+      for (let a = 0; a < d; a++) residuals[base + a]! *= sqrtRho1;
+      for (const { values, cols } of jacobians) {
+        for (let i = base * cols; i < (base + d) * cols; i++) values[i]! *= sqrtRho1;
+      }
+      continue;
+    }
+    const alpha = 1 - Math.sqrt(1 + (2 * s * rho2) / rho1);
+    const alphaOverS = alpha / s;
+    // J̃ = √ρ′ (J − (α/s) r (rᵀJ)), with the unscaled r; then r̃.
+    for (const { values, cols } of jacobians) {
+      const jBase = base * cols;
+      for (let col = 0; col < cols; col++) {
+        let rtj = 0;
+        for (let a = 0; a < d; a++) rtj += residuals[base + a]! * values[jBase + a * cols + col]!;
+        for (let a = 0; a < d; a++) {
+          const i = jBase + a * cols + col;
+          values[i] = sqrtRho1 * (values[i]! - alphaOverS * residuals[base + a]! * rtj);
+        }
+      }
+    }
+    const scale = sqrtRho1 / (1 - alpha);
+    for (let a = 0; a < d; a++) residuals[base + a]! *= scale;
+  }
+}

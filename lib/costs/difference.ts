@@ -1,0 +1,66 @@
+/**
+ * Difference of two vectors against a target:
+ *   r = a − b − t,     J_a = I,   J_b = −I.
+ * a and b are elements of the same Vector(n); t is an auxiliary input shaped
+ * [1|B] × [1|I] × n (zero when omitted).
+ */
+import { CostTerm, type ElementRef, type TermOptions } from '../core/cost-term.js';
+import { checkOptions, rangeError } from '../core/check.js';
+import { groupOfPair } from './refs.js';
+
+export interface DifferenceOptions extends TermOptions {
+  a: ElementRef;
+  b: ElementRef;
+  /** t: [1|B] × [1|I] × n (default zero). */
+  target?: Float64Array;
+  targetBatch?: number;
+  targetName?: string;
+}
+
+/**
+ * The residual a − b − t for vector elements.
+ *
+ * @example
+ * ```ts
+ * import { Difference, Objective, Variable, Vector } from 'ariadne';
+ * const x = new Variable('x', Vector(1), new Float64Array([5, 2]));
+ * const gap = new Difference({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, target: new Float64Array([1]) });
+ * console.log(new Objective([gap]).costs()[0]); // ½ (5 − 2 − 1)² = 2
+ * ```
+ */
+export class Difference extends CostTerm {
+  constructor(options: DifferenceOptions) {
+    const fn = 'Difference';
+    const o = checkOptions(fn, 'options', options, ['name', 'weight', 'loss', 'a', 'b', 'target', 'targetBatch', 'targetName']);
+    const group = groupOfPair(fn, o.a, o.b);
+    if (!group.name.startsWith('Vector')) throw rangeError(fn, 'options.a', 'elements of a Vector(n)', `elements of ${group.name}`);
+    const name = (o.name as string | undefined) ?? 'difference';
+    super(fn, {
+      name,
+      dim: group.dof,
+      variables: [
+        { arg: 'options.a', ref: o.a },
+        { arg: 'options.b', ref: o.b },
+      ],
+      auxiliary: [{ arg: 'options.target', name: (o.targetName as string | undefined) ?? `${name}.target`, values: (o.target as Float64Array | undefined) ?? new Float64Array(group.dof), k: group.dof, batch: o.targetBatch as number | undefined }],
+      weight: o.weight,
+      loss: o.loss,
+    });
+  }
+
+  evaluate(rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[]): void {
+    const [a, b, t] = inputs as [Float64Array, Float64Array, Float64Array];
+    const n = this.dim;
+    for (let i = 0; i < rows * n; i++) residuals[i] = a[i]! - b[i]! - t[i]!;
+    const [ja, jb] = jacobians;
+    ja?.fill(0);
+    jb?.fill(0);
+    for (let row = 0; row < rows; row++) {
+      for (let c = 0; c < n; c++) {
+        const diagonal = row * n * n + c * n + c;
+        if (ja) ja[diagonal] = 1;
+        if (jb) jb[diagonal] = -1;
+      }
+    }
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Powell's dogleg, per batch element, in Jacobi-scaled coordinates y (δ = S·y):
+ *   Gauss-Newton point  y_gn = −(A + μ·D)⁻¹ g,  μ from 1e-8, ×10 while A + μD
+ *                        is not positive definite (up to 1);
+ *   Cauchy point        y_cp = −α g,  α = ‖g‖² / ‖J g‖²;
+ *   step: y_gn if ‖y_gn‖ ≤ Δ; else −Δ g/‖g‖ if ‖y_cp‖ ≥ Δ; else the point
+ *   where the segment y_cp → y_gn leaves the ball ‖y‖ = Δ.
+ * Radius (Ceres' DoglegStrategy): halved when ρ < 0.25 or the step is
+ * rejected; max(Δ, 3‖y‖) when ρ > 0.75. A rejected step reuses y_gn and y_cp
+ * (x did not change): no new factorisation.
+ */
+import type { Objective } from '../core/objective.js';
+import type { FactorResult } from '../native/binding.js';
+import { negated, type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
+import type { OptimizerOptions, ResolvedOptions } from './options.js';
+import { Optimizer } from './optimizer.js';
+
+const MIN_MU = 1e-8;
+const MAX_MU = 1;
+const MAX_RADIUS = 1e16;
+const MIN_RADIUS = 1e-32;
+
+class DoglegStrategy implements Strategy {
+  readonly acceptAll = false;
+  readonly #radius: Float64Array;
+  readonly #mu: Float64Array;
+  /** 1 where x changed since y_gn and y_cp were computed. */
+  readonly #stale: Uint8Array;
+  readonly #valid: Uint8Array;
+  readonly #reason: (string | null)[];
+  #gaussNewton: Float64Array | undefined;
+  #cauchy: Float64Array | undefined;
+
+  constructor(batch: number, radius: number) {
+    this.#radius = new Float64Array(batch).fill(radius);
+    this.#mu = new Float64Array(batch).fill(MIN_MU);
+    this.#stale = new Uint8Array(batch).fill(1);
+    this.#valid = new Uint8Array(batch);
+    this.#reason = new Array<string | null>(batch).fill(null);
+  }
+
+  needsRefactor(): boolean {
+    return false;
+  }
+
+  *step(ctx: StepContext): NativeSteps<StepOutput> {
+    const { batch: B, n, gradient } = ctx;
+    this.#gaussNewton ??= new Float64Array(B * n);
+    this.#cauchy ??= new Float64Array(B * n);
+    const need = new Uint8Array(B);
+    for (let b = 0; b < B; b++) need[b] = ctx.running[b]! & this.#stale[b]!;
+    if (need.some((v) => v === 1)) {
+      // The last linearisation covered exactly the elements that need a new factor.
+      let pending = need.slice();
+      for (;;) {
+        const lambda = new Float64Array(B);
+        for (let b = 0; b < B; b++) lambda[b] = this.#mu[b]!;
+        const { ok, reason } = (yield { op: 'factor', lambda, mode: 'diagonal' }) as FactorResult;
+        const retry = new Uint8Array(B);
+        for (let b = 0; b < B; b++) {
+          if (!pending[b]) continue;
+          this.#valid[b] = ok[b]!;
+          this.#reason[b] = reason[b] ?? null;
+          if (!ok[b] && this.#mu[b]! * 10 <= MAX_MU) {
+            this.#mu[b]! *= 10;
+            retry[b] = 1;
+          }
+        }
+        if (!retry.some((v) => v === 1)) break;
+        yield* ctx.relinearize(retry);
+        pending = retry;
+      }
+      const y = (yield { op: 'solve', rhs: negated(gradient) }) as Float64Array;
+      const jg = ctx.jv(gradient);
+      const m = jg.length / B;
+      for (let b = 0; b < B; b++) {
+        if (!need[b]) continue;
+        this.#stale[b] = 0;
+        this.#gaussNewton.set(y.subarray(b * n, (b + 1) * n), b * n);
+        const alpha = sum2(gradient, b * n, (b + 1) * n) / sum2(jg, b * m, (b + 1) * m);
+        for (let c = b * n; c < (b + 1) * n; c++) this.#cauchy[c] = -alpha * gradient[c]!;
+      }
+    }
+
+    const out = new Float64Array(B * n);
+    for (let b = 0; b < B; b++) {
+      if (!ctx.running[b] || !this.#valid[b]) continue;
+      const radius = this.#radius[b]!;
+      const gn = this.#gaussNewton.subarray(b * n, (b + 1) * n);
+      const cp = this.#cauchy.subarray(b * n, (b + 1) * n);
+      const y = out.subarray(b * n, (b + 1) * n);
+      const gnNorm = Math.sqrt(sum2(gn, 0, n));
+      const cpNorm = Math.sqrt(sum2(cp, 0, n));
+      if (gnNorm <= radius) {
+        y.set(gn);
+      } else if (cpNorm >= radius) {
+        for (let c = 0; c < n; c++) y[c] = (radius / cpNorm) * cp[c]!;
+      } else {
+        // ‖cp + β(gn − cp)‖ = Δ, β ∈ [0, 1].
+        let a = 0;
+        let bq = 0;
+        for (let c = 0; c < n; c++) {
+          const d = gn[c]! - cp[c]!;
+          a += d * d;
+          bq += 2 * cp[c]! * d;
+        }
+        const cq = cpNorm * cpNorm - radius * radius;
+        const beta = (-bq + Math.sqrt(bq * bq - 4 * a * cq)) / (2 * a);
+        for (let c = 0; c < n; c++) y[c] = cp[c]! + beta * (gn[c]! - cp[c]!);
+      }
+    }
+    return { y: out, valid: this.#valid.slice(), reason: this.#reason.slice() };
+  }
+
+  accepted(b: number, quality: number, stepNorm: number): void {
+    if (quality < 0.25) this.#radius[b]! *= 0.5;
+    if (quality > 0.75) this.#radius[b] = Math.max(this.#radius[b]!, 3 * stepNorm);
+    this.#radius[b] = Math.min(MAX_RADIUS, this.#radius[b]!);
+    this.#mu[b] = Math.max(MIN_MU, this.#mu[b]! / 5);
+    this.#stale[b] = 1;
+  }
+
+  rejected(b: number): void {
+    this.#radius[b]! *= 0.5;
+  }
+
+  invalid(_b: number, reason: string | null): string {
+    return `the Gauss-Newton system stays ${reason ?? 'singular'} with damping μ = ${MAX_MU}`;
+  }
+
+  exhausted(b: number): boolean {
+    return this.#radius[b]! < MIN_RADIUS;
+  }
+
+  radius(b: number): number {
+    return this.#radius[b]!;
+  }
+}
+
+function sum2(v: Float64Array, begin: number, end: number): number {
+  let s = 0;
+  for (let i = begin; i < end; i++) s += v[i]! * v[i]!;
+  return s;
+}
+
+/**
+ * Powell's dogleg trust-region method.
+ *
+ * @example
+ * ```ts
+ * import { Dogleg, Objective, Prior, SO2, Variable } from 'ariadne';
+ * const heading = new Variable('heading', SO2, new Float64Array([3]));
+ * const result = new Dogleg(new Objective([new Prior({ variable: heading, target: new Float64Array([-3]) })])).solve();
+ * console.log(result.values('heading')[0].toFixed(6)); // -3.000000 (across ±π)
+ * ```
+ */
+export class Dogleg extends Optimizer {
+  constructor(objective: Objective, options?: OptimizerOptions) {
+    super('Dogleg', objective, options);
+  }
+
+  protected strategy(batch: number, options: ResolvedOptions): Strategy {
+    return new DoglegStrategy(batch, options.initialTrustRegionRadius);
+  }
+}

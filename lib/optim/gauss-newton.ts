@@ -1,0 +1,61 @@
+/**
+ * Gauss-Newton: y = −A⁻¹g (Jacobi-scaled), every finite step accepted. An
+ * element whose A is not positive definite (gauge freedom, too few
+ * measurements) fails with the reason; Levenberg-Marquardt damps instead.
+ * The result keeps the best point seen, since GN may increase the cost.
+ */
+import type { Objective } from '../core/objective.js';
+import type { FactorResult } from '../native/binding.js';
+import { negated, type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
+import type { OptimizerOptions } from './options.js';
+import { Optimizer } from './optimizer.js';
+
+class GaussNewtonStrategy implements Strategy {
+  readonly acceptAll = true;
+
+  needsRefactor(): boolean {
+    return false;
+  }
+
+  *step(ctx: StepContext): NativeSteps<StepOutput> {
+    const { ok, reason } = (yield { op: 'factor', lambda: new Float64Array(ctx.batch), mode: 'identity' }) as FactorResult;
+    const y = (yield { op: 'solve', rhs: negated(ctx.gradient) }) as Float64Array;
+    return { y, valid: ok, reason };
+  }
+
+  accepted(): void {}
+  rejected(): void {}
+
+  invalid(_b: number, reason: string | null): string {
+    return `the Gauss-Newton system JᵀJ is ${reason ?? 'singular'}; LevenbergMarquardt damps it`;
+  }
+
+  exhausted(): boolean {
+    return false;
+  }
+
+  radius(): number {
+    return 0;
+  }
+}
+
+/**
+ * Gauss-Newton.
+ *
+ * @example
+ * ```ts
+ * import { GaussNewton, Objective, Prior, Variable, Vector } from 'ariadne';
+ * const x = new Variable('x', Vector(2), new Float64Array([4, -1]));
+ * const result = new GaussNewton(new Objective([new Prior({ variable: x, target: new Float64Array([1, 2]) })])).solve();
+ * console.log(Array.from(result.values('x'))); // [1, 2]
+ * ```
+ */
+export class GaussNewton extends Optimizer {
+  constructor(objective: Objective, options?: OptimizerOptions) {
+    super('GaussNewton', objective, options);
+  }
+
+  protected strategy(): Strategy {
+    return new GaussNewtonStrategy();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Options shared by the optimisers. Defaults are Ceres' (and
+ * ../shared/data/REFERENCE.md's): at most 100 iterations, function tolerance
+ * 1e-6, gradient tolerance 1e-10, parameter tolerance 1e-8, initial trust
+ * region radius 1e4, Jacobi scaling.
+ */
+import { checkInteger, checkOneOf, checkOptions, rangeError, typeError } from '../core/check.js';
+import type { NormalEquationsKind } from '../native/binding.js';
+
+export interface IterationInfo {
+  /** Iterations done so far (linear solves, accepted and rejected). */
+  iteration: number;
+  /** B: current cost per batch element. */
+  cost: Float64Array;
+  /** Batch elements still iterating. */
+  running: number;
+  /** Seconds since the solve started. */
+  seconds: number;
+}
+
+export interface OptimizerOptions {
+  /** Maximum iterations per batch element, counting linear solves (accepted and rejected steps). Default 100. */
+  maxIterations?: number;
+  /** Stop when |Δcost| ≤ functionTolerance · cost. Default 1e-6. */
+  functionTolerance?: number;
+  /** Stop when ‖Jᵀr‖∞ ≤ gradientTolerance. Default 1e-10. */
+  gradientTolerance?: number;
+  /** Stop when ‖δ‖ ≤ parameterTolerance · (‖x‖ + parameterTolerance). Default 1e-8. */
+  parameterTolerance?: number;
+  /** Initial trust region radius (Levenberg-Marquardt: λ = 1/radius; Dogleg: Δ). Default 1e4. */
+  initialTrustRegionRadius?: number;
+  /** Scale J's columns by 1/(1 + ‖column‖) at the first iteration (Ceres' Jacobi scaling). Default true. */
+  jacobiScaling?: boolean;
+  /** The linear solver: dense or sparse (default 'auto') and threads over batch elements. */
+  linearSolver?: { kind?: NormalEquationsKind; threads?: number };
+  /** Print a Ceres-like iteration table (to stderr, or to the given function). */
+  verbose?: boolean | ((line: string) => void);
+  /** Called after every iteration. */
+  onIteration?: (info: IterationInfo) => void;
+  /** Stop iterating after this many seconds (elements still running get status 'time-limit'). */
+  timeLimit?: number;
+}
+
+export interface ResolvedOptions {
+  maxIterations: number;
+  functionTolerance: number;
+  gradientTolerance: number;
+  parameterTolerance: number;
+  initialTrustRegionRadius: number;
+  jacobiScaling: boolean;
+  linearSolver: { kind: NormalEquationsKind; threads: number | undefined };
+  log: ((line: string) => void) | undefined;
+  onIteration: ((info: IterationInfo) => void) | undefined;
+  timeLimit: number;
+}
+
+const KEYS = [
+  'maxIterations',
+  'functionTolerance',
+  'gradientTolerance',
+  'parameterTolerance',
+  'initialTrustRegionRadius',
+  'jacobiScaling',
+  'linearSolver',
+  'verbose',
+  'onIteration',
+  'timeLimit',
+] as const;
+
+function tolerance(fn: string, arg: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw typeError(fn, arg, 'a number', value);
+  if (!(Number.isFinite(value) && value >= 0)) throw rangeError(fn, arg, 'a finite number ≥ 0', `${value}`);
+  return value;
+}
+
+/** Validates options (TypeError / RangeError naming the option) and fills in the defaults. */
+export function resolveOptions(fn: string, options: unknown): ResolvedOptions {
+  const o = checkOptions(fn, 'options', options ?? {}, KEYS);
+  const maxIterations = o.maxIterations === undefined ? 100 : checkInteger(fn, 'options.maxIterations', o.maxIterations, 0, 1e9);
+  const radius = tolerance(fn, 'options.initialTrustRegionRadius', o.initialTrustRegionRadius, 1e4);
+  if (!(radius > 0)) throw rangeError(fn, 'options.initialTrustRegionRadius', 'a finite number > 0', `${radius}`);
+  if (o.jacobiScaling !== undefined && typeof o.jacobiScaling !== 'boolean') throw typeError(fn, 'options.jacobiScaling', 'a boolean', o.jacobiScaling);
+  const solver = o.linearSolver === undefined ? {} : checkOptions(fn, 'options.linearSolver', o.linearSolver, ['kind', 'threads']);
+  const kind = solver.kind === undefined ? 'auto' : checkOneOf(fn, 'options.linearSolver.kind', solver.kind, ['auto', 'dense', 'sparse'] as const);
+  const threads = solver.threads === undefined ? undefined : checkInteger(fn, 'options.linearSolver.threads', solver.threads, 1, 1024);
+  let log: ((line: string) => void) | undefined;
+  if (o.verbose === true) log = (line) => process.stderr.write(`${line}\n`);
+  else if (typeof o.verbose === 'function') log = o.verbose as (line: string) => void;
+  else if (o.verbose !== undefined && o.verbose !== false) throw typeError(fn, 'options.verbose', 'a boolean or a function (line) => void', o.verbose);
+  if (o.onIteration !== undefined && typeof o.onIteration !== 'function') throw typeError(fn, 'options.onIteration', 'a function', o.onIteration);
+  const timeLimit = o.timeLimit === undefined ? Infinity : tolerance(fn, 'options.timeLimit', o.timeLimit, Infinity);
+  return {
+    maxIterations,
+    functionTolerance: tolerance(fn, 'options.functionTolerance', o.functionTolerance, 1e-6),
+    gradientTolerance: tolerance(fn, 'options.gradientTolerance', o.gradientTolerance, 1e-10),
+    parameterTolerance: tolerance(fn, 'options.parameterTolerance', o.parameterTolerance, 1e-8),
+    initialTrustRegionRadius: radius,
+    jacobiScaling: o.jacobiScaling === undefined ? true : (o.jacobiScaling as boolean),
+    linearSolver: { kind, threads },
+    log,
+    onIteration: o.onIteration as ((info: IterationInfo) => void) | undefined,
+    timeLimit,
+  };
+}

@@ -1,0 +1,86 @@
+// `ariadne solve` end to end, as a user runs it: a fresh process on the built
+// package, exit codes, the JSON line, messages on stderr.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { distEntry, root } from '../helpers/dist.js';
+import { haveSharedData, missingSharedData, sharedData } from '../helpers/shared-data.js';
+
+const cli = path.join(root, 'dist', 'cjs', 'cli', 'ariadne.js');
+
+function run(...args: string[]) {
+  distEntry();
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('ariadne solve', () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ariadne-cli-'));
+  const small = path.join(scratch, 'small.g2o');
+  fs.writeFileSync(small, ['VERTEX_SE2 0 0 0 0', 'VERTEX_SE2 1 0.9 0.1 0', 'VERTEX_SE2 2 2.1 0 0.1', 'EDGE_SE2 0 1 1 0 0 1 0 0 1 0 1', 'EDGE_SE2 1 2 1 0 0 1 0 0 1 0 1', 'EDGE_SE2 0 2 2 0 0 1 0 0 1 0 1'].join('\n'));
+
+  test('--json prints exactly one line with the fields, and a summary on stderr', () => {
+    const { code, stdout, stderr } = run('solve', small, '--json');
+    expect(code).toBe(0);
+    expect(stdout.endsWith('\n') && stdout.trim().split('\n').length === 1).toBe(true);
+    const report = JSON.parse(stdout);
+    expect(Object.keys(report)).toEqual(['file', 'kind', 'vertices', 'edges', 'batch', 'noise', 'seed', 'initialCost', 'finalCost', 'iterations', 'status', 'solveSeconds']);
+    expect(report).toMatchObject({ file: small, kind: 'se2', vertices: 3, edges: 3, batch: 1, noise: 0, status: 'converged' });
+    expect(report.finalCost).toBeLessThan(report.initialCost);
+    expect(stderr).toMatch(/small\.g2o: SE2, 3 vertices, 3 edges; cost .* → .* in \d+ iterations, [\d.]+ s: converged/);
+  });
+
+  test('--batch solves noisy copies; costs are means, per-copy lists follow', () => {
+    const { code, stdout } = run('solve', small, '--batch', '4', '--noise', '0.05', '--seed', '3', '--json', '--optimizer', 'dogleg');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ batch: 4, noise: 0.05, seed: 3 });
+    expect(report.finalCosts).toHaveLength(4);
+    expect(report.statuses).toEqual(['converged', 'converged', 'converged', 'converged']);
+    const mean = report.finalCosts.reduce((a: number, b: number) => a + b, 0) / 4;
+    expect(report.finalCost).toBeCloseTo(mean, 12);
+  });
+
+  test('--verbose prints the iteration table on stderr only', () => {
+    const { code, stdout, stderr } = run('solve', small, '--verbose');
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^iter\s+cost\s+cost_change/m);
+  });
+
+  test('EXPECTED FAILURE - input errors exit 1 with one line and no stack trace', () => {
+    const missing = run('solve', path.join(scratch, 'missing.g2o'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`ariadne: cannot read ${path.join(scratch, 'missing.g2o')}: no such file\n`);
+    const bad = path.join(scratch, 'bad.g2o');
+    fs.writeFileSync(bad, 'VERTEX_SE2 0 0 0 0\nEDGE_SE2 0 1 1 0\n');
+    const malformed = run('solve', bad);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toBe(`ariadne: ${bad}:2: EDGE_SE2 expects 11 numbers after the tag, got 4\n`);
+    expect(run('solve', scratch).stderr).toBe(`ariadne: cannot read ${scratch}: is a folder, not a file\n`);
+  });
+
+  test('BAD CALL - usage errors exit 2', () => {
+    expect(run('solve', small, '--bogus').code).toBe(2);
+    expect(run('solve').code).toBe(2);
+    const bad = run('solve', small, '--optimizer', 'newton');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/option '--optimizer <name>' argument 'newton' is invalid/);
+    expect(run('solve', small, '--batch', '0').stderr).toMatch(/--batch must be an integer ≥ 1, got '0'/);
+    expect(run('solve', small, '--noise', '-1').code).toBe(2);
+  });
+
+  if (haveSharedData) {
+    test('M3500 from ../shared/data', () => {
+      const { code, stdout } = run('solve', path.join(sharedData, 'g2o-2d', 'M3500.g2o'), '--json');
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout);
+      expect(report).toMatchObject({ kind: 'se2', vertices: 3500, edges: 5453, status: 'converged' });
+      expect(Math.abs(report.finalCost - 68.95744158) / 68.95744158).toBeLessThan(1e-5);
+    });
+  } else {
+    test.skip(`M3500 from ../shared/data skipped: ${missingSharedData}`, () => {});
+  }
+});

@@ -1,0 +1,84 @@
+import { Between, Objective, Prior, SE2, SE3, Variable, Vector, Weight } from '../../lib/index.js';
+
+const poses = (count: number, batch = 1) => new Variable('poses', SE2, new Float64Array(3 * count * batch), { batch });
+const z = (count: number) => new Float64Array(3 * count);
+
+describe('Objective', () => {
+  test('columns skip constant elements; the pattern has one dense block per instance', () => {
+    const x = new Variable('x', SE2, new Float64Array(9), { constant: [0] });
+    const edges = new Between({ a: { variable: x, indices: [0, 1] }, b: { variable: x, indices: [1, 2] }, measurement: z(2) });
+    const objective = new Objective([edges]);
+    expect(objective.n).toBe(6);
+    expect(objective.m).toBe(6);
+    expect(Array.from(objective.columns[0]!)).toEqual([-1, 0, 3]);
+    // Edge 0 touches only element 1 (element 0 is constant): 3 rows × 3 columns; edge 1: 3 × 6.
+    expect(objective.nnz).toBe(9 + 18);
+    expect(Array.from(objective.pattern.colBlocks!)).toEqual([3, 3]);
+    expect(Array.from(objective.pattern.rows.subarray(0, 9))).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
+    // Within an instance, each element's d × dof block in turn (row-major): edge 1's first block is element 1's.
+    expect(Array.from(objective.pattern.rows.subarray(9, 18))).toEqual([3, 3, 3, 4, 4, 4, 5, 5, 5]);
+    expect(Array.from(objective.pattern.cols.subarray(9, 18))).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
+    expect(Array.from(objective.pattern.cols.subarray(18, 21))).toEqual([3, 4, 5]);
+  });
+
+  test('costs are ½ Σ ‖W r‖² per batch element; batch-1 variables are copied into the batch', () => {
+    const x = new Variable('x', Vector(2), Float64Array.of(1, 2));
+    const target = Float64Array.of(0, 0, 1, 1, 2, 2);
+    const prior = new Prior({ variable: x, target, targetBatch: 3, weight: Weight.scale(Float64Array.of(2)) });
+    const objective = new Objective([prior]);
+    expect(objective.batch).toBe(3);
+    expect(Array.from(objective.costs())).toEqual([0.5 * 4 * 5, 0.5 * 4 * 1, 0.5 * 4 * 1]);
+  });
+
+  test('BAD CALL - mismatched batch sizes', () => {
+    const x = poses(2, 3);
+    expect(() => new Objective([new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, measurement: z(2), measurementBatch: 2 })])).toThrow(
+      new RangeError("Objective: 'terms' must be inputs of batch 1 or 3, got 'between.measurement' of batch 2"),
+    );
+  });
+
+  test('BAD CALL - an index out of range', () => {
+    const x = poses(2);
+    expect(() => new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [2] }, measurement: z(1) })).toThrow(
+      new RangeError("Between: 'options.b.indices[0]' must be an element index of 'poses' in [0, 2), got 2"),
+    );
+  });
+
+  test('BAD CALL - instance counts that disagree', () => {
+    const x = poses(3);
+    expect(() => new Between({ a: { variable: x, indices: [0, 1] }, b: { variable: x, indices: [1, 2] }, measurement: z(3) })).toThrow(
+      new RangeError("Between: 'options.a' must be 1 or 3 instances (the term's instance count), got 2"),
+    );
+  });
+
+  test('BAD CALL - a weight of the wrong shape or with a non-positive diagonal', () => {
+    const x = poses(2);
+    const edge = (weight: Weight) => new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, measurement: z(1), weight });
+    expect(() => edge(Weight.diagonal(Float64Array.of(1, 1), 2))).toThrow(/^Between: 'options.weight' must be a weight for residuals of dimension 3, got one of dimension 2$/);
+    expect(() => edge(Weight.sqrtInformation(Float64Array.of(1, 0, 0, -2, 0, 1), 3))).toThrow(/must be a weight with a positive diagonal, got -2 at index 3/);
+    expect(() => edge(Weight.scale(Float64Array.of(1, 1, 1)))).toThrow(/^Between: 'options.weight' must be 1 or 1 instances \(the term's instance count\), got 3$/);
+  });
+
+  test('BAD CALL - a non-unit quaternion and NaN initial values', () => {
+    expect(() => new Variable('p', SE3, Float64Array.of(0, 0, 0, 0, 0, 0, 2))).toThrow(RangeError);
+    expect(() => new Variable('p', SE3, Float64Array.of(0, 0, 0, 0, 0, 0, 2))).toThrow(/^Variable: 'values' must hold unit quaternions/);
+    expect(() => new Variable('p', SE2, Float64Array.of(0, NaN, 0))).toThrow(/^Variable: 'values' must be finite, got NaN at batch element 0, index 1$/);
+  });
+
+  test('BAD CALL - a variable element no cost touches', () => {
+    const x = poses(3);
+    expect(() => new Objective([new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, measurement: z(1) })])).toThrow(
+      new RangeError("Objective: 'terms' must be cost terms that use every non-constant element (or that element made constant), got element 2 of variable 'poses' used by no term"),
+    );
+  });
+
+  test('BAD CALL - duplicate names, no terms, not a term', () => {
+    const x = poses(2);
+    const y = new Variable('poses', SE2, new Float64Array(3));
+    const a = new Prior({ variable: y, target: z(1) });
+    const b = new Prior({ variable: { variable: x, indices: [0, 1] }, target: z(1), name: 'other' });
+    expect(() => new Objective([a, b])).toThrow(/^Objective: 'terms' must be inputs with unique names \('poses' names a variable and a variable\), got a duplicate$/);
+    expect(() => new Objective([])).toThrow(new RangeError("Objective: 'terms' must be a non-empty array of cost terms, got an empty array"));
+    expect(() => new Objective([{}] as never)).toThrow(new TypeError("Objective: 'terms[0]' must be a CostTerm, got an object"));
+  });
+});

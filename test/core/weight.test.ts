@@ -1,0 +1,51 @@
+import { SeededRandom } from '../../lib/core/random.js';
+import { Weight, applyWeight, type WeightKind } from '../../lib/core/weight.js';
+
+/** W as a dense d×d row-major matrix from one instance's k numbers. */
+function dense(kind: WeightKind, d: number, w: Float64Array): Float64Array {
+  const m = new Float64Array(d * d);
+  if (kind === 'scale') for (let a = 0; a < d; a++) m[a * d + a] = w[0]!;
+  else if (kind === 'diagonal') for (let a = 0; a < d; a++) m[a * d + a] = w[a]!;
+  else for (let a = 0, p = 0; a < d; a++) for (let c = a; c < d; c++) m[a * d + c] = w[p++]!;
+  return m;
+}
+
+describe('weights', () => {
+  test.each(['scale', 'diagonal', 'sqrt-information'] as const)('%s: W r and W J match dense products', (kind) => {
+    const random = new SeededRandom(7);
+    const d = 4;
+    const cols = 3;
+    const rows = 5;
+    const k = Weight.width(kind, d);
+    const w = random.normals(rows * k);
+    const r = random.normals(rows * d);
+    const j = random.normals(rows * d * cols);
+    const rw = r.slice();
+    const jw = j.slice();
+    applyWeight(kind, d, w, rows, rw, [{ values: jw, cols }]);
+    for (let row = 0; row < rows; row++) {
+      const W = dense(kind, d, w.subarray(row * k, (row + 1) * k));
+      for (let a = 0; a < d; a++) {
+        let sum = 0;
+        for (let c = 0; c < d; c++) sum += W[a * d + c]! * r[row * d + c]!;
+        expect(rw[row * d + a]).toBeCloseTo(sum, 12);
+        for (let col = 0; col < cols; col++) {
+          let jsum = 0;
+          for (let c = 0; c < d; c++) jsum += W[a * d + c]! * j[(row * d + c) * cols + col]!;
+          expect(jw[(row * d + a) * cols + col]).toBeCloseTo(jsum, 12);
+        }
+      }
+    }
+  });
+
+  test('BAD CALL - a non-positive diagonal, a wrong dimension, a wrong length', () => {
+    expect(() => Weight.sqrtInformation(Float64Array.of(1, 2, 0), 2).bind('Between', 'edges', 2)).toThrow(
+      /^Between: 'options.weight' must be a weight with a positive diagonal, got 0 at index 2 \(instance 0\)$/,
+    );
+    expect(() => Weight.diagonal(Float64Array.of(1, -1, 1), 3).bind('Prior', 'p', 3)).toThrow(/positive diagonal, got -1 at index 1/);
+    expect(() => Weight.scale(Float64Array.of(0)).bind('Prior', 'p', 3)).toThrow(/positive diagonal, got 0 at index 0/);
+    expect(() => Weight.diagonal(Float64Array.of(1, 1), 2).bind('Prior', 'p', 3)).toThrow(/^Prior: 'options.weight' must be a weight for residuals of dimension 3, got one of dimension 2$/);
+    expect(() => Weight.sqrtInformation(new Float64Array(7), 3).bind('Prior', 'p', 3)).toThrow(/^Prior: 'options.weight' must be a non-empty multiple of batch 1 × 6 numbers long, got length 7$/);
+    expect(() => Weight.scale(Float64Array.of(Infinity)).bind('Prior', 'p', 1)).toThrow(/must be finite, got Infinity at index 0/);
+  });
+});

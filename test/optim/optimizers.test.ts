@@ -1,0 +1,158 @@
+import {
+  Custom,
+  Dogleg,
+  GaussNewton,
+  LevenbergMarquardt,
+  Objective,
+  Prior,
+  SE2,
+  Variable,
+  Vector,
+  noisyMeasurements,
+  poseGraphObjective,
+  type OptimizerOptions,
+} from '../../lib/index.js';
+import { gridGraph } from '../helpers/graphs.js';
+
+const optimizers = { LevenbergMarquardt, GaussNewton, Dogleg } as const;
+
+/** y = a·exp(b·t) + c sampled without noise, for B parameter sets at once. */
+function exponentialFit(batch: number) {
+  const t = Float64Array.from({ length: 40 }, (_, i) => i / 10);
+  const truth = Float64Array.from({ length: batch * 3 }, (_, i) => [2, -0.7, 0.5][i % 3]! * (1 + 0.1 * Math.floor(i / 3)));
+  const samples = new Float64Array(batch * t.length * 2);
+  for (let b = 0; b < batch; b++) {
+    const [a, k, c] = truth.subarray(b * 3, b * 3 + 3);
+    t.forEach((ti, i) => samples.set([ti, a! * Math.exp(k! * ti) + c!], (b * t.length + i) * 2));
+  }
+  // Near enough for plain Gauss-Newton, which is not globally convergent (b = 0 would make JᵀJ singular).
+  const params = new Variable('params', Vector(3), new Float64Array([1.5, -0.4, 0.2]));
+  const residual = (rows: number, [p, s]: readonly Float64Array[], out: Float64Array) => {
+    for (let i = 0; i < rows; i++) out[i] = p![3 * i]! * Math.exp(p![3 * i + 1]! * s![2 * i]!) + p![3 * i + 2]! - s![2 * i + 1]!;
+  };
+  const fit = new Custom({
+    name: 'fit',
+    dim: 1,
+    variables: [{ variable: params, indices: new Int32Array(t.length) }],
+    auxiliary: [{ name: 'samples', values: samples, k: 2, batch }],
+    residual,
+  });
+  return { objective: new Objective([fit]), truth };
+}
+
+describe('optimisers', () => {
+  for (const [name, Optimizer] of Object.entries(optimizers)) {
+    test(`${name} fits a batch of exponentials to their true parameters`, () => {
+      const { objective, truth } = exponentialFit(4);
+      const result = new Optimizer(objective).solve();
+      expect(result.status).toEqual(['converged', 'converged', 'converged', 'converged']);
+      const p = result.values('params');
+      for (let i = 0; i < truth.length; i++) expect(p[i]).toBeCloseTo(truth[i]!, 6);
+      for (const cost of result.finalCost) expect(cost).toBeLessThan(1e-12);
+    });
+
+    test(`${name} solves a noisy SE2 grid graph`, () => {
+      const graph = gridGraph(6, 0.05, 11);
+      const { objective } = poseGraphObjective(graph);
+      const result = new Optimizer(objective).solve();
+      expect(result.status[0]).toBe('converged');
+      expect(result.finalCost[0]).toBeLessThan(result.initialCost[0]!);
+      expect(result.history[0]![0]).toBe(result.initialCost[0]);
+    });
+  }
+
+  test('Levenberg-Marquardt, Gauss-Newton and Dogleg reach the same minimum', () => {
+    const graph = gridGraph(5, 0.05, 12);
+    const costs = Object.values(optimizers).map((O) => new O(poseGraphObjective(graph).objective).solve().finalCost[0]!);
+    for (const c of costs) expect(Math.abs(c - costs[0]!) / costs[0]!).toBeLessThan(1e-6);
+  });
+
+  test('every batch element iterates exactly as it would alone', () => {
+    const graph = gridGraph(6, 0.02, 13);
+    const batch = 5;
+    const measurements = noisyMeasurements(graph, batch, 0.05, 7);
+    for (const Optimizer of Object.values(optimizers)) {
+      const together = new Optimizer(poseGraphObjective(graph, { measurements }).objective).solve();
+      const poses = together.values('poses');
+      const per = graph.poses.length;
+      for (let b = 0; b < batch; b++) {
+        const alone = new Optimizer(
+          poseGraphObjective(graph, { measurements: measurements.subarray(b * graph.measurements.length, (b + 1) * graph.measurements.length) }).objective,
+        ).solve();
+        expect(together.iterations[b]).toBe(alone.iterations[0]);
+        expect(together.status[b]).toBe(alone.status[0]);
+        expect(together.finalCost[b]).toBe(alone.finalCost[0]);
+        expect(Array.from(poses.subarray(b * per, (b + 1) * per))).toEqual(Array.from(alone.values('poses')));
+      }
+    }
+  });
+
+  test('EXPECTED FAILURE - non-finite residuals at the initial values fail that element only', () => {
+    const x = new Variable('x', Vector(1), Float64Array.of(1, -1), { batch: 2 });
+    const sqrtTerm = new Custom({ dim: 1, variables: [x], residual: (rows, [v], out) => { for (let i = 0; i < rows; i++) out[i] = Math.sqrt(v![i]!) - 2; } });
+    const result = new LevenbergMarquardt(new Objective([sqrtTerm])).solve();
+    expect(result.status).toEqual(['converged', 'failed']);
+    expect(result.reason[1]).toBe('non-finite residual or Jacobian at the initial values');
+    expect(result.values('x')[0]).toBeCloseTo(4, 6);
+  });
+
+  test('EXPECTED FAILURE - Gauss-Newton on a singular system fails with the reason', () => {
+    const graph = gridGraph(3, 0.05, 14);
+    const { objective } = poseGraphObjective({ ...graph, fixed: new Int32Array(0) }); // gauge freedom
+    const result = new GaussNewton(objective).solve();
+    expect(result.status[0]).toBe('failed');
+    expect(result.reason[0]).toMatch(/^the Gauss-Newton system JᵀJ is not positive definite .*; LevenbergMarquardt damps it$/);
+  });
+
+  test('stops at the iteration limit and reports it', () => {
+    const graph = gridGraph(6, 0.1, 15);
+    const result = new LevenbergMarquardt(poseGraphObjective(graph).objective, { maxIterations: 2 }).solve();
+    expect(result.status[0]).toBe('iteration-limit');
+    expect(result.iterations[0]).toBe(2);
+    expect(result.reason[0]).toBe('iteration limit (2) reached');
+  });
+
+  test('never modifies the variables; the solution is in the result', () => {
+    const x = new Variable('x', SE2, Float64Array.of(1, 2, 0.3));
+    const before = x.values;
+    const result = new LevenbergMarquardt(new Objective([new Prior({ variable: x, target: new Float64Array(3) })])).solve();
+    expect(x.values).toEqual(before);
+    expect(Array.from(result.values('x'), (v) => Math.abs(v) < 1e-9)).toEqual([true, true, true]);
+  });
+
+  test('prints an iteration table and calls onIteration', () => {
+    const lines: string[] = [];
+    const seen: number[] = [];
+    const options: OptimizerOptions = { verbose: (line) => lines.push(line), onIteration: (info) => seen.push(info.iteration) };
+    const result = new LevenbergMarquardt(poseGraphObjective(gridGraph(4, 0.05, 16)).objective, options).solve();
+    expect(lines[0]).toMatch(/^iter\s+cost\s+cost_change\s+\|gradient\|\s+\|step\|\s+tr_ratio\s+tr_radius\s+total_time$/);
+    expect(lines.length).toBe(result.iterations[0]! + 2);
+    expect(seen).toEqual(Array.from({ length: result.iterations[0]! }, (_, i) => i + 1));
+  });
+
+  test('solveAsync gives the same result and can be aborted', async () => {
+    const graph = gridGraph(6, 0.05, 17);
+    const sync = new LevenbergMarquardt(poseGraphObjective(graph).objective).solve();
+    const async = await new LevenbergMarquardt(poseGraphObjective(graph).objective).solveAsync();
+    expect(async.finalCost).toEqual(sync.finalCost);
+    expect(async.iterations).toEqual(sync.iterations);
+    const controller = new AbortController();
+    const pending = new LevenbergMarquardt(poseGraphObjective(graph).objective, { onIteration: () => controller.abort() }).solveAsync({ signal: controller.signal });
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('a time limit stops the elements still running', () => {
+    const result = new LevenbergMarquardt(poseGraphObjective(gridGraph(6, 0.1, 18)).objective, { timeLimit: 0 }).solve();
+    expect(result.status[0]).toBe('time-limit');
+    expect(result.iterations[0]).toBe(1);
+  });
+
+  test('BAD CALL - bad options name the option', () => {
+    const { objective } = poseGraphObjective(gridGraph(3, 0.05, 19));
+    expect(() => new LevenbergMarquardt(objective, { functionTolerance: -1 })).toThrow(new RangeError("LevenbergMarquardt: 'options.functionTolerance' must be a finite number ≥ 0, got -1"));
+    expect(() => new Dogleg(objective, { maxIterations: -1 })).toThrow(new RangeError("Dogleg: 'options.maxIterations' must be an integer in [0, 1000000000], got -1"));
+    expect(() => new GaussNewton(objective, { parameterTolerance: NaN })).toThrow(/'options.parameterTolerance' must be a finite number ≥ 0, got NaN/);
+    expect(() => new LevenbergMarquardt(objective, { maxIteration: 3 } as never)).toThrow(/'options' must be an object with keys among/);
+    expect(() => new LevenbergMarquardt({} as never)).toThrow(new TypeError("LevenbergMarquardt: 'objective' must be an Objective, got an object"));
+  });
+});
