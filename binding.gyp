@@ -14,7 +14,7 @@
   'targets': [
     {
       'target_name': 'ariadne',
-      'sources': ['<@(ariadne_core_sources)', '<@(ariadne_binding_sources)'],
+      'sources': ['<@(ariadne_core_sources)', '<@(ariadne_shared_binding_sources)', '<@(ariadne_binding_sources)'],
       'include_dirs': [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         'native/core',

@@ -3,10 +3,12 @@
  * reference measured in the same run; absolute times on shared machines
  * drift from run to run.
  */
+import { gpuBenchmark } from './gpu.js';
 import { linearBenchmark } from './linear.js';
 import { pgoBenchmark } from './pgo.js';
 
 const benchmarks: Record<string, (args: string[]) => void> = {
+  gpu: gpuBenchmark,
   linear: linearBenchmark,
   pgo: pgoBenchmark,
 };

@@ -31,7 +31,15 @@ export type { IterationInfo, OptimizerOptions } from './optim/options.js';
 
 // Files.
 export { G2oFormatError, formatG2o, parseG2o, readG2o, writeG2o, type G2oGraph, type ParseG2oOptions, type ReadG2oOptions } from './io/g2o.js';
-export { noisyMeasurements, poseGraphObjective, type PoseGraph, type PoseGraphOptions } from './io/pose-graph.js';
+export { groupOfGraph, noisyMeasurements, poseGraphObjective, type PoseGraph, type PoseGraphOptions } from './io/pose-graph.js';
+export { poseGraphStats, type PoseGraphStats } from './io/graph-stats.js';
+export { gridWorld, manhattanWorld, sphereWorld, type GridOptions, type ManhattanOptions, type NoiseOptions, type SphereOptions, type SyntheticWorld } from './io/synthetic.js';
+
+// Pictures (SVG).
+export { renderPoseGraphSvg, type PoseGraphSvgOptions } from './plot/pose-graph.js';
+export { renderConvergenceSvg, type ConvergenceSeries, type ConvergenceSvgOptions } from './plot/convergence.js';
+export { poseGraphEdgeCosts } from './plot/edge-costs.js';
+export type { PlotView } from './plot/projection.js';
 
 // Checking Jacobians.
 export {
@@ -47,6 +55,7 @@ export { checkObjective, type CheckObjectiveOptions, type CheckObjectiveResult }
 // The batched linear algebra underneath.
 export {
   NormalEquations,
+  type Backend,
   type DampingMode,
   type FactorResult,
   type JacobianPattern,
@@ -55,4 +64,4 @@ export {
   type NormalEquationsKind,
   type NormalEquationsOptions,
 } from './linear/normal-equations.js';
-export { buildInfo, type BuildInfo } from './linear/build-info.js';
+export { buildInfo, cudaStatus, type BuildInfo, type CudaDeviceInfo, type CudaStatus, type CudaUnavailableReason } from './linear/build-info.js';

@@ -3,6 +3,7 @@
 {
   'variables': {
     'ariadne_core_sources': [
+      'native/core/batched_normal_equations.cc',
       'native/core/blas_threads.cc',
       'native/core/dense_cholesky.cc',
       'native/core/eigen_sparse_cholesky.cc',
@@ -19,11 +20,30 @@
     'ariadne_no_cholmod_sources': [
       'native/core/sparse_cholesky_eigen_only.cc',
     ],
-    'ariadne_binding_sources': [
-      'native/binding/addon.cc',
+    # N-API glue shared by the CPU addon and the CUDA addon.
+    'ariadne_shared_binding_sources': [
       'native/binding/arguments.cc',
       'native/binding/normal_equations_wrap.cc',
+    ],
+    'ariadne_binding_sources': [
+      'native/binding/addon.cc',
       'native/binding/reference_ldlt_binding.cc',
+    ],
+    # The CUDA backend (native/cuda, built by CMake only): host code without
+    # CUDA; kernels and device queries that need only the CUDA runtime; the
+    # core over cuSOLVER, cuBLAS and cuSPARSE; the CUDA addon's exports.
+    'ariadne_cuda_host_sources': [
+      'native/cuda/normal_maps.cc',
+    ],
+    'ariadne_cuda_runtime_sources': [
+      'native/cuda/device_info.cc',
+      'native/cuda/kernels.cu',
+    ],
+    'ariadne_cuda_solver_sources': [
+      'native/cuda/cuda_normal_equations.cc',
+    ],
+    'ariadne_cuda_binding_sources': [
+      'native/cuda/binding/cuda_addon.cc',
     ],
   },
 }

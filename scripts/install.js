@@ -2,19 +2,27 @@
 // npm's install hook: keep a prebuilt binary that loads; otherwise check that
 // a source build can work (one line per missing piece, not a wall of compiler
 // errors) and build the addon with node-gyp. `--build-from-source` (or npm's
-// --build-from-source) skips the prebuilt binary.
+// --build-from-source) skips the prebuilt binary. Then, where a CUDA toolkit
+// with cuSOLVER, cuBLAS and cuSPARSE is found, the CUDA addon is built too
+// (scripts/build-cuda.js); that never fails the install.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { findEigen, useCholmod } = require('./native-config.js');
+const { findCuda, findEigen, useCholmod } = require('./native-config.js');
 
 const root = path.join(__dirname, '..');
 const fromSource = process.argv.includes('--build-from-source') || process.env.npm_config_build_from_source === 'true';
 
+// The CUDA addon where it can be built (silent where CUDA is absent).
+function buildCuda() {
+  if (findCuda().reason === undefined) spawnSync(process.execPath, [path.join(__dirname, 'build-cuda.js'), '--if-available'], { cwd: root, stdio: 'inherit' });
+}
+
 if (!fromSource) {
   try {
     require('node-gyp-build')(root);
+    buildCuda();
     process.exit(0);
   } catch {
     // no loadable binary: build one
@@ -61,4 +69,5 @@ if (!nodeGyp) {
 }
 const [command, args] = nodeGyp ? [process.execPath, [nodeGyp, 'rebuild']] : ['node-gyp', ['rebuild']];
 const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
+if (result.status === 0) buildCuda();
 process.exit(result.status ?? 1);

@@ -33,7 +33,8 @@ function findEigen() {
     process.env.EIGEN3_INCLUDE_DIR,
     ...pkgConfigIncludes('eigen3'),
     ...prefixes.map((prefix) => path.join(prefix, 'eigen3')),
-    path.join(root, '.cache', 'eigen3'),
+    // scripts/device-cache.sh's copy (a standard place: not with custom prefixes)
+    ...(custom === undefined ? [path.join(root, '.cache', 'eigen3')] : []),
   ].filter(Boolean);
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'Eigen', 'Core'))) ?? '';
 }
@@ -57,7 +58,44 @@ function useCholmod() {
   return process.env.ARIADNE_CHOLMOD !== '0' && findCholmodInclude() !== '' && findCholmodLibrary() !== '';
 }
 
-module.exports = { findEigen, findCholmodInclude, useCholmod };
+function onPath(command) {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && fs.existsSync(path.join(dir, command))) return path.join(dir, command);
+  }
+  return '';
+}
+
+/**
+ * What a build of the CUDA addon would use: { nvcc, libraryRoot } (a folder
+ * with include/ and lib/ of cuSOLVER, cuBLAS and cuSPARSE), or { reason }
+ * when it cannot be built. ARIADNE_CUDA=0 turns it off; CUDACXX names nvcc;
+ * ARIADNE_CUDA_LIBRARY_ROOT is looked in first, then the toolkit, then
+ * NVIDIA's Python wheels (site-packages/nvidia/cu13).
+ */
+function findCuda() {
+  if (process.env.ARIADNE_CUDA === '0') return { reason: 'ARIADNE_CUDA=0' };
+  const nvcc = [process.env.CUDACXX, onPath('nvcc'), '/usr/local/cuda/bin/nvcc'].find((file) => file && fs.existsSync(file));
+  if (!nvcc) return { reason: 'no CUDA compiler (nvcc) on the PATH, in CUDACXX or in /usr/local/cuda' };
+  const header = 'cusolverSp_LOWLEVEL_PREVIEW.h';
+  const roots = [process.env.ARIADNE_CUDA_LIBRARY_ROOT, path.dirname(path.dirname(fs.realpathSync(nvcc))), '/usr/local/cuda'];
+  try {
+    const out = execFileSync('python3', ['-c', "import nvidia, os; print('\\n'.join(os.path.join(p, 'cu13') for p in nvidia.__path__))"], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    roots.push(...out.split('\n'));
+  } catch {
+    // no NVIDIA wheels
+  }
+  const candidates = [...new Set(roots.filter(Boolean))];
+  const libraryRoot = candidates.find((dir) => fs.existsSync(path.join(dir, 'include', header)));
+  if (libraryRoot === undefined) {
+    return { reason: `cuSOLVER, cuBLAS and cuSPARSE not found (no include/${header} in ${candidates.join(', ')}; set ARIADNE_CUDA_LIBRARY_ROOT)` };
+  }
+  return { nvcc, libraryRoot };
+}
+
+module.exports = { findEigen, findCholmodInclude, useCholmod, findCuda };
 
 if (require.main === module) {
   const what = process.argv[2];

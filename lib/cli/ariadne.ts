@@ -1,30 +1,17 @@
 #!/usr/bin/env node
 /**
- * The `ariadne` command. Exit codes: 0 when a solve ran (whatever its
- * status), 1 for input errors (a missing or malformed file, bad values), 2
- * for usage errors (unknown options, missing arguments).
+ * The `ariadne` command: `solve`, `info` and `demo`. Exit codes: 0 when the
+ * command ran (a solve whatever its status), 1 for input errors (a missing
+ * or malformed file, an output that cannot be written), 2 for usage errors
+ * (unknown options, missing arguments or values, bad option values).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
-import { solveCommand, type SolveCommandOptions } from './solve.js';
-
-/** A user-facing input error: printed without a stack trace, exit code 1. */
-class InputError extends Error {}
-
-const FILE_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EISDIR: 'is a folder, not a file',
-  EACCES: 'permission denied',
-  ENOTDIR: 'a part of the path is not a folder',
-};
-
-/** Errors caused by the input (files, values) become InputErrors; anything else is a bug and keeps its stack. */
-function inputError(error: unknown, file: string): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code in FILE_ERRORS) return new InputError(`cannot read ${file}: ${FILE_ERRORS[code]}`);
-  if (code === 'ERR_G2O_FORMAT' || error instanceof RangeError || error instanceof TypeError) return new InputError((error as Error).message);
-  return error;
-}
+import { demoCommand, type DemoCommandOptions } from './demo.js';
+import { infoCommand } from './info.js';
+import { InputError, inputError, processIo, type CliIo } from './io.js';
+import { solveCommand, type RobustSpec, type SolveCommandOptions } from './solve.js';
+import type { PlotView } from '../plot/projection.js';
 
 function integer(name: string, min: number) {
   return (value: string): number => {
@@ -42,32 +29,72 @@ function nonNegative(name: string) {
   };
 }
 
-export function main(argv: string[], io = { stdout: (s: string) => void process.stdout.write(s), stderr: (s: string) => void process.stderr.write(s) }): number {
+/** `huber:DELTA` or `cauchy:DELTA` with DELTA > 0 (in whitened units). */
+function robust(value: string): RobustSpec {
+  const match = /^(huber|cauchy):(.*)$/.exec(value);
+  if (match === null) throw new InvalidArgumentError(`--robust must be huber:DELTA or cauchy:DELTA, got '${value}'`);
+  const delta = Number(match[2]);
+  if (match[2]!.trim() === '' || !Number.isFinite(delta) || delta <= 0) {
+    throw new InvalidArgumentError(`--robust ${match[1]}:DELTA needs a number DELTA > 0, got '${match[2]}'`);
+  }
+  return { kind: match[1] as RobustSpec['kind'], delta };
+}
+
+const VIEWS = ['top', 'front', 'side', 'iso'] as const;
+const optimizerOption = () => new Option('--optimizer <name>', 'lm (Levenberg-Marquardt), gn (Gauss-Newton) or dogleg').choices(['lm', 'gn', 'dogleg']).default('lm');
+const iterationsOption = () => new Option('--max-iterations <n>', 'iteration limit (linear solves)').argParser(integer('--max-iterations', 0)).default(100);
+
+export function main(argv: string[], io: CliIo = processIo): number {
   const program = new Command('ariadne')
-    .description('Differentiable nonlinear least squares: solve pose graphs from g2o files')
+    .description('Differentiable nonlinear least squares: solve and inspect pose graphs, or run the demo')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run ariadne --help for usage)');
-  let code = 0;
+  const guarded = (file: string | undefined, body: () => void) => {
+    try {
+      body();
+    } catch (error) {
+      throw file === undefined ? error : inputError(error, file);
+    }
+  };
   program
     .command('solve')
     .description('solve a g2o pose graph (SE2 or SE3), optionally as a batch of noisy copies')
     .argument('<file>', 'a .g2o file')
-    .addOption(new Option('--optimizer <name>', 'lm (Levenberg-Marquardt), gn (Gauss-Newton) or dogleg').choices(['lm', 'gn', 'dogleg']).default('lm'))
-    .option('--max-iterations <n>', 'iteration limit (linear solves)', integer('--max-iterations', 0), 100)
+    .addOption(optimizerOption())
+    .addOption(iterationsOption())
     .option('--batch <n>', 'solve N noisy copies as one batch', integer('--batch', 1), 1)
-    .option('--noise <sigma>', 'standard deviation of the noise added to every measurement', nonNegative('--noise'))
+    .option('--noise <sigma>', 'standard deviation of the noise added to every measurement (default 0.01 with --batch)', nonNegative('--noise'))
     .option('--seed <s>', 'copy i draws its noise from seed s + i', integer('--seed', 0), 1)
+    .option('--robust <kind:delta>', 'a robust loss on every edge: huber:DELTA or cauchy:DELTA (whitened units)', robust)
+    .option('--out <file.g2o>', 'write the solved graph (copy 0 of a batch)')
+    .option('--plot <file.svg>', 'draw the graph before and after, edges coloured by their cost')
+    .addOption(new Option('--view <view>', 'how --plot projects 3D graphs').choices(VIEWS).default('top'))
     .option('--verbose', 'print the iteration table to stderr', false)
     .option('--json', 'print one JSON line with the results to stdout', false)
-    .action((file: string, options: Omit<SolveCommandOptions, 'noise'> & { noise?: number }) => {
+    .action((file: string, options: Omit<SolveCommandOptions, 'noise' | 'view'> & { noise?: number; view: (typeof VIEWS)[number] }) => {
       const noise = options.noise ?? (options.batch > 1 ? 0.01 : 0);
-      try {
-        solveCommand(file, { ...options, noise }, io);
-      } catch (error) {
-        throw inputError(error, file);
-      }
+      guarded(file, () => solveCommand(file, { ...options, noise, view: options.view as PlotView }, io));
     });
+  program
+    .command('info')
+    .description('what a g2o pose graph holds: kind, counts, connectivity, initial cost')
+    .argument('<file>', 'a .g2o file')
+    .option('--json', 'print one JSON line to stdout', false)
+    .action((file: string, options: { json: boolean }) => guarded(file, () => infoCommand(file, options, io)));
+  program
+    .command('demo')
+    .description('generate a pose graph, solve it, report, and write pictures (no data needed)')
+    .addOption(new Option('--world <name>', 'manhattan (a city, SE2) or sphere (SE3)').choices(['manhattan', 'sphere']).default('manhattan'))
+    .option('--poses <n>', 'number of poses', integer('--poses', 200), 2000)
+    .option('--seed <s>', 'seed of the generated graph', integer('--seed', 0), 1)
+    .option('--batch <n>', 'then solve N noisy copies as one batch (1: skip)', integer('--batch', 1), 16)
+    .option('--out-dir <folder>', 'where the pictures and graphs go', 'ariadne-demo')
+    .addOption(optimizerOption())
+    .addOption(iterationsOption())
+    .option('--verbose', 'print the iteration table to stderr', false)
+    .action((options: DemoCommandOptions) => guarded(options.outDir, () => demoCommand(options, io)));
+  let code = 0;
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {

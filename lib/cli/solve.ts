@@ -1,48 +1,93 @@
 /**
  * `ariadne solve <file.g2o>`: reads a pose graph, optionally makes a batch of
  * noisy copies, solves them as one batch and reports. With --json, stdout is
- * exactly one line; progress and summaries go to stderr.
+ * exactly one line; progress and summaries go to stderr. --out writes the
+ * solved graph (copy 0 of a batch), --plot a picture of it before and after.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { RobustLoss } from '../core/robust-loss.js';
+import { readG2o, writeG2o, type G2oGraph } from '../io/g2o.js';
 import { noisyMeasurements, poseGraphObjective } from '../io/pose-graph.js';
-import { readG2o } from '../io/g2o.js';
 import { Dogleg } from '../optim/dogleg.js';
 import { GaussNewton } from '../optim/gauss-newton.js';
 import { LevenbergMarquardt } from '../optim/levenberg-marquardt.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { OptimizerOptions } from '../optim/options.js';
-import type { SolveStatus } from '../optim/result.js';
+import type { SolveResult, SolveStatus } from '../optim/result.js';
+import { renderPoseGraphSvg } from '../plot/pose-graph.js';
+import type { PlotView } from '../plot/projection.js';
+import { Progress, checkOutputPath, significant, writeOutput, type CliIo } from './io.js';
+
+export type OptimizerName = 'lm' | 'gn' | 'dogleg';
+
+/** A robust loss given on the command line as `kind:delta`. */
+export interface RobustSpec {
+  kind: 'huber' | 'cauchy';
+  delta: number;
+}
 
 export interface SolveCommandOptions {
-  optimizer: 'lm' | 'gn' | 'dogleg';
+  optimizer: OptimizerName;
   maxIterations: number;
   batch: number;
   noise: number;
   seed: number;
   verbose: boolean;
   json: boolean;
+  out?: string;
+  plot?: string;
+  robust?: RobustSpec;
+  view?: PlotView;
 }
 
 /** Worst first: the status a batch reports. */
 const SEVERITY: SolveStatus[] = ['failed', 'time-limit', 'iteration-limit', 'converged'];
 
-export function solveCommand(file: string, options: SolveCommandOptions, out: { stdout: (s: string) => void; stderr: (s: string) => void }): void {
+export const OPTIMIZER_NAMES: Record<OptimizerName, string> = { lm: 'Levenberg-Marquardt', gn: 'Gauss-Newton', dogleg: 'Dogleg' };
+
+/** The optimiser the CLI names, with live progress on a terminal and the iteration table with --verbose. */
+export function makeOptimizer(name: OptimizerName, objective: ConstructorParameters<typeof LevenbergMarquardt>[0], options: OptimizerOptions): Optimizer {
+  if (name === 'gn') return new GaussNewton(objective, options);
+  if (name === 'dogleg') return new Dogleg(objective, options);
+  return new LevenbergMarquardt(objective, options);
+}
+
+/** Optimiser options for a command: the iteration table with `verbose`, else live progress on a terminal (never with `json`). */
+export function commandOptions(io: CliIo, options: { maxIterations: number; verbose: boolean; json: boolean }, progress: Progress): OptimizerOptions {
+  return {
+    maxIterations: options.maxIterations,
+    verbose: options.verbose ? (line: string) => io.stderr(`${line}\n`) : false,
+    onIteration: ({ iteration, cost, running, seconds }) => {
+      const mean = cost.reduce((s, x) => s + x, 0) / cost.length;
+      const batch = cost.length > 1 ? `, ${running}/${cost.length} copies running` : '';
+      progress.update(`iteration ${iteration}: cost ${significant(mean, 6)}${batch}, ${seconds.toFixed(1)} s`);
+    },
+  };
+}
+
+export function solveCommand(file: string, options: SolveCommandOptions, io: CliIo): void {
+  for (const [flag, target] of [
+    ['--out', options.out],
+    ['--plot', options.plot],
+  ] as const) {
+    if (target !== undefined) checkOutputPath(flag, target, file);
+  }
   const graph = readG2o(file);
   const noisy = options.batch > 1 || options.noise > 0;
   const measurements = noisy ? noisyMeasurements(graph, options.batch, options.noise, options.seed) : undefined;
+  const loss = options.robust === undefined ? undefined : new RobustLoss(options.robust.kind, options.robust.delta);
 
+  const progress = new Progress(io, !options.json && !options.verbose);
   const start = performance.now();
-  const { objective } = poseGraphObjective(graph, measurements ? { measurements } : {});
-  const optimizerOptions: OptimizerOptions = {
-    maxIterations: options.maxIterations,
-    verbose: options.verbose ? (line: string) => out.stderr(`${line}\n`) : false,
-  };
-  const optimizer: Optimizer =
-    options.optimizer === 'gn'
-      ? new GaussNewton(objective, optimizerOptions)
-      : options.optimizer === 'dogleg'
-        ? new Dogleg(objective, optimizerOptions)
-        : new LevenbergMarquardt(objective, optimizerOptions);
-  const result = optimizer.solve();
+  const { objective } = poseGraphObjective(graph, { ...(measurements ? { measurements } : {}), ...(loss ? { loss } : {}) });
+  let result: SolveResult;
+  try {
+    result = makeOptimizer(options.optimizer, objective, commandOptions(io, options, progress)).solve();
+  } finally {
+    progress.clear();
+  }
   const solveSeconds = (performance.now() - start) / 1e3;
 
   const mean = (v: Float64Array) => v.reduce((s, x) => s + x, 0) / v.length;
@@ -67,12 +112,26 @@ export function solveCommand(file: string, options: SolveCommandOptions, out: { 
     report.statuses = result.status;
   }
   const what = options.batch > 1 ? `${options.batch} copies (mean costs)` : 'cost';
-  out.stderr(
-    `${file}: ${graph.kind.toUpperCase()}, ${graph.ids.length} vertices, ${graph.from.length} edges; ${what} ${fmt(report.initialCost as number)} → ${fmt(report.finalCost as number)} in ${report.iterations} iterations, ${solveSeconds.toFixed(3)} s: ${status}${status === 'converged' ? '' : ` (${result.reason.find((_, b) => result.status[b] === status)})`}\n`,
+  const robust = options.robust ? `, ${options.robust.kind} loss δ = ${options.robust.delta}` : '';
+  io.stderr(
+    `${file}: ${graph.kind.toUpperCase()}, ${graph.ids.length} vertices, ${graph.from.length} edges${robust}; ${what} ${significant(report.initialCost as number)} → ${significant(report.finalCost as number)} in ${report.iterations} iterations, ${solveSeconds.toFixed(3)} s: ${status}${status === 'converged' ? '' : ` (${result.reason.find((_, b) => result.status[b] === status)})`}\n`,
   );
-  if (options.json) out.stdout(`${JSON.stringify(report)}\n`);
-}
 
-function fmt(x: number): string {
-  return x.toPrecision(10);
+  // Copy 0 of the batch: its solution and, for the picture, its own measurements.
+  const st = graph.kind === 'se2' ? 3 : 7;
+  const solved = result.values('poses').subarray(0, graph.poses.length);
+  const copy0: G2oGraph = measurements ? { ...graph, measurements: measurements.subarray(0, graph.from.length * st) } : graph;
+  if (options.out !== undefined) {
+    const target = options.out;
+    writeOutput(target, () => writeG2o(target, graph, solved));
+    io.stderr(`wrote ${target}${options.batch > 1 ? ' (copy 0 of the batch)' : ''}\n`);
+  }
+  if (options.plot !== undefined) {
+    const target = options.plot;
+    const title = `${path.basename(file)}: cost ${significant(result.initialCost[0]!, 6)} → ${significant(result.finalCost[0]!, 6)}${options.batch > 1 ? ' (copy 0)' : ''}`;
+    const svg = renderPoseGraphSvg(copy0, { before: graph.poses, poses: solved, title, ...(options.view ? { view: options.view } : {}) });
+    writeOutput(target, () => fs.writeFileSync(target, svg));
+    io.stderr(`wrote ${target}\n`);
+  }
+  if (options.json) io.stdout(`${JSON.stringify(report)}\n`);
 }

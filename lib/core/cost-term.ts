@@ -15,9 +15,18 @@ import { Variable } from './variable.js';
 import { Weight, type BoundWeight } from './weight.js';
 
 /** A variable's elements used by a term: a count-1 Variable (its element 0) or explicit indices per instance. */
-export type ElementRef = Variable | { variable: Variable; indices: ArrayLike<number> };
+export type ElementRef =
+  | Variable
+  | {
+      /** The variable whose elements the term reads. */
+      variable: Variable;
+      /** Element index per instance (length I), or one index shared by every instance (length 1). */
+      indices: ArrayLike<number>;
+    };
 
+/** A variable as a term uses it: the variable and the element each instance reads. */
 export interface VariableUse {
+  /** The variable. */
   variable: Variable;
   /** Element per instance (length I), or one element for every instance (length 1). */
   indices: Int32Array;
@@ -34,10 +43,13 @@ export interface AuxiliarySpec {
   group?: LieGroup;
 }
 
+/** Options every cost term takes. */
 export interface TermOptions {
   /** Unique within the objective (default: the term's kind). */
   name?: string;
+  /** W in ½ ρ(‖W r‖²) (default: none, W = I). */
   weight?: Weight;
+  /** ρ in ½ ρ(‖W r‖²) (default: none, ρ(s) = s). */
   loss?: RobustLoss;
 }
 
@@ -50,18 +62,46 @@ export interface CostTermSpec {
   loss?: unknown;
 }
 
+/**
+ * The base of every cost term: one object describes all its instances, and
+ * `evaluate` computes their raw residuals and Jacobians over batched rows.
+ * Subclasses call the protected constructor with a spec of their variables and
+ * auxiliary inputs (see the built-in terms and docs/adding-a-cost-term.md).
+ */
 export abstract class CostTerm {
+  /** Unique within the objective; auxiliary inputs are named `<name>.<input>` by default. */
   readonly name: string;
   /** Residual dimension d. */
   readonly dim: number;
   /** Instance count I. */
   readonly instances: number;
+  /** The variables the term reads, in the order `evaluate` receives them. */
   readonly variables: readonly VariableUse[];
   /** Measurements and targets, in the order `evaluate` receives them after the variables. */
   readonly auxiliary: readonly Auxiliary[];
+  /** The weight W bound to this term's residual dimension, if any. */
   readonly weight: BoundWeight | undefined;
-  readonly loss: { kind: LossKind; radius: Auxiliary } | undefined;
+  /** The robust loss, if any. */
+  readonly loss:
+    | {
+        /** Which ρ. */
+        kind: LossKind;
+        /** The radius δ, an auxiliary input shaped [1|B] × [1|I] × 1. */
+        radius: Auxiliary;
+      }
+    | undefined;
 
+  /**
+   * Checks the spec and resolves its references; throws TypeError or
+   * RangeError naming `fn` and the spec's `arg` of the culprit.
+   *
+   * @param fn the caller's name in error messages (the subclass' name)
+   * @param spec the term's `name` and residual dimension `dim`; its
+   *   `variables` as `{ arg, ref }` with `ref` an {@link ElementRef}; its
+   *   `auxiliary` inputs as `{ arg, name, values, k, batch?, group? }`, in the
+   *   order `evaluate` receives them; and the `weight` and `loss` options as
+   *   given (checked here)
+   */
   protected constructor(fn: string, spec: CostTermSpec) {
     this.name = spec.name;
     this.dim = checkInteger(fn, 'dim', spec.dim, 1, 1024);
@@ -114,9 +154,19 @@ export abstract class CostTerm {
    * `inputs`: the variables' values (rows × storage each), then the
    * auxiliary inputs (rows × k each). Writes `residuals` (rows × d) and, for
    * each variable k whose array is given, `jacobians[k]` (rows × d × dof_k,
-   * row-major per row) with respect to its right tangent.
+   * row-major per row) with respect to its right tangent, or, where
+   * `world[k]` is set and the term {@link writesWorldFrame}, to its
+   * world-frame update (lib/core/tangent.ts).
    */
-  abstract evaluate(rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[]): void;
+  abstract evaluate(rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[], world?: readonly boolean[]): void;
+
+  /**
+   * Whether `evaluate` honours its `world` flags; otherwise it always gives
+   * right-tangent Jacobians and the objective converts them.
+   */
+  get writesWorldFrame(): boolean {
+    return false;
+  }
 }
 
 function checkInstances(fn: string, arg: string, count: number, instances: number): void {

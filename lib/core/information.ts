@@ -46,6 +46,7 @@ import { checkInteger, checkTypedArray, rangeError } from './check.js';
 /** Eigenvalues below this are raised to it (DESIGN.md §3). */
 export const MIN_EIGENVALUE = 1e-12;
 
+/** What {@link sqrtInformation} returns. */
 export interface SqrtInformationResult {
   /** Upper-triangular R per matrix, upper triangle row-major (d(d+1)/2 each). */
   sqrt: Float64Array;

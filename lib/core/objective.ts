@@ -9,13 +9,15 @@
  * State: one Float64Array per variable, B·count·storage, batch-major.
  */
 import type { JacobianPattern } from '../native/binding.js';
-import { MAX_INT32, allFinite, rangeError, typeError } from './check.js';
+import { MAX_INT32, rangeError, typeError } from './check.js';
+import type { Auxiliary } from './auxiliary.js';
 import { CostTerm } from './cost-term.js';
 import { applyLoss } from './robust-loss.js';
 import { bodyToWorldJacobian, hasWorldFrame, retractWorld, worldScratchLength } from './tangent.js';
 import { Variable, variableValues } from './variable.js';
 import { applyWeight } from './weight.js';
 
+/** The values of an objective's variables: one Float64Array per variable (in `variables` order), B·count·storage each, batch-major. */
 export type State = Float64Array[];
 
 /**
@@ -31,6 +33,8 @@ interface TermLayout {
   useOffset: Int32Array[];
   /** Per use k: index of its variable in `variables`. */
   variableIndex: number[];
+  /** Per use k: whether its Jacobian is taken to the world frame (lib/core/tangent.ts). */
+  world: boolean[];
   /** Scratch arrays kept between evaluations. */
   buffers: Map<string, Float64Array>;
 }
@@ -45,6 +49,8 @@ export interface Evaluation {
   residuals?: Float64Array;
   /** B·nnz corrected Jacobian values J̃ in pattern order (when asked). */
   jValues?: Float64Array;
+  /** Per term (in `terms` order), B·I instance costs ½ ρ(‖W r‖²) (when asked). */
+  instanceCosts?: Float64Array[];
 }
 
 /**
@@ -59,13 +65,17 @@ export interface Evaluation {
  * ```
  */
 export class Objective {
+  /** The cost terms, in the order given. */
   readonly terms: readonly CostTerm[];
+  /** The variables, in order of first use by the terms. */
   readonly variables: readonly Variable[];
+  /** The batch size B (1 when every input has batch 1). */
   readonly batch: number;
   /** Residual rows per batch element. */
   readonly m: number;
   /** Unknowns per batch element. */
   readonly n: number;
+  /** The Jacobian's sparsity pattern (one dense block per term instance), with the column blocks of the non-constant elements. */
   readonly pattern: JacobianPattern;
   /** Per variable, per element: first column (-1 when constant). */
   readonly columns: readonly Int32Array[];
@@ -166,7 +176,8 @@ export class Objective {
         nnz += length;
         if (nnz > MAX_INT32) throw rangeError(fn, 'terms', `at most ${MAX_INT32} Jacobian entries per batch element`, 'more');
       }
-      const layout: TermLayout = { term, rowStart: m, entryStart, useOffset, variableIndex, buffers: new Map() };
+      const world = term.variables.map((u) => u.variable.tangent === 'world' && hasWorldFrame(u.variable.group));
+      const layout: TermLayout = { term, rowStart: m, entryStart, useOffset, variableIndex, world, buffers: new Map() };
       m += I * d;
       return layout;
     });
@@ -216,15 +227,31 @@ export class Objective {
   }
 
   /**
+   * Each instance's share of the cost at the variables' current values: per
+   * term (in `terms` order), B·I values ½ ρ(‖W r‖²), batch-major. Summed over
+   * instances and terms they give `costs()`.
+   */
+  instanceCosts(): Float64Array[] {
+    return this.evaluate(this.initialState(), { residuals: false, jacobians: false, instanceCosts: true }).instanceCosts!;
+  }
+
+  /**
    * Costs, and optionally corrected residuals and Jacobian values, at
    * `state` for the batch elements `active` selects (all when omitted;
    * outputs of the others are left as they are in `into`, or zero).
+   * `columnScale` (B·n) scales the Jacobian's columns as they are written,
+   * J̃·S (the optimisers' Jacobi scaling).
    */
-  evaluate(state: State, options: { residuals: boolean; jacobians: boolean; active?: Uint8Array }, into?: Evaluation): Evaluation {
+  evaluate(
+    state: State,
+    options: { residuals: boolean; jacobians: boolean; active?: Uint8Array; instanceCosts?: boolean; columnScale?: Float64Array },
+    into?: Evaluation,
+  ): Evaluation {
     const B = this.batch;
     const out: Evaluation = into ?? { cost: new Float64Array(B), finite: new Uint8Array(B) };
     if (options.residuals && out.residuals === undefined) out.residuals = new Float64Array(B * this.m);
     if (options.jacobians && out.jValues === undefined) out.jValues = new Float64Array(B * this.nnz);
+    if (options.instanceCosts && out.instanceCosts === undefined) out.instanceCosts = this.terms.map((t) => new Float64Array(B * t.instances));
     const actives: number[] = [];
     for (let b = 0; b < B; b++) if (options.active === undefined || options.active[b]) actives.push(b);
     for (const b of actives) {
@@ -233,17 +260,20 @@ export class Objective {
     }
     if (actives.length === 0) return out;
     const nnz = this.nnz;
-    for (const layout of this.#layouts) this.#evaluateTerm(layout, state, actives, options.jacobians, out, nnz);
+    for (const layout of this.#layouts) this.#evaluateTerm(layout, state, actives, options.jacobians, out, nnz, options.columnScale);
     return out;
   }
 
-  #evaluateTerm(layout: TermLayout, state: State, actives: number[], withJacobians: boolean, out: Evaluation, nnz: number): void {
-    const { term, rowStart, entryStart, useOffset, variableIndex } = layout;
+  #evaluateTerm(layout: TermLayout, state: State, actives: number[], withJacobians: boolean, out: Evaluation, nnz: number, columnScale: Float64Array | undefined): void {
+    const { term, rowStart, entryStart, useOffset, variableIndex, world } = layout;
     const I = term.instances;
     const d = term.dim;
-    const nA = actives.length;
-    const rows = nA * I;
-    const all = nA === this.batch;
+    const uses = term.variables;
+    const total = actives.length * I;
+    // Rows (batch element × instance) go through the passes below in chunks
+    // of at most CHUNK_ROWS (bounded scratch); measured, smaller chunks that
+    // stay in cache were slower, not faster (the passes stream well).
+    const chunk = Math.min(total, CHUNK_ROWS);
     const scratch = (key: string, length: number): Float64Array => {
       let b = layout.buffers.get(key);
       if (b === undefined || b.length !== length) {
@@ -252,91 +282,59 @@ export class Objective {
       }
       return b;
     };
+    const inputBuffers = [
+      ...uses.map((u, k) => scratch(`input${k}`, chunk * u.variable.group.storage)),
+      ...term.auxiliary.map((aux, k) => scratch(`aux${k}`, chunk * aux.k)),
+    ];
+    const residualBuffer = scratch('residuals', chunk * d);
+    const jacobianBuffers = uses.map((u, k) => (withJacobians ? scratch(`jacobian${k}`, chunk * d * u.variable.group.dof) : undefined));
+    const weightBuffer = term.weight ? scratch('weight', chunk * term.weight.aux.k) : undefined;
+    const radiusBuffer = term.loss ? scratch('radius', chunk) : undefined;
+    const squared = scratch('squared', chunk);
+    const rho = term.loss ? scratch('rho', chunk) : squared;
+    const instanceCosts = out.instanceCosts?.[this.terms.indexOf(term)];
 
-    // Gather the inputs: variables, then auxiliary inputs, as rows.
-    const inputs: Float64Array[] = term.variables.map((use, k) => {
-      const v = use.variable;
-      const st = v.group.storage;
-      const x = state[variableIndex[k]!]!;
-      const g = scratch(`input${k}`, rows * st);
-      for (let a = 0; a < nA; a++) {
-        const base = actives[a]! * v.count;
-        for (let i = 0; i < I; i++) {
-          const e = use.indices.length === 1 ? use.indices[0]! : use.indices[i]!;
-          const src = (base + e) * st;
-          const dst = (a * I + i) * st;
-          for (let c = 0; c < st; c++) g[dst + c] = x[src + c]!;
-        }
-      }
-      return g;
-    });
-    const rowsOf = (aux: { name: string; batch: number; k: number; tiled(B: number, I: number): Float64Array }): Float64Array => {
-      const full = aux.tiled(this.batch, I);
-      if (all) return full;
-      if (aux.batch === 1) return full.subarray(0, rows * aux.k);
-      const g = scratch(`aux ${aux.name}`, rows * aux.k);
-      actives.forEach((b, a) => g.set(full.subarray(b * I * aux.k, (b + 1) * I * aux.k), a * I * aux.k));
-      return g;
-    };
-    for (const aux of term.auxiliary) inputs.push(rowsOf(aux));
-
-    const residuals = scratch('residuals', rows * d);
-    const jacobians = term.variables.map((use, k) => (withJacobians ? scratch(`jacobian${k}`, rows * d * use.variable.group.dof) : undefined));
-    term.evaluate(rows, inputs, residuals, jacobians);
-
-    // Rows with a non-finite residual or Jacobian make their batch element non-finite.
-    for (let a = 0; a < nA; a++) {
-      const b = actives[a]!;
-      if (!out.finite[b]) continue;
-      if (!allFinite(residuals, a * I * d, (a + 1) * I * d)) out.finite[b] = 0;
-      term.variables.forEach((use, k) => {
-        const j = jacobians[k];
-        const size = I * d * use.variable.group.dof;
-        if (j !== undefined && !allFinite(j, a * size, (a + 1) * size)) out.finite[b] = 0;
+    for (let start = 0; start < total; start += chunk) {
+      const rows = Math.min(chunk, total - start);
+      const inputs = inputBuffers.map((buffer, k) => {
+        const width = buffer.length / chunk;
+        const view = buffer.subarray(0, rows * width);
+        if (k < uses.length) gatherRows(state[variableIndex[k]!]!, uses[k]!.indices, uses[k]!.variable.count, actives, I, start, rows, view, width);
+        else gatherAuxiliaryRows(term.auxiliary[k - uses.length]!, actives, I, start, rows, view);
+        return view;
       });
-    }
-
-    // Body-frame Jacobians to the variable's update frame.
-    term.variables.forEach((use, k) => {
-      const j = jacobians[k];
-      if (j === undefined || use.variable.tangent !== 'world' || !hasWorldFrame(use.variable.group)) return;
-      bodyToWorldJacobian(use.variable.group, inputs[k]!, rows, d, j, scratch(`world${k}`, worldScratchLength(rows)));
-    });
-
-    const blocks = jacobians.flatMap((j, k) => (j === undefined ? [] : [{ values: j, cols: term.variables[k]!.variable.group.dof }]));
-    if (term.weight) applyWeight(term.weight.kind, d, rowsOf(term.weight.aux), rows, residuals, blocks);
-    const rho = scratch('rho', rows);
-    if (term.loss) {
-      applyLoss(term.loss.kind, d, rowsOf(term.loss.radius), rows, residuals, blocks, rho);
-    } else {
-      for (let row = 0; row < rows; row++) {
-        let s = 0;
-        for (let c = row * d; c < (row + 1) * d; c++) s += residuals[c]! * residuals[c]!;
-        rho[row] = s;
+      const residuals = residualBuffer.subarray(0, rows * d);
+      const jacobians = jacobianBuffers.map((j, k) => j?.subarray(0, rows * d * uses[k]!.variable.group.dof));
+      if (term.writesWorldFrame) {
+        term.evaluate(rows, inputs, residuals, jacobians, world);
+      } else {
+        term.evaluate(rows, inputs, residuals, jacobians);
+        // Body-frame Jacobians to the variable's update frame.
+        uses.forEach((use, k) => {
+          const j = jacobians[k];
+          if (j !== undefined && world[k]) bodyToWorldJacobian(use.variable.group, inputs[k]!, rows, d, j, scratch(`world${k}`, worldScratchLength(chunk)));
+        });
       }
-    }
 
-    for (let a = 0; a < nA; a++) {
-      const b = actives[a]!;
-      let sum = 0;
-      for (let i = 0; i < I; i++) sum += rho[a * I + i]!;
-      out.cost[b]! += 0.5 * sum;
-      if (out.residuals) out.residuals.set(residuals.subarray(a * I * d, (a + 1) * I * d), b * this.m + rowStart);
+      const blocks = jacobians.flatMap((j, k) => (j === undefined ? [] : [{ values: j, cols: uses[k]!.variable.group.dof }]));
+      if (term.weight) {
+        const w = weightBuffer!.subarray(0, rows * term.weight.aux.k);
+        gatherAuxiliaryRows(term.weight.aux, actives, I, start, rows, w);
+        applyWeight(term.weight.kind, d, w, rows, residuals, blocks);
+      }
+      // s = ‖W r‖² per row decides finiteness (a loss may map a non-finite s to a constant ρ).
+      squaredNorms(residuals, rows, d, squared);
+      if (term.loss) {
+        const radius = radiusBuffer!.subarray(0, rows);
+        gatherAuxiliaryRows(term.loss.radius, actives, I, start, rows, radius);
+        applyLoss(term.loss.kind, d, radius, rows, residuals, blocks, rho);
+      }
+      addRows(rho, squared, residuals, d, actives, I, start, rows, out, this.m, rowStart, instanceCosts);
       if (out.jValues && withJacobians) {
-        const jv = out.jValues;
-        const base = b * nnz;
-        for (let k = 0; k < term.variables.length; k++) {
-          const size = d * term.variables[k]!.variable.group.dof;
-          const j = jacobians[k]!;
-          const offsets = useOffset[k]!;
-          for (let i = 0; i < I; i++) {
-            const offset = offsets[i]!;
-            if (offset < 0) continue;
-            const src = (a * I + i) * size;
-            const dst = base + entryStart[i]! + offset;
-            for (let c = 0; c < size; c++) jv[dst + c] = j[src + c]!;
-          }
-        }
+        const scale = columnScale;
+        uses.forEach((use, k) => {
+          scatterRows(jacobians[k]!, d * use.variable.group.dof, entryStart, useOffset[k]!, actives, I, start, rows, out.jValues!, out.finite, nnz, scale, this.n, this.pattern.cols);
+        });
       }
     }
   }
@@ -389,5 +387,134 @@ export class Objective {
       }
     });
     return Math.sqrt(sum);
+  }
+}
+
+/** Rows per chunk of an evaluation. */
+const CHUNK_ROWS = 1 << 16;
+
+/**
+ * Rows [start, start + rows) of the flattened (active element a, instance i)
+ * order, row = a·I + i, from x: element indices[i] (indices[0] for all when
+ * it has one entry) of batch element actives[a], `st` numbers each.
+ */
+function gatherRows(x: Float64Array, indices: Int32Array, count: number, actives: readonly number[], I: number, start: number, rows: number, g: Float64Array, st: number): void {
+  const shared = indices.length === 1;
+  let a = Math.floor(start / I);
+  let i = start - a * I;
+  let base = actives[a]! * count;
+  for (let row = 0; row < rows; row++) {
+    const src = (base + (shared ? indices[0]! : indices[i]!)) * st;
+    for (let c = 0; c < st; c++) g[row * st + c] = x[src + c]!;
+    if (++i === I && row + 1 < rows) {
+      i = 0;
+      base = actives[++a]! * count;
+    }
+  }
+}
+
+/** Rows [start, start + rows) of an auxiliary input ([1|B] × [1|I] × k), as gatherRows. */
+function gatherAuxiliaryRows(aux: Auxiliary, actives: readonly number[], I: number, start: number, rows: number, g: Float64Array): void {
+  // One row per (batch of the input, instance); a shared batch reads batch 0.
+  const values = aux.tiled(aux.batch, I);
+  const k = aux.k;
+  let a = Math.floor(start / I);
+  let i = start - a * I;
+  for (let row = 0; row < rows; row++) {
+    const src = ((aux.batch === 1 ? 0 : actives[a]!) * I + i) * k;
+    for (let c = 0; c < k; c++) g[row * k + c] = values[src + c]!;
+    if (++i === I) {
+      i = 0;
+      a++;
+    }
+  }
+}
+
+/** out[row] = ‖r_row‖² for rows of d residuals. */
+function squaredNorms(r: Float64Array, rows: number, d: number, out: Float64Array): void {
+  for (let row = 0; row < rows; row++) {
+    let s = 0;
+    for (let c = row * d; c < (row + 1) * d; c++) s += r[c]! * r[c]!;
+    out[row] = s;
+  }
+}
+
+/**
+ * Per row: ½ρ into its element's cost (and its instance's), its residuals to
+ * their place, and a non-finite s marks the element non-finite.
+ */
+function addRows(
+  rho: Float64Array,
+  squared: Float64Array,
+  residuals: Float64Array,
+  d: number,
+  actives: readonly number[],
+  I: number,
+  start: number,
+  rows: number,
+  out: Evaluation,
+  m: number,
+  rowStart: number,
+  instanceCosts: Float64Array | undefined,
+): void {
+  let a = Math.floor(start / I);
+  let i = start - a * I;
+  for (let row = 0; row < rows; row++) {
+    const b = actives[a]!;
+    out.cost[b]! += 0.5 * rho[row]!;
+    if (instanceCosts) instanceCosts[b * I + i] = 0.5 * rho[row]!;
+    if (!Number.isFinite(squared[row]!)) out.finite[b] = 0;
+    if (out.residuals) {
+      const dst = b * m + rowStart + i * d;
+      for (let c = 0; c < d; c++) out.residuals[dst + c] = residuals[row * d + c]!;
+    }
+    if (++i === I) {
+      i = 0;
+      a++;
+    }
+  }
+}
+
+/**
+ * Per row: the `size` values of one variable use's block to their place in
+ * the pattern (times the column scale when given); a NaN or ±Inf value marks
+ * the element non-finite (v − v is NaN exactly then).
+ */
+function scatterRows(
+  j: Float64Array,
+  size: number,
+  entryStart: Int32Array,
+  offsets: Int32Array,
+  actives: readonly number[],
+  I: number,
+  start: number,
+  rows: number,
+  jv: Float64Array,
+  finite: Uint8Array,
+  nnz: number,
+  scale: Float64Array | undefined,
+  n: number,
+  cols: Int32Array,
+): void {
+  let a = Math.floor(start / I);
+  let i = start - a * I;
+  for (let row = 0; row < rows; row++) {
+    const offset = offsets[i]!;
+    if (offset >= 0) {
+      const b = actives[a]!;
+      const entry = entryStart[i]! + offset;
+      const dst = b * nnz + entry;
+      let check = 0;
+      for (let c = 0; c < size; c++) {
+        const v = j[row * size + c]!;
+        check += v - v;
+        jv[dst + c] = scale === undefined ? v : v * scale[b * n + cols[entry + c]!]!;
+      }
+      if (check !== 0) finite[b] = 0;
+    }
+    if (++i === I) {
+      i = 0;
+      a++;
+    }
   }
 }

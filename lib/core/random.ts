@@ -7,6 +7,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 
+/** A reproducible stream of uniform, integer and normal numbers from a seed. */
 export class SeededRandom {
   readonly #rng;
 

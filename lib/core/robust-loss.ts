@@ -14,9 +14,11 @@
 import { checkOneOf, rangeError } from './check.js';
 import { Auxiliary } from './auxiliary.js';
 
+/** The robust losses ρ (formulas in {@link RobustLoss}). */
 export type LossKind = 'huber' | 'cauchy' | 'geman-mcclure' | 'welsch' | 'tukey';
 export const LOSS_KINDS: readonly LossKind[] = ['huber', 'cauchy', 'geman-mcclure', 'welsch', 'tukey'];
 
+/** Options of the {@link RobustLoss} constructors. */
 export interface LossOptions {
   /** Batch size of the radii (1 or B; default 1). */
   batch?: number;
@@ -37,6 +39,7 @@ export interface LossOptions {
  * ```
  */
 export class RobustLoss {
+  /** Which ρ. */
   readonly kind: LossKind;
   readonly #radius: Float64Array;
   readonly #options: LossOptions;
@@ -47,18 +50,23 @@ export class RobustLoss {
     this.#options = options;
   }
 
+  /** Huber: ρ(s) = s for s ≤ δ², 2δ√s − δ² beyond (quadratic near 0, linear in ‖Wr‖ far away). */
   static huber(radius: number | Float64Array, options?: LossOptions): RobustLoss {
     return new RobustLoss('huber', radius, options);
   }
+  /** Cauchy: ρ(s) = δ²·ln(1 + s/δ²). */
   static cauchy(radius: number | Float64Array, options?: LossOptions): RobustLoss {
     return new RobustLoss('cauchy', radius, options);
   }
+  /** Geman-McClure: ρ(s) = δ²s / (δ² + s), bounded by δ². */
   static gemanMcClure(radius: number | Float64Array, options?: LossOptions): RobustLoss {
     return new RobustLoss('geman-mcclure', radius, options);
   }
+  /** Welsch: ρ(s) = δ²·(1 − e^(−s/δ²)), bounded by δ². */
   static welsch(radius: number | Float64Array, options?: LossOptions): RobustLoss {
     return new RobustLoss('welsch', radius, options);
   }
+  /** Tukey's biweight: ρ(s) = δ²/3·(1 − (1 − s/δ²)³) for s ≤ δ², δ²/3 beyond. */
   static tukey(radius: number | Float64Array, options?: LossOptions): RobustLoss {
     return new RobustLoss('tukey', radius, options);
   }

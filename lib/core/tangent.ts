@@ -20,11 +20,16 @@
  *   SE3 diag(Rᵀ, Rᵀ),  SE2 diag(Rᵀ, 1),  SO3 Rᵀ
  * (x·Exp(δ_b) ≈ (t + R δv_b, R Exp(δω_b)) = (t + δv, Exp(δω) R) to first order).
  */
-import type { LieGroup } from '../geometry/lie-group.js';
+import { timesRotation2T, timesRotation3T, type LieGroup } from '../geometry/lie-group.js';
 import { SE2 } from '../geometry/se2.js';
 import { SE3 } from '../geometry/se3.js';
 import { SO3 } from '../geometry/so3.js';
 
+/**
+ * The frame of a variable's update δ ({@link VariableOptions.tangent}):
+ * 'body' is x ⊕ δ = x·Exp(δ); 'world' updates translation and rotation in
+ * world coordinates (t′ = t + δt, R′ = Exp(δω)·R). Same minima, different paths.
+ */
 export type TangentFrame = 'body' | 'world';
 
 /** Whether the 'world' frame differs from 'body' for this group (it is defined for every group). */
@@ -35,43 +40,17 @@ export function hasWorldFrame(group: LieGroup): boolean {
 /**
  * In place, for `rows` rows: J ← J·T with T = ∂δ_body/∂δ_world at the
  * elements x (rows × storage), J rows × d × dof. Only the translation and
- * rotation columns mix, within their 2- or 3-column groups: each row of a
- * group g of columns becomes g·Rᵀ... written out as J_g ← J_g·Rᵀ.
+ * rotation columns mix, within their 2- or 3-column groups: J_g ← J_g·Rᵀ.
  */
 export function bodyToWorldJacobian(group: LieGroup, x: Float64Array, rows: number, d: number, J: Float64Array, scratch: Float64Array): void {
   const dof = group.dof;
   if (group === SE2) {
-    for (let row = 0; row < rows; row++) {
-      const c = Math.cos(x[row * 3 + 2]!);
-      const s = Math.sin(x[row * 3 + 2]!);
-      for (let a = 0; a < d; a++) {
-        const o = (row * d + a) * 3;
-        const j0 = J[o]!;
-        const j1 = J[o + 1]!;
-        // [j0 j1]·Rᵀ with Rᵀ = [[c, s], [−s, c]].
-        J[o] = j0 * c - j1 * s;
-        J[o + 1] = j0 * s + j1 * c;
-      }
-    }
+    for (let row = 0; row < rows; row++) timesRotation2T(J, row * d * 3, d, 3, Math.cos(x[row * 3 + 2]!), Math.sin(x[row * 3 + 2]!));
     return;
   }
   if (group === SE3 || group === SO3) {
     const R = SO3.toMatrix(group === SE3 ? SE3.toRotation(x, scratch.subarray(0, rows * 4)) : x, scratch.subarray(rows * 4, rows * 13));
-    for (let row = 0; row < rows; row++) {
-      const r = row * 9;
-      for (let a = 0; a < d; a++) {
-        for (let block = 0; block < dof; block += 3) {
-          const o = (row * d + a) * dof + block;
-          const j0 = J[o]!;
-          const j1 = J[o + 1]!;
-          const j2 = J[o + 2]!;
-          // (j·Rᵀ)_k = Σ_i j_i R[k][i].
-          J[o] = j0 * R[r]! + j1 * R[r + 1]! + j2 * R[r + 2]!;
-          J[o + 1] = j0 * R[r + 3]! + j1 * R[r + 4]! + j2 * R[r + 5]!;
-          J[o + 2] = j0 * R[r + 6]! + j1 * R[r + 7]! + j2 * R[r + 8]!;
-        }
-      }
-    }
+    for (let row = 0; row < rows; row++) timesRotation3T(J, row * d * dof, d, dof, R, row * 9);
   }
 }
 

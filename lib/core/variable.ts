@@ -12,6 +12,7 @@ import type { LieGroup } from '../geometry/lie-group.js';
 import { MAX_INT32, checkInteger, checkOneOf, checkOptions, checkTypedArray, describe, rangeError, typeError } from './check.js';
 import type { TangentFrame } from './tangent.js';
 
+/** Options of a {@link Variable}. */
 export interface VariableOptions {
   /** Batch size B of the values (default 1). */
   batch?: number;
@@ -45,7 +46,9 @@ let readValues: (variable: Variable) => Float64Array;
  * ```
  */
 export class Variable {
+  /** Unique within an objective; results are read by it ({@link SolveResult.values}). */
   readonly name: string;
+  /** The manifold of every element. */
   readonly group: LieGroup;
   /** Elements per batch element. */
   readonly count: number;
@@ -110,6 +113,7 @@ export class Variable {
     }
   }
 
+  /** Whether element `element` is held constant. */
   isConstant(element: number): boolean {
     return this.#constant[element] === 1;
   }

@@ -7,8 +7,10 @@
 import { checkOneOf, rangeError } from './check.js';
 import { Auxiliary } from './auxiliary.js';
 
+/** The form of W: s·I, diag(w) or an upper-triangular square root of the information. */
 export type WeightKind = 'scale' | 'diagonal' | 'sqrt-information';
 
+/** Options of the {@link Weight} constructors. */
 export interface WeightOptions {
   /** Batch size of the values (1 or B; default 1). */
   batch?: number;
@@ -29,6 +31,7 @@ export interface WeightOptions {
  * ```
  */
 export class Weight {
+  /** The form of W. */
   readonly kind: WeightKind;
   /** Residual dimension d the weight applies to (undefined for a scale). */
   readonly dim: number | undefined;
@@ -64,6 +67,7 @@ export class Weight {
     return kind === 'scale' ? 1 : kind === 'diagonal' ? d : (d * (d + 1)) / 2;
   }
 
+  /** Numbers per instance: 1, d or d(d+1)/2. */
   get k(): number {
     return this.dim === undefined ? 1 : Weight.width(this.kind, this.dim);
   }

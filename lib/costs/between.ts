@@ -15,6 +15,7 @@ import { SE2, betweenResidualSE2 } from '../geometry/se2.js';
 import { SE3, betweenResidualSE3 } from '../geometry/se3.js';
 import { groupOfPair } from './refs.js';
 
+/** Options of {@link Between}. */
 export interface BetweenOptions extends TermOptions {
   /** The "from" elements X_a. */
   a: ElementRef;
@@ -41,6 +42,7 @@ export interface BetweenOptions extends TermOptions {
  * ```
  */
 export class Between extends CostTerm {
+  /** The manifold of the poses and the measurements. */
   readonly group: LieGroup;
   /** Whether SE2 and SE3 use their fused kernels (tests compare both paths). */
   fused = true;
@@ -64,13 +66,18 @@ export class Between extends CostTerm {
     this.group = group;
   }
 
-  evaluate(rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[]): void {
+  override get writesWorldFrame(): boolean {
+    return this.fused && (this.group === SE2 || this.group === SE3);
+  }
+
+  evaluate(rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[], world?: readonly boolean[]): void {
     const G = this.group;
     const [xa, xb, z] = inputs as [Float64Array, Float64Array, Float64Array];
     const [ja, jb] = jacobians;
     // Pose graphs: the same values in one pass (the general path below is the reference in the tests).
-    if (G === SE2 && this.fused) return betweenResidualSE2(rows, xa, xb, z, residuals, ja, jb);
-    if (G === SE3 && this.fused) return betweenResidualSE3(rows, xa, xb, z, residuals, ja, jb);
+    const [worldA, worldB] = [world?.[0] === true, world?.[1] === true];
+    if (G === SE2 && this.fused) return betweenResidualSE2(rows, xa, xb, z, residuals, ja, jb, worldA, worldB);
+    if (G === SE3 && this.fused) return betweenResidualSE3(rows, xa, xb, z, residuals, ja, jb, worldA, worldB);
     const dof = G.dof;
     const st = G.storage;
     const dAdA = ja ? this.buffer('dD/da', rows * dof * dof) : undefined;

@@ -13,25 +13,44 @@ import { checkOptions, rangeError, typeError } from '../core/check.js';
 import type { LieGroup } from '../geometry/lie-group.js';
 import { groupOf } from './refs.js';
 
+/**
+ * Fills `out` (rows × d) with the residuals of `rows` rows. `inputs` are the
+ * variables' values (rows × storage each), then the auxiliary inputs (rows × k
+ * each), in the order of {@link CustomOptions}.
+ */
 export type ResidualFunction = (rows: number, inputs: readonly Float64Array[], out: Float64Array) => void;
+/**
+ * Fills `out[k]` (rows × d × dof_k, row-major per row) with ∂r/∂(right tangent
+ * of variable k) for every k whose array is given (an undefined entry is not
+ * needed). Same `inputs` as the {@link ResidualFunction}.
+ */
 export type JacobianFunction = (rows: number, inputs: readonly Float64Array[], out: readonly (Float64Array | undefined)[]) => void;
 
+/** An auxiliary input of a {@link Custom} term (a measurement, a target, ...). */
 export interface CustomAuxiliary {
+  /** Unique within the objective. */
   name: string;
   /** [1|B] × [1|I] × k. */
   values: Float64Array;
+  /** Numbers per instance. */
   k: number;
+  /** Batch size of the values (1 or B; default 1). */
   batch?: number;
   /** The manifold the values live on, if any. */
   group?: LieGroup;
 }
 
+/** Options of {@link Custom}. */
 export interface CustomOptions extends TermOptions {
   /** Residual dimension d. */
   dim: number;
+  /** The variables' elements, in the order the functions receive them. */
   variables: ElementRef[];
+  /** Auxiliary inputs, received after the variables. */
   auxiliary?: CustomAuxiliary[];
+  /** The residual over batched rows. */
   residual: ResidualFunction;
+  /** Analytic Jacobians (default: central differences on the manifold). */
   jacobians?: JacobianFunction;
   /** Central-difference step in tangent units (default 1e-6). */
   step?: number;

@@ -8,12 +8,17 @@ import { CostTerm, type ElementRef, type TermOptions } from '../core/cost-term.j
 import { checkOptions, rangeError } from '../core/check.js';
 import { groupOfPair } from './refs.js';
 
+/** Options of {@link Difference}. */
 export interface DifferenceOptions extends TermOptions {
+  /** The elements a, of a Vector(n) variable. */
   a: ElementRef;
+  /** The elements b, of the same group as a. */
   b: ElementRef;
   /** t: [1|B] × [1|I] × n (default zero). */
   target?: Float64Array;
+  /** Batch size of the targets (1 or B; default 1). */
   targetBatch?: number;
+  /** Name of the target input (default `<name>.target`). */
   targetName?: string;
 }
 

@@ -9,10 +9,13 @@ import { checkOptions } from '../core/check.js';
 import type { LieGroup } from '../geometry/lie-group.js';
 import { groupOf } from './refs.js';
 
+/** Options of {@link Prior}. */
 export interface PriorOptions extends TermOptions {
+  /** The elements X pulled towards their targets. */
   variable: ElementRef;
   /** T: [1|B] × [1|I] × storage. */
   target: Float64Array;
+  /** Batch size of the targets (1 or B; default 1). */
   targetBatch?: number;
   /** Name of the target input (default `<name>.target`). */
   targetName?: string;
@@ -29,6 +32,7 @@ export interface PriorOptions extends TermOptions {
  * ```
  */
 export class Prior extends CostTerm {
+  /** The manifold of the variable and the targets. */
   readonly group: LieGroup;
 
   constructor(options: PriorOptions) {

@@ -244,6 +244,41 @@ export function mul3(A: Float64Array, ao: number, B: Float64Array, bo: number, C
   }
 }
 
+/**
+ * In place, for the `rows` rows of a row-major block with `cols` columns at
+ * J[o]: columns 0 and 1 ← [j0 j1]·Rᵀ, Rᵀ = [[c, s], [−s, c]] (an SE2
+ * Jacobian taken to the world frame of its translation).
+ */
+export function timesRotation2T(J: Float64Array, o: number, rows: number, cols: number, c: number, s: number): void {
+  for (let a = 0; a < rows; a++) {
+    const p = o + a * cols;
+    const j0 = J[p]!;
+    const j1 = J[p + 1]!;
+    J[p] = j0 * c - j1 * s;
+    J[p + 1] = j0 * s + j1 * c;
+  }
+}
+
+/**
+ * In place, for the `rows` rows of a row-major block with `cols` columns at
+ * J[o]: every group of 3 columns ← j·Rᵀ, (j·Rᵀ)_k = Σ_i j_i R[k][i], with R
+ * row-major at R[ro] (SO3 and SE3 Jacobians taken to the world frame).
+ */
+export function timesRotation3T(J: Float64Array, o: number, rows: number, cols: number, R: Float64Array, ro: number): void {
+  const r0 = R[ro]!, r1 = R[ro + 1]!, r2 = R[ro + 2]!, r3 = R[ro + 3]!, r4 = R[ro + 4]!;
+  const r5 = R[ro + 5]!, r6 = R[ro + 6]!, r7 = R[ro + 7]!, r8 = R[ro + 8]!;
+  for (let a = 0; a < rows; a++) {
+    for (let p = o + a * cols, end = p + cols; p < end; p += 3) {
+      const j0 = J[p]!;
+      const j1 = J[p + 1]!;
+      const j2 = J[p + 2]!;
+      J[p] = j0 * r0 + j1 * r1 + j2 * r2;
+      J[p + 1] = j0 * r3 + j1 * r4 + j2 * r5;
+      J[p + 2] = j0 * r6 + j1 * r7 + j2 * r8;
+    }
+  }
+}
+
 /** The n×n identity at J[o]. */
 export function writeIdentity(J: Float64Array, o: number, n: number): void {
   for (let i = 0; i < n * n; i++) J[o + i] = 0;

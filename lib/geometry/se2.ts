@@ -32,6 +32,7 @@ import {
   jacobianArray,
   mul3,
   outputArray,
+  timesRotation2T,
   wrapAngle,
   writeIdentity,
   type LieGroup,
@@ -146,8 +147,11 @@ const S = new Float64Array(3);
  */
 function logInto(tx: number, ty: number, theta: number, out: Float64Array, o: number, J: Float64Array | undefined, jo: number, sign: number): void {
   const th = wrapAngle(theta);
-  const sh = Math.sin(0.5 * th);
-  const ch = Math.cos(0.5 * th);
+  logHalfAngle(tx, ty, th, Math.sin(0.5 * th), Math.cos(0.5 * th), out, o, J, jo, sign);
+}
+
+/** logInto with θ already wrapped and sh, ch = sin, cos of θ/2 given. */
+function logHalfAngle(tx: number, ty: number, th: number, sh: number, ch: number, out: Float64Array, o: number, J: Float64Array | undefined, jo: number, sign: number): void {
   const alpha = coefAlpha(th, sh, ch);
   const h = 0.5 * th;
   const r1 = alpha * tx + h * ty;
@@ -635,8 +639,20 @@ const betweenScratch = new Float64Array(9);
  * `rows` rows of xa, xb, z (3 numbers each). Unchecked: the caller passes
  * finite elements of the right lengths (Between does). Same values as
  * log(between(z, between(xa, xb))) with its Jacobians, in one pass.
+ * `worldA`/`worldB` give J_a/J_b in the world frame instead (lib/core/tangent.ts):
+ * J·diag(Rᵀ, 1), with R_b = R_a·R(θ_D) (no further trigonometry).
  */
-export function betweenResidualSE2(rows: number, xa: Float64Array, xb: Float64Array, z: Float64Array, r: Float64Array, Ja: Float64Array | undefined, Jb: Float64Array | undefined): void {
+export function betweenResidualSE2(
+  rows: number,
+  xa: Float64Array,
+  xb: Float64Array,
+  z: Float64Array,
+  r: Float64Array,
+  Ja: Float64Array | undefined,
+  Jb: Float64Array | undefined,
+  worldA = false,
+  worldB = false,
+): void {
   const J = Jb ?? (Ja ? betweenScratch : undefined);
   for (let k = 0; k < rows; k++) {
     const i = 3 * k;
@@ -654,12 +670,23 @@ export function betweenResidualSE2(rows: number, xa: Float64Array, xb: Float64Ar
     const vx = dx - z[i]!;
     const vy = dy - z[i + 1]!;
     const jo = Jb ? 9 * k : 0;
-    logInto(cz * vx + sz * vy, -sz * vx + cz * vy, dt - z[i + 2]!, r, i, J, jo, 1);
+    const th = wrapAngle(dt - z[i + 2]!);
+    const sh = Math.sin(0.5 * th);
+    const ch = Math.cos(0.5 * th);
+    logHalfAngle(cz * vx + sz * vy, -sz * vx + cz * vy, th, sh, ch, r, i, J, jo, 1);
+    if (J === undefined) continue;
+    // cos, sin of θ_D = θ + θ_z (mod 2π), from the half angle: no further trigonometry.
+    const cth = ch * ch - sh * sh;
+    const sth = 2 * sh * ch;
+    const cd = cth * cz - sth * sz;
+    const sd = sth * cz + cth * sz;
     if (Ja) {
       // J_a = Jr⁻¹ · (−Ad(D⁻¹)), Jr⁻¹ in J (Jb, or the scratch block when only J_a is asked).
-      writeAdjointInverse(adjointScratch, 0, dx, dy, Math.cos(dt), Math.sin(dt), -1);
-      mul3(J!, jo, adjointScratch, 0, Ja, 9 * k);
+      writeAdjointInverse(adjointScratch, 0, dx, dy, cd, sd, -1);
+      mul3(J, jo, adjointScratch, 0, Ja, 9 * k);
+      if (worldA) timesRotation2T(Ja, 9 * k, 3, 3, ca, sa);
     }
+    if (Jb && worldB) timesRotation2T(Jb, jo, 3, 3, ca * cd - sa * sd, sa * cd + ca * sd);
   }
 }
 

@@ -43,6 +43,7 @@ import {
   matmul,
   mul3,
   outputArray,
+  timesRotation3T,
   writeIdentity,
   type LieGroup,
 } from './lie-group.js';
@@ -811,8 +812,20 @@ const betweenAd = new Float64Array(36);
  * `rows` rows of xa, xb, z (7 numbers each, unit quaternions). Unchecked:
  * the caller passes valid elements of the right lengths (Between does).
  * Same values as log(between(z, between(xa, xb))) with its Jacobians.
+ * `worldA`/`worldB` give J_a/J_b in the world frame instead (lib/core/tangent.ts):
+ * J·diag(Rᵀ, Rᵀ).
  */
-export function betweenResidualSE3(rows: number, xa: Float64Array, xb: Float64Array, z: Float64Array, r: Float64Array, Ja: Float64Array | undefined, Jb: Float64Array | undefined): void {
+export function betweenResidualSE3(
+  rows: number,
+  xa: Float64Array,
+  xb: Float64Array,
+  z: Float64Array,
+  r: Float64Array,
+  Ja: Float64Array | undefined,
+  Jb: Float64Array | undefined,
+  worldA = false,
+  worldB = false,
+): void {
   const D = betweenD;
   const E = betweenE;
   for (let k = 0; k < rows; k++) {
@@ -825,6 +838,17 @@ export function betweenResidualSE3(rows: number, xa: Float64Array, xb: Float64Ar
     if (Ja) {
       writeAdjointInverse(betweenAd, 0, D[0]!, D[1]!, D[2]!, D[3]!, D[4]!, D[5]!, D[6]!, -1);
       matmul(J!, jo, betweenAd, 0, Ja, 36 * k, 6, 6, 6);
+      if (worldA) timesRotation3T(Ja, 36 * k, 6, 6, rotationOf(xa, i), 0);
     }
+    if (Jb && worldB) timesRotation3T(Jb, jo, 6, 6, rotationOf(xb, i), 0);
   }
+}
+
+const rotationScratch = new Float64Array(9);
+
+/** R of the (normalised) quaternion of the SE3 element at x[i], in a scratch block. */
+function rotationOf(x: Float64Array, i: number): Float64Array {
+  const s = inverseNorm(x, i + 3);
+  writeRotation(rotationScratch, 0, 3, s * x[i + 3]!, s * x[i + 4]!, s * x[i + 5]!, s * x[i + 6]!, 1, false);
+  return rotationScratch;
 }

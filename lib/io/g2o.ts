@@ -42,6 +42,7 @@ import { fieldText, INTEGER, NOT_A_NUMBER, scanText, type ScannedText } from './
 
 /** A pose graph read from (or to be written to) a g2o file. */
 export interface G2oGraph {
+  /** 2D (VERTEX_SE2 / EDGE_SE2) or 3D (VERTEX_SE3:QUAT / EDGE_SE3:QUAT) poses. */
   kind: 'se2' | 'se3';
   /** Vertex ids, increasing; pose i belongs to ids[i]. */
   ids: Int32Array;
@@ -49,6 +50,7 @@ export interface G2oGraph {
   poses: Float64Array;
   /** Edge endpoints as indices into ids, in file order. */
   from: Int32Array;
+  /** The other endpoint of each edge, as an index into ids. */
   to: Int32Array;
   /** edges × storage (SE2 θ wrapped to [-π, π); SE3 quaternion unit, qw ≥ 0). */
   measurements: Float64Array;
@@ -68,6 +70,7 @@ export interface G2oGraph {
   nonPositiveDefinite: number;
 }
 
+/** Options of {@link parseG2o}. */
 export interface ParseG2oOptions {
   /** Unknown tags are an error instead of being skipped (default false). */
   strict?: boolean;
@@ -75,6 +78,7 @@ export interface ParseG2oOptions {
   name?: string;
 }
 
+/** Options of {@link readG2o}. */
 export interface ReadG2oOptions {
   /** Unknown tags are an error instead of being skipped (default false). */
   strict?: boolean;
@@ -95,6 +99,7 @@ export interface ReadG2oOptions {
  * ```
  */
 export class G2oFormatError extends Error {
+  /** Always `'ERR_G2O_FORMAT'`, to tell this error apart without `instanceof`. */
   readonly code = 'ERR_G2O_FORMAT';
   /** 1-based line number. */
   readonly line: number;

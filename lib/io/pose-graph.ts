@@ -26,6 +26,7 @@ import { SE3 } from '../geometry/se3.js';
 import { SO3 } from '../geometry/so3.js';
 import type { G2oGraph } from './g2o.js';
 
+/** Options of {@link poseGraphObjective}. */
 export interface PoseGraphOptions {
   /**
    * The frame of the pose updates: 'world' (default; Ceres' parameterisation,
@@ -39,15 +40,19 @@ export interface PoseGraphOptions {
   loss?: RobustLoss;
 }
 
+/** What {@link poseGraphObjective} builds. */
 export interface PoseGraph {
+  /** The objective: one Between term over the 'poses' variable. */
   objective: Objective;
   /** The 'poses' variable (count = vertices). */
   poses: Variable;
   /** The 'edges' term. */
   edges: Between;
+  /** SE2 or SE3, from the graph's kind. */
   group: LieGroup;
 }
 
+/** The Lie group of a graph's poses: SE2 or SE3. */
 export function groupOfGraph(graph: G2oGraph): LieGroup {
   return graph.kind === 'se2' ? SE2 : SE3;
 }

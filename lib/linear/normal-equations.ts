@@ -16,16 +16,20 @@ import {
   typeError,
 } from '../core/check.js';
 import {
+  cudaAvailability,
   nativeBinding,
+  type Backend,
   type FactorResult,
   type JacobianPattern,
   type LinearizeResult,
+  type NativeBinding,
   type NativeNormalEquations,
   type NormalEquationsInfo,
   type NormalEquationsOptions,
 } from '../native/binding.js';
 
 export type {
+  Backend,
   FactorResult,
   JacobianPattern,
   LinearizeResult,
@@ -38,6 +42,7 @@ export type {
 export type DampingMode = 'diagonal' | 'identity';
 
 const KINDS = ['auto', 'dense', 'sparse'] as const;
+const BACKENDS = ['auto', 'cpu', 'cuda'] as const;
 const MODES = ['diagonal', 'identity'] as const;
 const MAX_THREADS = 1024;
 
@@ -57,6 +62,9 @@ export function uncheckedNative(ne: NormalEquations): NativeNormalEquations {
  * Forms, damps, factors and solves A = JᵀJ for B problems at once, on the
  * native core (dense LLᵀ for small n; CHOLMOD's supernodal or Eigen's sparse
  * Cholesky otherwise). Batch elements are independent and run in parallel.
+ * `backend: 'cuda'` runs the same calls on the GPU (cuSOLVER; see
+ * `cudaStatus`), as 'auto', the default, does where the CUDA addon is built
+ * and a device is present.
  *
  * Arrays are batch-major: element b of a `[B × k]` array starts at `b·k`.
  * Nothing passed in is modified; results are new arrays.
@@ -113,11 +121,12 @@ export class NormalEquations {
       eliminate = checkInteger(fn, 'pattern.eliminate', p.eliminate, 0, colBlocks?.length ?? 0);
     }
     checkInteger(fn, 'batch', batch, 1, MAX_INT32);
-    const o = checkOptions(fn, 'options', options, ['kind', 'threads']);
+    const o = checkOptions(fn, 'options', options, ['kind', 'threads', 'backend']);
     const kind = o.kind === undefined ? undefined : checkOneOf(fn, 'options.kind', o.kind, KINDS);
     const threads = o.threads === undefined ? undefined : checkInteger(fn, 'options.threads', o.threads, 1, MAX_THREADS);
 
-    const Native = nativeBinding().NormalEquations;
+    const backend = o.backend === undefined ? 'auto' : checkOneOf(fn, 'options.backend', o.backend, BACKENDS);
+    const Native = nativeClass(fn, backend);
     this.#native = new Native({ m, n, rows, cols, colBlocks, eliminate }, batch, { kind, threads });
     this.#info = this.#native.info();
   }
@@ -151,6 +160,7 @@ export class NormalEquations {
     this.#checkUsable('factorizationCount');
     return this.#native.factorizationCount();
   }
+  /** Whether `dispose` was called; a disposed handle throws ERR_INVALID_STATE on every call. */
   get disposed(): boolean {
     return this.#native.disposed();
   }
@@ -303,6 +313,16 @@ export class NormalEquations {
       this.#busyWith = null;
     }
   }
+}
+
+/** The addon's class for `backend`; 'cuda' throws where the CUDA backend is unavailable, naming why. */
+function nativeClass(fn: string, backend: Backend): NativeBinding['NormalEquations'] {
+  if (backend === 'cpu') return nativeBinding().NormalEquations;
+  const cuda = cudaAvailability();
+  if (cuda.available) return cuda.binding.NormalEquations;
+  if (backend === 'auto') return nativeBinding().NormalEquations;
+  const error = new Error(`${fn}: 'options.backend' is 'cuda' but the CUDA backend is unavailable: ${cuda.reason} (${cuda.detail})`);
+  throw Object.assign(error, { code: 'ERR_CUDA_UNAVAILABLE', reason: cuda.reason });
 }
 
 function checkIndices(fn: string, arg: string, values: Int32Array, bound: number, boundName: string): void {

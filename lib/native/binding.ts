@@ -1,8 +1,11 @@
 /**
  * The only place that loads a `.node` file: the CPU addon, from
  * `prebuilds/<platform>-<arch>/` or from a source build in `build/Release/`
- * (node-gyp-build decides). Loaded on first use, so that importing the
- * package never fails; a missing addon is reported with what to do.
+ * (node-gyp-build decides), and the optional CUDA addon, from
+ * `build-cuda/Release/` or `prebuilds-cuda/<platform>-<arch>/` (its own
+ * folders: node-gyp-build loads the first `.node` it finds). Loaded on first
+ * use, so that importing the package never fails; a missing CPU addon is
+ * reported with what to do, a missing CUDA backend with why.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,7 +19,9 @@ export interface JacobianPattern {
   m: number;
   /** Columns of J (unknowns of one batch element). */
   n: number;
+  /** Row of each non-zero (nnz entries, in [0, m)). */
   rows: Int32Array;
+  /** Column of each non-zero (nnz entries, in [0, n)). */
   cols: Int32Array;
   /** Sizes of the column blocks (variable elements), summing to n. */
   colBlocks?: Int32Array;
@@ -27,12 +32,24 @@ export interface JacobianPattern {
 /** 'auto' picks dense or sparse from n and the pattern (never from the batch size). */
 export type NormalEquationsKind = 'auto' | 'dense' | 'sparse';
 
+/**
+ * Where the batched linear algebra runs: 'cpu' (the CPU addon), 'cuda' (the
+ * CUDA addon on device 0; throws where it is unavailable, naming why), or
+ * 'auto': CUDA when its addon loads and a device exists, else the CPU.
+ */
+export type Backend = 'auto' | 'cpu' | 'cuda';
+
+/** Options of the NormalEquations constructor. */
 export interface NormalEquationsOptions {
+  /** Dense or sparse factorisation (default 'auto'). */
   kind?: NormalEquationsKind;
   /** Threads the batch elements are spread over (default: min(cores, batch)). Results do not depend on it. */
   threads?: number;
+  /** The backend (default 'auto'); the facade chooses the addon, the addons ignore it. */
+  backend?: Backend;
 }
 
+/** What `linearize` returns. */
 export interface LinearizeResult {
   /** B·n: Jᵀr per batch element. */
   gradient: Float64Array;
@@ -40,6 +57,7 @@ export interface LinearizeResult {
   squaredNorm: Float64Array;
 }
 
+/** What `factor` returns: per batch element, whether it was factored and why not. */
 export interface FactorResult {
   /** B: 1 where the element's damped matrix was factored. */
   ok: Uint8Array;
@@ -47,15 +65,21 @@ export interface FactorResult {
   reason: (string | null)[];
 }
 
+/** Sizes of a NormalEquations handle and the factorisation it uses. */
 export interface NormalEquationsInfo {
+  /** Rows of J. */
   m: number;
+  /** Columns of J (unknowns per batch element). */
   n: number;
+  /** Entries of the Jacobian pattern (duplicates included). */
   nnz: number;
+  /** Batch size B. */
   batch: number;
   /** The kind in use ('auto' resolved). */
   kind: 'dense' | 'sparse';
   /** 'dense-llt', 'ariadne-supernodal', or (CHOLMOD builds, large patterns) 'cholmod-supernodal'. */
   backend: string;
+  /** Threads the batch elements are spread over. */
   threads: number;
   /** Entries of A = JᵀJ's upper triangle. */
   normalNonzeros: number;
@@ -63,14 +87,22 @@ export interface NormalEquationsInfo {
   factorNonzeros: number;
   /** Bytes the handle holds once every element is factored. */
   memoryBytes: number;
+  /** CUDA backend only: the device's compute seconds in the last call, copies excluded (for benchmarks). */
+  lastDeviceSeconds?: number;
 }
 
+/**
+ * The addon's handle. The synchronous calls take an optional last `out`:
+ * arrays of the result's exact length, sharing no memory with the inputs,
+ * that receive the result and are returned (the optimiser reuses them
+ * across iterations; the public facade always returns new arrays).
+ */
 export interface NativeNormalEquations {
-  linearize(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array): LinearizeResult;
+  linearize(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array, out?: LinearizeResult): LinearizeResult;
   factor(lambda: Float64Array, mode: 'diagonal' | 'identity'): FactorResult;
-  solve(rhs: Float64Array, k?: number): Float64Array;
-  jv(v: Float64Array): Float64Array;
-  jtv(u: Float64Array): Float64Array;
+  solve(rhs: Float64Array, k?: number, out?: Float64Array): Float64Array;
+  jv(v: Float64Array, out?: Float64Array): Float64Array;
+  jtv(u: Float64Array, out?: Float64Array): Float64Array;
   linearizeAsync(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array): Promise<LinearizeResult>;
   factorAsync(lambda: Float64Array, mode: 'diagonal' | 'identity'): Promise<FactorResult>;
   solveAsync(rhs: Float64Array, k?: number): Promise<Float64Array>;
@@ -80,16 +112,21 @@ export interface NativeNormalEquations {
   disposed(): boolean;
 }
 
+/** How the native addon was built and what it runs with. */
 export interface BuildInfo {
   /** Whether the sparse kind uses CHOLMOD (source builds with SuiteSparse). */
   cholmod: boolean;
+  /** The sparse factorisation, in words. */
   sparseBackend: string;
+  /** Eigen's version. */
   eigen: string;
   /** The BLAS in use and its threads, or 'none'. */
   blas: string;
   /** OpenMP's thread limit (1: CHOLMOD's loops run on one thread), 0 without OpenMP. */
   openmpThreadLimit: number;
+  /** Hardware threads of the machine. */
   hardwareThreads: number;
+  /** The N-API version the addon was built for. */
   napiVersion: number;
 }
 
@@ -142,4 +179,88 @@ export function nativeBinding(): NativeBinding {
     }
   }
   return cached;
+}
+
+/** Device 0 as the CUDA addon sees it. */
+export interface CudaDeviceInfo {
+  /** Whether it can be used. */
+  available: boolean;
+  /** Why it cannot be used (null when available). */
+  reason: string | null;
+  /** CUDA devices on the machine. */
+  count: number;
+  /** Its name, e.g. 'NVIDIA H100 80GB HBM3'. */
+  name: string;
+  /** 'major.minor', e.g. '9.0' for an H100. */
+  computeCapability: string;
+  /** Its memory in bytes. */
+  memoryBytes: number;
+  /** The CUDA version the driver supports (13000 for 13.0), 0 without a driver. */
+  driverVersion: number;
+  /** The CUDA runtime the addon was built with. */
+  runtimeVersion: number;
+}
+
+/** The CUDA addon's exports: the same NormalEquations class over the CUDA core. */
+export interface CudaBinding {
+  NormalEquations: NativeBinding['NormalEquations'];
+  /** Device 0, or why there is none. */
+  deviceInfo(): CudaDeviceInfo;
+  /** Measured device-to-device copy bandwidth, bytes per second (read + write). */
+  copyBandwidth(): number;
+}
+
+/** Why the CUDA backend cannot be used. */
+export type CudaUnavailableReason = 'not built' | 'libraries missing' | 'failed to load' | 'no device';
+
+/** The CUDA addon loaded with a usable device, or why not (`detail`: the loader's or the runtime's words). */
+export type CudaAvailability =
+  | { available: true; binding: CudaBinding; device: CudaDeviceInfo; file: string }
+  | { available: false; reason: CudaUnavailableReason; detail: string };
+
+/** Where the CUDA addon may be, in order: $ARIADNE_CUDA_ADDON, the cmake-js build, a prebuild. */
+export function cudaAddonCandidates(root: string = packageRoot()): string[] {
+  const files = [
+    path.join(root, 'build-cuda', 'Release', 'ariadne_cuda.node'),
+    path.join(root, 'prebuilds-cuda', `${process.platform}-${process.arch}`, 'ariadne_cuda.node'),
+  ];
+  return process.env.ARIADNE_CUDA_ADDON ? [process.env.ARIADNE_CUDA_ADDON, ...files] : files;
+}
+
+/**
+ * What loading the first existing file of `files` with `load` gives: the
+ * binding when it loads and its device is usable, else the reason. Never
+ * throws.
+ */
+export function probeCudaAddon(files: readonly string[], load: (file: string) => unknown): CudaAvailability {
+  const file = files.find((f) => fs.existsSync(f));
+  if (file === undefined) {
+    return {
+      available: false,
+      reason: 'not built',
+      detail: `no ${files.map((f) => path.relative(process.cwd(), f) || f).join(' or ')}; 'npm run build:cuda' builds it where nvcc, cuSOLVER, cuBLAS and cuSPARSE are installed`,
+    };
+  }
+  let binding: CudaBinding;
+  try {
+    binding = load(file) as CudaBinding;
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+    const missing = /shared object|cannot open|\.so(\.\d+)*\b|\.dylib|\.dll/i.test(message);
+    return { available: false, reason: missing ? 'libraries missing' : 'failed to load', detail: message };
+  }
+  const device = binding.deviceInfo();
+  if (!device.available) {
+    return { available: false, reason: 'no device', detail: (device.reason ?? 'no CUDA device').replace(/^no device: /, '') };
+  }
+  return { available: true, binding, device, file };
+}
+
+let cudaCached: CudaAvailability | undefined;
+
+/** The CUDA backend, or why it is unavailable (probed once per process; never throws). */
+export function cudaAvailability(): CudaAvailability {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  cudaCached ??= probeCudaAddon(cudaAddonCandidates(), (file) => require(file));
+  return cudaCached;
 }

@@ -11,7 +11,7 @@
  */
 import type { Objective } from '../core/objective.js';
 import type { FactorResult } from '../native/binding.js';
-import { negated, type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
+import { type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
 import type { OptimizerOptions, ResolvedOptions } from './options.js';
 import { Optimizer } from './optimizer.js';
 
@@ -30,6 +30,8 @@ class DoglegStrategy implements Strategy {
   readonly #reason: (string | null)[];
   #gaussNewton: Float64Array | undefined;
   #cauchy: Float64Array | undefined;
+  /** The step returned (reused: read before the next step). */
+  #step: Float64Array | undefined;
 
   constructor(batch: number, radius: number) {
     this.#radius = new Float64Array(batch).fill(radius);
@@ -70,7 +72,7 @@ class DoglegStrategy implements Strategy {
         yield* ctx.relinearize(retry);
         pending = retry;
       }
-      const y = (yield { op: 'solve', rhs: negated(gradient) }) as Float64Array;
+      const y = yield* ctx.newtonStep();
       const jg = ctx.jv(gradient);
       const m = jg.length / B;
       for (let b = 0; b < B; b++) {
@@ -82,7 +84,8 @@ class DoglegStrategy implements Strategy {
       }
     }
 
-    const out = new Float64Array(B * n);
+    this.#step ??= new Float64Array(B * n);
+    const out = this.#step.fill(0);
     for (let b = 0; b < B; b++) {
       if (!ctx.running[b] || !this.#valid[b]) continue;
       const radius = this.#radius[b]!;
@@ -159,6 +162,7 @@ export class Dogleg extends Optimizer {
     super('Dogleg', objective, options);
   }
 
+  /** @internal */
   protected strategy(batch: number, options: ResolvedOptions): Strategy {
     return new DoglegStrategy(batch, options.initialTrustRegionRadius);
   }

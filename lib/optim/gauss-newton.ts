@@ -6,7 +6,7 @@
  */
 import type { Objective } from '../core/objective.js';
 import type { FactorResult } from '../native/binding.js';
-import { negated, type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
+import { type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
 import type { OptimizerOptions } from './options.js';
 import { Optimizer } from './optimizer.js';
 
@@ -19,7 +19,7 @@ class GaussNewtonStrategy implements Strategy {
 
   *step(ctx: StepContext): NativeSteps<StepOutput> {
     const { ok, reason } = (yield { op: 'factor', lambda: new Float64Array(ctx.batch), mode: 'identity' }) as FactorResult;
-    const y = (yield { op: 'solve', rhs: negated(ctx.gradient) }) as Float64Array;
+    const y = yield* ctx.newtonStep();
     return { y, valid: ok, reason };
   }
 
@@ -55,6 +55,7 @@ export class GaussNewton extends Optimizer {
     super('GaussNewton', objective, options);
   }
 
+  /** @internal */
   protected strategy(): Strategy {
     return new GaussNewtonStrategy();
   }

@@ -6,7 +6,7 @@
  * step, μ ← μ / v and v ← 2v. Converged when μ < 1e-32.
  */
 import type { Objective } from '../core/objective.js';
-import { negated, type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
+import { type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
 import type { FactorResult } from '../native/binding.js';
 import type { OptimizerOptions, ResolvedOptions } from './options.js';
 import { Optimizer } from './optimizer.js';
@@ -32,7 +32,7 @@ class LevenbergMarquardtStrategy implements Strategy {
     const lambda = new Float64Array(ctx.batch);
     for (let b = 0; b < ctx.batch; b++) lambda[b] = ctx.running[b] ? 1 / this.#mu[b]! : 0;
     const { ok, reason } = (yield { op: 'factor', lambda, mode: 'diagonal' }) as FactorResult;
-    const y = (yield { op: 'solve', rhs: negated(ctx.gradient) }) as Float64Array;
+    const y = yield* ctx.newtonStep();
     return { y, valid: ok, reason };
   }
 
@@ -83,6 +83,7 @@ export class LevenbergMarquardt extends Optimizer {
     super('LevenbergMarquardt', objective, options);
   }
 
+  /** @internal */
   protected strategy(batch: number, options: ResolvedOptions): Strategy {
     return new LevenbergMarquardtStrategy(batch, options.initialTrustRegionRadius);
   }

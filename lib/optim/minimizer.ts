@@ -22,10 +22,11 @@ import type { FactorResult, LinearizeResult } from '../native/binding.js';
 import type { ResolvedOptions } from './options.js';
 import { SolveResult, type SolveStatus } from './result.js';
 
+/** A native call; `out` arrays (reused across iterations) receive the results of the synchronous calls. */
 export type NativeRequest =
-  | { op: 'linearize'; jValues: Float64Array; residuals: Float64Array; active: Uint8Array }
+  | { op: 'linearize'; jValues: Float64Array; residuals: Float64Array; active: Uint8Array; out: LinearizeResult }
   | { op: 'factor'; lambda: Float64Array; mode: DampingMode }
-  | { op: 'solve'; rhs: Float64Array };
+  | { op: 'solve'; rhs: Float64Array; out: Float64Array };
 export type NativeReply = LinearizeResult | FactorResult | Float64Array;
 export type NativeSteps<T> = Generator<NativeRequest, T, NativeReply>;
 
@@ -35,8 +36,10 @@ export interface StepContext {
   n: number;
   running: Uint8Array;
   gradient: Float64Array;
-  /** J·v with each element's current (scaled) Jacobian. */
+  /** J·v with each element's current (scaled) Jacobian (valid until the next call). */
   jv(v: Float64Array): Float64Array;
+  /** y = −A⁻¹ G with the last factor, for all elements (valid until the next call). */
+  newtonStep(): NativeSteps<Float64Array>;
   /** Re-forms A for the given elements (their J and r are unchanged), so that the next factor covers only them. */
   relinearize(active: Uint8Array): NativeSteps<void>;
 }
@@ -75,7 +78,12 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
   const nnz = objective.nnz;
   const cols = objective.pattern.cols;
   const native = uncheckedNative(ne);
-  const jv = (v: Float64Array) => native.jv(v);
+  // Outputs of the native calls, reused: a fresh array of B·n numbers per call costs its page faults.
+  const jvOut = new Float64Array(B * m);
+  const jv = (v: Float64Array) => native.jv(v, jvOut);
+  const linearizeOut: LinearizeResult = { gradient: new Float64Array(B * n), squaredNorm: new Float64Array(B) };
+  const negatedGradient = new Float64Array(B * n);
+  const stepOut = new Float64Array(B * n);
 
   const status: (SolveStatus | null)[] = new Array<SolveStatus | null>(B).fill(null);
   const reason: string[] = new Array<string>(B).fill('');
@@ -88,9 +96,11 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
 
   let x: State = objective.initialState();
   let candidate: State = x.map((v) => new Float64Array(v.length));
+  // The current point's evaluation, and the candidates'; they swap roles when steps are accepted.
   const current = objective.evaluate(x, { residuals: true, jacobians: true });
-  const jCur = current.jValues!;
-  const rCur = current.residuals!;
+  let next: Evaluation = { cost: new Float64Array(B), finite: new Uint8Array(B) };
+  let jCur = current.jValues!;
+  let rCur = current.residuals!;
   const cost = current.cost.slice();
   const initialCost = cost.slice();
   const bestCost = cost.slice();
@@ -111,11 +121,11 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
       for (let c = 0; c < n; c++) sq[c] = 1 / (1 + Math.sqrt(sq[c]!));
     }
   }
-  const applyScale = (j: Float64Array, b: number) => {
+  // The initial J scaled here; the candidates' J are scaled as they are evaluated.
+  for (let b = 0; b < B; b++) {
     const s = scale.subarray(b * n, (b + 1) * n);
-    for (let k = 0; k < nnz; k++) j[b * nnz + k]! *= s[cols[k]!]!;
-  };
-  for (let b = 0; b < B; b++) applyScale(jCur, b);
+    for (let k = 0; k < nnz; k++) jCur[b * nnz + k]! *= s[cols[k]!]!;
+  }
 
   const running = new Uint8Array(B);
   const refresh = () => {
@@ -129,17 +139,8 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
   const gradient = new Float64Array(B * n);
   const gradientNorm = new Float64Array(B);
   function* linearize(active: Uint8Array): NativeSteps<void> {
-    const lin = (yield { op: 'linearize', jValues: jCur, residuals: rCur, active }) as LinearizeResult;
-    for (let b = 0; b < B; b++) {
-      if (!active[b]) continue;
-      let max = 0;
-      for (let c = 0; c < n; c++) {
-        const g = lin.gradient[b * n + c]!;
-        gradient[b * n + c] = g;
-        max = Math.max(max, Math.abs(g / scale[b * n + c]!));
-      }
-      gradientNorm[b] = max;
-    }
+    const lin = (yield { op: 'linearize', jValues: jCur, residuals: rCur, active, out: linearizeOut }) as LinearizeResult;
+    for (let b = 0; b < B; b++) if (active[b]) gradientNorm[b] = takeGradient(lin.gradient, scale, gradient, b * n, (b + 1) * n);
   }
   const ctx: StepContext = {
     batch: B,
@@ -148,6 +149,10 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
     gradient,
     jv: (v) => jv(v),
     relinearize: linearize,
+    *newtonStep() {
+      for (let i = 0; i < gradient.length; i++) negatedGradient[i] = -gradient[i]!;
+      return (yield { op: 'solve', rhs: negatedGradient, out: stepOut }) as Float64Array;
+    },
   };
 
   refresh();
@@ -162,13 +167,14 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
   let iteration = 0;
   const stepNorm = new Float64Array(B);
   const delta = new Float64Array(B * n);
-  const next: Evaluation = { cost: new Float64Array(B), finite: new Uint8Array(B) };
   const accepted = new Uint8Array(B);
   const candidates = new Uint8Array(B);
   const quality = new Float64Array(B);
 
+  const counted = new Int32Array(B);
   while (refresh() > 0) {
     iteration++;
+    counted.set(iterations);
     const { y, valid, reason: why } = yield* strategy.step(ctx);
     candidates.fill(0);
     accepted.fill(0);
@@ -182,12 +188,7 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
         y.fill(0, b * n, (b + 1) * n);
         continue;
       }
-      let sum = 0;
-      for (let c = b * n; c < (b + 1) * n; c++) {
-        delta[c] = y[c]! * scale[c]!;
-        sum += delta[c]! * delta[c]!;
-      }
-      stepNorm[b] = Math.sqrt(sum);
+      stepNorm[b] = unscaledStep(y, scale, delta, b * n, (b + 1) * n);
       const xNorm = objective.stateNorm(x, b);
       if (stepNorm[b]! <= options.parameterTolerance * (xNorm + options.parameterTolerance)) {
         stop(b, 'converged', 'parameter tolerance reached');
@@ -199,7 +200,7 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
 
     if (candidates.some((c) => c === 1)) {
       objective.retract(x, delta, candidate, candidates);
-      objective.evaluate(candidate, { residuals: true, jacobians: true, active: candidates }, next);
+      objective.evaluate(candidate, { residuals: true, jacobians: true, active: candidates, columnScale: options.jacobiScaling ? scale : undefined }, next);
       const jy = jv(y);
       for (let b = 0; b < B; b++) {
         if (!candidates[b]) continue;
@@ -210,16 +211,12 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
           stop(b, 'converged', 'function tolerance reached');
           continue;
         }
-        let model = 0;
-        for (let i = b * m; i < (b + 1) * m; i++) model -= jy[i]! * (rCur[i]! + 0.5 * jy[i]!);
+        const model = modelDecrease(jy, rCur, b * m, (b + 1) * m);
         quality[b] = change / model;
         const success = finite && (strategy.acceptAll || (model > 0 && quality[b]! > MIN_RELATIVE_DECREASE));
         if (success) {
           accepted[b] = 1;
           cost[b] = next.cost[b]!;
-          jCur.set(next.jValues!.subarray(b * nnz, (b + 1) * nnz), b * nnz);
-          applyScale(jCur, b);
-          rCur.set(next.residuals!.subarray(b * m, (b + 1) * m), b * m);
           strategy.accepted(b, quality[b]!, Math.sqrt(dot(y, y, b * n, (b + 1) * n)));
         } else if (!finite && strategy.acceptAll) {
           stop(b, 'failed', 'non-finite residuals at a Gauss-Newton step');
@@ -227,7 +224,21 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
           strategy.rejected(b);
         }
       }
-      // The accepted candidates become the current points.
+      // The accepted candidates become the current points: the other
+      // elements' J and r are copied into the candidates' arrays, which then
+      // become the current ones (no copy at all when every element accepts).
+      if (accepted.some((a) => a === 1)) {
+        const jNext = next.jValues!;
+        const rNext = next.residuals!;
+        for (let b = 0; b < B; b++) {
+          if (accepted[b] || status[b] !== null) continue; // stopped elements' J and r are not read again
+          jNext.set(jCur.subarray(b * nnz, (b + 1) * nnz), b * nnz);
+          rNext.set(rCur.subarray(b * m, (b + 1) * m), b * m);
+        }
+        next = { cost: next.cost, finite: next.finite, residuals: rCur, jValues: jCur };
+        jCur = jNext;
+        rCur = rNext;
+      }
       for (let vi = 0; vi < x.length; vi++) {
         const per = x[vi]!.length / B;
         for (let b = 0; b < B; b++) if (accepted[b]) x[vi]!.set(candidate[vi]!.subarray(b * per, (b + 1) * per), b * per);
@@ -246,8 +257,9 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
 
     const relinearize = new Uint8Array(B);
     for (let b = 0; b < B; b++) {
+      // One cost per counted iteration (an element that stopped in it included): history[b].length = iterations[b] + 1.
+      if (iterations[b]! > counted[b]!) history[b]!.push(cost[b]!);
       if (status[b] !== null) continue;
-      history[b]!.push(cost[b]!);
       if (strategy.exhausted(b)) stop(b, 'converged', 'minimum trust region radius reached');
       else if (iterations[b]! >= options.maxIterations) stop(b, 'iteration-limit', `iteration limit (${options.maxIterations}) reached`);
       else if (accepted[b] || strategy.needsRefactor(b)) relinearize[b] = 1;
@@ -286,11 +298,35 @@ function exponential(x: number, digits: number): string {
   return x.toExponential(digits).replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
-/** −v (a loop: typed-array map with a callback is several times slower). */
-export function negated(v: Float64Array): Float64Array {
-  const out = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = -v[i]!;
-  return out;
+// The loops over n or m numbers live in small functions: each gets its own
+// type feedback and optimised code (inside the long generator they would be
+// compiled with the rest and deoptimised as later loops are first reached).
+
+/** G = Jᵀr (scaled) into `gradient` over [begin, end); returns ‖S⁻¹G‖∞ = ‖Jᵀr‖∞ of the unscaled problem. */
+function takeGradient(g: Float64Array, scale: Float64Array, gradient: Float64Array, begin: number, end: number): number {
+  let max = 0;
+  for (let c = begin; c < end; c++) {
+    gradient[c] = g[c]!;
+    max = Math.max(max, Math.abs(g[c]! / scale[c]!));
+  }
+  return max;
+}
+
+/** δ = S·y over [begin, end); returns ‖δ‖. */
+function unscaledStep(y: Float64Array, scale: Float64Array, delta: Float64Array, begin: number, end: number): number {
+  let sum = 0;
+  for (let c = begin; c < end; c++) {
+    delta[c] = y[c]! * scale[c]!;
+    sum += delta[c]! * delta[c]!;
+  }
+  return Math.sqrt(sum);
+}
+
+/** The model's decrease −(J y)ᵀ(r + J y / 2) over rows [begin, end). */
+function modelDecrease(jy: Float64Array, r: Float64Array, begin: number, end: number): number {
+  let model = 0;
+  for (let i = begin; i < end; i++) model -= jy[i]! * (r[i]! + 0.5 * jy[i]!);
+  return model;
 }
 
 function dot(a: Float64Array, b: Float64Array, begin: number, end: number): number {
@@ -307,9 +343,9 @@ export function runSync<T>(steps: NativeSteps<T>, handle: NormalEquations): T {
     const next = steps.next(reply as NativeReply);
     if (next.done) return next.value;
     const request = next.value;
-    if (request.op === 'linearize') reply = ne.linearize(request.jValues, request.residuals, request.active);
+    if (request.op === 'linearize') reply = ne.linearize(request.jValues, request.residuals, request.active, request.out);
     else if (request.op === 'factor') reply = ne.factor(request.lambda, request.mode);
-    else reply = ne.solve(request.rhs);
+    else reply = ne.solve(request.rhs, 1, request.out);
   }
 }
 

@@ -12,6 +12,7 @@ import { resolveOptions, type OptimizerOptions, type ResolvedOptions } from './o
 import type { SolveResult } from './result.js';
 
 export abstract class Optimizer {
+  /** The objective this optimiser solves. */
   readonly objective: Objective;
   readonly #options: ResolvedOptions;
   readonly #fn: string;

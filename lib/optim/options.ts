@@ -7,6 +7,7 @@
 import { checkInteger, checkOneOf, checkOptions, rangeError, typeError } from '../core/check.js';
 import type { NormalEquationsKind } from '../native/binding.js';
 
+/** What `onIteration` receives after each iteration. */
 export interface IterationInfo {
   /** Iterations done so far (linear solves, accepted and rejected). */
   iteration: number;
@@ -18,6 +19,7 @@ export interface IterationInfo {
   seconds: number;
 }
 
+/** Options of the optimisers; the defaults are Ceres' (and REFERENCE.md's) settings. */
 export interface OptimizerOptions {
   /** Maximum iterations per batch element, counting linear solves (accepted and rejected steps). Default 100. */
   maxIterations?: number;
@@ -32,7 +34,12 @@ export interface OptimizerOptions {
   /** Scale J's columns by 1/(1 + ‖column‖) at the first iteration (Ceres' Jacobi scaling). Default true. */
   jacobiScaling?: boolean;
   /** The linear solver: dense or sparse (default 'auto') and threads over batch elements. */
-  linearSolver?: { kind?: NormalEquationsKind; threads?: number };
+  linearSolver?: {
+    /** 'dense', 'sparse' or 'auto' (the default: by n and the pattern). */
+    kind?: NormalEquationsKind;
+    /** Threads over batch elements (default: min(cores, B)). */
+    threads?: number;
+  };
   /** Print a Ceres-like iteration table (to stderr, or to the given function). */
   verbose?: boolean | ((line: string) => void);
   /** Called after every iteration. */

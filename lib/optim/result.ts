@@ -4,7 +4,7 @@
  * may increase the cost, the best point seen). Numerical outcomes are data,
  * not exceptions.
  */
-import { rangeError, typeError } from '../core/check.js';
+import { checkInteger, rangeError, typeError } from '../core/check.js';
 import type { Objective, State } from '../core/objective.js';
 
 /**
@@ -15,19 +15,23 @@ import type { Objective, State } from '../core/objective.js';
  */
 export type SolveStatus = 'converged' | 'iteration-limit' | 'time-limit' | 'failed';
 
+/** The outcome of a solve, per batch element, with the solution of every variable. */
 export class SolveResult {
+  /** The batch size B. */
   readonly batch: number;
+  /** How each element stopped. */
   readonly status: readonly SolveStatus[];
   /** Why each element stopped ("function tolerance reached", ...). */
   readonly reason: readonly string[];
   /** Iterations per element (linear solves: accepted and rejected steps). */
   readonly iterations: Int32Array;
+  /** Cost at the initial values. */
   readonly initialCost: Float64Array;
   /** Cost at the solution. */
   readonly finalCost: Float64Array;
   /** Cost of the best point seen (equal to finalCost for monotone methods). */
   readonly bestCost: Float64Array;
-  /** Per element: the cost after each iteration (the initial cost first). */
+  /** Per element: the initial cost, then the cost after each iteration (iterations[b] + 1 values). */
   readonly history: readonly Float64Array[];
   /** Wall-clock seconds of the solve (symbolic analysis included). */
   readonly seconds: number;
@@ -62,14 +66,17 @@ export class SolveResult {
     this.#best = fields.best;
   }
 
-  /** The solution of variable `name`: B·count·storage values (a copy). */
-  values(name: string): Float64Array {
-    return this.#pick(this.#solution, 'SolveResult.values', name);
+  /**
+   * The solution of variable `name`: B·count·storage values, or with
+   * `element` only that batch element's count·storage values (a copy).
+   */
+  values(name: string, element?: number): Float64Array {
+    return this.#pick(this.#solution, 'SolveResult.values', name, element);
   }
 
-  /** The best point seen of variable `name` (a copy). */
-  bestValues(name: string): Float64Array {
-    return this.#pick(this.#best, 'SolveResult.bestValues', name);
+  /** The best point seen of variable `name`, as {@link values} (a copy). */
+  bestValues(name: string, element?: number): Float64Array {
+    return this.#pick(this.#best, 'SolveResult.bestValues', name, element);
   }
 
   /** Whether every batch element converged. */
@@ -77,12 +84,15 @@ export class SolveResult {
     return this.status.every((s) => s === 'converged');
   }
 
-  #pick(state: State, fn: string, name: string): Float64Array {
+  #pick(state: State, fn: string, name: string, element: number | undefined): Float64Array {
     if (typeof name !== 'string') throw typeError(fn, 'name', 'a variable name', name);
     const index = this.#objective.variables.findIndex((v) => v.name === name);
     if (index < 0) {
       throw rangeError(fn, 'name', `one of ${this.#objective.variables.map((v) => `'${v.name}'`).join(', ')}`, `'${name}'`);
     }
-    return state[index]!.slice();
+    if (element === undefined) return state[index]!.slice();
+    checkInteger(fn, 'element', element, 0, this.batch - 1);
+    const per = state[index]!.length / this.batch;
+    return state[index]!.slice(element * per, (element + 1) * per);
   }
 }

@@ -37,7 +37,9 @@ import type { LieGroup } from '../geometry/lie-group.js';
  * ```
  */
 export interface ManifoldArgument {
+  /** The manifold the value lives on (perturbations are taken in its right tangent). */
   readonly group: LieGroup;
+  /** 1 or `count` elements of `group.storage` numbers, batch-major. */
   readonly value: Float64Array;
 }
 

@@ -11,6 +11,7 @@
 import { checkOptions, rangeError, typeError } from '../core/check.js';
 import { Objective, type State } from '../core/objective.js';
 
+/** Options of {@link checkObjective}. */
 export interface CheckObjectiveOptions {
   /** Step h along each column (default 1e-6). */
   step?: number;
@@ -20,11 +21,15 @@ export interface CheckObjectiveOptions {
   state?: State;
 }
 
+/** What {@link checkObjective} found. */
 export interface CheckObjectiveResult {
+  /** Whether both errors are within the tolerance (the Jacobian's only without a robust loss). */
   ok: boolean;
   /** Largest Jacobian error (NaN when a robust loss makes J̃ not comparable). */
   jacobianError: number;
+  /** Largest error of the gradient J̃ᵀr̃ against central differences of the cost. */
   gradientError: number;
+  /** One line: the verdict, both errors and the worst entry. */
   report: string;
 }
 

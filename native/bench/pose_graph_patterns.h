@@ -6,6 +6,7 @@
 // in [1, 10], so A = JᵀJ is positive definite for a connected graph.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -52,6 +53,39 @@ inline std::string SharedDataDirectory() {
   return (native == 0 ? std::string(".") : here.substr(0, native - 1)) + "/../shared/data";
 }
 
+// J's pattern and one element's values for `edges` between vertices whose
+// column block is block(v) (−1: held constant, no columns), d×d blocks.
+template <typename Block>
+void EdgesToPattern(const std::vector<std::pair<int64_t, int64_t>>& edges, Block block, int blocks, int d,
+                    uint64_t seed, PoseGraphPattern* out) {
+  PoseGraphPattern& p = *out;
+  p.d = d;
+  p.n = blocks * d;
+  p.col_blocks.assign(blocks, d);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::uniform_real_distribution<double> scale(1.0, 10.0);
+  int row = 0;
+  for (const auto& [a, b] : edges) {
+    const double s = scale(rng);
+    for (int end = 0; end < 2; ++end) {
+      const int column_block = block(end == 0 ? a : b);
+      const double sign = end == 0 ? -1.0 : 1.0;
+      for (int i = 0; i < d; ++i) {
+        for (int j = 0; j < d; ++j) {
+          const double value = sign * s * ((i == j ? 1.0 : 0.0) + 0.1 * normal(rng));
+          if (column_block < 0) continue;
+          p.rows.push_back(row + i);
+          p.cols.push_back(column_block * d + j);
+          p.values.push_back(value);
+        }
+      }
+    }
+    row += d;
+  }
+  p.m = row;
+}
+
 // Reads `path` (relative to the shared data directory); false when the file
 // is absent or has no edges.
 inline bool LoadPoseGraph(const std::string& path, uint64_t seed, PoseGraphPattern* out) {
@@ -83,35 +117,10 @@ inline bool LoadPoseGraph(const std::string& path, uint64_t seed, PoseGraphPatte
   int blocks = 0;
   for (auto& [id, block] : vertex) block = id == fixed ? -1 : blocks++;
 
-  PoseGraphPattern& p = *out;
-  p = PoseGraphPattern();
+  *out = PoseGraphPattern();
   const size_t slash = path.find_last_of('/');
-  p.name = path.substr(slash == std::string::npos ? 0 : slash + 1);
-  p.d = d;
-  p.n = blocks * d;
-  p.col_blocks.assign(blocks, d);
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal;
-  std::uniform_real_distribution<double> scale(1.0, 10.0);
-  int row = 0;
-  for (const auto& [a, b] : edges) {
-    const double s = scale(rng);
-    for (int end = 0; end < 2; ++end) {
-      const int block = vertex[end == 0 ? a : b];
-      const double sign = end == 0 ? -1.0 : 1.0;
-      for (int i = 0; i < d; ++i) {
-        for (int j = 0; j < d; ++j) {
-          const double value = sign * s * ((i == j ? 1.0 : 0.0) + 0.1 * normal(rng));
-          if (block < 0) continue;
-          p.rows.push_back(row + i);
-          p.cols.push_back(block * d + j);
-          p.values.push_back(value);
-        }
-      }
-    }
-    row += d;
-  }
-  p.m = row;
+  out->name = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  EdgesToPattern(edges, [&](int64_t v) { return vertex[v]; }, blocks, d, seed, out);
   return true;
 }
 
@@ -131,35 +140,55 @@ inline void MakeGridGraph(int k, bool planar, int d, uint64_t seed, PoseGraphPat
       }
     }
   }
-  PoseGraphPattern& p = *out;
-  p = PoseGraphPattern();
-  p.name = std::string(planar ? "grid2d-" : "grid3d-") + std::to_string(k);
-  p.d = d;
+  *out = PoseGraphPattern();
+  out->name = std::string(planar ? "grid2d-" : "grid3d-") + std::to_string(k);
   const int blocks = k * k * depth - 1;  // vertex 0 is held constant
-  p.n = blocks * d;
-  p.col_blocks.assign(blocks, d);
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal;
-  std::uniform_real_distribution<double> scale(1.0, 10.0);
-  int row = 0;
-  for (const auto& [a, b] : edges) {
-    const double s = scale(rng);
-    for (int end = 0; end < 2; ++end) {
-      const int block = static_cast<int>(end == 0 ? a : b) - 1;
-      const double sign = end == 0 ? -1.0 : 1.0;
-      for (int i = 0; i < d; ++i) {
-        for (int j = 0; j < d; ++j) {
-          const double value = sign * s * ((i == j ? 1.0 : 0.0) + 0.1 * normal(rng));
-          if (block < 0) continue;
-          p.rows.push_back(row + i);
-          p.cols.push_back(block * d + j);
-          p.values.push_back(value);
-        }
+  EdgesToPattern(edges, [](int64_t v) { return static_cast<int>(v) - 1; }, blocks, d, seed, out);
+}
+
+// The GPU benchmark's synthetic SE3 graph, the edges of lib/io/synthetic.ts'
+// gridWorld in the same order: nx×ny×nz poses numbered along a serpentine
+// path (x fastest, reversing on every row and every layer, so that
+// consecutive poses are grid neighbours), odometry between consecutive
+// poses, then, pose by pose along the path, a loop closure to its +x, +y and
+// +z neighbours unless they are consecutive on the path; pose 0 is held
+// constant (its first pose is gridWorld's fixed one).
+inline std::vector<std::pair<int64_t, int64_t>> SerpentineGridEdges(int nx, int ny, int nz) {
+  struct Pose {
+    int x, y, z;
+  };
+  std::vector<Pose> path;  // poses in path order
+  std::vector<int64_t> index(static_cast<size_t>(nx) * ny * nz);
+  auto at = [&](int x, int y, int z) -> int64_t& { return index[(static_cast<size_t>(z) * ny + y) * nx + x]; };
+  for (int z = 0; z < nz; ++z) {
+    for (int step = 0; step < ny; ++step) {
+      const int y = z % 2 == 0 ? step : ny - 1 - step;
+      const bool forward = (z * ny + step) % 2 == 0;
+      for (int i = 0; i < nx; ++i) {
+        const int x = forward ? i : nx - 1 - i;
+        at(x, y, z) = static_cast<int64_t>(path.size());
+        path.push_back({x, y, z});
       }
     }
-    row += d;
   }
-  p.m = row;
+  std::vector<std::pair<int64_t, int64_t>> edges;
+  for (size_t v = 0; v + 1 < path.size(); ++v) edges.emplace_back(v, v + 1);
+  for (size_t i = 0; i < path.size(); ++i) {
+    const auto [x, y, z] = path[i];
+    for (const int64_t j : {x + 1 < nx ? at(x + 1, y, z) : -1, y + 1 < ny ? at(x, y + 1, z) : -1,
+                            z + 1 < nz ? at(x, y, z + 1) : -1}) {
+      const int64_t a = static_cast<int64_t>(i);
+      if (j >= 0 && std::abs(a - j) != 1) edges.emplace_back(std::min(a, j), std::max(a, j));
+    }
+  }
+  return edges;
+}
+
+inline void MakeSerpentineGrid(int nx, int ny, int nz, uint64_t seed, PoseGraphPattern* out) {
+  *out = PoseGraphPattern();
+  out->name = "se3-grid-" + std::to_string(nx) + "x" + std::to_string(ny) + "x" + std::to_string(nz);
+  EdgesToPattern(SerpentineGridEdges(nx, ny, nz), [](int64_t v) { return static_cast<int>(v) - 1; },
+                 nx * ny * nz - 1, 6, seed, out);
 }
 
 // A g2o file under the shared data directory, or "grid3d-K" / "grid2d-K"

@@ -8,11 +8,24 @@
 #include "blas_threads.h"
 #include "cholesky_backend.h"
 #include "messages.h"
+#include "normal_equations.h"
+#include "normal_equations_factory.h"
 #include "normal_equations_wrap.h"
 #include "reference_ldlt_binding.h"
 #include "thread_pool.h"
 
 namespace ariadne::binding {
+
+std::unique_ptr<BatchedNormalEquations> MakeNormalEquations(const PatternInput& pattern, int64_t batch,
+                                                            const NormalEquationsOptions& options) {
+  return std::make_unique<NormalEquations>(pattern, batch, options);
+}
+
+const napi_type_tag& NormalEquationsTag() {
+  static constexpr napi_type_tag kTag = {0x61726961646e6531ULL, 0x4e6f726d616c4571ULL};
+  return kTag;
+}
+
 namespace {
 
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {

@@ -22,6 +22,7 @@ const char* TypedArrayName(napi_typedarray_type type) {
     case napi_float64_array: return "Float64Array";
     case napi_bigint64_array: return "BigInt64Array";
     case napi_biguint64_array: return "BigUint64Array";
+    default: break;  // kinds newer than these headers' Node (the CUDA addon builds against node-api-headers)
   }
   return "TypedArray";
 }

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <set>
 #include <string>
@@ -11,6 +12,7 @@
 #include "arguments.h"
 #include "errors.h"
 #include "messages.h"
+#include "normal_equations_factory.h"
 
 namespace ariadne::binding {
 namespace {
@@ -24,8 +26,6 @@ const char* Intern(const std::string& name) {
   return names->insert(name).first->c_str();
 }
 
-// Marks objects made by this class (napi_type_tag_object).
-constexpr napi_type_tag kTag = {0x61726961646e6531ULL, 0x4e6f726d616c4571ULL};
 
 Damping DampingArgument(const Napi::Value& value, const char* function) {
   const std::string mode = StringArgument(value, function, "mode");
@@ -46,6 +46,27 @@ Napi::Object FactorResult(Napi::Env env, Napi::Uint8Array ok, const std::vector<
   result.Set("ok", ok);
   result.Set("reason", reason);
   return result;
+}
+
+// The array a synchronous call writes its result into: `out` when given
+// (the optimiser passes the same arrays every iteration, which spares an
+// allocation and its page faults per call), else a new one. A given `out`
+// must be a Float64Array of exactly `length` numbers sharing no memory with
+// the inputs.
+Napi::Float64Array ResultArray(Napi::Env env, const Napi::Value& out, size_t length,
+                               std::initializer_list<ArrayView<const double>> inputs, const char* function,
+                               const char* name) {
+  if (IsAbsent(out)) return Napi::Float64Array::New(env, length);
+  const ArrayView<const double> view = Float64ArrayArgument(out, function, name);
+  if (static_cast<size_t>(view.length) != length) {
+    throw RangeArgumentError(MustBe(function, name, Concat(length, " numbers long"), Concat("length ", view.length)));
+  }
+  for (const ArrayView<const double>& input : inputs) {
+    if (view.data < input.data + input.length && input.data < view.data + view.length) {
+      throw RangeArgumentError(MustBe(function, name, "an array that shares no memory with the inputs", "one that does"));
+    }
+  }
+  return out.As<Napi::Float64Array>();
 }
 
 Napi::Object LinearizeResult(Napi::Env env, Napi::Value gradient, Napi::Value squared_norm) {
@@ -190,7 +211,7 @@ NormalEquationsWrap* NormalEquationsWrap::Self(const Napi::CallbackInfo& info, c
   Napi::Env env = info.Env();
   bool tagged = false;
   if (info.This().IsObject()) {
-    napi_check_object_type_tag(env, info.This(), &kTag, &tagged);
+    napi_check_object_type_tag(env, info.This(), &NormalEquationsTag(), &tagged);
   }
   if (!tagged) {
     throw TypeArgumentError(MustBe(function, "this", "a NormalEquations handle", Describe(info.This())));
@@ -229,8 +250,8 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
         }
       }
     }
-    core_ = std::make_unique<NormalEquations>(input, batch, options);
-    napi_type_tag_object(env, info.This(), &kTag);
+    core_ = MakeNormalEquations(input, batch, options);
+    napi_type_tag_object(env, info.This(), &NormalEquationsTag());
     external_bytes_ = core_->memory_bytes();
     Napi::MemoryManagement::AdjustExternalMemory(env, external_bytes_);
   });
@@ -247,7 +268,7 @@ void NormalEquationsWrap::Release() {
 
 namespace {
 // State checks shared by every method but dispose/disposed.
-void CheckUsable(const std::unique_ptr<NormalEquations>& core, const char* busy_with, const char* function) {
+void CheckUsable(const std::unique_ptr<BatchedNormalEquations>& core, const char* busy_with, const char* function) {
   if (!core) throw StateError(Concat(function, ": the handle has been disposed"));
   if (busy_with != nullptr) {
     throw StateError(Concat(function, ": the handle is busy with ", busy_with, "; await it before the next call"));
@@ -263,8 +284,17 @@ Napi::Value NormalEquationsWrap::Linearize(const Napi::CallbackInfo& info) {
   const auto r = Float64ArrayArgument(info[1], kFunction, "residuals");
   ArrayView<const uint8_t> active;
   if (!IsAbsent(info[2])) active = Uint8ArrayArgument(info[2], kFunction, "active");
-  Napi::Float64Array gradient = Napi::Float64Array::New(env, static_cast<size_t>(core_->batch()) * core_->n());
-  Napi::Float64Array squared_norm = Napi::Float64Array::New(env, core_->batch());
+  Napi::Value gradient_out = env.Undefined();
+  Napi::Value squared_norm_out = env.Undefined();
+  if (!IsAbsent(info[3])) {
+    Napi::Object out = ObjectArgument(info[3], kFunction, "out");
+    gradient_out = out.Get("gradient");
+    squared_norm_out = out.Get("squaredNorm");
+  }
+  Napi::Float64Array gradient = ResultArray(env, gradient_out, static_cast<size_t>(core_->batch()) * core_->n(),
+                                            {j, r}, kFunction, "out.gradient");
+  Napi::Float64Array squared_norm = ResultArray(env, squared_norm_out, core_->batch(), {j, r}, kFunction,
+                                                "out.squaredNorm");
   core_->Linearize({j.data, j.length}, {r.data, r.length}, {active.data, active.length}, gradient.Data(),
                    squared_norm.Data());
   return LinearizeResult(env, gradient, squared_norm);
@@ -293,7 +323,7 @@ Napi::Value NormalEquationsWrap::Solve(const Napi::CallbackInfo& info) {
   CheckUsable(core_, busy_with_, kFunction);
   const auto rhs = Float64ArrayArgument(info[0], kFunction, "rhs");
   const int64_t k = RightHandSides(info[1], kFunction);
-  Napi::Float64Array out = Napi::Float64Array::New(info.Env(), static_cast<size_t>(rhs.length));
+  Napi::Float64Array out = ResultArray(info.Env(), info[2], static_cast<size_t>(rhs.length), {rhs}, kFunction, "out");
   core_->Solve({rhs.data, rhs.length}, k, out.Data());
   return out;
 }
@@ -302,7 +332,8 @@ Napi::Value NormalEquationsWrap::Jv(const Napi::CallbackInfo& info) {
   constexpr const char* kFunction = "NormalEquations.jv";
   CheckUsable(core_, busy_with_, kFunction);
   const auto v = Float64ArrayArgument(info[0], kFunction, "v");
-  Napi::Float64Array out = Napi::Float64Array::New(info.Env(), static_cast<size_t>(core_->batch()) * core_->m());
+  Napi::Float64Array out =
+      ResultArray(info.Env(), info[1], static_cast<size_t>(core_->batch()) * core_->m(), {v}, kFunction, "out");
   core_->Jv({v.data, v.length}, out.Data());
   return out;
 }
@@ -311,7 +342,8 @@ Napi::Value NormalEquationsWrap::Jtv(const Napi::CallbackInfo& info) {
   constexpr const char* kFunction = "NormalEquations.jtv";
   CheckUsable(core_, busy_with_, kFunction);
   const auto u = Float64ArrayArgument(info[0], kFunction, "u");
-  Napi::Float64Array out = Napi::Float64Array::New(info.Env(), static_cast<size_t>(core_->batch()) * core_->n());
+  Napi::Float64Array out =
+      ResultArray(info.Env(), info[1], static_cast<size_t>(core_->batch()) * core_->n(), {u}, kFunction, "out");
   core_->Jtv({u.data, u.length}, out.Data());
   return out;
 }
@@ -331,7 +363,7 @@ Napi::Value NormalEquationsWrap::LinearizeAsync(const Napi::CallbackInfo& info) 
   }
   Napi::Float64Array gradient = Napi::Float64Array::New(env, static_cast<size_t>(core_->batch()) * core_->n());
   Napi::Float64Array squared_norm = Napi::Float64Array::New(env, core_->batch());
-  NormalEquations* core = core_.get();
+  BatchedNormalEquations* core = core_.get();
   double* g = gradient.Data();
   double* s = squared_norm.Data();
   auto* operation = new Operation(
@@ -354,7 +386,7 @@ Napi::Value NormalEquationsWrap::FactorAsync(const Napi::CallbackInfo& info) {
   const Damping damping = DampingArgument(info[1], kFunction);
   Napi::Uint8Array ok = Napi::Uint8Array::New(env, core_->batch());
   auto reasons = std::make_shared<std::vector<std::string>>();
-  NormalEquations* core = core_.get();
+  BatchedNormalEquations* core = core_.get();
   uint8_t* ok_data = ok.Data();
   auto* operation = new Operation(
       env, this, kFunction, {ok},
@@ -372,7 +404,7 @@ Napi::Value NormalEquationsWrap::SolveAsync(const Napi::CallbackInfo& info) {
   auto rhs = std::make_shared<std::vector<double>>(Copy(Float64ArrayArgument(info[0], kFunction, "rhs")));
   const int64_t k = RightHandSides(info[1], kFunction);
   Napi::Float64Array out = Napi::Float64Array::New(env, rhs->size());
-  NormalEquations* core = core_.get();
+  BatchedNormalEquations* core = core_.get();
   double* out_data = out.Data();
   auto* operation = new Operation(
       env, this, kFunction, {out},
@@ -404,6 +436,8 @@ Napi::Value NormalEquationsWrap::Info(const Napi::CallbackInfo& info) {
   result.Set("normalNonzeros", static_cast<double>(core_->a_nonzeros()));
   result.Set("factorNonzeros", static_cast<double>(core_->factor_nonzeros()));
   result.Set("memoryBytes", static_cast<double>(core_->memory_bytes()));
+  // Device cores only: the device's compute time in the last call.
+  if (core_->last_device_seconds() >= 0) result.Set("lastDeviceSeconds", core_->last_device_seconds());
   return result;
 }
 

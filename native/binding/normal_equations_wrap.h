@@ -1,11 +1,13 @@
-// The JavaScript class NormalEquations over ariadne::NormalEquations.
+// The JavaScript class NormalEquations over a BatchedNormalEquations core:
+// the CPU one in the CPU addon, the CUDA one in the CUDA addon (each addon
+// defines MakeNormalEquations, normal_equations_factory.h).
 #pragma once
 
 #include <napi.h>
 
 #include <memory>
 
-#include "normal_equations.h"
+#include "batched_normal_equations.h"
 
 namespace ariadne::binding {
 
@@ -41,7 +43,7 @@ class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
 
   void Release();
 
-  std::unique_ptr<NormalEquations> core_;
+  std::unique_ptr<BatchedNormalEquations> core_;
   const char* busy_with_ = nullptr;  // the pending async method, if any
   int64_t external_bytes_ = 0;
 };

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "messages.h"
 #include "normal_pattern.h"
 
 namespace ariadne {
@@ -16,6 +17,14 @@ struct FactorStatus {
   bool ok = false;
   std::string reason;  // empty when ok
 };
+
+// Per-element reasons shared by every backend, CPU and CUDA.
+constexpr const char* kNotFiniteReason = "JᵀJ is not finite (the Jacobian values overflow when squared)";
+constexpr const char* kOverflowReason = "the factorization overflowed";
+// `column` in the caller's numbering.
+inline std::string NotPositiveDefiniteReason(int64_t column) {
+  return Concat("not positive definite (pivot of column ", column, ")");
+}
 
 class CholeskyBackend {
  public:

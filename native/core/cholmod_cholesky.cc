@@ -92,7 +92,7 @@ class CholmodCholesky : public CholeskyBackend {
     if (common.status == CHOLMOD_NOT_POSDEF) {
       const int column = factor->Perm != nullptr ? static_cast<const int*>(factor->Perm)[factor->minor]
                                                   : static_cast<int>(factor->minor);
-      return {false, Concat("not positive definite (pivot of column ", column, ")")};
+      return {false, NotPositiveDefiniteReason(column)};
     }
     CheckStatus(common, "cholmod_factorize");
     return {true, ""};

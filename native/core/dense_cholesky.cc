@@ -23,9 +23,9 @@ class DenseCholesky : public CholeskyBackend {
     Eigen::Map<Eigen::MatrixXd> matrix(l, n_, n_);
     // Returns the first column whose pivot is not positive, or -1.
     const Eigen::Index bad = Eigen::internal::llt_inplace<double, Eigen::Lower>::blocked(matrix);
-    if (bad >= 0) return {false, Concat("not positive definite (pivot of column ", bad, ")")};
+    if (bad >= 0) return {false, NotPositiveDefiniteReason(bad)};
     for (int c = 0; c < n_; ++c) {
-      if (!std::isfinite(matrix(c, c))) return {false, "the factorization overflowed"};
+      if (!std::isfinite(matrix(c, c))) return {false, kOverflowReason};
     }
     return {true, ""};
   }

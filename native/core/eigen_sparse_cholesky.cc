@@ -71,7 +71,7 @@ class EigenSparseCholesky : public CholeskyBackend {
     }
     solver->factorize(SparseMatrix(MapUpper(pattern_, a_values)));
     if (solver->info() != Eigen::Success) return {false, "not positive definite"};
-    if (!solver->DiagonalIsFinite()) return {false, "the factorization overflowed"};
+    if (!solver->DiagonalIsFinite()) return {false, kOverflowReason};
     return {true, ""};
   }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "errors.h"
 #include "memory.h"
@@ -14,7 +13,6 @@ namespace ariadne {
 namespace {
 
 constexpr const char* kConstructor = "NormalEquations";
-constexpr int kMaxThreads = 1024;
 // 'auto' takes the dense kind up to this n, and up to kDenseMaxN when the
 // factor would be at least kDenseFill full anyway.
 constexpr int kDenseAlwaysN = 64;
@@ -61,71 +59,41 @@ double FactorValues(const CholeskyBackend& backend) {
   return static_cast<double>(storage >= 0 ? storage : backend.factor_nonzeros());
 }
 
-// The first non-finite value among the elements for which `check` holds;
-// reports element and index in the message.
-void CheckFinite(const char* function, const char* argument, const double* values, int batch,
-                 int64_t per_element, int threads, const std::vector<uint8_t>* active) {
-  std::vector<int64_t> bad(batch, -1);
-  ParallelFor(batch, threads, [&](int b, int) {
-    if (active != nullptr && !(*active)[b]) return;
-    const double* v = values + b * per_element;
-    for (int64_t i = 0; i < per_element; ++i) {
-      if (!std::isfinite(v[i])) {
-        bad[b] = i;
-        return;
-      }
-    }
-  });
-  for (int b = 0; b < batch; ++b) {
-    if (bad[b] < 0) continue;
-    const double value = values[b * per_element + bad[b]];
-    throw RangeArgumentError(MustBe(function, argument, "finite",
-                                    Concat(FormatNumber(value), " at batch element ", b, ", index ", bad[b])));
-  }
-}
-
 }  // namespace
 
-NormalEquations::NormalEquations(const PatternInput& input, int64_t batch,
-                                 const NormalEquationsOptions& options) {
-  if (batch < 1 || batch > std::numeric_limits<int32_t>::max()) {
-    throw RangeArgumentError(MustBe(kConstructor, "batch", "an integer in [1, 2147483647]", Concat(batch)));
-  }
-  if (options.threads < 0 || options.threads > kMaxThreads) {
-    throw RangeArgumentError(MustBe(kConstructor, "options.threads", Concat("an integer in [1, ", kMaxThreads, "]"),
-                                    Concat(options.threads)));
-  }
-  batch_ = static_cast<int>(batch);
-  threads_ = options.threads > 0 ? static_cast<int>(options.threads) : std::min(HardwareThreads(), batch_);
-  pattern_ = std::make_unique<NormalPattern>(input, kConstructor);
+bool AutoKindIsDense(const NormalPattern& pattern) {
+  const int n = pattern.n();
+  return n <= kDenseAlwaysN ||
+         (n <= kDenseMaxN && EstimateFactorNonzeros(pattern) >= kDenseFill * 0.5 * n * (n + 1.0));
+}
 
-  const int n = pattern_->n();
-  bool dense = options.kind == KindRequest::kDense;
-  if (options.kind == KindRequest::kAuto) {
-    dense = n <= kDenseAlwaysN ||
-            (n <= kDenseMaxN && EstimateFactorNonzeros(*pattern_) >= kDenseFill * 0.5 * n * (n + 1.0));
-  }
-  if (dense) pattern_->UseDenseLayout(kConstructor);
+NormalEquations::NormalEquations(const PatternInput& input, int64_t batch,
+                                 const NormalEquationsOptions& options)
+    : BatchedNormalEquations(input, batch, options, kConstructor) {
+  NormalPattern& pattern = mutable_pattern();
+  const int batch_size = this->batch();
+  const int n = pattern.n();
+  const bool dense =
+      options.kind == KindRequest::kDense || (options.kind == KindRequest::kAuto && AutoKindIsDense(pattern));
+  if (dense) pattern.UseDenseLayout(kConstructor);
 
   // Everything this handle will hold, checked against the machine before the
   // allocations (first without the factors, whose size the backend's symbolic
   // analysis gives): an impossible batch is a RangeError, not an OOM kill.
-  const double per_element = static_cast<double>(pattern_->unique_count()) + pattern_->a_value_count();
-  const double fixed = 8.0 * threads_ * pattern_->a_value_count() + pattern_->memory_bytes();
-  CheckMemory(8.0 * batch_ * per_element + fixed);
-  backend_ = dense ? MakeDenseCholesky(*pattern_, batch_) : MakeSparseBackend(*pattern_, batch_, threads_);
+  const double per_element = static_cast<double>(pattern.unique_count()) + pattern.a_value_count();
+  const double fixed = 8.0 * threads() * pattern.a_value_count() + pattern.memory_bytes();
+  CheckMemory(8.0 * batch_size * per_element + fixed);
+  backend_ = dense ? MakeDenseCholesky(pattern, batch_size) : MakeSparseBackend(pattern, batch_size, threads());
   const double factor = dense ? static_cast<double>(n) * n : FactorValues(*backend_);
-  memory_bytes_ = CheckMemory(8.0 * batch_ * (per_element + factor) + fixed);
+  memory_bytes_ = CheckMemory(8.0 * batch_size * (per_element + factor) + fixed);
 
-  const int64_t a_count = pattern_->a_value_count();
-  unique_values_.resize(static_cast<size_t>(batch_) * pattern_->unique_count());
-  a_values_.resize(static_cast<size_t>(batch_) * a_count);
+  const int64_t a_count = pattern.a_value_count();
+  unique_values_.resize(static_cast<size_t>(batch_size) * pattern.unique_count());
+  a_values_.resize(static_cast<size_t>(batch_size) * a_count);
   if (dense) std::fill(a_values_.begin(), a_values_.end(), 0.0);
-  workspace_.resize(static_cast<size_t>(threads_) * a_count);
-  linearized_element_.assign(batch_, 0);
-  active_.assign(batch_, 0);
-  a_finite_.assign(batch_, 1);
-  status_.assign(batch_, FactorStatus{false, "not factored yet"});
+  workspace_.resize(static_cast<size_t>(threads()) * a_count);
+  linearized_element_.assign(batch_size, 0);
+  a_finite_.assign(batch_size, 1);
 }
 
 NormalEquations::~NormalEquations() = default;
@@ -136,77 +104,39 @@ int64_t NormalEquations::CheckMemory(double bytes) const {
     throw RangeArgumentError(MustBe(kConstructor, "batch",
                                     Concat("small enough for this machine's ", Gibibytes(available),
                                            " of memory (this pattern needs ", Gibibytes(bytes), " at that batch)"),
-                                    Concat(batch_)));
+                                    Concat(batch())));
   }
   return static_cast<int64_t>(bytes);
 }
 
-void NormalEquations::CheckLength(const char* function, const char* argument, int64_t actual,
-                                  int64_t per_element, const char* per_element_name) const {
-  const int64_t expected = per_element * batch_;
-  if (actual != expected) {
-    throw RangeArgumentError(MustBe(function, argument,
-                                    Concat("of length ", expected, " (batch ", batch_, " × ", per_element_name, " ",
-                                           per_element, ")"),
-                                    Concat("length ", actual)));
-  }
-}
-
-void NormalEquations::Linearize(Span<const double> j_values, Span<const double> residuals,
-                                Span<const uint8_t> active, double* gradient, double* squared_norm) {
-  constexpr const char* kFunction = "NormalEquations.linearize";
-  const int64_t nnz = pattern_->nnz();
-  const int m = pattern_->m();
-  const int n = pattern_->n();
-  CheckLength(kFunction, "jValues", j_values.size, nnz, "nnz");
-  CheckLength(kFunction, "residuals", residuals.size, m, "m");
-  std::vector<uint8_t> mask(batch_, 1);
-  if (active.data != nullptr) {
-    CheckLength(kFunction, "active", active.size, 1, "1");
-    for (int b = 0; b < batch_; ++b) mask[b] = active.data[b] != 0;
-  }
-  CheckFinite(kFunction, "jValues", j_values.data, batch_, nnz, threads_, &mask);
-  CheckFinite(kFunction, "residuals", residuals.data, batch_, m, threads_, &mask);
-
-  const int64_t unique = pattern_->unique_count();
-  const int64_t a_count = pattern_->a_value_count();
-  ParallelFor(batch_, threads_, [&](int b, int) {
-    double* g = gradient + static_cast<int64_t>(b) * n;
-    if (!mask[b]) {
-      std::fill(g, g + n, 0.0);
-      squared_norm[b] = 0.0;
-      return;
-    }
+void NormalEquations::DoLinearize(const double* j_values, const double* residuals,
+                                  const std::vector<uint8_t>& mask, double* gradient, double* squared_norm) {
+  const NormalPattern& p = pattern();
+  const int64_t nnz = p.nnz();
+  const int m = p.m();
+  const int n = p.n();
+  const int64_t unique = p.unique_count();
+  const int64_t a_count = p.a_value_count();
+  ParallelFor(batch(), threads(), [&](int b, int) {
+    if (!mask[b]) return;
     double* values = unique_values_.data() + b * unique;
     double* a = a_values_.data() + b * a_count;
-    pattern_->GatherUnique(j_values.data + b * nnz, values);
+    p.GatherUnique(j_values + b * nnz, values);
     linearized_element_[b] = 1;
-    squared_norm[b] = pattern_->Form(values, residuals.data + static_cast<int64_t>(b) * m, a, g);
+    squared_norm[b] = p.Form(values, residuals + static_cast<int64_t>(b) * m, a, gradient + static_cast<int64_t>(b) * n);
     bool finite = true;
-    for (int64_t slot : pattern_->a_slots()) finite = finite && std::isfinite(a[slot]);
+    for (int64_t slot : p.a_slots()) finite = finite && std::isfinite(a[slot]);
     a_finite_[b] = finite;
   });
-  active_ = mask;
-  linearized_ = true;
 }
 
-void NormalEquations::Factor(Span<const double> lambda, Damping damping, uint8_t* ok,
-                             std::vector<std::string>* reasons) {
-  constexpr const char* kFunction = "NormalEquations.factor";
-  if (!linearized_) throw StateError(Concat(kFunction, ": call linearize before factor"));
-  CheckLength(kFunction, "lambda", lambda.size, 1, "1");
-  for (int b = 0; b < batch_; ++b) {
-    const double value = lambda.data[b];
-    if (!(std::isfinite(value) && value >= 0)) {
-      throw RangeArgumentError(MustBe(kFunction, "lambda", "finite and non-negative",
-                                      Concat(FormatNumber(value), " at batch element ", b)));
-    }
-  }
-  const int64_t a_count = pattern_->a_value_count();
-  ParallelFor(batch_, threads_, [&](int b, int slot) {
-    if (!active_[b]) return;
+void NormalEquations::DoFactor(const double* lambda, Damping damping) {
+  const NormalPattern& p = pattern();
+  const int64_t a_count = p.a_value_count();
+  ParallelFor(batch(), threads(), [&](int b, int slot) {
+    if (!active()[b]) return;
     if (!a_finite_[b]) {
-      status_[b] = {false, "JᵀJ is not finite (the Jacobian values overflow when squared)"};
+      set_status(b, {false, kNotFiniteReason});
       return;
     }
     double* work = workspace_.data() + slot * a_count;
@@ -214,71 +144,44 @@ void NormalEquations::Factor(Span<const double> lambda, Damping damping, uint8_t
     if (dense()) {
       std::copy(a, a + a_count, work);
     } else {
-      for (int64_t s : pattern_->a_slots()) work[s] = a[s];
+      for (int64_t s : p.a_slots()) work[s] = a[s];
     }
-    const double l = lambda.data[b];
-    for (int64_t s : pattern_->diagonal_slots()) {
+    const double l = lambda[b];
+    for (int64_t s : p.diagonal_slots()) {
       const double d = damping == Damping::kIdentity
                            ? 1.0
                            : std::clamp(a[s], kMinDiagonalDamping, kMaxDiagonalDamping);
       work[s] = a[s] + l * d;
     }
-    factorization_count_.fetch_add(1);
-    status_[b] = backend_->Factor(b, work, slot);
-  });
-  factored_ = true;
-  reasons->resize(batch_);
-  for (int b = 0; b < batch_; ++b) {
-    ok[b] = status_[b].ok ? 1 : 0;
-    (*reasons)[b] = status_[b].reason;
-  }
-}
-
-void NormalEquations::Solve(Span<const double> rhs, int64_t k, double* out) {
-  constexpr const char* kFunction = "NormalEquations.solve";
-  if (!factored_) throw StateError(Concat(kFunction, ": call factor before solve"));
-  const int n = pattern_->n();
-  if (k < 1 || k > std::numeric_limits<int32_t>::max() / std::max(n, 1)) {
-    throw RangeArgumentError(MustBe(kFunction, "k", "a positive integer (the number of right-hand sides)", Concat(k)));
-  }
-  CheckLength(kFunction, "rhs", rhs.size, k * n, "k·n");
-  CheckFinite(kFunction, "rhs", rhs.data, batch_, k * n, threads_, nullptr);
-  ParallelFor(batch_, threads_, [&](int b, int slot) {
-    const int64_t offset = b * k * n;
-    if (!status_[b].ok) {
-      std::fill(out + offset, out + offset + k * n, std::numeric_limits<double>::quiet_NaN());
-      return;
-    }
-    backend_->Solve(b, rhs.data + offset, static_cast<int>(k), out + offset, slot);
+    CountFactorizations(1);
+    set_status(b, backend_->Factor(b, work, slot));
   });
 }
 
-void NormalEquations::Jv(Span<const double> v, double* out) {
-  Multiply("NormalEquations.jv", "v", v, /*transpose=*/false, out);
+void NormalEquations::DoSolve(const double* rhs, int k, double* out) {
+  const int n = pattern().n();
+  ParallelFor(batch(), threads(), [&](int b, int slot) {
+    if (!status(b).ok) return;
+    const int64_t offset = static_cast<int64_t>(b) * k * n;
+    backend_->Solve(b, rhs + offset, k, out + offset, slot);
+  });
 }
 
-void NormalEquations::Jtv(Span<const double> u, double* out) {
-  Multiply("NormalEquations.jtv", "u", u, /*transpose=*/true, out);
-}
-
-void NormalEquations::Multiply(const char* function, const char* argument, Span<const double> in, bool transpose,
-                               double* out) {
-  if (!linearized_) throw StateError(Concat(function, ": call linearize before ", transpose ? "jtv" : "jv"));
-  const int64_t in_size = transpose ? pattern_->m() : pattern_->n();
-  const int64_t out_size = transpose ? pattern_->n() : pattern_->m();
-  CheckLength(function, argument, in.size, in_size, transpose ? "m" : "n");
-  CheckFinite(function, argument, in.data, batch_, in_size, threads_, nullptr);
-  const int64_t unique = pattern_->unique_count();
-  ParallelFor(batch_, threads_, [&](int b, int) {
+void NormalEquations::DoMultiply(const double* in, bool transpose, double* out) {
+  const NormalPattern& p = pattern();
+  const int64_t in_size = transpose ? p.m() : p.n();
+  const int64_t out_size = transpose ? p.n() : p.m();
+  const int64_t unique = p.unique_count();
+  ParallelFor(batch(), threads(), [&](int b, int) {
     const double* values = unique_values_.data() + b * unique;
     if (!linearized_element_[b]) {  // J = 0
       std::fill(out + b * out_size, out + (b + 1) * out_size, 0.0);
       return;
     }
     if (transpose) {
-      pattern_->MultiplyJt(values, in.data + b * in_size, out + b * out_size);
+      p.MultiplyJt(values, in + b * in_size, out + b * out_size);
     } else {
-      pattern_->MultiplyJ(values, in.data + b * in_size, out + b * out_size);
+      p.MultiplyJ(values, in + b * in_size, out + b * out_size);
     }
   });
 }

@@ -76,6 +76,19 @@ class NormalPattern {
   void MultiplyJ(const double* unique_values, const double* x, double* y) const;
   void MultiplyJt(const double* unique_values, const double* y, double* x) const;
 
+  // The maps above, read-only, for a backend that forms A itself (native/cuda).
+  // Row r's unique entries are [row_start()[r], row_start()[r + 1]); entry t
+  // lies in column unique_col()[t] and sums the COO entries gather_coo()[g]
+  // for g in [gather_start()[t], gather_start()[t + 1]) (gather_start() is
+  // empty without duplicates: then entry t is COO entry gather_coo()[t]).
+  // row_pair_slots(r)[p·L − p(p−1)/2 + (q − p)] is where row r's product of
+  // its entries p ≤ q lands in A's values (current layout; L entries in row r).
+  const std::vector<int32_t>& row_start() const { return row_start_; }
+  const RawVector<int32_t>& unique_col() const { return unique_col_; }
+  const RawVector<int32_t>& gather_start() const { return gather_start_; }
+  const RawVector<int32_t>& gather_coo() const { return gather_coo_; }
+  const int32_t* row_pair_slots(int r) const { return pair_slot_.data() + row_pairs_[r]; }
+
   // Bytes held by this object (for external-memory accounting).
   int64_t memory_bytes() const;
 

@@ -147,7 +147,7 @@ class SupernodalCholesky : public CholeskyBackend {
                           ? FactorPanelEigen(panel, n, ld)
                           : FactorPanelTiles(panel, n, ld, kernel_options_.panel_block);
       if (bad >= 0) {
-        return {false, Concat("not positive definite (pivot of column ", sym.perm[sym.first[s] + bad], ")")};
+        return {false, NotPositiveDefiniteReason(sym.perm[sym.first[s] + bad])};
       }
       if (r > 0) {
         const bool use_eigen = static_cast<int64_t>(r) * r * n >= kernel_options_.eigen_update_work;

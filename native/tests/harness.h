@@ -1,7 +1,8 @@
 // A minimal test harness (the GPU machine may have no test framework):
 // TEST(name) { ... } with CHECK / CHECK_NEAR / CHECK_THROWS; main runs all
 // tests and returns non-zero on any failure. SKIP(reason) ends a test as
-// skipped, printed with its reason.
+// skipped, printed with its reason; a program whose tests all skipped exits
+// with kSkipReturnCode, which ctest reports as skipped.
 #pragma once
 
 #include <cmath>
@@ -34,6 +35,10 @@ struct Failure : std::runtime_error {
 struct Skip : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// The exit status of a test program whose tests were all skipped (CMake
+// sets it as the tests' SKIP_RETURN_CODE).
+constexpr int kSkipReturnCode = 77;
 
 inline std::string Where(const char* file, int line) {
   std::ostringstream out;
@@ -101,5 +106,7 @@ inline std::string Where(const char* file, int line) {
       }                                                                                \
     }                                                                                  \
     std::printf("%zu tests, %d failed, %d skipped\n", harness::Registry().size(), failed, skipped); \
-    return failed == 0 ? 0 : 1;                                                        \
+    if (failed > 0) return 1;                                                          \
+    /* ctest's SKIP_RETURN_CODE: every test skipped (no GPU), never a silent pass */   \
+    return skipped == static_cast<int>(harness::Registry().size()) ? harness::kSkipReturnCode : 0; \
   }

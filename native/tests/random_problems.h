@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "eigen.h"
@@ -33,6 +34,18 @@ struct Problem {
     return in;
   }
 };
+
+// A problem over a given pattern (a pose graph's, pose_graph_patterns.h).
+inline Problem MakeProblem(int m, int n, std::vector<int32_t> rows, std::vector<int32_t> cols,
+                           std::vector<int32_t> col_blocks) {
+  Problem p;
+  p.m = m;
+  p.n = n;
+  p.rows = std::move(rows);
+  p.cols = std::move(cols);
+  p.col_blocks = std::move(col_blocks);
+  return p;
+}
 
 // Each row touches `per_row` random columns (duplicates possible); every
 // column is touched at least once so that JᵀJ is positive definite when m ≥ n.

@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { parseG2o } from '../../lib/io/g2o.js';
+import { byClass, parseSvg } from '../plot/svg-tree.js';
 import { distEntry, root } from '../helpers/dist.js';
 import { haveSharedData, missingSharedData, sharedData } from '../helpers/shared-data.js';
 
@@ -70,6 +72,55 @@ describe('ariadne solve', () => {
     expect(bad.stderr).toMatch(/option '--optimizer <name>' argument 'newton' is invalid/);
     expect(run('solve', small, '--batch', '0').stderr).toMatch(/--batch must be an integer ≥ 1, got '0'/);
     expect(run('solve', small, '--noise', '-1').code).toBe(2);
+  });
+
+  test('--out writes the solved graph, --plot its picture (one element per pose and per edge, in each panel)', () => {
+    const out = path.join(scratch, 'solved.g2o');
+    const plot = path.join(scratch, 'solved.svg');
+    const { code, stderr } = run('solve', small, '--out', out, '--plot', plot);
+    expect(code).toBe(0);
+    expect(stderr).toContain(`wrote ${out}\n`);
+    expect(stderr).toContain(`wrote ${plot}\n`);
+    const solved = parseG2o(fs.readFileSync(out, 'utf8'));
+    expect(solved.ids).toEqual(Int32Array.from([0, 1, 2]));
+    // The written poses are a solution: solving them again starts at the final cost.
+    const again = JSON.parse(run('solve', out, '--json').stdout);
+    expect(again.initialCost).toBeLessThan(1e-12);
+    const svg = parseSvg(fs.readFileSync(plot, 'utf8'));
+    expect(byClass(svg, 'pose')).toHaveLength(2 * 3);
+    expect(byClass(svg, 'edge')).toHaveLength(2 * 3);
+  });
+
+  test('--robust puts a loss on every edge', () => {
+    const plain = JSON.parse(run('solve', small, '--json').stdout);
+    const huber = run('solve', small, '--json', '--robust', 'huber:0.01');
+    expect(huber.code).toBe(0);
+    expect(huber.stderr).toMatch(/huber loss δ = 0\.01/);
+    expect(JSON.parse(huber.stdout).initialCost).toBeLessThan(plain.initialCost);
+    expect(run('solve', small, '--robust', 'cauchy:2').code).toBe(0);
+  });
+
+  test('EXPECTED FAILURE - bad --robust, --out and --plot values get one clear message', () => {
+    const cases: [string[], number, string | RegExp][] = [
+      [['--robust', 'huber:'], 2, "error: option '--robust <kind:delta>' argument 'huber:' is invalid. --robust huber:DELTA needs a number DELTA > 0, got ''"],
+      [['--robust', 'huber:-1'], 2, "--robust huber:DELTA needs a number DELTA > 0, got '-1'"],
+      [['--robust', 'huber:0'], 2, "--robust huber:DELTA needs a number DELTA > 0, got '0'"],
+      [['--robust', 'tukey:1'], 2, "--robust must be huber:DELTA or cauchy:DELTA, got 'tukey:1'"],
+      [['--robust'], 2, "error: option '--robust <kind:delta>' argument missing"],
+      [['--out'], 2, "error: option '--out <file.g2o>' argument missing"],
+      [['--out', path.join(scratch, 'no-such-folder', 'x.g2o')], 1, `ariadne: cannot write ${path.join(scratch, 'no-such-folder', 'x.g2o')} (--out): the folder ${path.join(scratch, 'no-such-folder')} does not exist\n`],
+      [['--plot', path.join(scratch, 'no-such-folder', 'x.svg')], 1, `ariadne: cannot write ${path.join(scratch, 'no-such-folder', 'x.svg')} (--plot): the folder ${path.join(scratch, 'no-such-folder')} does not exist\n`],
+      [['--out', small], 1, `ariadne: --out ${small} would overwrite the input file; choose another name\n`],
+      [['--out', scratch], 1, `ariadne: cannot write ${scratch} (--out): it is a folder\n`],
+      [['--view', 'below'], 2, "argument 'below' is invalid. Allowed choices are top, front, side, iso."],
+    ];
+    for (const [args, code, message] of cases) {
+      const result = run('solve', small, ...args);
+      expect({ args, code: result.code }).toEqual({ args, code });
+      if (code === 1) expect(result.stderr).toBe(message);
+      else expect(result.stderr).toContain(message as string);
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
   });
 
   if (haveSharedData) {

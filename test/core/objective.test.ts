@@ -1,4 +1,4 @@
-import { Between, Objective, Prior, SE2, SE3, Variable, Vector, Weight } from '../../lib/index.js';
+import { Between, Custom, Objective, Prior, RobustLoss, SE2, SE3, SeededRandom, Variable, Vector, Weight } from '../../lib/index.js';
 
 const poses = (count: number, batch = 1) => new Variable('poses', SE2, new Float64Array(3 * count * batch), { batch });
 const z = (count: number) => new Float64Array(3 * count);
@@ -28,6 +28,56 @@ describe('Objective', () => {
     const objective = new Objective([prior]);
     expect(objective.batch).toBe(3);
     expect(Array.from(objective.costs())).toEqual([0.5 * 4 * 5, 0.5 * 4 * 1, 0.5 * 4 * 1]);
+  });
+
+  test('a batch evaluates, across its row chunks, to what each element gives alone; active subsets and column scales', () => {
+    // 100 elements × 700 edges of a 2D chain with loop closures: 70 000 rows, two chunks, the boundary inside element 93.
+    const B = 100;
+    const count = 400;
+    const random = new SeededRandom(5);
+    const values = SE2.random(B * count, random);
+    const from = Int32Array.from({ length: 700 }, (_, i) => i % (count - 1));
+    const to = Int32Array.from(from, (a, i) => (i < count - 1 ? a + 1 : (a * 7 + 3) % count));
+    const measurements = SE2.random(B * 700, random);
+    const weights = Float64Array.from({ length: 700 * 6 }, (_, k) => ([0, 3, 5].includes(k % 6) ? 2 + (k % 5) : 0.1));
+    const build = (b?: number) => {
+      const x = new Variable('x', SE2, b === undefined ? values : values.subarray(b * 3 * count, (b + 1) * 3 * count), { batch: b === undefined ? B : 1, constant: [0], tangent: 'world' });
+      const z = b === undefined ? measurements : measurements.subarray(b * 2100, (b + 1) * 2100);
+      const edges = new Between({ a: { variable: x, indices: from }, b: { variable: x, indices: to }, measurement: z, measurementBatch: b === undefined ? B : 1, weight: Weight.sqrtInformation(weights, 3), loss: RobustLoss.huber(1.5) });
+      return new Objective([edges]);
+    };
+    const batch = build();
+    const state = batch.initialState();
+    const all = batch.evaluate(state, { residuals: true, jacobians: true });
+    const { m, nnz, n } = batch;
+    for (const b of [0, 93, 99]) {
+      const alone = build(b);
+      const one = alone.evaluate(alone.initialState(), { residuals: true, jacobians: true });
+      expect(all.cost[b]).toBe(one.cost[0]);
+      expect(all.residuals!.subarray(b * m, (b + 1) * m)).toEqual(one.residuals);
+      expect(all.jValues!.subarray(b * nnz, (b + 1) * nnz)).toEqual(one.jValues);
+    }
+    // Only element 1, with column scales: the others are left as they were.
+    const scale = Float64Array.from({ length: B * n }, (_, k) => 1 + (k % 7) / 10);
+    const into = { cost: new Float64Array(B).fill(-1), finite: new Uint8Array(B).fill(7), residuals: new Float64Array(B * m), jValues: new Float64Array(B * nnz) };
+    const active = new Uint8Array(B);
+    active[1] = 1;
+    batch.evaluate(state, { residuals: true, jacobians: true, active, columnScale: scale }, into);
+    expect(Array.from(into.cost.subarray(0, 3))).toEqual([-1, all.cost[1], -1]);
+    expect(Array.from(into.finite.subarray(0, 3))).toEqual([7, 1, 7]);
+    expect(into.residuals.subarray(m, 2 * m)).toEqual(all.residuals!.subarray(m, 2 * m));
+    expect(into.jValues.subarray(0, nnz).every((v) => v === 0)).toBe(true);
+    const cols = batch.pattern.cols;
+    expect(into.jValues.subarray(nnz, 2 * nnz)).toEqual(all.jValues!.subarray(nnz, 2 * nnz).map((v, k) => v * scale[n + cols[k]!]!));
+  });
+
+  test('a non-finite residual or Jacobian marks only its batch element', () => {
+    const x = new Variable('x', Vector(1), Float64Array.of(1, 2, 3), { batch: 3 });
+    const term = new Custom({ dim: 1, variables: [x], residual: (rows, [v], out) => { for (let i = 0; i < rows; i++) out[i] = v![i] === 2 ? NaN : v![i]!; }, jacobians: (rows, [v], [j]) => { for (let i = 0; i < rows; i++) j![i] = v![i] === 3 ? Infinity : 1; } });
+    const objective = new Objective([term]);
+    const e = objective.evaluate(objective.initialState(), { residuals: true, jacobians: true });
+    expect(Array.from(e.finite)).toEqual([1, 0, 0]);
+    expect(Array.from(objective.evaluate(objective.initialState(), { residuals: true, jacobians: false }).finite)).toEqual([1, 0, 1]);
   });
 
   test('BAD CALL - mismatched batch sizes', () => {

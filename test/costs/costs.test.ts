@@ -17,6 +17,7 @@ import {
   type CostTerm,
   type LieGroup,
 } from '../../lib/index.js';
+import { bodyToWorldJacobian, worldScratchLength } from '../../lib/core/tangent.js';
 
 const groups: LieGroup[] = [SO2, SE2, SO3, SE3, Vector(3)];
 
@@ -98,6 +99,20 @@ describe('cost term Jacobians', () => {
     const ja = new Float64Array(rows * group.dof * group.dof);
     term.evaluate(rows, inputs, r, [ja, undefined]);
     expect(Array.from(ja)).toEqual(Array.from(fused[1]!));
+
+    // World-frame Jacobians written by the kernel = the body ones converted by lib/core/tangent.ts.
+    expect(term.writesWorldFrame).toBe(true);
+    for (const world of [[true, false], [false, true], [true, true]]) {
+      const [wa, wb] = [new Float64Array(ja.length), new Float64Array(ja.length)];
+      term.evaluate(rows, inputs, r, [wa, wb], world);
+      const expected = [fused[1]!.slice(), fused[2]!.slice()];
+      const scratch = new Float64Array(worldScratchLength(rows));
+      world.forEach((w, k) => w && bodyToWorldJacobian(group, inputs[k]!, rows, group.dof, expected[k]!, scratch));
+      [wa, wb].forEach((values, k) => values.forEach((v, i) => expect(Math.abs(v - expected[k]![i]!)).toBeLessThan(1e-12 * Math.max(1, Math.abs(expected[k]![i]!)))));
+    }
+    term.fused = false;
+    expect(term.writesWorldFrame).toBe(false);
+    term.fused = true;
   });
 
   test('Difference', () => {

@@ -76,7 +76,7 @@ export const badCalls: BadCall[] = [
   { name: 'batch whose allocation would overflow', call: (make) => make(pattern(), 2 ** 31 - 1), error: RangeError, message: /^NormalEquations: 'batch' must be small enough for this machine's [\d.]+ GiB of memory \(this pattern needs [\d.e+]+ GiB at that batch\), got 2147483647$/ },
   { name: 'unknown kind', call: (make) => make(pattern(), 1, { kind: 'schur' }), error: RangeError, message: /^NormalEquations: 'options.kind' must be 'auto', 'dense' or 'sparse', got 'schur'$/ },
   { name: 'zero threads', call: (make) => make(pattern(), 1, { threads: 0 }), error: RangeError, message: /^NormalEquations: 'options.threads' must be an integer in \[1, 1024\], got 0$/ },
-  { name: 'misspelt option', call: (make) => make(pattern(), 1, { thread: 2 }), error: RangeError, message: /^NormalEquations: 'options' must be an object with keys among 'kind', 'threads', got 'thread'$/, facadeOnly: true },
+  { name: 'misspelt option', call: (make) => make(pattern(), 1, { thread: 2 }), error: RangeError, message: /^NormalEquations: 'options' must be an object with keys among 'kind', 'threads', 'backend', got 'thread'$/, facadeOnly: true },
 
   { name: 'J values in a Float32Array', call: (make) => ready(make, 'new').linearize(new Float32Array(10), ok.r()), error: TypeError, message: /^NormalEquations.linearize: 'jValues' must be a Float64Array, got Float32Array$/ },
   { name: 'J values of the wrong length', call: (make) => ready(make, 'new').linearize(new Float64Array(9), ok.r()), error: RangeError, message: /^NormalEquations.linearize: 'jValues' must be of length 10 \(batch 2 × nnz 5\), got length 9$/ },

@@ -58,8 +58,25 @@ describe('optimisers', () => {
       expect(result.status[0]).toBe('converged');
       expect(result.finalCost[0]).toBeLessThan(result.initialCost[0]!);
       expect(result.history[0]![0]).toBe(result.initialCost[0]);
+      expect(result.history[0]).toHaveLength(result.iterations[0]! + 1);
+      expect(result.history[0]![result.iterations[0]!]).toBe(result.finalCost[0]);
     });
   }
+
+  test('values(name, element) is one batch element of values(name); history has iterations + 1 costs per element', () => {
+    const graph = gridGraph(4, 0.05, 13);
+    const measurements = noisyMeasurements(graph, 3, 0.02, 5);
+    const result = new LevenbergMarquardt(poseGraphObjective(graph, { measurements }).objective).solve();
+    const all = result.values('poses');
+    const per = all.length / 3;
+    for (let b = 0; b < 3; b++) {
+      expect(result.values('poses', b)).toEqual(all.subarray(b * per, (b + 1) * per));
+      expect(result.bestValues('poses', b)).toEqual(result.bestValues('poses').subarray(b * per, (b + 1) * per));
+      expect(result.history[b]).toHaveLength(result.iterations[b]! + 1);
+    }
+    expect(() => result.values('poses', 3)).toThrow(new RangeError("SolveResult.values: 'element' must be an integer in [0, 2], got 3"));
+    expect(() => result.values('poses', 0.5)).toThrow(RangeError);
+  });
 
   test('Levenberg-Marquardt, Gauss-Newton and Dogleg reach the same minimum', () => {
     const graph = gridGraph(5, 0.05, 12);

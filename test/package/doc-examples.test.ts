@@ -1,12 +1,11 @@
 // The code in the docs runs as written: every ```ts block of README.md and of
 // the TSDoc @example sections in lib/ is transpiled and run from the package
 // root, importing 'ariadne' as a user would.
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as ts from 'typescript';
 
-import { distEntry, root } from '../helpers/dist.js';
+import { runExample } from '../helpers/doc-code.js';
+import { root } from '../helpers/dist.js';
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -30,13 +29,7 @@ describe('documentation examples', () => {
 
   examples.forEach(({ name, code }, i) => {
     test(`${name} runs`, () => {
-      distEntry();
-      const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-      const dir = path.join(root, '.cache');
-      fs.mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, `doc-example-${i + 1}.mjs`);
-      fs.writeFileSync(file, js);
-      expect(() => execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
+      expect(() => runExample(code, `doc-example-${i + 1}`)).not.toThrow();
     });
   });
 });

@@ -1,0 +1,148 @@
+#include "batched_normal_equations.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "errors.h"
+#include "messages.h"
+#include "thread_pool.h"
+
+namespace ariadne {
+namespace {
+
+constexpr int kMaxThreads = 1024;
+
+}  // namespace
+
+BatchedNormalEquations::BatchedNormalEquations(const PatternInput& input, int64_t batch,
+                                               const NormalEquationsOptions& options, const char* function) {
+  if (batch < 1 || batch > std::numeric_limits<int32_t>::max()) {
+    throw RangeArgumentError(MustBe(function, "batch", "an integer in [1, 2147483647]", Concat(batch)));
+  }
+  if (options.threads < 0 || options.threads > kMaxThreads) {
+    throw RangeArgumentError(MustBe(function, "options.threads", Concat("an integer in [1, ", kMaxThreads, "]"),
+                                    Concat(options.threads)));
+  }
+  batch_ = static_cast<int>(batch);
+  threads_ = options.threads > 0 ? static_cast<int>(options.threads) : std::min(HardwareThreads(), batch_);
+  pattern_ = std::make_unique<NormalPattern>(input, function);
+}
+
+BatchedNormalEquations::~BatchedNormalEquations() = default;
+
+void BatchedNormalEquations::CheckLength(const char* function, const char* argument, int64_t actual,
+                                         int64_t per_element, const char* per_element_name) const {
+  const int64_t expected = per_element * batch_;
+  if (actual != expected) {
+    throw RangeArgumentError(MustBe(function, argument,
+                                    Concat("of length ", expected, " (batch ", batch_, " × ", per_element_name, " ",
+                                           per_element, ")"),
+                                    Concat("length ", actual)));
+  }
+}
+
+void BatchedNormalEquations::CheckFinite(const char* function, const char* argument, const double* values,
+                                         int64_t per_element, const std::vector<uint8_t>* mask) const {
+  std::vector<int64_t> bad(batch_, -1);
+  ParallelFor(batch_, threads_, [&](int b, int) {
+    if (mask != nullptr && !(*mask)[b]) return;
+    const double* v = values + b * per_element;
+    for (int64_t i = 0; i < per_element; ++i) {
+      if (!std::isfinite(v[i])) {
+        bad[b] = i;
+        return;
+      }
+    }
+  });
+  for (int b = 0; b < batch_; ++b) {
+    if (bad[b] < 0) continue;
+    const double value = values[b * per_element + bad[b]];
+    throw RangeArgumentError(MustBe(function, argument, "finite",
+                                    Concat(FormatNumber(value), " at batch element ", b, ", index ", bad[b])));
+  }
+}
+
+void BatchedNormalEquations::Linearize(Span<const double> j_values, Span<const double> residuals,
+                                       Span<const uint8_t> active, double* gradient, double* squared_norm) {
+  constexpr const char* kFunction = "NormalEquations.linearize";
+  const int64_t nnz = pattern_->nnz();
+  const int m = pattern_->m();
+  const int n = pattern_->n();
+  CheckLength(kFunction, "jValues", j_values.size, nnz, "nnz");
+  CheckLength(kFunction, "residuals", residuals.size, m, "m");
+  std::vector<uint8_t> mask(batch_, 1);
+  if (active.data != nullptr) {
+    CheckLength(kFunction, "active", active.size, 1, "1");
+    for (int b = 0; b < batch_; ++b) mask[b] = active.data[b] != 0;
+  }
+  CheckFinite(kFunction, "jValues", j_values.data, nnz, &mask);
+  CheckFinite(kFunction, "residuals", residuals.data, m, &mask);
+  // Per-element state from the first linearize on: the derived constructor
+  // has checked by then that the batch fits in memory.
+  if (status_.empty()) status_.assign(batch_, FactorStatus{false, "not factored yet"});
+  DoLinearize(j_values.data, residuals.data, mask, gradient, squared_norm);
+  for (int b = 0; b < batch_; ++b) {
+    if (mask[b]) continue;
+    std::fill(gradient + static_cast<int64_t>(b) * n, gradient + static_cast<int64_t>(b + 1) * n, 0.0);
+    squared_norm[b] = 0.0;
+  }
+  active_ = mask;
+  linearized_ = true;
+}
+
+void BatchedNormalEquations::Factor(Span<const double> lambda, Damping damping, uint8_t* ok,
+                                    std::vector<std::string>* reasons) {
+  constexpr const char* kFunction = "NormalEquations.factor";
+  if (!linearized_) throw StateError(Concat(kFunction, ": call linearize before factor"));
+  CheckLength(kFunction, "lambda", lambda.size, 1, "1");
+  for (int b = 0; b < batch_; ++b) {
+    const double value = lambda.data[b];
+    if (!(std::isfinite(value) && value >= 0)) {
+      throw RangeArgumentError(MustBe(kFunction, "lambda", "finite and non-negative",
+                                      Concat(FormatNumber(value), " at batch element ", b)));
+    }
+  }
+  DoFactor(lambda.data, damping);
+  factored_ = true;
+  reasons->resize(batch_);
+  for (int b = 0; b < batch_; ++b) {
+    ok[b] = status_[b].ok ? 1 : 0;
+    (*reasons)[b] = status_[b].reason;
+  }
+}
+
+void BatchedNormalEquations::Solve(Span<const double> rhs, int64_t k, double* out) {
+  constexpr const char* kFunction = "NormalEquations.solve";
+  if (!factored_) throw StateError(Concat(kFunction, ": call factor before solve"));
+  const int n = pattern_->n();
+  if (k < 1 || k > std::numeric_limits<int32_t>::max() / std::max(n, 1)) {
+    throw RangeArgumentError(MustBe(kFunction, "k", "a positive integer (the number of right-hand sides)", Concat(k)));
+  }
+  CheckLength(kFunction, "rhs", rhs.size, k * n, "k·n");
+  CheckFinite(kFunction, "rhs", rhs.data, k * n, nullptr);
+  DoSolve(rhs.data, static_cast<int>(k), out);
+  for (int b = 0; b < batch_; ++b) {
+    if (status_[b].ok) continue;
+    std::fill(out + b * k * n, out + (b + 1) * k * n, std::numeric_limits<double>::quiet_NaN());
+  }
+}
+
+void BatchedNormalEquations::Jv(Span<const double> v, double* out) {
+  Multiply("NormalEquations.jv", "v", v, /*transpose=*/false, out);
+}
+
+void BatchedNormalEquations::Jtv(Span<const double> u, double* out) {
+  Multiply("NormalEquations.jtv", "u", u, /*transpose=*/true, out);
+}
+
+void BatchedNormalEquations::Multiply(const char* function, const char* argument, Span<const double> in,
+                                      bool transpose, double* out) {
+  if (!linearized_) throw StateError(Concat(function, ": call linearize before ", transpose ? "jtv" : "jv"));
+  const int64_t in_size = transpose ? pattern_->m() : pattern_->n();
+  CheckLength(function, argument, in.size, in_size, transpose ? "m" : "n");
+  CheckFinite(function, argument, in.data, in_size, nullptr);
+  DoMultiply(in.data, transpose, out);
+}
+
+}  // namespace ariadne

@@ -1,0 +1,121 @@
+// The contract of DESIGN.md section 4 in C++, shared by the CPU core
+// (NormalEquations) and the CUDA core (native/cuda): B problems share one
+// Jacobian pattern; each has its own J, r, A = JᵀJ and Cholesky factor.
+//
+// The public methods check every argument and the call order once, here,
+// and throw ArgumentError / StateError with the message the JavaScript
+// caller sees; a backend implements the protected Do* methods, which see
+// only checked arguments. Not thread-safe: one call at a time per object (the
+// binding enforces it).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cholesky_backend.h"
+#include "normal_pattern.h"
+
+namespace ariadne {
+
+template <typename T>
+struct Span {
+  T* data = nullptr;
+  int64_t size = 0;
+};
+
+enum class KindRequest { kAuto, kDense, kSparse };
+enum class Damping { kDiagonal, kIdentity };
+
+struct NormalEquationsOptions {
+  KindRequest kind = KindRequest::kAuto;
+  int64_t threads = 0;  // 0: min(hardware threads, batch)
+};
+
+// Damping D of A + λD in 'diagonal' mode: diag(A) clamped to this range.
+constexpr double kMinDiagonalDamping = 1e-6;
+constexpr double kMaxDiagonalDamping = 1e32;
+
+class BatchedNormalEquations {
+ public:
+  virtual ~BatchedNormalEquations();
+
+  int batch() const { return batch_; }
+  int m() const { return pattern_->m(); }
+  int n() const { return pattern_->n(); }
+  int64_t nnz() const { return pattern_->nnz(); }
+  int threads() const { return threads_; }
+  int64_t a_nonzeros() const { return pattern_->a_nnz(); }
+  int64_t factorization_count() const { return factorization_count_.load(); }
+  const NormalPattern& pattern() const { return *pattern_; }
+
+  virtual bool dense() const = 0;
+  virtual std::string backend_name() const = 0;
+  virtual int64_t factor_nonzeros() const = 0;
+  // Bytes this object holds or will hold once every element is factored.
+  virtual int64_t memory_bytes() const = 0;
+  // Seconds the device computed during the last call, host↔device copies
+  // excluded (for benchmarks); −1 for a core without a device.
+  virtual double last_device_seconds() const { return -1.0; }
+
+  // gradient (B·n) = Jᵀr and squared_norm (B) = ‖r‖² for the active
+  // elements (all when active.data is null); inactive elements get zeros and
+  // keep their J, A and factor.
+  void Linearize(Span<const double> j_values, Span<const double> residuals, Span<const uint8_t> active,
+                 double* gradient, double* squared_norm);
+  // Factors A + λ_b D_b for the elements active in the last linearize; the
+  // others keep their factor and status. ok and reasons are filled for all B.
+  void Factor(Span<const double> lambda, Damping damping, uint8_t* ok, std::vector<std::string>* reasons);
+  // out (B·k·n) = A⁻¹ rhs per element with its last factor; elements without
+  // a valid factor get NaN.
+  void Solve(Span<const double> rhs, int64_t k, double* out);
+  void Jv(Span<const double> v, double* out);   // B·n -> B·m
+  void Jtv(Span<const double> u, double* out);  // B·m -> B·n
+
+ protected:
+  // Checks batch and options.threads and analyses the pattern; `function`
+  // names the constructor in messages.
+  BatchedNormalEquations(const PatternInput& pattern, int64_t batch, const NormalEquationsOptions& options,
+                         const char* function);
+
+  // The numerics, on checked arguments (all arrays of full batch length).
+  // DoLinearize handles the elements with mask[b] and leaves the others' g
+  // and ‖r‖² to the caller (zeros); DoFactor sets status(b) of the elements
+  // in active() and counts them with CountFactorizations; DoSolve may leave
+  // the elements whose status is not ok alone (they are set to NaN after).
+  virtual void DoLinearize(const double* j_values, const double* residuals, const std::vector<uint8_t>& mask,
+                           double* gradient, double* squared_norm) = 0;
+  virtual void DoFactor(const double* lambda, Damping damping) = 0;
+  virtual void DoSolve(const double* rhs, int k, double* out) = 0;
+  // out = J in (transpose false: B·n -> B·m) or Jᵀ in (B·m -> B·n).
+  virtual void DoMultiply(const double* in, bool transpose, double* out) = 0;
+
+  NormalPattern& mutable_pattern() { return *pattern_; }
+  // The mask of the last linearize, and each element's factor status.
+  const std::vector<uint8_t>& active() const { return active_; }
+  const FactorStatus& status(int b) const { return status_[b]; }
+  void set_status(int b, FactorStatus status) { status_[b] = std::move(status); }
+  void CountFactorizations(int64_t count) { factorization_count_.fetch_add(count); }
+
+ private:
+  void Multiply(const char* function, const char* argument, Span<const double> in, bool transpose, double* out);
+  void CheckLength(const char* function, const char* argument, int64_t actual, int64_t per_element,
+                   const char* per_element_name) const;
+  // RangeError naming the first non-finite value among the elements with
+  // mask[b] (all when mask is null), its element and index.
+  void CheckFinite(const char* function, const char* argument, const double* values, int64_t per_element,
+                   const std::vector<uint8_t>* mask) const;
+
+  int batch_ = 0;
+  int threads_ = 1;
+  std::unique_ptr<NormalPattern> pattern_;
+  std::vector<uint8_t> active_;       // of the last linearize
+  std::vector<FactorStatus> status_;  // allocated by the first linearize
+  bool linearized_ = false;
+  bool factored_ = false;
+  std::atomic<int64_t> factorization_count_{0};
+};
+
+}  // namespace ariadne
