@@ -121,81 +121,73 @@ export function applyWeight(
   residuals: Float64Array,
   jacobians: readonly { values: Float64Array; cols: number }[],
 ): void {
-  if (kind === 'scale') {
-    for (let row = 0; row < rows; row++) {
-      const s = w[row]!;
-      for (let i = row * d; i < (row + 1) * d; i++) residuals[i]! *= s;
-      for (const { values, cols } of jacobians) {
-        for (let i = row * d * cols; i < (row + 1) * d * cols; i++) values[i]! *= s;
-      }
-    }
-    return;
-  }
-  if (kind === 'diagonal') {
-    for (let row = 0; row < rows; row++) {
-      for (let a = 0; a < d; a++) {
-        const s = w[row * d + a]!;
-        residuals[row * d + a]! *= s;
-        for (const { values, cols } of jacobians) {
-          const base = (row * d + a) * cols;
-          for (let c = 0; c < cols; c++) values[base + c]! *= s;
-        }
-      }
-    }
+  if (kind !== 'sqrt-information') {
+    // A scale (one number per row) or a diagonal (d per row): x's rows of `cols` numbers times their weight.
+    const perRow = kind === 'scale' ? 1 : d;
+    scaleRows(w, rows * perRow, residuals, d / perRow);
+    for (const { values, cols } of jacobians) scaleRows(w, rows * perRow, values, (d / perRow) * cols);
     return;
   }
   // Upper triangular, row-major packed: row a holds W[a][a..d-1]. Row a of
-  // W·x reads rows a..d-1 of x only, so rows can be overwritten in order.
-  if (d === 3) {
-    upperTriangular3(w, rows, residuals, jacobians);
-    return;
+  // W·x reads rows a..d-1 of x only, so a column is overwritten in order.
+  // Every column of r (1 per row) and of each block (cols per row) in turn.
+  const times = d === 3 ? upperTimes3 : d === 6 ? upperTimes6 : upperTimes;
+  times(w, d, rows, residuals, 1);
+  for (const { values, cols } of jacobians) times(w, d, rows, values, cols);
+}
+
+/** x ← the n weights w[i] times their `width` consecutive numbers of x each. */
+function scaleRows(w: Float64Array, n: number, x: Float64Array, width: number): void {
+  for (let i = 0; i < n; i++) {
+    const s = w[i]!;
+    for (let c = i * width; c < (i + 1) * width; c++) x[c]! *= s;
   }
+}
+
+/**
+ * x ← W x in place for each of the `cols` columns of each row's d × cols
+ * block of x (row-major), W the row's packed upper triangle in w.
+ */
+function upperTimes(w: Float64Array, d: number, rows: number, x: Float64Array, cols: number): void {
   const k = (d * (d + 1)) / 2;
-  // Where row a of W starts in the packed triangle.
-  const rowStart = new Int32Array(d);
-  for (let a = 1; a < d; a++) rowStart[a] = rowStart[a - 1]! + d - (a - 1);
   for (let row = 0; row < rows; row++) {
-    const wBase = row * k;
-    const rBase = row * d;
-    for (let a = 0; a < d; a++) {
-      const p = wBase + rowStart[a]! - a;
-      let sum = 0;
-      for (let c = a; c < d; c++) sum += w[p + c]! * residuals[rBase + c]!;
-      residuals[rBase + a] = sum;
-    }
-    for (const { values, cols } of jacobians) {
-      const jBase = row * d * cols;
-      for (let a = 0; a < d; a++) {
-        const p = wBase + rowStart[a]! - a;
-        const out = jBase + a * cols;
-        for (let col = 0; col < cols; col++) {
-          let sum = 0;
-          for (let c = a; c < d; c++) sum += w[p + c]! * values[jBase + c * cols + col]!;
-          values[out + col] = sum;
-        }
+    const base = row * d * cols;
+    for (let col = 0; col < cols; col++) {
+      for (let a = 0, p = row * k; a < d; p += d - a, a++) {
+        let sum = 0;
+        for (let c = a; c < d; c++) sum += w[p + c - a]! * x[base + c * cols + col]!;
+        x[base + a * cols + col] = sum;
       }
     }
   }
 }
 
-/** The 3×3 case written out (SE2 and SO3 residuals): W = [[w0 w1 w2], [0 w3 w4], [0 0 w5]]. */
-function upperTriangular3(w: Float64Array, rows: number, residuals: Float64Array, jacobians: readonly { values: Float64Array; cols: number }[]): void {
+/** upperTimes for d = 3 written out (SE2 and SO3 residuals): W = [[w0 w1 w2], [0 w3 w4], [0 0 w5]]. */
+function upperTimes3(w: Float64Array, _d: number, rows: number, x: Float64Array, cols: number): void {
   for (let row = 0; row < rows; row++) {
     const p = row * 6;
     const w0 = w[p]!, w1 = w[p + 1]!, w2 = w[p + 2]!, w3 = w[p + 3]!, w4 = w[p + 4]!, w5 = w[p + 5]!;
-    const r = row * 3;
-    const r0 = residuals[r]!, r1 = residuals[r + 1]!, r2 = residuals[r + 2]!;
-    residuals[r] = w0 * r0 + w1 * r1 + w2 * r2;
-    residuals[r + 1] = w3 * r1 + w4 * r2;
-    residuals[r + 2] = w5 * r2;
-    for (const { values, cols } of jacobians) {
-      const j = row * 3 * cols;
-      for (let col = 0; col < cols; col++) {
-        const j0 = values[j + col]!, j1 = values[j + cols + col]!, j2 = values[j + 2 * cols + col]!;
-        values[j + col] = w0 * j0 + w1 * j1 + w2 * j2;
-        values[j + cols + col] = w3 * j1 + w4 * j2;
-        values[j + 2 * cols + col] = w5 * j2;
-      }
+    for (let o = row * 3 * cols, end = o + cols; o < end; o++) {
+      const x0 = x[o]!, x1 = x[o + cols]!, x2 = x[o + 2 * cols]!;
+      x[o] = w0 * x0 + w1 * x1 + w2 * x2;
+      x[o + cols] = w3 * x1 + w4 * x2;
+      x[o + 2 * cols] = w5 * x2;
+    }
+  }
+}
+
+/** upperTimes for d = 6 written out (SE3 residuals); W's rows start at 0, 6, 11, 15, 18, 20 of its 21 numbers. */
+function upperTimes6(w: Float64Array, _d: number, rows: number, x: Float64Array, cols: number): void {
+  for (let row = 0; row < rows; row++) {
+    const p = row * 21;
+    for (let o = row * 6 * cols, end = o + cols; o < end; o++) {
+      const x0 = x[o]!, x1 = x[o + cols]!, x2 = x[o + 2 * cols]!, x3 = x[o + 3 * cols]!, x4 = x[o + 4 * cols]!, x5 = x[o + 5 * cols]!;
+      x[o] = w[p]! * x0 + w[p + 1]! * x1 + w[p + 2]! * x2 + w[p + 3]! * x3 + w[p + 4]! * x4 + w[p + 5]! * x5;
+      x[o + cols] = w[p + 6]! * x1 + w[p + 7]! * x2 + w[p + 8]! * x3 + w[p + 9]! * x4 + w[p + 10]! * x5;
+      x[o + 2 * cols] = w[p + 11]! * x2 + w[p + 12]! * x3 + w[p + 13]! * x4 + w[p + 14]! * x5;
+      x[o + 3 * cols] = w[p + 15]! * x3 + w[p + 16]! * x4 + w[p + 17]! * x5;
+      x[o + 4 * cols] = w[p + 18]! * x4 + w[p + 19]! * x5;
+      x[o + 5 * cols] = w[p + 20]! * x5;
     }
   }
 }

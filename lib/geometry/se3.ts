@@ -835,6 +835,10 @@ export function betweenResidualSE3(
     const J = Jb ?? (Ja ? betweenJr : undefined);
     const jo = Jb ? 36 * k : 0;
     logInto(E[0]!, E[1]!, E[2]!, E[3]!, E[4]!, E[5]!, E[6]!, r, 6 * k, J, undefined, jo);
+    if (Ja && Jb && worldA && worldB) {
+      worldJacobians(D, Jb, jo, Ja, 36 * k, rotationOf(xb, i));
+      continue;
+    }
     if (Ja) {
       writeAdjointInverse(betweenAd, 0, D[0]!, D[1]!, D[2]!, D[3]!, D[4]!, D[5]!, D[6]!, -1);
       matmul(J!, jo, betweenAd, 0, Ja, 36 * k, 6, 6, 6);
@@ -845,6 +849,37 @@ export function betweenResidualSE3(
 }
 
 const rotationScratch = new Float64Array(9);
+const uScratch = new Float64Array(3);
+
+/**
+ * Both Jacobians in the world frame, from Jr⁻¹ = [A | B] (6×3 blocks) at
+ * Jb[jo]: with u = R_Dᵀ t_D, Ad(D⁻¹)·diag(R_aᵀ, R_aᵀ) = [[R_bᵀ, −[u]×R_bᵀ],
+ * [0, R_bᵀ]], so J_b = [A R_bᵀ | B R_bᵀ] and J_a = [−A R_bᵀ | (A[u]×) R_bᵀ − B R_bᵀ]:
+ * no 6×6 product.
+ */
+function worldJacobians(D: Float64Array, Jb: Float64Array, jo: number, Ja: Float64Array, ja: number, Rb: Float64Array): void {
+  rotatePoint(uScratch, 0, -D[3]!, -D[4]!, -D[5]!, D[6]!, D[0]!, D[1]!, D[2]!, 0, 0, 0);
+  const [u0, u1, u2] = [uScratch[0]!, uScratch[1]!, uScratch[2]!];
+  // Ja's right block ← A[u]× (row j·[u]× = (j1u2 − j2u1, j2u0 − j0u2, j0u1 − j1u0)).
+  for (let a = 0; a < 6; a++) {
+    const p = jo + 6 * a;
+    const j0 = Jb[p]!, j1 = Jb[p + 1]!, j2 = Jb[p + 2]!;
+    const q = ja + 6 * a + 3;
+    Ja[q] = j1 * u2 - j2 * u1;
+    Ja[q + 1] = j2 * u0 - j0 * u2;
+    Ja[q + 2] = j0 * u1 - j1 * u0;
+  }
+  timesRotation3T(Jb, jo, 6, 6, Rb, 0);
+  timesRotation3T(Ja, ja, 6, 6, Rb, 0); // its left block is overwritten below
+  for (let a = 0; a < 6; a++) {
+    const p = jo + 6 * a;
+    const q = ja + 6 * a;
+    for (let c = 0; c < 3; c++) {
+      Ja[q + c] = -Jb[p + c]!;
+      Ja[q + 3 + c]! -= Jb[p + 3 + c]!;
+    }
+  }
+}
 
 /** R of the (normalised) quaternion of the SE3 element at x[i], in a scratch block. */
 function rotationOf(x: Float64Array, i: number): Float64Array {

@@ -11,10 +11,10 @@ function dense(kind: WeightKind, d: number, w: Float64Array): Float64Array {
 }
 
 describe('weights', () => {
-  test.each(['scale', 'diagonal', 'sqrt-information'] as const)('%s: W r and W J match dense products', (kind) => {
-    const random = new SeededRandom(7);
-    const d = 4;
-    const cols = 3;
+  const cases = (['scale', 'diagonal', 'sqrt-information'] as const).flatMap((kind) => [2, 3, 4, 6].map((d) => [kind, d] as const));
+  test.each(cases)('%s, d = %d: W r and W J match dense products', (kind, d) => {
+    const random = new SeededRandom(7 + d);
+    const cols = d === 6 ? 6 : 3;
     const rows = 5;
     const k = Weight.width(kind, d);
     const w = random.normals(rows * k);
