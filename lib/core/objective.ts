@@ -299,8 +299,8 @@ export class Objective {
       const inputs = inputBuffers.map((buffer, k) => {
         const width = buffer.length / chunk;
         const view = buffer.subarray(0, rows * width);
-        if (k < uses.length) gatherRows(state[variableIndex[k]!]!, uses[k]!.indices, uses[k]!.variable.count, actives, I, start, rows, view, width);
-        else gatherAuxiliaryRows(term.auxiliary[k - uses.length]!, actives, I, start, rows, view);
+        if (k >= uses.length) return auxiliaryRows(term.auxiliary[k - uses.length]!, this.batch, actives, I, start, rows, view);
+        gatherRows(state[variableIndex[k]!]!, uses[k]!.indices, uses[k]!.variable.count, actives, I, start, rows, view, width);
         return view;
       });
       const residuals = residualBuffer.subarray(0, rows * d);
@@ -318,22 +318,20 @@ export class Objective {
 
       const blocks = jacobians.flatMap((j, k) => (j === undefined ? [] : [{ values: j, cols: uses[k]!.variable.group.dof }]));
       if (term.weight) {
-        const w = weightBuffer!.subarray(0, rows * term.weight.aux.k);
-        gatherAuxiliaryRows(term.weight.aux, actives, I, start, rows, w);
+        const w = auxiliaryRows(term.weight.aux, this.batch, actives, I, start, rows, weightBuffer!.subarray(0, rows * term.weight.aux.k));
         applyWeight(term.weight.kind, d, w, rows, residuals, blocks);
       }
       // s = ‖W r‖² per row decides finiteness (a loss may map a non-finite s to a constant ρ).
       squaredNorms(residuals, rows, d, squared);
       if (term.loss) {
-        const radius = radiusBuffer!.subarray(0, rows);
-        gatherAuxiliaryRows(term.loss.radius, actives, I, start, rows, radius);
+        const radius = auxiliaryRows(term.loss.radius, this.batch, actives, I, start, rows, radiusBuffer!.subarray(0, rows));
         applyLoss(term.loss.kind, d, radius, rows, residuals, blocks, rho);
       }
       addRows(rho, squared, residuals, d, actives, I, start, rows, out, this.m, rowStart, instanceCosts);
       if (out.jValues && withJacobians) {
         const scale = columnScale;
         uses.forEach((use, k) => {
-          scatterRows(jacobians[k]!, d * use.variable.group.dof, entryStart, useOffset[k]!, actives, I, start, rows, out.jValues!, out.finite, nnz, scale, this.n, this.pattern.cols);
+          scatterRows(jacobians[k]!, d, use.variable.group.dof, entryStart, useOffset[k]!, actives, I, start, rows, out.jValues!, out.finite, nnz, scale, this.n, this.pattern.cols);
         });
       }
     }
@@ -413,21 +411,26 @@ function gatherRows(x: Float64Array, indices: Int32Array, count: number, actives
   }
 }
 
-/** Rows [start, start + rows) of an auxiliary input ([1|B] × [1|I] × k), as gatherRows. */
-function gatherAuxiliaryRows(aux: Auxiliary, actives: readonly number[], I: number, start: number, rows: number, g: Float64Array): void {
-  // One row per (batch of the input, instance); a shared batch reads batch 0.
-  const values = aux.tiled(aux.batch, I);
+/**
+ * Rows [start, start + rows) of an auxiliary input ([1|B] × [1|I] × k), as
+ * gatherRows: a view of its cached B × I expansion when every element is
+ * active, else gathered into g.
+ */
+function auxiliaryRows(aux: Auxiliary, B: number, actives: readonly number[], I: number, start: number, rows: number, g: Float64Array): Float64Array {
   const k = aux.k;
+  const values = aux.tiled(B, I);
+  if (actives.length === B) return values.subarray(start * k, (start + rows) * k);
   let a = Math.floor(start / I);
   let i = start - a * I;
   for (let row = 0; row < rows; row++) {
-    const src = ((aux.batch === 1 ? 0 : actives[a]!) * I + i) * k;
+    const src = (actives[a]! * I + i) * k;
     for (let c = 0; c < k; c++) g[row * k + c] = values[src + c]!;
     if (++i === I) {
       i = 0;
       a++;
     }
   }
+  return g;
 }
 
 /** out[row] = ‖r_row‖² for rows of d residuals. */
@@ -476,13 +479,15 @@ function addRows(
 }
 
 /**
- * Per row: the `size` values of one variable use's block to their place in
- * the pattern (times the column scale when given); a NaN or ±Inf value marks
- * the element non-finite (v − v is NaN exactly then).
+ * Per row: one variable use's d × dof block to its place in the pattern
+ * (times the column scale when given: its columns are col₀ … col₀ + dof − 1,
+ * so dof scale factors serve the block); a NaN or ±Inf value marks the
+ * element non-finite (v − v is NaN exactly then).
  */
 function scatterRows(
   j: Float64Array,
-  size: number,
+  d: number,
+  dof: number,
   entryStart: Int32Array,
   offsets: Int32Array,
   actives: readonly number[],
@@ -496,6 +501,7 @@ function scatterRows(
   n: number,
   cols: Int32Array,
 ): void {
+  const size = d * dof;
   let a = Math.floor(start / I);
   let i = start - a * I;
   for (let row = 0; row < rows; row++) {
@@ -504,11 +510,23 @@ function scatterRows(
       const b = actives[a]!;
       const entry = entryStart[i]! + offset;
       const dst = b * nnz + entry;
+      const src = row * size;
       let check = 0;
-      for (let c = 0; c < size; c++) {
-        const v = j[row * size + c]!;
-        check += v - v;
-        jv[dst + c] = scale === undefined ? v : v * scale[b * n + cols[entry + c]!]!;
+      if (scale === undefined) {
+        for (let c = 0; c < size; c++) {
+          const v = j[src + c]!;
+          check += v - v;
+          jv[dst + c] = v;
+        }
+      } else {
+        const s0 = b * n + cols[entry]!;
+        for (let p = 0; p < size; p += dof) {
+          for (let c = 0; c < dof; c++) {
+            const v = j[src + p + c]!;
+            check += v - v;
+            jv[dst + p + c] = v * scale[s0 + c]!;
+          }
+        }
       }
       if (check !== 0) finite[b] = 0;
     }

@@ -251,17 +251,42 @@ double NormalPattern::Form(const double* values, const double* residuals, double
   for (int64_t slot : a_slots_) a_values[slot] = 0.0;
   std::fill(gradient, gradient + n_, 0.0);
   double squared_norm = 0.0;
-  for (int r = 0; r < m_; ++r) {
-    const int32_t* slot = pair_slot_.data() + row_pairs_[r];
-    const int32_t begin = row_start_[r];
-    const int32_t end = row_start_[r + 1];
-    const double residual = residuals[r];
-    squared_norm += residual * residual;
-    for (int32_t p = begin; p < end; ++p) {
-      const double jp = values[p];
-      gradient[unique_col_[p]] += jp * residual;
-      for (int32_t q = p; q < end; ++q) a_values[*slot++] += jp * values[q];
+  // Consecutive rows with one column list (the d rows of a cost instance)
+  // share their pairs: their products are summed in `block` and added to A
+  // once, instead of one indirect update of A per row and pair.
+  constexpr int kMaxBlockPairs = 2080;  // 64 columns
+  double block[kMaxBlockPairs];
+  for (int r = 0; r < m_;) {
+    const int64_t pairs_at = row_pairs_[r];
+    const int32_t len = row_start_[r + 1] - row_start_[r];
+    const int64_t pairs = static_cast<int64_t>(len) * (len + 1) / 2;
+    int group_end = r + 1;
+    while (group_end < m_ && row_pairs_[group_end] == pairs_at) ++group_end;
+    const bool grouped = group_end - r > 1 && pairs <= kMaxBlockPairs;
+    if (!grouped) group_end = r + 1;
+    if (grouped) std::fill(block, block + pairs, 0.0);
+    for (int row = r; row < group_end; ++row) {
+      const int32_t begin = row_start_[row];
+      const int32_t end = begin + len;
+      const double residual = residuals[row];
+      squared_norm += residual * residual;
+      const int32_t* slot = pair_slot_.data() + pairs_at;
+      double* sum = block;
+      for (int32_t p = begin; p < end; ++p) {
+        const double jp = values[p];
+        gradient[unique_col_[p]] += jp * residual;
+        if (grouped) {
+          for (int32_t q = p; q < end; ++q) *sum++ += jp * values[q];
+        } else {
+          for (int32_t q = p; q < end; ++q) a_values[*slot++] += jp * values[q];
+        }
+      }
     }
+    if (grouped) {
+      const int32_t* slot = pair_slot_.data() + pairs_at;
+      for (int64_t k = 0; k < pairs; ++k) a_values[slot[k]] += block[k];
+    }
+    r = group_end;
   }
   return squared_norm;
 }
