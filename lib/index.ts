@@ -13,7 +13,7 @@ export { Variable, type VariableOptions } from './core/variable.js';
 export { Weight, type WeightKind, type WeightOptions } from './core/weight.js';
 export { RobustLoss, type LossKind, type LossOptions } from './core/robust-loss.js';
 export { sqrtInformation, type SqrtInformationResult } from './core/information.js';
-export { CostTerm, type ElementRef, type TermOptions } from './core/cost-term.js';
+export { CostTerm, type AuxiliarySpec, type CostTermSpec, type ElementRef, type TermOptions, type VariableUse } from './core/cost-term.js';
 export { Objective, type Evaluation, type State } from './core/objective.js';
 export type { TangentFrame } from './core/tangent.js';
 export { SeededRandom } from './core/random.js';

@@ -34,10 +34,15 @@ export interface VariableUse {
 
 /** An auxiliary input to declare: values shaped [1|B] × [1|I] × k. */
 export interface AuxiliarySpec {
+  /** How error messages name the argument (e.g. 'options.measurement'). */
   arg: string;
+  /** The input's unique name within an objective. */
   name: string;
+  /** The values, batch-major (copied; manifold values are normalised). */
   values: Float64Array;
+  /** Numbers per instance. */
   k: number;
+  /** 1 (shared by every batch element, the default) or B. */
   batch?: number;
   /** The manifold the values live on (validated and normalised by it). */
   group?: LieGroup;
@@ -53,12 +58,24 @@ export interface TermOptions {
   loss?: RobustLoss;
 }
 
+/** What a subclass passes to the CostTerm constructor. */
 export interface CostTermSpec {
+  /** The term's name, unique within an objective. */
   name: string;
+  /** Residual dimension d. */
   dim: number;
-  variables: readonly { arg: string; ref: unknown }[];
+  /** The variables' element references, in the order `evaluate` receives them. */
+  variables: readonly {
+    /** How error messages name the argument (e.g. 'options.a'). */
+    arg: string;
+    /** An ElementRef (checked). */
+    ref: unknown;
+  }[];
+  /** The auxiliary inputs, in the order `evaluate` receives them after the variables. */
   auxiliary: readonly AuxiliarySpec[];
+  /** A Weight (checked). */
   weight?: unknown;
+  /** A RobustLoss (checked). */
   loss?: unknown;
 }
 
