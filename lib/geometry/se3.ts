@@ -54,6 +54,7 @@ import {
   quaternionFromRotation,
   randomQuaternion,
   rotatePoint,
+  storeProduct,
   storeQuaternion,
   writeRotation,
   writeRotationJacobian,
@@ -423,14 +424,7 @@ export const SE3: SE3Group = {
       const bt3 = b[ib + 2]!;
       const o7 = 7 * k;
       rotatePoint(o, o7, ax, ay, az, aw, bt1, bt2, bt3, at1, at2, at3);
-      storeQuaternion(
-        o,
-        o7 + 3,
-        aw * bx + ax * bw + ay * bz - az * by,
-        aw * by - ax * bz + ay * bw + az * bx,
-        aw * bz + ax * by - ay * bx + az * bw,
-        aw * bw - ax * bx - ay * by - az * bz,
-      );
+      storeProduct(o, o7 + 3, ax, ay, az, aw, bx, by, bz, bw);
       if (Ja !== undefined) writeAdjointInverse(Ja, 36 * k, bt1, bt2, bt3, bx, by, bz, bw, 1);
       if (Jb !== undefined) writeIdentity(Jb, 36 * k, 6);
     }
@@ -558,14 +552,7 @@ export const SE3: SE3Group = {
       const bw = E[6]!;
       const o7 = 7 * k;
       rotatePoint(o, o7, ax, ay, az, aw, E[0]!, E[1]!, E[2]!, x[ix]!, x[ix + 1]!, x[ix + 2]!);
-      storeQuaternion(
-        o,
-        o7 + 3,
-        aw * bx + ax * bw + ay * bz - az * by,
-        aw * by - ax * bz + ay * bw + az * bx,
-        aw * bz + ax * by - ay * bx + az * bw,
-        aw * bw - ax * bx - ay * by - az * bz,
-      );
+      storeProduct(o, o7 + 3, ax, ay, az, aw, bx, by, bz, bw);
       if (Jx !== undefined) writeAdjointInverse(Jx, 36 * k, E[0]!, E[1]!, E[2]!, bx, by, bz, bw, 1);
     }
     return o;
@@ -738,14 +725,7 @@ function betweenInto(a: Float64Array, ia: number, b: Float64Array, ib: number, o
   const d2 = b[ib + 1]! - a[ia + 1]!;
   const d3 = b[ib + 2]! - a[ia + 2]!;
   rotatePoint(out, o, ax, ay, az, aw, d1, d2, d3, 0, 0, 0);
-  storeQuaternion(
-    out,
-    o + 3,
-    aw * bx + ax * bw + ay * bz - az * by,
-    aw * by - ax * bz + ay * bw + az * bx,
-    aw * bz + ax * by - ay * bx + az * bw,
-    aw * bw - ax * bx - ay * by - az * bz,
-  );
+  storeProduct(out, o + 3, ax, ay, az, aw, bx, by, bz, bw);
 }
 
 /** [R | t] (rows = 3) or [[R, t], [0, 0, 0, 1]] (rows = 4), row-major → elements. */

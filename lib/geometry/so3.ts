@@ -163,6 +163,21 @@ export function storeQuaternion(out: Float64Array, o: number, qx: number, qy: nu
   out[o + 3] = s * qw;
 }
 
+/** The Hamilton product a ⊗ b, stored as storeQuaternion does. */
+export function storeProduct(out: Float64Array, o: number, ax: number, ay: number, az: number, aw: number, bx: number, by: number, bz: number, bw: number): void {
+  storeQuaternion(
+    out,
+    o,
+    aw * bx + ax * bw + ay * bz - az * by,
+    aw * by - ax * bz + ay * bw + az * bx,
+    aw * bz + ax * by - ay * bx + az * bw,
+    aw * bw - ax * bx - ay * by - az * bz,
+  );
+}
+
+// Scratch for SO3.local's z = conj(x) ⊗ y; never escapes a call.
+const localScratch = new Float64Array(4);
+
 /**
  * Log of the unit quaternion (qx, qy, qz, qw) into out[o..o+3] and, when
  * given, Jr⁻¹(τ) at Jr[jo] and Jl⁻¹(τ) at Jl[jo] scaled by `lSign`, rows
@@ -345,14 +360,7 @@ export const SO3: SO3Group = {
       const by = s * b[ib + 1]!;
       const bz = s * b[ib + 2]!;
       const bw = s * b[ib + 3]!;
-      storeQuaternion(
-        o,
-        4 * k,
-        aw * bx + ax * bw + ay * bz - az * by,
-        aw * by - ax * bz + ay * bw + az * bx,
-        aw * bz + ax * by - ay * bx + az * bw,
-        aw * bw - ax * bx - ay * by - az * bz,
-      );
+      storeProduct(o, 4 * k, ax, ay, az, aw, bx, by, bz, bw);
       if (Ja !== undefined) writeRotation(Ja, 9 * k, 3, bx, by, bz, bw, 1, true);
       if (Jb !== undefined) writeIdentity(Jb, 9 * k, 3);
     }
@@ -404,14 +412,7 @@ export const SO3: SO3Group = {
       const bz = b[ib + 2]!;
       const bw = b[ib + 3]!;
       const o4 = 4 * k;
-      storeQuaternion(
-        o,
-        o4,
-        aw * bx + ax * bw + ay * bz - az * by,
-        aw * by - ax * bz + ay * bw + az * bx,
-        aw * bz + ax * by - ay * bx + az * bw,
-        aw * bw - ax * bx - ay * by - az * bz,
-      );
+      storeProduct(o, o4, ax, ay, az, aw, bx, by, bz, bw);
       if (Ja !== undefined) writeRotation(Ja, 9 * k, 3, o[o4]!, o[o4 + 1]!, o[o4 + 2]!, o[o4 + 3]!, -1, true);
       if (Jb !== undefined) writeIdentity(Jb, 9 * k, 3);
     }
@@ -485,14 +486,7 @@ export const SO3: SO3Group = {
       const by = expScratch[1]!;
       const bz = expScratch[2]!;
       const bw = expScratch[3]!;
-      storeQuaternion(
-        o,
-        4 * k,
-        aw * bx + ax * bw + ay * bz - az * by,
-        aw * by - ax * bz + ay * bw + az * bx,
-        aw * bz + ax * by - ay * bx + az * bw,
-        aw * bw - ax * bx - ay * by - az * bz,
-      );
+      storeProduct(o, 4 * k, ax, ay, az, aw, bx, by, bz, bw);
       if (Jx !== undefined) writeRotation(Jx, 9 * k, 3, bx, by, bz, bw, 1, true);
     }
     return o;
@@ -521,12 +515,9 @@ export const SO3: SO3Group = {
       const by = y[iy + 1]!;
       const bz = y[iy + 2]!;
       const bw = y[iy + 3]!;
-      const zx = aw * bx + ax * bw + ay * bz - az * by;
-      const zy = aw * by - ax * bz + ay * bw + az * bx;
-      const zz = aw * bz + ax * by - ay * bx + az * bw;
-      const zw = aw * bw - ax * bx - ay * by - az * bz;
-      const s = 1 / Math.sqrt(zx * zx + zy * zy + zz * zz + zw * zw);
-      logQuaternion(s * zx, s * zy, s * zz, s * zw, o, 3 * k, Jy, Jx, 9 * k, 3, -1);
+      // (Log takes the representative with w ≥ 0, as storeProduct does.)
+      storeProduct(localScratch, 0, ax, ay, az, aw, bx, by, bz, bw);
+      logQuaternion(localScratch[0]!, localScratch[1]!, localScratch[2]!, localScratch[3]!, o, 3 * k, Jy, Jx, 9 * k, 3, -1);
     }
     return o;
   },
