@@ -166,6 +166,26 @@ export class Batch {
   }
 }
 
+/**
+ * The argument checks of a call with one group input x (whole elements of
+ * `storage` numbers, checked by `check`) and an output of `size` numbers per
+ * element: the element count and the output array.
+ */
+export function oneInput(
+  fn: string,
+  x: Float64Array,
+  storage: number,
+  check: (fn: string, arg: string, x: Float64Array) => void,
+  out: unknown,
+  size: number,
+  what?: string,
+): { count: number; o: Float64Array } {
+  const batch = new Batch(fn);
+  batch.add('x', x, storage);
+  check(fn, 'x', x);
+  return { count: batch.count, o: outputArray(fn, 'out', out, batch.count, size, what) };
+}
+
 /** The output array: allocated when omitted, else a Float64Array of exactly count·size numbers. */
 export function outputArray(fn: string, arg: string, out: unknown, count: number, size: number, what = `${size} numbers`): Float64Array {
   if (out === undefined) return new Float64Array(count * size);

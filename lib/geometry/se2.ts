@@ -30,6 +30,7 @@ import {
   coefB,
   coefK,
   jacobianArray,
+  oneInput,
   outputArray,
   wrapAngle,
   writeIdentity,
@@ -210,11 +211,7 @@ export const SE2: SE2Group = {
 
   log(x, out, J_out_x) {
     const fn = 'SE2.log';
-    const batch = new Batch(fn);
-    batch.add('x', x, 3);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 3);
+    const { count, o } = oneInput(fn, x, 3, values, out, 3);
     const J = jacobianArray(fn, 'J_out_x', J_out_x, count, 3, 3);
     for (let k = 0; k < count; k++) logInto(x[3 * k]!, x[3 * k + 1]!, x[3 * k + 2]!, o, 3 * k, J, 9 * k, 1);
     return o;
@@ -253,11 +250,7 @@ export const SE2: SE2Group = {
 
   inverse(x, out, J_out_x) {
     const fn = 'SE2.inverse';
-    const batch = new Batch(fn);
-    batch.add('x', x, 3);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 3);
+    const { count, o } = oneInput(fn, x, 3, values, out, 3);
     const J = jacobianArray(fn, 'J_out_x', J_out_x, count, 3, 3);
     for (let k = 0; k < count; k++) {
       const i = 3 * k;
@@ -362,11 +355,7 @@ export const SE2: SE2Group = {
 
   adjoint(x, out) {
     const fn = 'SE2.adjoint';
-    const batch = new Batch(fn);
-    batch.add('x', x, 3);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 9, '3×3');
+    const { count, o } = oneInput(fn, x, 3, values, out, 9, '3×3');
     for (let k = 0; k < count; k++) {
       const tx = x[3 * k]!;
       const ty = x[3 * k + 1]!;
@@ -459,11 +448,7 @@ export const SE2: SE2Group = {
 
   normalize(x, out) {
     const fn = 'SE2.normalize';
-    const batch = new Batch(fn);
-    batch.add('x', x, 3);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 3);
+    const { count, o } = oneInput(fn, x, 3, values, out, 3);
     for (let k = 0; k < count; k++) {
       o[3 * k] = x[3 * k]!;
       o[3 * k + 1] = x[3 * k + 1]!;
@@ -512,22 +497,14 @@ export const SE2: SE2Group = {
 
   toAngle(x, out) {
     const fn = 'SE2.toAngle';
-    const batch = new Batch(fn);
-    batch.add('x', x, 3);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 1);
+    const { count, o } = oneInput(fn, x, 3, values, out, 1);
     for (let k = 0; k < count; k++) o[k] = wrapAngle(x[3 * k + 2]!);
     return o;
   },
 
   toTranslation(x, out) {
     const fn = 'SE2.toTranslation';
-    const batch = new Batch(fn);
-    batch.add('x', x, 3);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 2);
+    const { count, o } = oneInput(fn, x, 3, values, out, 2);
     for (let k = 0; k < count; k++) {
       const tx = x[3 * k]!;
       const ty = x[3 * k + 1]!;
@@ -539,11 +516,7 @@ export const SE2: SE2Group = {
 
   toRotationMatrix(x, out) {
     const fn = 'SE2.toRotationMatrix';
-    const batch = new Batch(fn);
-    batch.add('x', x, 3);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 4, '4 numbers (2×2)');
+    const { count, o } = oneInput(fn, x, 3, values, out, 4, '4 numbers (2×2)');
     for (let k = 0; k < count; k++) {
       const theta = x[3 * k + 2]!;
       const c = Math.cos(theta);
@@ -598,11 +571,7 @@ function fromMatrix(fn: string, M: Float64Array, out: Float64Array | undefined, 
 /** Elements → [R | t] (rows = 2) or [[R, t], [0, 0, 1]] (rows = 3), row-major. */
 function toMatrix(fn: string, x: Float64Array, out: Float64Array | undefined, rows: 2 | 3): Float64Array {
   const size = 3 * rows;
-  const batch = new Batch(fn);
-  batch.add('x', x, 3);
-  const count = batch.count;
-  values(fn, 'x', x);
-  const o = outputArray(fn, 'out', out, count, size, `${size} numbers (${rows}×3)`);
+  const { count, o } = oneInput(fn, x, 3, values, out, size, `${size} numbers (${rows}×3)`);
   for (let k = 0; k < count; k++) {
     const tx = x[3 * k]!;
     const ty = x[3 * k + 1]!;

@@ -42,6 +42,7 @@ import {
   jacobianArray,
   matmul,
   mul3,
+  oneInput,
   outputArray,
   timesRotation3T,
   writeIdentity,
@@ -378,11 +379,7 @@ export const SE3: SE3Group = {
 
   log(x, out, J_out_x) {
     const fn = 'SE3.log';
-    const batch = new Batch(fn);
-    batch.add('x', x, 7);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 6);
+    const { count, o } = oneInput(fn, x, 7, values, out, 6);
     const J = jacobianArray(fn, 'J_out_x', J_out_x, count, 6, 6);
     for (let k = 0; k < count; k++) {
       const i = 7 * k;
@@ -433,11 +430,7 @@ export const SE3: SE3Group = {
 
   inverse(x, out, J_out_x) {
     const fn = 'SE3.inverse';
-    const batch = new Batch(fn);
-    batch.add('x', x, 7);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 7);
+    const { count, o } = oneInput(fn, x, 7, values, out, 7);
     const J = jacobianArray(fn, 'J_out_x', J_out_x, count, 6, 6);
     for (let k = 0; k < count; k++) {
       const i = 7 * k;
@@ -513,11 +506,7 @@ export const SE3: SE3Group = {
 
   adjoint(x, out) {
     const fn = 'SE3.adjoint';
-    const batch = new Batch(fn);
-    batch.add('x', x, 7);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 36, '6×6');
+    const { count, o } = oneInput(fn, x, 7, values, out, 36, '6×6');
     for (let k = 0; k < count; k++) {
       const i = 7 * k;
       const s = inverseNorm(x, i + 3);
@@ -647,11 +636,7 @@ export const SE3: SE3Group = {
 
   toRotation(x, out) {
     const fn = 'SE3.toRotation';
-    const batch = new Batch(fn);
-    batch.add('x', x, 7);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 4);
+    const { count, o } = oneInput(fn, x, 7, values, out, 4);
     for (let k = 0; k < count; k++) {
       const i = 7 * k;
       storeQuaternion(o, 4 * k, x[i + 3]!, x[i + 4]!, x[i + 5]!, x[i + 6]!);
@@ -661,11 +646,7 @@ export const SE3: SE3Group = {
 
   toTranslation(x, out) {
     const fn = 'SE3.toTranslation';
-    const batch = new Batch(fn);
-    batch.add('x', x, 7);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 3);
+    const { count, o } = oneInput(fn, x, 7, values, out, 3);
     for (let k = 0; k < count; k++) {
       const tx = x[7 * k]!;
       const ty = x[7 * k + 1]!;
@@ -754,11 +735,7 @@ function fromMatrix(fn: string, M: Float64Array, out: Float64Array | undefined, 
 /** Elements → [R | t] (rows = 3) or [[R, t], [0, 0, 0, 1]] (rows = 4), row-major. */
 function toMatrix(fn: string, x: Float64Array, out: Float64Array | undefined, rows: 3 | 4): Float64Array {
   const size = 4 * rows;
-  const batch = new Batch(fn);
-  batch.add('x', x, 7);
-  const count = batch.count;
-  values(fn, 'x', x);
-  const o = outputArray(fn, 'out', out, count, size, `${size} numbers (${rows}×4)`);
+  const { count, o } = oneInput(fn, x, 7, values, out, size, `${size} numbers (${rows}×4)`);
   for (let k = 0; k < count; k++) {
     const i = 7 * k;
     const m = k * size;

@@ -31,6 +31,7 @@ import {
   coefK,
   holdError,
   jacobianArray,
+  oneInput,
   outputArray,
   writeIdentity,
   type LieGroup,
@@ -266,11 +267,7 @@ function expAll(fn: string, arg: string, tangent: Float64Array, out: unknown, J_
 }
 
 function logAll(fn: string, x: Float64Array, out: unknown, J_out_x: unknown): Float64Array {
-  const batch = new Batch(fn);
-  batch.add('x', x, 4);
-  const count = batch.count;
-  values(fn, 'x', x);
-  const o = outputArray(fn, 'out', out, count, 3);
+  const { count, o } = oneInput(fn, x, 4, values, out, 3);
   const J = jacobianArray(fn, 'J_out_x', J_out_x, count, 3, 3);
   for (let k = 0; k < count; k++) {
     const i = 4 * k;
@@ -369,11 +366,7 @@ export const SO3: SO3Group = {
 
   inverse(x, out, J_out_x) {
     const fn = 'SO3.inverse';
-    const batch = new Batch(fn);
-    batch.add('x', x, 4);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 4);
+    const { count, o } = oneInput(fn, x, 4, values, out, 4);
     const J = jacobianArray(fn, 'J_out_x', J_out_x, count, 3, 3);
     for (let k = 0; k < count; k++) {
       const i = 4 * k;
@@ -450,11 +443,7 @@ export const SO3: SO3Group = {
 
   adjoint(x, out) {
     const fn = 'SO3.adjoint';
-    const batch = new Batch(fn);
-    batch.add('x', x, 4);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 9, '3×3');
+    const { count, o } = oneInput(fn, x, 4, values, out, 9, '3×3');
     for (let k = 0; k < count; k++) {
       const i = 4 * k;
       const s = inverseNorm(x, i);
@@ -554,11 +543,7 @@ export const SO3: SO3Group = {
 
   toMatrix(x, out) {
     const fn = 'SO3.toMatrix';
-    const batch = new Batch(fn);
-    batch.add('x', x, 4);
-    const count = batch.count;
-    values(fn, 'x', x);
-    const o = outputArray(fn, 'out', out, count, 9, '9 numbers (3×3)');
+    const { count, o } = oneInput(fn, x, 4, values, out, 9, '9 numbers (3×3)');
     for (let k = 0; k < count; k++) {
       const i = 4 * k;
       const s = inverseNorm(x, i);
