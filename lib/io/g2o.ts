@@ -233,7 +233,7 @@ export function readG2o(path: string, options?: ReadG2oOptions): G2oGraph {
  */
 export function formatG2o(graph: G2oGraph, poses?: Float64Array): string {
   const fn = 'formatG2o';
-  const g = checkGraph(fn, graph, poses);
+  const g = checkG2oGraph(fn, graph, poses);
   const { spec, ids, from, to, measurements, information, fixed } = g;
   const k = spec.storage;
   const tri = spec.tri;
@@ -272,7 +272,7 @@ export function writeG2o(path: string, graph: G2oGraph, poses?: Float64Array): v
   const fn = 'writeG2o';
   if (typeof path !== 'string') throw typeError(fn, 'path', 'a string', path);
   if (path.length === 0) throw rangeError(fn, 'path', 'a non-empty string', "''");
-  checkGraph(fn, graph, poses);
+  checkG2oGraph(fn, graph, poses);
   writeFileSync(path, formatG2o(graph, poses));
 }
 
@@ -674,7 +674,8 @@ function lookup(ids: Int32Array): (id: number) => number {
 // ---------------------------------------------------------------------------
 // Writing
 
-interface CheckedGraph {
+/** A graph that passed checkG2oGraph, with its kind's constants. */
+export interface CheckedGraph {
   spec: KindSpec;
   ids: Int32Array;
   poses: Float64Array;
@@ -700,9 +701,14 @@ function checkIndices(fn: string, arg: string, values: Int32Array, count: number
   }
 }
 
-function checkGraph(fn: string, graph: unknown, poses: unknown): CheckedGraph {
+/**
+ * The checks of a G2oGraph passed back in (writers, plots): the kind, sorted
+ * ids, array types and lengths, finite values, indices in range, no
+ * self-loops, unit quaternions; `poses` (when given) replaces graph.poses.
+ */
+export function checkG2oGraph(fn: string, graph: unknown, poses?: unknown): CheckedGraph {
   if (typeof graph !== 'object' || graph === null || Array.isArray(graph) || ArrayBuffer.isView(graph)) {
-    throw typeError(fn, 'graph', 'a G2oGraph object', graph);
+    throw typeError(fn, 'graph', 'a G2oGraph (from parseG2o or readG2o)', graph);
   }
   const g = graph as Record<string, unknown>;
   const spec = checkOneOf(fn, 'graph.kind', g.kind, ['se2', 'se3']) === 'se2' ? SE2_SPEC : SE3_SPEC;
@@ -714,8 +720,7 @@ function checkGraph(fn: string, graph: unknown, poses: unknown): CheckedGraph {
     if (!(ids[i]! > ids[i - 1]!)) throw rangeError(fn, 'graph.ids', 'strictly increasing', `${ids[i]} after ${ids[i - 1]} at index ${i}`);
   }
   const posesArg = poses === undefined ? 'graph.poses' : 'poses';
-  const p = checkTypedArray(fn, posesArg, poses === undefined ? g.poses : poses, Float64Array, count * k, `${count} vertices × ${k}`);
-  checkFiniteRows(fn, posesArg, p, k, 'vertex');
+  const p = checkG2oPoses(fn, posesArg, poses === undefined ? g.poses : poses, k, count);
   const from = checkTypedArray(fn, 'graph.from', g.from, Int32Array);
   const edges = from.length;
   const to = checkTypedArray(fn, 'graph.to', g.to, Int32Array, edges, "the length of 'graph.from'");
@@ -730,11 +735,16 @@ function checkGraph(fn: string, graph: unknown, poses: unknown): CheckedGraph {
   checkFiniteRows(fn, 'graph.information', information, spec.tri, 'edge');
   const fixed = checkTypedArray(fn, 'graph.fixed', g.fixed, Int32Array);
   checkIndices(fn, 'graph.fixed', fixed, count);
-  if (spec.kind === 'se3') {
-    checkQuaternions(fn, posesArg, p, 'vertex');
-    checkQuaternions(fn, 'graph.measurements', measurements, 'edge');
-  }
+  if (spec.kind === 'se3') checkQuaternions(fn, 'graph.measurements', measurements, 'edge');
   return { spec, ids, poses: p, from, to, measurements, information, fixed };
+}
+
+/** Poses of a graph of `count` vertices (`storage` numbers each): finite, unit quaternions for SE3. */
+export function checkG2oPoses(fn: string, arg: string, poses: unknown, storage: number, count: number): Float64Array {
+  const p = checkTypedArray(fn, arg, poses, Float64Array, count * storage, `${count} vertices × ${storage}`);
+  checkFiniteRows(fn, arg, p, storage, 'vertex');
+  if (storage === 7) checkQuaternions(fn, arg, p, 'vertex');
+  return p;
 }
 
 /** Quaternions of unit norm to 1e-6 (DESIGN.md §3), so that the file reads back as written. */

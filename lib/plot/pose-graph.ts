@@ -13,9 +13,9 @@
  * so the worst edges lie on top.
  */
 import { checkOneOf, checkOptions, checkTypedArray, rangeError, typeError } from '../core/check.js';
-import type { G2oGraph } from '../io/g2o.js';
+import { checkG2oPoses, type G2oGraph } from '../io/g2o.js';
 import { costColor } from './color.js';
-import { checkPoseGraph, checkPoses, edgeCosts, type CheckedGraph } from './edge-costs.js';
+import { checkPoseGraph, edgeCosts, type CheckedGraph } from './edge-costs.js';
 import { checkSize, checkText } from './options.js';
 import { checkView, projectPoints, projection, type PlotView, type Projection } from './projection.js';
 import { GRID, INK, MUTED, documentStart, escapeXml, heading, legendRow, legendRowWidth, px, text, textWidth, type LegendItem } from './svg.js';
@@ -374,8 +374,8 @@ export function renderPoseGraphSvg(graph: G2oGraph, options: PoseGraphSvgOptions
   const o = checkOptions(fn, 'options', options, ['poses', 'before', 'edgeCosts', 'beforeEdgeCosts', 'view', 'width', 'height', 'title', 'panelTitles', 'scale']);
   const { from, to } = g.graph;
   const edges = from.length;
-  const poses = o.poses === undefined ? g.graph.poses : checkPoses(fn, 'options.poses', o.poses, g.storage, g.count);
-  const before = o.before === undefined ? undefined : checkPoses(fn, 'options.before', o.before, g.storage, g.count);
+  const poses = o.poses === undefined ? g.graph.poses : checkG2oPoses(fn, 'options.poses', o.poses, g.storage, g.count);
+  const before = o.before === undefined ? undefined : checkG2oPoses(fn, 'options.before', o.before, g.storage, g.count);
   const costs = (arg: string, value: unknown, at: Float64Array) => (value === undefined ? edgeCosts(g, at) : checkCosts(fn, arg, value, edges));
   if (o.beforeEdgeCosts !== undefined && before === undefined) throw rangeError(fn, 'options.beforeEdgeCosts', "given only with 'options.before'", 'it without');
   const angles = checkView(fn, 'options.view', o.view ?? 'top');

@@ -94,15 +94,15 @@ describe('poseGraphEdgeCosts', () => {
     const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegExp][] = [
       ['graph is not an object', () => poseGraphEdgeCosts(null as never), TypeError, /^poseGraphEdgeCosts: 'graph' must be a G2oGraph \(from parseG2o or readG2o\), got null$/],
       ['unknown kind', () => poseGraphEdgeCosts({ ...graph, kind: 'se4' as never }), RangeError, /^poseGraphEdgeCosts: 'graph.kind' must be 'se2' or 'se3', got 'se4'$/],
-      ['poses of the wrong length', () => poseGraphEdgeCosts(graph, new Float64Array(5)), RangeError, /^poseGraphEdgeCosts: 'poses' must be of length 6 \(2 poses × 3\), got length 5$/],
+      ['poses of the wrong length', () => poseGraphEdgeCosts(graph, new Float64Array(5)), RangeError, /^poseGraphEdgeCosts: 'poses' must be of length 6 \(2 vertices × 3\), got length 5$/],
       ['poses as an Array', () => poseGraphEdgeCosts(graph, [0, 0, 0, 1, 0, 0] as never), TypeError, /^poseGraphEdgeCosts: 'poses' must be a Float64Array, got an Array$/],
-      ['a NaN pose', () => poseGraphEdgeCosts(graph, new Float64Array([0, 0, 0, NaN, 0, 0])), RangeError, /^poseGraphEdgeCosts: 'poses' must be finite, got NaN at pose 1, index 0$/],
-      ['an edge to a missing pose', () => poseGraphEdgeCosts({ ...graph, to: Int32Array.of(2) }), RangeError, /^poseGraphEdgeCosts: 'graph.to\[0\]' must be a pose index in \[0, 2\), got 2$/],
+      ['a NaN pose', () => poseGraphEdgeCosts(graph, new Float64Array([0, 0, 0, NaN, 0, 0])), RangeError, /^poseGraphEdgeCosts: 'poses' must be finite, got NaN at vertex 1, index 0$/],
+      ['an edge to a missing pose', () => poseGraphEdgeCosts({ ...graph, to: Int32Array.of(2) }), RangeError, /^poseGraphEdgeCosts: 'graph.to\[0\]' must be a vertex index in \[0, 2\), got 2$/],
       [
         'a quaternion that is not unit',
         () => poseGraphEdgeCosts(graphOf('se3', at([0, 0, 0], [1, 0, 0]), [[0, 1]]), new Float64Array([0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 2])),
         RangeError,
-        /^poseGraphEdgeCosts: 'poses' must be made of unit quaternions \(\|‖q‖ − 1\| ≤ 1e-6\), got ‖q‖ = 2 at pose 1$/,
+        /^poseGraphEdgeCosts: 'poses' must be made of unit quaternions \(\|‖q‖ − 1\| ≤ 1e-6\), got ‖q‖ = 2 at vertex 1$/,
       ],
       ['information of the wrong length', () => poseGraphEdgeCosts({ ...graph, information: new Float64Array(3) }), RangeError, /^poseGraphEdgeCosts: 'graph.information' must be of length 6 \(1 edges × 6\), got length 3$/],
     ];
