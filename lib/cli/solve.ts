@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import type { Objective } from '../core/objective.js';
 import { RobustLoss } from '../core/robust-loss.js';
 import { readG2o, writeG2o, type G2oGraph } from '../io/g2o.js';
 import { noisyMeasurements, poseGraphObjective } from '../io/pose-graph.js';
@@ -48,7 +49,7 @@ const SEVERITY: SolveStatus[] = ['failed', 'time-limit', 'iteration-limit', 'con
 export const OPTIMIZER_NAMES: Record<OptimizerName, string> = { lm: 'Levenberg-Marquardt', gn: 'Gauss-Newton', dogleg: 'Dogleg' };
 
 /** The optimiser the CLI names, with live progress on a terminal and the iteration table with --verbose. */
-export function makeOptimizer(name: OptimizerName, objective: ConstructorParameters<typeof LevenbergMarquardt>[0], options: OptimizerOptions): Optimizer {
+export function makeOptimizer(name: OptimizerName, objective: Objective, options: OptimizerOptions): Optimizer {
   if (name === 'gn') return new GaussNewton(objective, options);
   if (name === 'dogleg') return new Dogleg(objective, options);
   return new LevenbergMarquardt(objective, options);

@@ -12,7 +12,7 @@
  */
 import { checkInteger, checkOptions, rangeError } from '../core/check.js';
 import { SeededRandom } from '../core/random.js';
-import type { LieGroup } from '../geometry/lie-group.js';
+import { wrapAngle, type LieGroup } from '../geometry/lie-group.js';
 import { SE2 } from '../geometry/se2.js';
 import { SE3 } from '../geometry/se3.js';
 import { SO3 } from '../geometry/so3.js';
@@ -117,7 +117,7 @@ export function manhattanWorld(options: ManhattanOptions = {}): SyntheticWorld {
       y += steps[h]![1];
       edges.push([i - 1, i, 1]);
     }
-    truth.set([x, y, wrap((h * Math.PI) / 2)], i * 3);
+    truth.set([x, y, wrapAngle((h * Math.PI) / 2)], i * 3);
     const cell = x * (size + 1) + y;
     const seen = visits.get(cell);
     if (seen === undefined) {
@@ -230,10 +230,6 @@ function positive(fn: string, arg: string, value: unknown): number {
 function probability(fn: string, arg: string, value: unknown): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw rangeError(fn, arg, 'a probability in [0, 1]', `${String(value)}`);
   return value;
-}
-
-function wrap(theta: number): number {
-  return SE2.normalize(Float64Array.of(0, 0, theta))[2]!;
 }
 
 /** Noisy measurements of the true relative poses, their information, and the chained-odometry initial estimate. */
