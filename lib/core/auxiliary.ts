@@ -9,6 +9,9 @@ import type { LieGroup } from '../geometry/lie-group.js';
 import { MAX_INT32, checkInteger, checkTypedArray, rangeError } from './check.js';
 import { checkName } from './variable.js';
 
+// Set by Auxiliary's static block: reads #values for the objective.
+let readValues: (aux: Auxiliary) => Float64Array;
+
 export class Auxiliary {
   readonly name: string;
   /** Numbers per instance. */
@@ -20,7 +23,6 @@ export class Auxiliary {
   /** The manifold the values live on (measurements and targets), if any. */
   readonly group: LieGroup | undefined;
   #values: Float64Array;
-  #tiled: { batch: number; instances: number; values: Float64Array } | undefined;
 
   /**
    * @param fn, arg name the caller and argument in error messages
@@ -60,22 +62,15 @@ export class Auxiliary {
     const v = checkTypedArray(fn, 'values', values, Float64Array, this.#values.length, `batch ${this.batch} × instances ${this.instances} × ${this.k}`);
     this.validate(v, fn, 'values');
     this.#values = this.group === undefined ? v.slice() : this.group.normalize(v);
-    this.#tiled = undefined;
   }
 
-  /** The values expanded to batch·instances rows of k numbers (cached until the values change). */
-  tiled(batch: number, instances: number): Float64Array {
-    if (this.#tiled !== undefined && this.#tiled.batch === batch && this.#tiled.instances === instances) return this.#tiled.values;
-    const { k } = this;
-    const out = new Float64Array(batch * instances * k);
-    for (let b = 0; b < batch; b++) {
-      const src = (this.batch === 1 ? 0 : b) * this.instances * k;
-      for (let i = 0; i < instances; i++) {
-        const from = src + (this.instances === 1 ? 0 : i) * k;
-        out.set(this.#values.subarray(from, from + k), (b * instances + i) * k);
-      }
-    }
-    this.#tiled = { batch, instances, values: out };
-    return out;
+
+  static {
+    readValues = (aux) => aux.#values;
   }
+}
+
+/** The values without a copy, with k, for the objective (which never writes them). Not exported from the package. */
+export function auxiliaryValues(aux: Auxiliary): { k: number; values: Float64Array } {
+  return { k: aux.k, values: readValues(aux) };
 }

@@ -10,7 +10,7 @@
  */
 import type { JacobianPattern } from '../native/binding.js';
 import { MAX_INT32, rangeError, typeError } from './check.js';
-import type { Auxiliary } from './auxiliary.js';
+import { auxiliaryValues, type Auxiliary } from './auxiliary.js';
 import { CostTerm } from './cost-term.js';
 import { applyLoss } from './robust-loss.js';
 import { bodyToWorldJacobian, hasWorldFrame, retractWorld, worldScratchLength } from './tangent.js';
@@ -38,6 +38,15 @@ interface TermLayout {
   /** Scratch arrays kept between evaluations. */
   buffers: Map<string, Float64Array>;
 }
+
+/** The batch of an objective's inputs (variables, measurements, weights) and the first of its elements the objective covers. */
+interface ElementRange {
+  inputBatch: number;
+  first: number;
+}
+
+// Set by Objective.elementRange for the constructor it calls.
+let viewing: { parent: Objective; begin: number; end: number } | undefined;
 
 /** Outputs of an evaluation, batch-major. */
 export interface Evaluation {
@@ -80,8 +89,24 @@ export class Objective {
   /** Per variable, per element: first column (-1 when constant). */
   readonly columns: readonly Int32Array[];
   readonly #layouts: TermLayout[];
+  readonly #range: ElementRange;
 
   constructor(terms: readonly CostTerm[]) {
+    if (viewing !== undefined) {
+      // A view (elementRange): the parent's structure over some of its batch elements.
+      const { parent, begin, end } = viewing;
+      viewing = undefined;
+      this.terms = parent.terms;
+      this.variables = parent.variables;
+      this.batch = end - begin;
+      this.m = parent.m;
+      this.n = parent.n;
+      this.pattern = parent.pattern;
+      this.columns = parent.columns;
+      this.#layouts = parent.#layouts;
+      this.#range = { inputBatch: parent.#range.inputBatch, first: parent.#range.first + begin };
+      return;
+    }
     const fn = 'Objective';
     if (!Array.isArray(terms)) throw typeError(fn, 'terms', 'an array of cost terms', terms);
     if (terms.length === 0) throw rangeError(fn, 'terms', 'a non-empty array of cost terms', 'an empty array');
@@ -128,6 +153,7 @@ export class Objective {
       if (b !== 1 && b !== batch) throw rangeError(fn, 'terms', `inputs of batch 1 or ${batch}`, `${what} of batch ${b}`);
     }
     this.batch = batch;
+    this.#range = { inputBatch: batch, first: 0 };
 
     // Columns of the non-constant elements; each must be used by some term.
     const used = variables.map((v) => new Uint8Array(v.count));
@@ -210,11 +236,24 @@ export class Objective {
     return this.pattern.rows.length;
   }
 
+  /**
+   * @internal
+   * The same objective over batch elements [begin, end) of this one (for the
+   * optimisers' pipelined batches): it shares the structure and scratch
+   * space and reads those elements' inputs; element b of the view is element
+   * begin + b here.
+   */
+  elementRange(begin: number, end: number): Objective {
+    viewing = { parent: this, begin, end };
+    return new Objective(this.terms);
+  }
+
   /** The variables' current values, each expanded to the batch (B·count·storage). */
   initialState(): State {
     return this.variables.map((v) => {
       const values = variableValues(v);
-      if (v.batch === this.batch) return values.slice();
+      const per = values.length / v.batch;
+      if (v.batch !== 1) return values.slice(this.#range.first * per, (this.#range.first + this.batch) * per);
       const out = new Float64Array(this.batch * values.length);
       for (let b = 0; b < this.batch; b++) out.set(values, b * values.length);
       return out;
@@ -269,18 +308,20 @@ export class Objective {
     const I = term.instances;
     const d = term.dim;
     const uses = term.variables;
-    const total = actives.length * I;
-    // Rows (batch element × instance) go through the passes below in chunks
-    // of at most CHUNK_ROWS (bounded scratch); measured, smaller chunks that
-    // stay in cache were slower, not faster (the passes stream well).
-    const chunk = Math.min(total, CHUNK_ROWS);
+    // Rows (batch element × instance, row = a·I + i) go through the passes
+    // below in chunks of at most CHUNK_ROWS (bounded scratch, in cache): whole
+    // elements per chunk when an element has fewer rows, else pieces of one
+    // element (so that inputs shared by the batch are read in place).
+    const elementsPerChunk = Math.floor(CHUNK_ROWS / I);
+    const chunk = elementsPerChunk === 0 ? CHUNK_ROWS : Math.min(elementsPerChunk, actives.length) * I;
     const scratch = (key: string, length: number): Float64Array => {
       let b = layout.buffers.get(key);
-      if (b === undefined || b.length !== length) {
+      if (b === undefined || b.length < length) {
+        // Scratch arrays grow to the largest chunk seen (views of an objective share them).
         b = new Float64Array(length);
         layout.buffers.set(key, b);
       }
-      return b;
+      return b.subarray(0, length);
     };
     const inputBuffers = [
       ...uses.map((u, k) => scratch(`input${k}`, chunk * u.variable.group.storage)),
@@ -294,12 +335,13 @@ export class Objective {
     const rho = term.loss ? scratch('rho', chunk) : squared;
     const instanceCosts = out.instanceCosts?.[this.terms.indexOf(term)];
 
-    for (let start = 0; start < total; start += chunk) {
-      const rows = Math.min(chunk, total - start);
+    const total = actives.length * I;
+    for (let start = 0; start < total; ) {
+      const rows = elementsPerChunk === 0 ? Math.min(CHUNK_ROWS, I - (start % I)) : Math.min(chunk, total - start);
       const inputs = inputBuffers.map((buffer, k) => {
         const width = buffer.length / chunk;
         const view = buffer.subarray(0, rows * width);
-        if (k >= uses.length) return auxiliaryRows(term.auxiliary[k - uses.length]!, this.batch, actives, I, start, rows, view);
+        if (k >= uses.length) return auxiliaryRows(term.auxiliary[k - uses.length]!, this.#range, actives, I, start, rows, view);
         gatherRows(state[variableIndex[k]!]!, uses[k]!.indices, uses[k]!.variable.count, actives, I, start, rows, view, width);
         return view;
       });
@@ -318,13 +360,13 @@ export class Objective {
 
       const blocks = jacobians.flatMap((j, k) => (j === undefined ? [] : [{ values: j, cols: uses[k]!.variable.group.dof }]));
       if (term.weight) {
-        const w = auxiliaryRows(term.weight.aux, this.batch, actives, I, start, rows, weightBuffer!.subarray(0, rows * term.weight.aux.k));
+        const w = auxiliaryRows(term.weight.aux, this.#range, actives, I, start, rows, weightBuffer!.subarray(0, rows * term.weight.aux.k));
         applyWeight(term.weight.kind, d, w, rows, residuals, blocks);
       }
       // s = ‖W r‖² per row decides finiteness (a loss may map a non-finite s to a constant ρ).
       squaredNorms(residuals, rows, d, squared);
       if (term.loss) {
-        const radius = auxiliaryRows(term.loss.radius, this.batch, actives, I, start, rows, radiusBuffer!.subarray(0, rows));
+        const radius = auxiliaryRows(term.loss.radius, this.#range, actives, I, start, rows, radiusBuffer!.subarray(0, rows));
         applyLoss(term.loss.kind, d, radius, rows, residuals, blocks, rho);
       }
       addRows(rho, squared, residuals, d, actives, I, start, rows, out, this.m, rowStart, instanceCosts);
@@ -334,6 +376,7 @@ export class Objective {
           scatterRows(jacobians[k]!, d, use.variable.group.dof, entryStart, useOffset[k]!, actives, I, start, rows, out.jValues!, out.finite, nnz, scale, this.n, this.pattern.cols);
         });
       }
+      start += rows;
     }
   }
 
@@ -389,7 +432,7 @@ export class Objective {
 }
 
 /** Rows per chunk of an evaluation. */
-const CHUNK_ROWS = 1 << 16;
+const CHUNK_ROWS = 4096;
 
 /**
  * Rows [start, start + rows) of the flattened (active element a, instance i)
@@ -413,17 +456,26 @@ function gatherRows(x: Float64Array, indices: Int32Array, count: number, actives
 
 /**
  * Rows [start, start + rows) of an auxiliary input ([1|B] × [1|I] × k), as
- * gatherRows: a view of its cached B × I expansion when every element is
- * active, else gathered into g.
+ * gatherRows (element actives[a] of the objective is element range.first +
+ * actives[a] of the inputs): read in place when they lie there in order
+ * (one value per instance, and rows of one element or, for a per-element
+ * input, of consecutive elements), else gathered into g.
  */
-function auxiliaryRows(aux: Auxiliary, B: number, actives: readonly number[], I: number, start: number, rows: number, g: Float64Array): Float64Array {
-  const k = aux.k;
-  const values = aux.tiled(B, I);
-  if (actives.length === B) return values.subarray(start * k, (start + rows) * k);
+function auxiliaryRows(aux: Auxiliary, range: ElementRange, actives: readonly number[], I: number, start: number, rows: number, g: Float64Array): Float64Array {
+  const { k, values } = auxiliaryValues(aux);
   let a = Math.floor(start / I);
   let i = start - a * I;
+  if (aux.instances === I) {
+    const last = Math.floor((start + rows - 1) / I);
+    if (aux.batch === 1 && last === a) return values.subarray(i * k, (i + rows) * k);
+    if (aux.batch !== 1 && actives[last]! - actives[a]! === last - a) {
+      const first = (range.first + actives[a]!) * I + i;
+      return values.subarray(first * k, (first + rows) * k);
+    }
+  }
   for (let row = 0; row < rows; row++) {
-    const src = (actives[a]! * I + i) * k;
+    const element = aux.batch === 1 ? 0 : range.first + actives[a]!;
+    const src = (element * aux.instances + (aux.instances === 1 ? 0 : i)) * k;
     for (let c = 0; c < k; c++) g[row * k + c] = values[src + c]!;
     if (++i === I) {
       i = 0;

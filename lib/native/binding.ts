@@ -101,16 +101,49 @@ export interface NativeNormalEquations {
   linearize(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array, out?: LinearizeResult): LinearizeResult;
   factor(lambda: Float64Array, mode: 'diagonal' | 'identity'): FactorResult;
   solve(rhs: Float64Array, k?: number, out?: Float64Array): Float64Array;
+  /**
+   * linearize, factor and solve in one call (the Newton step y = (A + λD)⁻¹ g
+   * with this linearisation's g); the CPU core runs them per element and
+   * keeps neither A nor the factor, so that factor and solve need a new
+   * linearize after it (jv and jtv do not).
+   */
+  step(jValues: Float64Array, residuals: Float64Array, active: Uint8Array | undefined, lambda: Float64Array, mode: 'diagonal' | 'identity', out?: StepBuffers): StepResult;
   jv(v: Float64Array, out?: Float64Array): Float64Array;
   jtv(u: Float64Array, out?: Float64Array): Float64Array;
   linearizeAsync(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array): Promise<LinearizeResult>;
   factorAsync(lambda: Float64Array, mode: 'diagonal' | 'identity'): Promise<FactorResult>;
   solveAsync(rhs: Float64Array, k?: number): Promise<Float64Array>;
+  /**
+   * Starts linearize, factor, solve and step calls (each [op, ...its arguments],
+   * `out` included) one after another on a thread of their own and returns
+   * at once; `end` waits for them and returns their results. Arguments are
+   * checked before any call runs; inputs are read in place: the caller must
+   * leave them and the `out` arrays alone until `end` (the optimiser's
+   * pipelined batches).
+   */
+  begin(calls: DeferredCall[]): void;
+  end(): (LinearizeResult | FactorResult | Float64Array | StepResult)[];
   dispose(): void;
   info(): NormalEquationsInfo;
   factorizationCount(): number;
   disposed(): boolean;
 }
+
+/** The arrays `step` writes. */
+export interface StepBuffers extends LinearizeResult {
+  /** B·n: (A + λD)⁻¹ g per element (NaN where not factored). */
+  step: Float64Array;
+}
+
+/** What `step` returns. */
+export type StepResult = StepBuffers & FactorResult;
+
+/** A call of `begin`: linearize, factor, solve or step with its arguments. */
+export type DeferredCall =
+  | ['linearize', Float64Array, Float64Array, Uint8Array | undefined, LinearizeResult | undefined]
+  | ['factor', Float64Array, 'diagonal' | 'identity']
+  | ['solve', Float64Array, number, Float64Array | undefined]
+  | ['step', Float64Array, Float64Array, Uint8Array | undefined, Float64Array, 'diagonal' | 'identity', StepBuffers | undefined];
 
 /** How the native addon was built and what it runs with. */
 export interface BuildInfo {

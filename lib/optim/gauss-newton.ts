@@ -17,8 +17,16 @@ class GaussNewtonStrategy implements Strategy {
     return false;
   }
 
+  constructor(readonly batch: number) {}
+
+  plannedFactor(): { lambda: Float64Array; mode: 'identity' } {
+    return { lambda: new Float64Array(this.batch), mode: 'identity' };
+  }
+
   *step(ctx: StepContext): NativeSteps<StepOutput> {
-    const { ok, reason } = (yield { op: 'factor', lambda: new Float64Array(ctx.batch), mode: 'identity' }) as FactorResult;
+    const planned = ctx.takePlanned();
+    if (planned !== undefined) return { y: planned.y, valid: planned.ok, reason: planned.reason };
+    const { ok, reason } = (yield { op: 'factor', ...this.plannedFactor() }) as FactorResult;
     const y = yield* ctx.newtonStep();
     return { y, valid: ok, reason };
   }
@@ -56,7 +64,7 @@ export class GaussNewton extends Optimizer {
   }
 
   /** @internal */
-  protected strategy(): Strategy {
-    return new GaussNewtonStrategy();
+  protected strategy(batch: number): Strategy {
+    return new GaussNewtonStrategy(batch);
   }
 }

@@ -28,10 +28,17 @@ class LevenbergMarquardtStrategy implements Strategy {
     return true; // λ changes after every step, accepted or not
   }
 
+  plannedFactor(): { lambda: Float64Array; mode: 'diagonal' } {
+    // λ = 1/μ is known once the last step was judged (before x's linearisation).
+    const lambda = new Float64Array(this.#mu.length);
+    for (let b = 0; b < lambda.length; b++) lambda[b] = 1 / this.#mu[b]!;
+    return { lambda, mode: 'diagonal' };
+  }
+
   *step(ctx: StepContext): NativeSteps<StepOutput> {
-    const lambda = new Float64Array(ctx.batch);
-    for (let b = 0; b < ctx.batch; b++) lambda[b] = ctx.running[b] ? 1 / this.#mu[b]! : 0;
-    const { ok, reason } = (yield { op: 'factor', lambda, mode: 'diagonal' }) as FactorResult;
+    const planned = ctx.takePlanned();
+    if (planned !== undefined) return { y: planned.y, valid: planned.ok, reason: planned.reason };
+    const { ok, reason } = (yield { op: 'factor', ...this.plannedFactor() }) as FactorResult;
     const y = yield* ctx.newtonStep();
     return { y, valid: ok, reason };
   }

@@ -18,7 +18,7 @@
  */
 import type { Evaluation, Objective, State } from '../core/objective.js';
 import { NormalEquations, uncheckedNative, type DampingMode } from '../linear/normal-equations.js';
-import type { FactorResult, LinearizeResult } from '../native/binding.js';
+import type { DeferredCall, FactorResult, LinearizeResult, StepBuffers, StepResult } from '../native/binding.js';
 import type { ResolvedOptions } from './options.js';
 import { SolveResult, type SolveStatus } from './result.js';
 
@@ -26,8 +26,9 @@ import { SolveResult, type SolveStatus } from './result.js';
 export type NativeRequest =
   | { op: 'linearize'; jValues: Float64Array; residuals: Float64Array; active: Uint8Array; out: LinearizeResult }
   | { op: 'factor'; lambda: Float64Array; mode: DampingMode }
-  | { op: 'solve'; rhs: Float64Array; out: Float64Array };
-export type NativeReply = LinearizeResult | FactorResult | Float64Array;
+  | { op: 'solve'; rhs: Float64Array; out: Float64Array }
+  | { op: 'step'; jValues: Float64Array; residuals: Float64Array; active: Uint8Array; lambda: Float64Array; mode: DampingMode; out: StepBuffers };
+export type NativeReply = LinearizeResult | FactorResult | Float64Array | StepResult;
 export type NativeSteps<T> = Generator<NativeRequest, T, NativeReply>;
 
 /** What a strategy sees: the batch, the scaled gradient G = S·Jᵀr at each element's x, and J·v. */
@@ -42,6 +43,12 @@ export interface StepContext {
   newtonStep(): NativeSteps<Float64Array>;
   /** Re-forms A for the given elements (their J and r are unchanged), so that the next factor covers only them. */
   relinearize(active: Uint8Array): NativeSteps<void>;
+  /**
+   * The factor and Newton step y = −A⁻¹G the strategy planned (plannedFactor)
+   * and the loop computed with the last linearisation, when that covered
+   * every running element; once.
+   */
+  takePlanned(): { ok: Uint8Array; reason: (string | null)[]; y: Float64Array } | undefined;
 }
 
 export interface StepOutput {
@@ -58,6 +65,12 @@ export interface Strategy {
   readonly acceptAll: boolean;
   /** Whether element b must have A re-formed before the next step although its x did not change. */
   needsRefactor(b: number): boolean;
+  /**
+   * The damping of the next factorisation when it is known before the
+   * linearisation (which then goes to the native side with that factor and
+   * the Newton step as one call; see StepContext.takePlanned).
+   */
+  plannedFactor?(): { lambda: Float64Array; mode: DampingMode };
   step(ctx: StepContext): NativeSteps<StepOutput>;
   accepted(b: number, quality: number, stepNorm: number): void;
   rejected(b: number): void;
@@ -69,10 +82,30 @@ export interface Strategy {
   radius(b: number): number;
 }
 
+/** What the loop reports after each iteration (iteration 0: the start); the arrays are the loop's own, valid during the call. */
+export interface IterationReport {
+  iteration: number;
+  /** Per element: cost, whether still running, ‖Jᵀr‖∞, ‖δ‖ and ρ of the last step, trust region radius. */
+  cost: Float64Array;
+  running: Uint8Array;
+  gradientNorm: Float64Array;
+  stepNorm: Float64Array;
+  quality: Float64Array;
+  radius: Float64Array;
+  seconds: number;
+}
+
 const MIN_RELATIVE_DECREASE = 1e-3;
 
-/** The loop: returns the result once every element has stopped. */
-export function* minimize(objective: Objective, strategy: Strategy, options: ResolvedOptions, ne: NormalEquations, start: number): NativeSteps<SolveResult> {
+/** The loop: returns the result once every element has stopped; `report` is called after every iteration. */
+export function* minimize(
+  objective: Objective,
+  strategy: Strategy,
+  options: ResolvedOptions,
+  ne: NormalEquations,
+  start: number,
+  report: (r: IterationReport) => void,
+): NativeSteps<SolveResult> {
   const B = objective.batch;
   const { n, m } = objective;
   const nnz = objective.nnz;
@@ -138,8 +171,21 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
   };
   const gradient = new Float64Array(B * n);
   const gradientNorm = new Float64Array(B);
-  function* linearize(active: Uint8Array): NativeSteps<void> {
-    const lin = (yield { op: 'linearize', jValues: jCur, residuals: rCur, active, out: linearizeOut }) as LinearizeResult;
+  // The planned factor and step of the last linearisation (plannedFactor), with its elements.
+  const stepBuffers: StepBuffers = { ...linearizeOut, step: new Float64Array(B * n) };
+  let planned: { ok: Uint8Array; reason: (string | null)[]; y: Float64Array; active: Uint8Array } | undefined;
+  function* linearize(active: Uint8Array, plan: boolean): NativeSteps<void> {
+    const factor = plan ? strategy.plannedFactor?.() : undefined;
+    let lin: LinearizeResult;
+    planned = undefined;
+    if (factor === undefined) {
+      lin = (yield { op: 'linearize', jValues: jCur, residuals: rCur, active, out: linearizeOut }) as LinearizeResult;
+    } else {
+      const step = (yield { op: 'step', jValues: jCur, residuals: rCur, active, ...factor, out: stepBuffers }) as StepResult;
+      lin = step;
+      // −A⁻¹g = −(A⁻¹g) exactly: the solve is linear in its right-hand side.
+      planned = { ok: step.ok, reason: step.reason, y: negate(step.step), active: active.slice() };
+    }
     for (let b = 0; b < B; b++) if (active[b]) gradientNorm[b] = takeGradient(lin.gradient, scale, gradient, b * n, (b + 1) * n);
   }
   const ctx: StepContext = {
@@ -148,7 +194,13 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
     running,
     gradient,
     jv: (v) => jv(v),
-    relinearize: linearize,
+    relinearize: (active) => linearize(active, false),
+    takePlanned() {
+      const p = planned;
+      planned = undefined;
+      for (let b = 0; b < B; b++) if (running[b] && !p?.active[b]) return undefined;
+      return p;
+    },
     *newtonStep() {
       for (let i = 0; i < gradient.length; i++) negatedGradient[i] = -gradient[i]!;
       return (yield { op: 'solve', rhs: negatedGradient, out: stepOut }) as Float64Array;
@@ -156,20 +208,25 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
   };
 
   refresh();
-  yield* linearize(running);
+  yield* linearize(running, true);
   for (let b = 0; b < B; b++) {
     if (running[b] && gradientNorm[b]! <= options.gradientTolerance) stop(b, 'converged', 'gradient tolerance reached');
     else if (running[b] && options.maxIterations === 0) stop(b, 'iteration-limit', 'iteration limit (0) reached');
   }
 
-  const table = options.log ? new IterationTable(options.log, B) : undefined;
-  table?.row(0, cost, running, gradientNorm, undefined, undefined, strategy, 0);
   let iteration = 0;
   const stepNorm = new Float64Array(B);
   const delta = new Float64Array(B * n);
   const accepted = new Uint8Array(B);
   const candidates = new Uint8Array(B);
   const quality = new Float64Array(B);
+  const radius = new Float64Array(B);
+  const reportAt = (seconds: number) => {
+    for (let b = 0; b < B; b++) radius[b] = strategy.radius(b);
+    refresh();
+    report({ iteration, cost, running, gradientNorm, stepNorm, quality, radius, seconds });
+  };
+  reportAt(0);
 
   const counted = new Int32Array(B);
   while (refresh() > 0) {
@@ -264,15 +321,14 @@ export function* minimize(objective: Objective, strategy: Strategy, options: Res
       else if (iterations[b]! >= options.maxIterations) stop(b, 'iteration-limit', `iteration limit (${options.maxIterations}) reached`);
       else if (accepted[b] || strategy.needsRefactor(b)) relinearize[b] = 1;
     }
-    if (relinearize.some((r) => r === 1)) yield* linearize(relinearize);
+    if (relinearize.some((r) => r === 1)) yield* linearize(relinearize, true);
     for (let b = 0; b < B; b++) {
       if (status[b] === null && accepted[b] && gradientNorm[b]! <= options.gradientTolerance) stop(b, 'converged', 'gradient tolerance reached');
     }
     if (monotone) for (let b = 0; b < B; b++) bestCost[b] = cost[b]!;
 
     const seconds = (performance.now() - start) / 1e3;
-    table?.row(iteration, cost, running, gradientNorm, stepNorm, quality, strategy, seconds);
-    options.onIteration?.({ iteration, cost: cost.slice(), running: refresh(), seconds });
+    reportAt(seconds);
     if (seconds > options.timeLimit) {
       for (let b = 0; b < B; b++) if (status[b] === null) stop(b, 'time-limit', `time limit (${options.timeLimit} s) reached`);
     }
@@ -329,6 +385,12 @@ function modelDecrease(jy: Float64Array, r: Float64Array, begin: number, end: nu
   return model;
 }
 
+/** a ← −a. */
+function negate(a: Float64Array): Float64Array {
+  for (let i = 0; i < a.length; i++) a[i] = -a[i]!;
+  return a;
+}
+
 function dot(a: Float64Array, b: Float64Array, begin: number, end: number): number {
   let sum = 0;
   for (let i = begin; i < end; i++) sum += a[i]! * b[i]!;
@@ -340,28 +402,144 @@ export function runSync<T>(steps: NativeSteps<T>, handle: NormalEquations): T {
   const ne = uncheckedNative(handle);
   let reply: NativeReply | undefined;
   for (;;) {
-    const next = steps.next(reply as NativeReply);
+    const next = steps.next(reply!);
     if (next.done) return next.value;
-    const request = next.value;
-    if (request.op === 'linearize') reply = ne.linearize(request.jValues, request.residuals, request.active, request.out);
-    else if (request.op === 'factor') reply = ne.factor(request.lambda, request.mode);
-    else reply = ne.solve(request.rhs, 1, request.out);
+    const r = next.value;
+    if (r.op === 'linearize') reply = ne.linearize(r.jValues, r.residuals, r.active, r.out);
+    else if (r.op === 'factor') reply = ne.factor(r.lambda, r.mode);
+    else if (r.op === 'solve') reply = ne.solve(r.rhs, 1, r.out);
+    else reply = ne.step(r.jValues, r.residuals, r.active, r.lambda, r.mode, r.out);
   }
 }
 
-/** Runs the loop with the asynchronous native calls; checks `signal` between them. */
+/**
+ * Runs several loops, each with its own handle, so that their work
+ * overlaps: each loop's native calls run on a thread of their own (begin)
+ * while the other loops' JavaScript runs; a loop's call is waited for (end)
+ * when it is that loop's turn again. Returns the loops' results in order.
+ */
+export function runPipelined<T>(loops: readonly NativeSteps<T>[], handles: readonly NormalEquations[]): T[] {
+  const ne = handles.map(uncheckedNative);
+  const results: (T | undefined)[] = loops.map(() => undefined);
+  const pending = loops.map(() => false);
+  const deferred = (r: NativeRequest): DeferredCall => {
+    if (r.op === 'linearize') return ['linearize', r.jValues, r.residuals, r.active, r.out];
+    if (r.op === 'factor') return ['factor', r.lambda, r.mode];
+    if (r.op === 'solve') return ['solve', r.rhs, 1, r.out];
+    return ['step', r.jValues, r.residuals, r.active, r.lambda, r.mode, r.out];
+  };
+  const advance = (i: number, reply: NativeReply | undefined) => {
+    const next = loops[i]!.next(reply!);
+    if (next.done) {
+      results[i] = next.value;
+      return;
+    }
+    ne[i]!.begin([deferred(next.value)]);
+    pending[i] = true;
+  };
+  try {
+    loops.forEach((_, i) => advance(i, undefined));
+    while (pending.includes(true)) {
+      for (let i = 0; i < loops.length; i++) {
+        if (!pending[i]) continue;
+        pending[i] = false;
+        advance(i, ne[i]!.end()[0]);
+      }
+    }
+  } finally {
+    // A loop that threw leaves the others' calls running: wait for them before the handles go.
+    pending.forEach((p, i) => {
+      if (p) ne[i]!.end();
+    });
+  }
+  return results as T[];
+}
+
+/** Runs the loop with the asynchronous native calls (step as linearize, factor, solve); checks `signal` between them. */
 export async function runAsync<T>(steps: NativeSteps<T>, handle: NormalEquations, signal?: AbortSignal): Promise<T> {
   const ne = uncheckedNative(handle);
   let reply: NativeReply | undefined;
   for (;;) {
     signal?.throwIfAborted();
-    const next = steps.next(reply as NativeReply);
+    const next = steps.next(reply!);
     if (next.done) return next.value;
-    const request = next.value;
-    if (request.op === 'linearize') reply = await ne.linearizeAsync(request.jValues, request.residuals, request.active);
-    else if (request.op === 'factor') reply = await ne.factorAsync(request.lambda, request.mode);
-    else reply = await ne.solveAsync(request.rhs);
+    const r = next.value;
+    if (r.op === 'linearize') {
+      reply = await ne.linearizeAsync(r.jValues, r.residuals, r.active);
+    } else if (r.op === 'factor') {
+      reply = await ne.factorAsync(r.lambda, r.mode);
+    } else if (r.op === 'solve') {
+      reply = await ne.solveAsync(r.rhs);
+    } else {
+      const { gradient, squaredNorm } = await ne.linearizeAsync(r.jValues, r.residuals, r.active);
+      signal?.throwIfAborted();
+      const { ok, reason } = await ne.factorAsync(r.lambda, r.mode);
+      signal?.throwIfAborted();
+      const step = await ne.solveAsync(gradient);
+      reply = { gradient, squaredNorm, step, ok, reason };
+    }
   }
+}
+
+/** The reports of a solve: the iteration table of `verbose` and `onIteration`. */
+export function reporter(options: ResolvedOptions, batch: number): (r: IterationReport) => void {
+  const table = options.log ? new IterationTable(options.log, batch) : undefined;
+  const onIteration = options.onIteration;
+  return (r) => {
+    table?.row(r);
+    if (r.iteration > 0 && onIteration) {
+      let running = 0;
+      for (let b = 0; b < r.running.length; b++) running += r.running[b]!;
+      onIteration({ iteration: r.iteration, cost: r.cost.slice(), running, seconds: r.seconds });
+    }
+  };
+}
+
+/**
+ * Whole-batch reports from the loops of consecutive parts of a batch (of the
+ * given sizes) run side by side: iteration k is reported once every part has
+ * reported it or stopped (a stopped part's last values stand for it).
+ */
+export function partReporters(sizes: readonly number[], report: (r: IterationReport) => void): ((r: IterationReport) => void)[] {
+  const B = sizes.reduce((s, x) => s + x, 0);
+  const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((s, x) => s + x, 0));
+  const keys = ['cost', 'running', 'gradientNorm', 'stepNorm', 'quality', 'radius'] as const;
+  const whole = {
+    cost: new Float64Array(B),
+    running: new Uint8Array(B),
+    gradientNorm: new Float64Array(B),
+    stepNorm: new Float64Array(B),
+    quality: new Float64Array(B),
+    radius: new Float64Array(B),
+  };
+  const queues: IterationReport[][] = sizes.map(() => []);
+  const last: (IterationReport | undefined)[] = sizes.map(() => undefined);
+  const stopped = (i: number) => last[i] !== undefined && !last[i]!.running.includes(1);
+  let next = 0;
+  const flush = () => {
+    for (;;) {
+      // Ready when every part has reported `next` or stopped, and one has news.
+      let news = false;
+      for (let i = 0; i < sizes.length; i++) {
+        if (queues[i]![0]?.iteration === next) news = true;
+        else if (!stopped(i)) return;
+      }
+      if (!news) return;
+      let seconds = 0;
+      for (let i = 0; i < sizes.length; i++) {
+        if (queues[i]![0]?.iteration === next) last[i] = queues[i]!.shift()!;
+        seconds = Math.max(seconds, last[i]!.seconds);
+        for (const key of keys) whole[key].set(last[i]![key], offsets[i]);
+      }
+      report({ iteration: next++, ...whole, seconds });
+    }
+  };
+  return sizes.map((_, i) => (r: IterationReport) => {
+    // A copy: the loop reuses its arrays.
+    const copy = { ...r, ...Object.fromEntries(keys.map((key) => [key, r[key].slice()])) } as IterationReport;
+    queues[i]!.push(copy);
+    flush();
+  });
 }
 
 /** The iteration table of `verbose`: Ceres' columns for one problem, a summary row for a batch. */
@@ -380,22 +558,15 @@ class IterationTable {
     );
   }
 
-  row(
-    iteration: number,
-    cost: Float64Array,
-    running: Uint8Array,
-    gradientNorm: Float64Array,
-    stepNorm: Float64Array | undefined,
-    quality: Float64Array | undefined,
-    strategy: Strategy,
-    seconds: number,
-  ): void {
+  row({ iteration, cost, running, gradientNorm, stepNorm, quality, radius, seconds }: IterationReport): void {
     const e = (v: number) => exponential(v, 2).padStart(10);
     if (this.#batch === 1) {
       const change = this.#previous === undefined ? 0 : this.#previous - cost[0]!;
       this.#previous = cost[0]!;
+      const step = iteration === 0 ? 0 : stepNorm[0]!;
+      const ratio = iteration === 0 ? 0 : quality[0]!;
       this.#log(
-        `${String(iteration).padStart(4)}  ${exponential(cost[0]!, 6).padStart(13)}  ${e(change)}  ${e(gradientNorm[0]!)}  ${e(stepNorm?.[0] ?? 0)}  ${e(quality?.[0] ?? 0)}  ${e(strategy.radius(0))}  ${e(seconds)}`,
+        `${String(iteration).padStart(4)}  ${exponential(cost[0]!, 6).padStart(13)}  ${e(change)}  ${e(gradientNorm[0]!)}  ${e(step)}  ${e(ratio)}  ${e(radius[0]!)}  ${e(seconds)}`,
       );
       return;
     }

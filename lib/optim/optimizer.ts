@@ -3,13 +3,25 @@
  * builds the batched normal equations for the objective's Jacobian pattern
  * (the symbolic work, once per solve) and runs the shared trust-region loop
  * with the subclass' step strategy.
+ *
+ * A large batch on the CPU with two or more threads is solved in two halves
+ * whose work overlaps (runPipelined): while one half's linear algebra runs
+ * on its own thread, the other half's residuals and Jacobians are evaluated
+ * in JavaScript, so that the evaluation no longer leaves the other cores
+ * idle. Batch elements are independent, so the result is the same.
  */
+import * as os from 'node:os';
+
 import { typeError } from '../core/check.js';
 import { Objective } from '../core/objective.js';
 import { NormalEquations } from '../linear/normal-equations.js';
-import { minimize, runAsync, runSync, type Strategy } from './minimizer.js';
+import { cudaAvailability } from '../native/binding.js';
+import { minimize, partReporters, reporter, runAsync, runPipelined, runSync, type Strategy } from './minimizer.js';
 import { resolveOptions, type OptimizerOptions, type ResolvedOptions } from './options.js';
-import type { SolveResult } from './result.js';
+import { SolveResult } from './result.js';
+
+/** Jacobian entries (over the batch) from which the halves' overlap pays for its threads. */
+const MIN_OVERLAP_ENTRIES = 1 << 16;
 
 export abstract class Optimizer {
   /** The objective this optimiser solves. */
@@ -29,9 +41,26 @@ export abstract class Optimizer {
   /** Solves every batch element; never modifies the variables (read the solution from the result). */
   solve(): SolveResult {
     const start = performance.now();
-    const ne = this.#normalEquations();
+    const { objective } = this;
+    const report = reporter(this.#options, objective.batch);
+    const threads = this.#options.linearSolver.threads ?? Math.min(os.availableParallelism(), objective.batch);
+    if (objective.batch >= 2 && threads >= 2 && objective.batch * objective.nnz >= MIN_OVERLAP_ENTRIES && !cudaAvailability().available) {
+      // Two halves, each with half the threads.
+      const half = Math.floor(objective.batch / 2);
+      const parts = [objective.elementRange(0, half), objective.elementRange(half, objective.batch)];
+      const reports = partReporters([parts[0]!.batch, parts[1]!.batch], report);
+      const handles: NormalEquations[] = [];
+      try {
+        for (const part of parts) handles.push(this.#normalEquations(part, Math.max(1, Math.floor(threads / 2))));
+        const loops = parts.map((part, i) => minimize(part, this.strategy(part.batch, this.#options), this.#options, handles[i]!, start, reports[i]!));
+        return SolveResult.concat(objective, runPipelined(loops, handles), (performance.now() - start) / 1e3);
+      } finally {
+        for (const ne of handles) ne.dispose();
+      }
+    }
+    const ne = this.#normalEquations(objective, this.#options.linearSolver.threads);
     try {
-      return runSync(minimize(this.objective, this.strategy(this.objective.batch, this.#options), this.#options, ne, start), ne);
+      return runSync(minimize(objective, this.strategy(objective.batch, this.#options), this.#options, ne, start, report), ne);
     } finally {
       ne.dispose();
     }
@@ -47,16 +76,17 @@ export abstract class Optimizer {
       throw typeError(`${this.#fn}.solveAsync`, 'options.signal', 'an AbortSignal', signal);
     }
     const start = performance.now();
-    const ne = this.#normalEquations();
+    const ne = this.#normalEquations(this.objective, this.#options.linearSolver.threads);
+    const report = reporter(this.#options, this.objective.batch);
     try {
-      return await runAsync(minimize(this.objective, this.strategy(this.objective.batch, this.#options), this.#options, ne, start), ne, signal);
+      return await runAsync(minimize(this.objective, this.strategy(this.objective.batch, this.#options), this.#options, ne, start, report), ne, signal);
     } finally {
       ne.dispose();
     }
   }
 
-  #normalEquations(): NormalEquations {
-    const { kind, threads } = this.#options.linearSolver;
-    return new NormalEquations(this.objective.pattern, this.objective.batch, threads === undefined ? { kind } : { kind, threads });
+  #normalEquations(objective: Objective, threads: number | undefined): NormalEquations {
+    const { kind } = this.#options.linearSolver;
+    return new NormalEquations(objective.pattern, objective.batch, threads === undefined ? { kind } : { kind, threads });
   }
 }

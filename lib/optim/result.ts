@@ -84,6 +84,38 @@ export class SolveResult {
     return this.status.every((s) => s === 'converged');
   }
 
+  /**
+   * @internal
+   * The result of a batch solved in consecutive parts (each part's result over its elements, in order).
+   */
+  static concat(objective: Objective, parts: readonly SolveResult[], seconds: number): SolveResult {
+    const floats = (pick: (r: SolveResult) => Float64Array) => Float64Array.from(parts.flatMap((r) => Array.from(pick(r))));
+    const state = (pick: (r: SolveResult) => State): State =>
+      objective.variables.map((_, vi) => {
+        const pieces = parts.map((r) => pick(r)[vi]!);
+        const out = new Float64Array(pieces.reduce((s, p) => s + p.length, 0));
+        let offset = 0;
+        for (const p of pieces) {
+          out.set(p, offset);
+          offset += p.length;
+        }
+        return out;
+      });
+    return new SolveResult({
+      objective,
+      status: parts.flatMap((r) => r.status),
+      reason: parts.flatMap((r) => r.reason),
+      iterations: Int32Array.from(parts.flatMap((r) => Array.from(r.iterations))),
+      initialCost: floats((r) => r.initialCost),
+      finalCost: floats((r) => r.finalCost),
+      bestCost: floats((r) => r.bestCost),
+      history: parts.flatMap((r) => r.history),
+      seconds,
+      solution: state((r) => r.#solution),
+      best: state((r) => r.#best),
+    });
+  }
+
   #pick(state: State, fn: string, name: string, element: number | undefined): Float64Array {
     if (typeof name !== 'string') throw typeError(fn, 'name', 'a variable name', name);
     const index = this.#objective.variables.findIndex((v) => v.name === name);
@@ -96,3 +128,4 @@ export class SolveResult {
     return state[index]!.slice(element * per, (element + 1) * per);
   }
 }
+

@@ -35,8 +35,6 @@ Damping DampingArgument(const Napi::Value& value, const char* function) {
 }
 
 
-std::vector<double> Copy(ArrayView<const double> view) { return {view.data, view.data + view.length}; }
-
 Napi::Object FactorResult(Napi::Env env, Napi::Uint8Array ok, const std::vector<std::string>& reasons) {
   Napi::Array reason = Napi::Array::New(env, reasons.size());
   for (size_t b = 0; b < reasons.size(); ++b) {
@@ -83,18 +81,15 @@ Napi::Object LinearizeResult(Napi::Env env, Napi::Value gradient, Napi::Value sq
 // OnOK. The handle and the output arrays are referenced until then.
 class Operation : public Napi::AsyncWorker {
  public:
-  using Finish = std::function<Napi::Value(Napi::Env, std::vector<Napi::ObjectReference>&)>;
-
-  Operation(Napi::Env env, NormalEquationsWrap* owner, const char* function, std::vector<Napi::Object> keep,
-            std::function<void()> work, Finish finish)
+  Operation(Napi::Env env, NormalEquationsWrap* owner, const char* function, PreparedCall call)
       : Napi::AsyncWorker(env, function),
         deferred_(Napi::Promise::Deferred::New(env)),
         owner_(owner),
         function_(function),
-        work_(std::move(work)),
-        finish_(std::move(finish)) {
+        work_(std::move(call.work)),
+        result_(std::move(call.result)) {
     keep_.push_back(Napi::Persistent(owner->Value()));
-    for (Napi::Object& object : keep) keep_.push_back(Napi::Persistent(object));
+    for (Napi::Object& object : call.keep) keep_.push_back(Napi::Persistent(object));
     owner_->busy_with_ = function_;
   }
 
@@ -123,9 +118,9 @@ class Operation : public Napi::AsyncWorker {
         return;
       }
       try {
-        std::vector<Napi::ObjectReference> outputs;
-        for (size_t i = 1; i < keep_.size(); ++i) outputs.push_back(std::move(keep_[i]));
-        deferred_.Resolve(finish_(env, outputs));
+        std::vector<Napi::Object> outputs;
+        for (size_t i = 1; i < keep_.size(); ++i) outputs.push_back(keep_[i].Value());
+        deferred_.Resolve(result_(env, outputs));
       } catch (const Napi::Error& error) {
         deferred_.Reject(error.Value());
       }
@@ -146,7 +141,7 @@ class Operation : public Napi::AsyncWorker {
   NormalEquationsWrap* owner_;
   const char* function_;
   std::function<void()> work_;
-  Finish finish_;
+  std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result_;
   std::vector<Napi::ObjectReference> keep_;  // [0] the handle, then outputs
   std::exception_ptr failure_;
 
@@ -183,14 +178,17 @@ Napi::Function NormalEquationsWrap::Define(Napi::Env env) {
   return DefineClass(
       env, "NormalEquations",
       {
-          Method<&NormalEquationsWrap::Linearize>("linearize"),
-          Method<&NormalEquationsWrap::Factor>("factor"),
-          Method<&NormalEquationsWrap::Solve>("solve"),
+          Method<&NormalEquationsWrap::RunSync<&NormalEquationsWrap::PrepareLinearize, 4>>("linearize"),
+          Method<&NormalEquationsWrap::RunSync<&NormalEquationsWrap::PrepareFactor, 2>>("factor"),
+          Method<&NormalEquationsWrap::RunSync<&NormalEquationsWrap::PrepareSolve, 3>>("solve"),
+          Method<&NormalEquationsWrap::RunSync<&NormalEquationsWrap::PrepareStep, 6>>("step"),
           Method<&NormalEquationsWrap::Jv>("jv"),
           Method<&NormalEquationsWrap::Jtv>("jtv"),
-          Method<&NormalEquationsWrap::LinearizeAsync>("linearizeAsync"),
-          Method<&NormalEquationsWrap::FactorAsync>("factorAsync"),
-          Method<&NormalEquationsWrap::SolveAsync>("solveAsync"),
+          Method<&NormalEquationsWrap::RunAsync<&NormalEquationsWrap::PrepareLinearize, 4>>("linearizeAsync"),
+          Method<&NormalEquationsWrap::RunAsync<&NormalEquationsWrap::PrepareFactor, 2>>("factorAsync"),
+          Method<&NormalEquationsWrap::RunAsync<&NormalEquationsWrap::PrepareSolve, 3>>("solveAsync"),
+          Method<&NormalEquationsWrap::Begin>("begin"),
+          Method<&NormalEquationsWrap::End>("end"),
           Method<&NormalEquationsWrap::Dispose>("dispose"),
           Method<&NormalEquationsWrap::Info>("info"),
           Method<&NormalEquationsWrap::FactorizationCount>("factorizationCount"),
@@ -260,6 +258,9 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
 NormalEquationsWrap::~NormalEquationsWrap() { Release(); }
 
 void NormalEquationsWrap::Release() {
+  // A begun call still running (its handle dropped without end, the
+  // environment shutting down) finishes before the core goes.
+  if (deferred_.worker.joinable()) deferred_.worker.join();
   if (!core_) return;
   core_.reset();
   Napi::MemoryManagement::AdjustExternalMemory(Env(), -external_bytes_);
@@ -276,40 +277,153 @@ void CheckUsable(const std::unique_ptr<BatchedNormalEquations>& core, const char
 }
 }  // namespace
 
-Napi::Value NormalEquationsWrap::Linearize(const Napi::CallbackInfo& info) {
-  constexpr const char* kFunction = "NormalEquations.linearize";
-  CheckUsable(core_, busy_with_, kFunction);
-  Napi::Env env = info.Env();
-  const auto j = Float64ArrayArgument(info[0], kFunction, "jValues");
-  const auto r = Float64ArrayArgument(info[1], kFunction, "residuals");
-  ArrayView<const uint8_t> active;
-  if (!IsAbsent(info[2])) active = Uint8ArrayArgument(info[2], kFunction, "active");
-  Napi::Value gradient_out = env.Undefined();
-  Napi::Value squared_norm_out = env.Undefined();
-  if (!IsAbsent(info[3])) {
-    Napi::Object out = ObjectArgument(info[3], kFunction, "out");
-    gradient_out = out.Get("gradient");
-    squared_norm_out = out.Get("squaredNorm");
+// linearize, factor and solve are prepared on the main thread: the
+// arguments checked, the result arrays chosen, and the core's work packed in
+// a closure that may run on another thread. The sync calls run it at once;
+// the *Async calls copy their inputs first (the caller may change its arrays
+// before the promise settles) and run it on the libuv pool; begin runs it on
+// a thread of its own with the inputs read in place (for the optimiser's
+// pipelined batches, which leave their arrays alone until end).
+
+namespace {
+
+// Inputs read in place (kept alive with their arrays) or copied.
+class InputArrays {
+ public:
+  explicit InputArrays(Inputs mode) : mode_(mode) {}
+
+  ArrayView<const double> Float64(const Napi::Value& value, const char* function, const char* name) {
+    return Hold(Float64ArrayArgument(value, function, name), value);
   }
-  Napi::Float64Array gradient = ResultArray(env, gradient_out, static_cast<size_t>(core_->batch()) * core_->n(),
-                                            {j, r}, kFunction, "out.gradient");
-  Napi::Float64Array squared_norm = ResultArray(env, squared_norm_out, core_->batch(), {j, r}, kFunction,
-                                                "out.squaredNorm");
-  core_->Linearize({j.data, j.length}, {r.data, r.length}, {active.data, active.length}, gradient.Data(),
-                   squared_norm.Data());
-  return LinearizeResult(env, gradient, squared_norm);
+  ArrayView<const uint8_t> Uint8(const Napi::Value& value, const char* function, const char* name) {
+    return Hold(Uint8ArrayArgument(value, function, name), value);
+  }
+  std::vector<Napi::Object>& in_place() { return in_place_; }
+  std::shared_ptr<std::vector<std::vector<uint8_t>>> copies() const { return copies_; }
+
+ private:
+  template <typename T>
+  ArrayView<const T> Hold(ArrayView<const T> view, const Napi::Value& value) {
+    if (mode_ == Inputs::kInPlace) {
+      in_place_.push_back(value.As<Napi::Object>());
+      return view;
+    }
+    const auto* bytes = reinterpret_cast<const uint8_t*>(view.data);
+    copies_->emplace_back(bytes, bytes + view.length * sizeof(T));
+    return {reinterpret_cast<const T*>(copies_->back().data()), view.length};
+  }
+
+  Inputs mode_;
+  std::vector<Napi::Object> in_place_;
+  std::shared_ptr<std::vector<std::vector<uint8_t>>> copies_ = std::make_shared<std::vector<std::vector<uint8_t>>>();
+};
+
+// The `out` argument is honoured for inputs read in place only (the async
+// methods always return new arrays).
+Napi::Value OutArgument(const Napi::Value& out, Inputs mode) { return mode == Inputs::kInPlace ? out : out.Env().Undefined(); }
+
+PreparedCall Finish(std::function<void()> work, std::vector<Napi::Object> outputs, InputArrays& inputs,
+                    std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result) {
+  auto copies = inputs.copies();
+  std::vector<Napi::Object> keep = std::move(outputs);
+  keep.insert(keep.end(), inputs.in_place().begin(), inputs.in_place().end());
+  // The copies live as long as the work.
+  return {[work = std::move(work), copies] { work(); }, std::move(keep), std::move(result)};
 }
 
-Napi::Value NormalEquationsWrap::Factor(const Napi::CallbackInfo& info) {
-  constexpr const char* kFunction = "NormalEquations.factor";
-  CheckUsable(core_, busy_with_, kFunction);
-  Napi::Env env = info.Env();
-  const auto lambda = Float64ArrayArgument(info[0], kFunction, "lambda");
-  const Damping damping = DampingArgument(info[1], kFunction);
+}  // namespace
+
+namespace {
+// linearize's inputs (jValues, residuals, active), read by `inputs`.
+struct LinearizeInputs {
+  ArrayView<const double> j, r;
+  ArrayView<const uint8_t> active;
+};
+
+LinearizeInputs ReadLinearizeInputs(const Napi::Value* args, InputArrays& inputs, const char* function) {
+  LinearizeInputs in;
+  in.j = inputs.Float64(args[0], function, "jValues");
+  in.r = inputs.Float64(args[1], function, "residuals");
+  if (!IsAbsent(args[2])) in.active = inputs.Uint8(args[2], function, "active");
+  return in;
+}
+
+// The result arrays named `names` (each `length` numbers), from the `out`
+// argument's fields when given (read in place only), else new.
+std::vector<Napi::Float64Array> ResultArrays(const Napi::Value& out, Inputs mode,
+                                             std::initializer_list<std::pair<const char*, size_t>> names,
+                                             std::initializer_list<ArrayView<const double>> inputs,
+                                             const char* function) {
+  Napi::Env env = out.Env();
+  const Napi::Value given = OutArgument(out, mode);
+  const Napi::Object fields = IsAbsent(given) ? Napi::Object() : ObjectArgument(given, function, "out");
+  std::vector<Napi::Float64Array> arrays;
+  for (const auto& [name, length] : names) {
+    const Napi::Value field = fields.IsEmpty() ? env.Undefined() : fields.Get(name);
+    arrays.push_back(ResultArray(env, field, length, inputs, function, Concat("out.", name).c_str()));
+  }
+  return arrays;
+}
+}  // namespace
+
+PreparedCall NormalEquationsWrap::PrepareLinearize(const Napi::Value* args, Inputs mode, const char* function) {
+  InputArrays inputs(mode);
+  const LinearizeInputs in = ReadLinearizeInputs(args, inputs, function);
+  const size_t bn = static_cast<size_t>(core_->batch()) * core_->n();
+  std::vector<Napi::Float64Array> out = ResultArrays(
+      args[3], mode, {{"gradient", bn}, {"squaredNorm", static_cast<size_t>(core_->batch())}}, {in.j, in.r}, function);
+  BatchedNormalEquations* core = core_.get();
+  double* g = out[0].Data();
+  double* s = out[1].Data();
+  return Finish([=] { core->Linearize({in.j.data, in.j.length}, {in.r.data, in.r.length}, {in.active.data, in.active.length}, g, s); },
+                {out[0], out[1]}, inputs,
+                [](Napi::Env env, const std::vector<Napi::Object>& result) { return LinearizeResult(env, result[0], result[1]); });
+}
+
+PreparedCall NormalEquationsWrap::PrepareFactor(const Napi::Value* args, Inputs mode, const char* function) {
+  Napi::Env env = args[0].Env();
+  InputArrays inputs(mode);
+  const auto lambda = inputs.Float64(args[0], function, "lambda");
+  const Damping damping = DampingArgument(args[1], function);
   Napi::Uint8Array ok = Napi::Uint8Array::New(env, core_->batch());
-  std::vector<std::string> reasons;
-  core_->Factor({lambda.data, lambda.length}, damping, ok.Data(), &reasons);
-  return FactorResult(env, ok, reasons);
+  auto reasons = std::make_shared<std::vector<std::string>>();
+  BatchedNormalEquations* core = core_.get();
+  uint8_t* ok_data = ok.Data();
+  return Finish([=] { core->Factor({lambda.data, lambda.length}, damping, ok_data, reasons.get()); }, {ok}, inputs,
+                [reasons](Napi::Env env, const std::vector<Napi::Object>& out) {
+                  return FactorResult(env, out[0].As<Napi::Uint8Array>(), *reasons);
+                });
+}
+
+PreparedCall NormalEquationsWrap::PrepareStep(const Napi::Value* args, Inputs mode, const char* function) {
+  InputArrays inputs(mode);
+  const LinearizeInputs in = ReadLinearizeInputs(args, inputs, function);
+  const auto lambda = inputs.Float64(args[3], function, "lambda");
+  const Damping damping = DampingArgument(args[4], function);
+  const size_t bn = static_cast<size_t>(core_->batch()) * core_->n();
+  std::vector<Napi::Float64Array> out =
+      ResultArrays(args[5], mode, {{"gradient", bn}, {"squaredNorm", static_cast<size_t>(core_->batch())}, {"step", bn}},
+                   {in.j, in.r, lambda}, function);
+  Napi::Uint8Array ok = Napi::Uint8Array::New(args[0].Env(), core_->batch());
+  auto reasons = std::make_shared<std::vector<std::string>>();
+  BatchedNormalEquations* core = core_.get();
+  double* g = out[0].Data();
+  double* s = out[1].Data();
+  double* y = out[2].Data();
+  uint8_t* ok_data = ok.Data();
+  return Finish(
+      [=] {
+        core->Step({in.j.data, in.j.length}, {in.r.data, in.r.length}, {in.active.data, in.active.length},
+                   {lambda.data, lambda.length}, damping, g, s, ok_data, reasons.get(), y);
+      },
+      {out[0], out[1], out[2], ok}, inputs,
+      [reasons](Napi::Env env, const std::vector<Napi::Object>& result) {
+        Napi::Object step = FactorResult(env, result[3].As<Napi::Uint8Array>(), *reasons);
+        step.Set("gradient", result[0]);
+        step.Set("squaredNorm", result[1]);
+        step.Set("step", result[2]);
+        return step;
+      });
 }
 
 namespace {
@@ -318,14 +432,52 @@ int64_t RightHandSides(const Napi::Value& value, const char* function) {
 }
 }  // namespace
 
-Napi::Value NormalEquationsWrap::Solve(const Napi::CallbackInfo& info) {
-  constexpr const char* kFunction = "NormalEquations.solve";
-  CheckUsable(core_, busy_with_, kFunction);
-  const auto rhs = Float64ArrayArgument(info[0], kFunction, "rhs");
-  const int64_t k = RightHandSides(info[1], kFunction);
-  Napi::Float64Array out = ResultArray(info.Env(), info[2], static_cast<size_t>(rhs.length), {rhs}, kFunction, "out");
-  core_->Solve({rhs.data, rhs.length}, k, out.Data());
-  return out;
+PreparedCall NormalEquationsWrap::PrepareSolve(const Napi::Value* args, Inputs mode, const char* function) {
+  InputArrays inputs(mode);
+  const auto rhs = inputs.Float64(args[0], function, "rhs");
+  const int64_t k = RightHandSides(args[1], function);
+  Napi::Float64Array out =
+      ResultArray(args[0].Env(), OutArgument(args[2], mode), static_cast<size_t>(rhs.length), {rhs}, function, "out");
+  BatchedNormalEquations* core = core_.get();
+  double* out_data = out.Data();
+  return Finish([=] { core->Solve({rhs.data, rhs.length}, k, out_data); }, {out}, inputs,
+                [](Napi::Env, const std::vector<Napi::Object>& result) -> Napi::Value { return result[0]; });
+}
+
+namespace {
+// The call's arguments from `first` on (absent ones undefined).
+std::vector<Napi::Value> Arguments(const Napi::CallbackInfo& info, size_t first, size_t count) {
+  std::vector<Napi::Value> args;
+  for (size_t i = first; i < first + count; ++i) args.push_back(info[i]);
+  return args;
+}
+
+Napi::Value RunNow(Napi::Env env, const PreparedCall& call) {
+  call.work();
+  return call.result(env, call.keep);
+}
+
+// The outputs of a call back from their references (a later callback's scope).
+std::vector<Napi::Object> Values(const std::vector<Napi::ObjectReference>& references) {
+  std::vector<Napi::Object> values;
+  for (const Napi::ObjectReference& reference : references) values.push_back(reference.Value());
+  return values;
+}
+}  // namespace
+
+template <PreparedCall (NormalEquationsWrap::*Prepare)(const Napi::Value*, Inputs, const char*), size_t kArguments>
+Napi::Value NormalEquationsWrap::RunSync(const Napi::CallbackInfo& info) {
+  const char* function = static_cast<const char*>(info.Data());
+  CheckUsable(core_, busy_with_, function);
+  return RunNow(info.Env(), (this->*Prepare)(Arguments(info, 0, kArguments).data(), Inputs::kInPlace, function));
+}
+
+template <PreparedCall (NormalEquationsWrap::*Prepare)(const Napi::Value*, Inputs, const char*), size_t kArguments>
+Napi::Value NormalEquationsWrap::RunAsync(const Napi::CallbackInfo& info) {
+  const char* function = static_cast<const char*>(info.Data());
+  CheckUsable(core_, busy_with_, function);
+  PreparedCall call = (this->*Prepare)(Arguments(info, 0, kArguments).data(), Inputs::kCopied, function);
+  return (new Operation(info.Env(), this, function, std::move(call)))->Start();
 }
 
 Napi::Value NormalEquationsWrap::Jv(const Napi::CallbackInfo& info) {
@@ -348,69 +500,80 @@ Napi::Value NormalEquationsWrap::Jtv(const Napi::CallbackInfo& info) {
   return out;
 }
 
-Napi::Value NormalEquationsWrap::LinearizeAsync(const Napi::CallbackInfo& info) {
-  constexpr const char* kFunction = "NormalEquations.linearizeAsync";
+Napi::Value NormalEquationsWrap::Begin(const Napi::CallbackInfo& info) {
+  constexpr const char* kFunction = "NormalEquations.begin";
   CheckUsable(core_, busy_with_, kFunction);
-  Napi::Env env = info.Env();
-  auto j = std::make_shared<std::vector<double>>(Copy(Float64ArrayArgument(info[0], kFunction, "jValues")));
-  auto r = std::make_shared<std::vector<double>>(Copy(Float64ArrayArgument(info[1], kFunction, "residuals")));
-  auto active = std::make_shared<std::vector<uint8_t>>();
-  bool has_active = false;
-  if (!IsAbsent(info[2])) {
-    const auto view = Uint8ArrayArgument(info[2], kFunction, "active");
-    active->assign(view.data, view.data + view.length);
-    has_active = true;
+  if (!info[0].IsArray()) throw TypeArgumentError(MustBe(kFunction, "calls", "an array of [op, ...arguments] arrays", Describe(info[0])));
+  const Napi::Array calls = info[0].As<Napi::Array>();
+  if (calls.Length() == 0) throw RangeArgumentError(MustBe(kFunction, "calls", "a non-empty array", "an empty one"));
+  // Every call is prepared (its arguments checked) before any runs.
+  std::vector<PreparedCall> prepared;
+  std::vector<const char*> names;
+  for (uint32_t i = 0; i < calls.Length(); ++i) {
+    const std::string name = Concat("calls[", i, "]");
+    const Napi::Value entry = calls.Get(i);
+    if (!entry.IsArray()) throw TypeArgumentError(MustBe(kFunction, name, "an array [op, ...arguments]", Describe(entry)));
+    const Napi::Array call = entry.As<Napi::Array>();
+    const std::string op = StringArgument(call.Get(0u), kFunction, Concat(name, "[0]"));
+    names.push_back(Intern(Concat("NormalEquations.", op)));
+    std::vector<Napi::Value> args;
+    for (uint32_t k = 1; k <= 6; ++k) args.push_back(call.Get(k));
+    if (op == "step") {
+      prepared.push_back(PrepareStep(args.data(), Inputs::kInPlace, names.back()));
+    } else if (op == "linearize") {
+      prepared.push_back(PrepareLinearize(args.data(), Inputs::kInPlace, names.back()));
+    } else if (op == "factor") {
+      prepared.push_back(PrepareFactor(args.data(), Inputs::kInPlace, names.back()));
+    } else if (op == "solve") {
+      prepared.push_back(PrepareSolve(args.data(), Inputs::kInPlace, names.back()));
+    } else {
+      throw RangeArgumentError(MustBe(kFunction, Concat(name, "[0]"), "'linearize', 'factor', 'solve' or 'step'", Concat("'", op, "'")));
+    }
   }
-  Napi::Float64Array gradient = Napi::Float64Array::New(env, static_cast<size_t>(core_->batch()) * core_->n());
-  Napi::Float64Array squared_norm = Napi::Float64Array::New(env, core_->batch());
-  BatchedNormalEquations* core = core_.get();
-  double* g = gradient.Data();
-  double* s = squared_norm.Data();
-  auto* operation = new Operation(
-      env, this, kFunction, {gradient, squared_norm},
-      [=] {
-        core->Linearize({j->data(), static_cast<int64_t>(j->size())}, {r->data(), static_cast<int64_t>(r->size())},
-                        {has_active ? active->data() : nullptr, static_cast<int64_t>(active->size())}, g, s);
-      },
-      [](Napi::Env env, std::vector<Napi::ObjectReference>& out) {
-        return LinearizeResult(env, out[0].Value(), out[1].Value());
-      });
-  return operation->Start();
+  Deferred& deferred = deferred_;
+  deferred.self = Napi::Persistent(Value());
+  deferred.calls.clear();
+  std::vector<std::function<void()>> works;
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    Deferred::Call call{{}, std::move(prepared[i].result), names[i]};
+    for (const Napi::Object& object : prepared[i].keep) call.keep.push_back(Napi::Persistent(object));
+    deferred.calls.push_back(std::move(call));
+    works.push_back(std::move(prepared[i].work));
+  }
+  deferred.failed = -1;
+  deferred.failure = nullptr;
+  busy_with_ = Intern(Concat(kFunction, " (until end)"));
+  deferred.worker = std::thread([works = std::move(works), &deferred] {
+    for (size_t i = 0; i < works.size(); ++i) {
+      try {
+        works[i]();
+      } catch (...) {
+        deferred.failed = static_cast<int>(i);
+        deferred.failure = std::current_exception();
+        return;
+      }
+    }
+  });
+  return info.Env().Undefined();
 }
 
-Napi::Value NormalEquationsWrap::FactorAsync(const Napi::CallbackInfo& info) {
-  constexpr const char* kFunction = "NormalEquations.factorAsync";
-  CheckUsable(core_, busy_with_, kFunction);
+Napi::Value NormalEquationsWrap::End(const Napi::CallbackInfo& info) {
+  constexpr const char* kFunction = "NormalEquations.end";
+  if (!deferred_.worker.joinable()) throw StateError(Concat(kFunction, ": no call was begun"));
+  deferred_.worker.join();
+  busy_with_ = nullptr;
+  std::vector<Deferred::Call> calls = std::move(deferred_.calls);
+  deferred_.calls.clear();
+  deferred_.self.Reset();
   Napi::Env env = info.Env();
-  auto lambda = std::make_shared<std::vector<double>>(Copy(Float64ArrayArgument(info[0], kFunction, "lambda")));
-  const Damping damping = DampingArgument(info[1], kFunction);
-  Napi::Uint8Array ok = Napi::Uint8Array::New(env, core_->batch());
-  auto reasons = std::make_shared<std::vector<std::string>>();
-  BatchedNormalEquations* core = core_.get();
-  uint8_t* ok_data = ok.Data();
-  auto* operation = new Operation(
-      env, this, kFunction, {ok},
-      [=] { core->Factor({lambda->data(), static_cast<int64_t>(lambda->size())}, damping, ok_data, reasons.get()); },
-      [reasons](Napi::Env env, std::vector<Napi::ObjectReference>& out) {
-        return FactorResult(env, out[0].Value().As<Napi::Uint8Array>(), *reasons);
-      });
-  return operation->Start();
-}
-
-Napi::Value NormalEquationsWrap::SolveAsync(const Napi::CallbackInfo& info) {
-  constexpr const char* kFunction = "NormalEquations.solveAsync";
-  CheckUsable(core_, busy_with_, kFunction);
-  Napi::Env env = info.Env();
-  auto rhs = std::make_shared<std::vector<double>>(Copy(Float64ArrayArgument(info[0], kFunction, "rhs")));
-  const int64_t k = RightHandSides(info[1], kFunction);
-  Napi::Float64Array out = Napi::Float64Array::New(env, rhs->size());
-  BatchedNormalEquations* core = core_.get();
-  double* out_data = out.Data();
-  auto* operation = new Operation(
-      env, this, kFunction, {out},
-      [=] { core->Solve({rhs->data(), static_cast<int64_t>(rhs->size())}, k, out_data); },
-      [](Napi::Env, std::vector<Napi::ObjectReference>& result) -> Napi::Value { return result[0].Value(); });
-  return operation->Start();
+  if (deferred_.failure) {
+    const std::exception_ptr failure = deferred_.failure;
+    deferred_.failure = nullptr;
+    throw ToJsError(env, failure, calls[deferred_.failed].function);
+  }
+  Napi::Array results = Napi::Array::New(env, calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) results.Set(static_cast<uint32_t>(i), calls[i].result(env, Values(calls[i].keep)));
+  return results;
 }
 
 Napi::Value NormalEquationsWrap::Dispose(const Napi::CallbackInfo& info) {

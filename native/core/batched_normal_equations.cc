@@ -63,53 +63,104 @@ void BatchedNormalEquations::CheckFinite(const char* function, const char* argum
   }
 }
 
-void BatchedNormalEquations::Linearize(Span<const double> j_values, Span<const double> residuals,
-                                       Span<const uint8_t> active, double* gradient, double* squared_norm) {
-  constexpr const char* kFunction = "NormalEquations.linearize";
+std::vector<uint8_t> BatchedNormalEquations::CheckLinearize(const char* function, Span<const double> j_values,
+                                                            Span<const double> residuals,
+                                                            Span<const uint8_t> active) const {
   const int64_t nnz = pattern_->nnz();
   const int m = pattern_->m();
-  const int n = pattern_->n();
-  CheckLength(kFunction, "jValues", j_values.size, nnz, "nnz");
-  CheckLength(kFunction, "residuals", residuals.size, m, "m");
+  CheckLength(function, "jValues", j_values.size, nnz, "nnz");
+  CheckLength(function, "residuals", residuals.size, m, "m");
   std::vector<uint8_t> mask(batch_, 1);
   if (active.data != nullptr) {
-    CheckLength(kFunction, "active", active.size, 1, "1");
+    CheckLength(function, "active", active.size, 1, "1");
     for (int b = 0; b < batch_; ++b) mask[b] = active.data[b] != 0;
   }
-  CheckFinite(kFunction, "jValues", j_values.data, nnz, &mask);
-  CheckFinite(kFunction, "residuals", residuals.data, m, &mask);
-  // Per-element state from the first linearize on: the derived constructor
-  // has checked by then that the batch fits in memory.
-  if (status_.empty()) status_.assign(batch_, FactorStatus{false, "not factored yet"});
-  DoLinearize(j_values.data, residuals.data, mask, gradient, squared_norm);
+  CheckFinite(function, "jValues", j_values.data, nnz, &mask);
+  CheckFinite(function, "residuals", residuals.data, m, &mask);
+  return mask;
+}
+
+void BatchedNormalEquations::CheckLambda(const char* function, Span<const double> lambda) const {
+  CheckLength(function, "lambda", lambda.size, 1, "1");
+  for (int b = 0; b < batch_; ++b) {
+    const double value = lambda.data[b];
+    if (!(std::isfinite(value) && value >= 0)) {
+      throw RangeArgumentError(MustBe(function, "lambda", "finite and non-negative",
+                                      Concat(FormatNumber(value), " at batch element ", b)));
+    }
+  }
+}
+
+void BatchedNormalEquations::ClearInactive(const std::vector<uint8_t>& mask, double* gradient,
+                                           double* squared_norm) const {
+  const int n = pattern_->n();
   for (int b = 0; b < batch_; ++b) {
     if (mask[b]) continue;
     std::fill(gradient + static_cast<int64_t>(b) * n, gradient + static_cast<int64_t>(b + 1) * n, 0.0);
     squared_norm[b] = 0.0;
   }
-  active_ = mask;
-  linearized_ = true;
 }
 
-void BatchedNormalEquations::Factor(Span<const double> lambda, Damping damping, uint8_t* ok,
-                                    std::vector<std::string>* reasons) {
-  constexpr const char* kFunction = "NormalEquations.factor";
-  if (!linearized_) throw StateError(Concat(kFunction, ": call linearize before factor"));
-  CheckLength(kFunction, "lambda", lambda.size, 1, "1");
-  for (int b = 0; b < batch_; ++b) {
-    const double value = lambda.data[b];
-    if (!(std::isfinite(value) && value >= 0)) {
-      throw RangeArgumentError(MustBe(kFunction, "lambda", "finite and non-negative",
-                                      Concat(FormatNumber(value), " at batch element ", b)));
-    }
-  }
-  DoFactor(lambda.data, damping);
-  factored_ = true;
+void BatchedNormalEquations::ReportStatus(uint8_t* ok, std::vector<std::string>* reasons) const {
   reasons->resize(batch_);
   for (int b = 0; b < batch_; ++b) {
     ok[b] = status_[b].ok ? 1 : 0;
     (*reasons)[b] = status_[b].reason;
   }
+}
+
+void BatchedNormalEquations::Linearize(Span<const double> j_values, Span<const double> residuals,
+                                       Span<const uint8_t> active, double* gradient, double* squared_norm) {
+  std::vector<uint8_t> mask = CheckLinearize("NormalEquations.linearize", j_values, residuals, active);
+  // Per-element state from the first linearize on: the derived constructor
+  // has checked by then that the batch fits in memory.
+  if (status_.empty()) status_.assign(batch_, FactorStatus{false, "not factored yet"});
+  DoLinearize(j_values.data, residuals.data, mask, gradient, squared_norm);
+  ClearInactive(mask, gradient, squared_norm);
+  active_ = std::move(mask);
+  linearized_ = true;
+  a_kept_ = true;
+}
+
+void BatchedNormalEquations::Factor(Span<const double> lambda, Damping damping, uint8_t* ok,
+                                    std::vector<std::string>* reasons) {
+  constexpr const char* kFunction = "NormalEquations.factor";
+  if (!a_kept_) throw StateError(Concat(kFunction, ": call linearize before factor"));
+  CheckLambda(kFunction, lambda);
+  DoFactor(lambda.data, damping);
+  factored_ = true;
+  ReportStatus(ok, reasons);
+}
+
+void BatchedNormalEquations::Step(Span<const double> j_values, Span<const double> residuals,
+                                  Span<const uint8_t> active, Span<const double> lambda, Damping damping,
+                                  double* gradient, double* squared_norm, uint8_t* ok,
+                                  std::vector<std::string>* reasons, double* step) {
+  constexpr const char* kFunction = "NormalEquations.step";
+  std::vector<uint8_t> mask = CheckLinearize(kFunction, j_values, residuals, active);
+  CheckLambda(kFunction, lambda);
+  if (status_.empty()) status_.assign(batch_, FactorStatus{false, "not factored yet"});
+  active_ = mask;
+  const bool kept = DoStep(j_values.data, residuals.data, lambda.data, damping, gradient, squared_norm, step);
+  ClearInactive(mask, gradient, squared_norm);
+  const int n = pattern_->n();
+  for (int b = 0; b < batch_; ++b) {
+    if (mask[b] && status_[b].ok) continue;
+    std::fill(step + static_cast<int64_t>(b) * n, step + static_cast<int64_t>(b + 1) * n,
+              std::numeric_limits<double>::quiet_NaN());
+  }
+  linearized_ = true;
+  a_kept_ = kept;
+  factored_ = kept;
+  ReportStatus(ok, reasons);
+}
+
+bool BatchedNormalEquations::DoStep(const double* j_values, const double* residuals, const double* lambda,
+                                    Damping damping, double* gradient, double* squared_norm, double* step) {
+  DoLinearize(j_values, residuals, active_, gradient, squared_norm);
+  DoFactor(lambda, damping);
+  DoSolve(gradient, 1, step);
+  return true;
 }
 
 void BatchedNormalEquations::Solve(Span<const double> rhs, int64_t k, double* out) {

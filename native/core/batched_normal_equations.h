@@ -71,6 +71,16 @@ class BatchedNormalEquations {
   // out (B·k·n) = A⁻¹ rhs per element with its last factor; elements without
   // a valid factor get NaN.
   void Solve(Span<const double> rhs, int64_t k, double* out);
+  // linearize, factor and solve in one call: gradient and squared_norm as
+  // linearize, then step (B·n) = (A + λ_b D_b)⁻¹ g_b with ok and reasons as
+  // factor, for the active elements; the others get zeros, NaN steps and keep
+  // their status, as do elements whose factorisation failed (NaN steps). A
+  // core may run the three per element and keep neither A nor the factor
+  // (the CPU core does: the element stays in cache and needs no storage of
+  // its own); factor and solve then need a new linearize, jv and jtv do not.
+  void Step(Span<const double> j_values, Span<const double> residuals, Span<const uint8_t> active,
+            Span<const double> lambda, Damping damping, double* gradient, double* squared_norm, uint8_t* ok,
+            std::vector<std::string>* reasons, double* step);
   void Jv(Span<const double> v, double* out);   // B·n -> B·m
   void Jtv(Span<const double> u, double* out);  // B·m -> B·n
 
@@ -91,6 +101,11 @@ class BatchedNormalEquations {
   virtual void DoSolve(const double* rhs, int k, double* out) = 0;
   // out = J in (transpose false: B·n -> B·m) or Jᵀ in (B·m -> B·n).
   virtual void DoMultiply(const double* in, bool transpose, double* out) = 0;
+  // Step's numerics for the elements in active() (set before the call);
+  // returns whether A and the factors were kept. By default DoLinearize,
+  // DoFactor and DoSolve, which keep them.
+  virtual bool DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping,
+                      double* gradient, double* squared_norm, double* step);
 
   NormalPattern& mutable_pattern() { return *pattern_; }
   // The mask of the last linearize, and each element's factor status.
@@ -101,6 +116,13 @@ class BatchedNormalEquations {
 
  private:
   void Multiply(const char* function, const char* argument, Span<const double> in, bool transpose, double* out);
+  // linearize's argument checks; the mask of the active elements.
+  std::vector<uint8_t> CheckLinearize(const char* function, Span<const double> j_values, Span<const double> residuals,
+                                      Span<const uint8_t> active) const;
+  void CheckLambda(const char* function, Span<const double> lambda) const;
+  // Zero gradient and ‖r‖² for the elements outside mask.
+  void ClearInactive(const std::vector<uint8_t>& mask, double* gradient, double* squared_norm) const;
+  void ReportStatus(uint8_t* ok, std::vector<std::string>* reasons) const;
   void CheckLength(const char* function, const char* argument, int64_t actual, int64_t per_element,
                    const char* per_element_name) const;
   // RangeError naming the first non-finite value among the elements with
@@ -113,7 +135,8 @@ class BatchedNormalEquations {
   std::unique_ptr<NormalPattern> pattern_;
   std::vector<uint8_t> active_;       // of the last linearize
   std::vector<FactorStatus> status_;  // allocated by the first linearize
-  bool linearized_ = false;
+  bool linearized_ = false;  // J kept (jv, jtv)
+  bool a_kept_ = false;      // A kept (factor)
   bool factored_ = false;
   std::atomic<int64_t> factorization_count_{0};
 };

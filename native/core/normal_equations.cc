@@ -83,7 +83,8 @@ NormalEquations::NormalEquations(const PatternInput& input, int64_t batch,
   const double per_element = static_cast<double>(pattern.unique_count()) + pattern.a_value_count();
   const double fixed = 8.0 * threads() * pattern.a_value_count() + pattern.memory_bytes();
   CheckMemory(8.0 * batch_size * per_element + fixed);
-  backend_ = dense ? MakeDenseCholesky(pattern, batch_size) : MakeSparseBackend(pattern, batch_size, threads());
+  const int factors = batch_size + threads();
+  backend_ = dense ? MakeDenseCholesky(pattern, factors) : MakeSparseBackend(pattern, factors, threads());
   const double factor = dense ? static_cast<double>(n) * n : FactorValues(*backend_);
   memory_bytes_ = CheckMemory(8.0 * batch_size * (per_element + factor) + fixed);
 
@@ -92,6 +93,8 @@ NormalEquations::NormalEquations(const PatternInput& input, int64_t batch,
   a_values_.resize(static_cast<size_t>(batch_size) * a_count);
   if (dense) std::fill(a_values_.begin(), a_values_.end(), 0.0);
   workspace_.resize(static_cast<size_t>(threads()) * a_count);
+  // Step forms A in the workspace, where only the pattern's slots are written.
+  if (dense) std::fill(workspace_.begin(), workspace_.end(), 0.0);
   linearized_element_.assign(batch_size, 0);
   a_finite_.assign(batch_size, 1);
 }
@@ -109,24 +112,25 @@ int64_t NormalEquations::CheckMemory(double bytes) const {
   return static_cast<int64_t>(bytes);
 }
 
+bool NormalEquations::FormElement(int b, const double* j_values, const double* residuals, double* a,
+                                  double* gradient, double* squared_norm) {
+  const NormalPattern& p = pattern();
+  double* values = unique_values_.data() + b * p.unique_count();
+  p.GatherUnique(j_values + b * p.nnz(), values);
+  linearized_element_[b] = 1;
+  squared_norm[b] = p.Form(values, residuals + static_cast<int64_t>(b) * p.m(), a,
+                           gradient + static_cast<int64_t>(b) * p.n());
+  bool finite = true;
+  for (int64_t slot : p.a_slots()) finite = finite && std::isfinite(a[slot]);
+  a_finite_[b] = finite;
+  return finite;
+}
+
 void NormalEquations::DoLinearize(const double* j_values, const double* residuals,
                                   const std::vector<uint8_t>& mask, double* gradient, double* squared_norm) {
-  const NormalPattern& p = pattern();
-  const int64_t nnz = p.nnz();
-  const int m = p.m();
-  const int n = p.n();
-  const int64_t unique = p.unique_count();
-  const int64_t a_count = p.a_value_count();
+  const int64_t a_count = pattern().a_value_count();
   ParallelFor(batch(), threads(), [&](int b, int) {
-    if (!mask[b]) return;
-    double* values = unique_values_.data() + b * unique;
-    double* a = a_values_.data() + b * a_count;
-    p.GatherUnique(j_values + b * nnz, values);
-    linearized_element_[b] = 1;
-    squared_norm[b] = p.Form(values, residuals + static_cast<int64_t>(b) * m, a, gradient + static_cast<int64_t>(b) * n);
-    bool finite = true;
-    for (int64_t slot : p.a_slots()) finite = finite && std::isfinite(a[slot]);
-    a_finite_[b] = finite;
+    if (mask[b]) FormElement(b, j_values, residuals, a_values_.data() + b * a_count, gradient, squared_norm);
   });
 }
 
@@ -146,16 +150,38 @@ void NormalEquations::DoFactor(const double* lambda, Damping damping) {
     } else {
       for (int64_t s : p.a_slots()) work[s] = a[s];
     }
-    const double l = lambda[b];
-    for (int64_t s : p.diagonal_slots()) {
-      const double d = damping == Damping::kIdentity
-                           ? 1.0
-                           : std::clamp(a[s], kMinDiagonalDamping, kMaxDiagonalDamping);
-      work[s] = a[s] + l * d;
-    }
+    Damp(work, a, lambda[b], damping);
     CountFactorizations(1);
     set_status(b, backend_->Factor(b, work, slot));
   });
+}
+
+void NormalEquations::Damp(double* work, const double* a, double lambda, Damping damping) const {
+  for (int64_t s : pattern().diagonal_slots()) {
+    const double d = damping == Damping::kIdentity ? 1.0 : std::clamp(a[s], kMinDiagonalDamping, kMaxDiagonalDamping);
+    work[s] = a[s] + lambda * d;
+  }
+}
+
+bool NormalEquations::DoStep(const double* j_values, const double* residuals, const double* lambda,
+                             Damping damping, double* gradient, double* squared_norm, double* step) {
+  const int n = pattern().n();
+  const int64_t a_count = pattern().a_value_count();
+  ParallelFor(batch(), threads(), [&](int b, int slot) {
+    if (!active()[b]) return;
+    double* work = workspace_.data() + slot * a_count;
+    if (!FormElement(b, j_values, residuals, work, gradient, squared_norm)) {
+      set_status(b, {false, kNotFiniteReason});
+      return;
+    }
+    Damp(work, work, lambda[b], damping);
+    CountFactorizations(1);
+    const int factor = batch() + slot;
+    FactorStatus status = backend_->Factor(factor, work, slot);
+    if (status.ok) backend_->Solve(factor, gradient + static_cast<int64_t>(b) * n, 1, step + static_cast<int64_t>(b) * n, slot);
+    set_status(b, std::move(status));
+  });
+  return false;
 }
 
 void NormalEquations::DoSolve(const double* rhs, int k, double* out) {

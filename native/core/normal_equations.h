@@ -36,11 +36,22 @@ class NormalEquations : public BatchedNormalEquations {
   void DoFactor(const double* lambda, Damping damping) override;
   void DoSolve(const double* rhs, int k, double* out) override;
   void DoMultiply(const double* in, bool transpose, double* out) override;
+  // Per element: form A and g in the thread's workspace, damp, factor into
+  // the thread's own factor (backend element batch + slot), solve; keeps
+  // neither A nor the factor.
+  bool DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping,
+              double* gradient, double* squared_norm, double* step) override;
 
  private:
   // RangeError naming 'batch' when `bytes` exceed the physical memory.
   int64_t CheckMemory(double bytes) const;
+  // Element b's J kept, A into `a`, g and ‖r‖²; whether A is finite.
+  bool FormElement(int b, const double* j_values, const double* residuals, double* a, double* gradient,
+                   double* squared_norm);
+  // A + λD in `work` (A's layout; only the diagonal slots change).
+  void Damp(double* work, const double* a, double lambda, Damping damping) const;
 
+  // Factors of elements 0 … B − 1, then one per thread for Step (allocated on first use).
   std::unique_ptr<CholeskyBackend> backend_;
   int64_t memory_bytes_ = 0;
 

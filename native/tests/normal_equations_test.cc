@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -253,6 +254,59 @@ TEST(InactiveElementsKeepTheirState) {
   ne.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, 1, x2.data());
   CHECK(std::memcmp(x1.data() + p.n, x2.data() + p.n, sizeof(double) * p.n) == 0);
   CHECK(std::memcmp(x1.data(), x2.data(), sizeof(double) * p.n) != 0);
+}
+
+TEST(StepEqualsLinearizeFactorSolve) {
+  // The same bits as the three calls, per element, whatever the kind and
+  // thread count; inactive and failed elements get NaN steps; afterwards A
+  // and the factor are gone (factor and solve need a new linearize), J is not.
+  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+    for (int threads : {1, 3}) {
+      const Problem p = testing::RandomBlockPattern(kind == KindRequest::kDense ? 30 : 150, 6, 80, 13);
+      const int batch = 5;
+      auto j = testing::RandomValues(batch * p.rows.size(), 130);
+      std::fill(j.begin() + 4 * p.rows.size(), j.end(), 0.0);  // element 4: A = 0, not positive definite undamped
+      const auto r = testing::RandomValues(static_cast<size_t>(batch) * p.m, 131);
+      const std::vector<double> lambda = {1e-3, 1e-2, 1e-1, 1.0, 0.0};
+      const std::vector<uint8_t> active = {1, 1, 0, 1, 1};
+      const Span<const double> js{j.data(), static_cast<int64_t>(j.size())};
+      const Span<const double> rs{r.data(), static_cast<int64_t>(r.size())};
+      const Span<const uint8_t> as{active.data(), batch};
+      NormalEquationsOptions options;
+      options.kind = kind;
+      options.threads = threads;
+      NormalEquations three(p.Input(), batch, options);
+      std::vector<double> g1(batch * p.n), s1(batch), x1(batch * p.n);
+      std::vector<uint8_t> ok1(batch);
+      std::vector<std::string> reasons1;
+      three.Linearize(js, rs, as, g1.data(), s1.data());
+      three.Factor({lambda.data(), batch}, Damping::kDiagonal, ok1.data(), &reasons1);
+      three.Solve({g1.data(), static_cast<int64_t>(g1.size())}, 1, x1.data());
+      NormalEquations one(p.Input(), batch, options);
+      std::vector<double> g2(batch * p.n), s2(batch), x2(batch * p.n);
+      std::vector<uint8_t> ok2(batch);
+      std::vector<std::string> reasons2;
+      one.Step(js, rs, as, {lambda.data(), batch}, Damping::kDiagonal, g2.data(), s2.data(), ok2.data(), &reasons2, x2.data());
+      CHECK(std::memcmp(g1.data(), g2.data(), sizeof(double) * g1.size()) == 0);
+      CHECK(std::memcmp(s1.data(), s2.data(), sizeof(double) * s1.size()) == 0);
+      CHECK(ok2 == std::vector<uint8_t>({1, 1, 0, 1, 0}));
+      CHECK(reasons2[4].rfind("not positive definite", 0) == 0);
+      for (int b : {0, 1, 3}) CHECK(std::memcmp(x1.data() + b * p.n, x2.data() + b * p.n, sizeof(double) * p.n) == 0);
+      for (int b : {2, 4}) CHECK(std::isnan(x2[b * p.n]) && std::isnan(x2[(b + 1) * p.n - 1]));
+      CHECK(one.factorization_count() == 4);
+      std::vector<double> v1(batch * p.m), v2(batch * p.m);
+      three.Jv({g1.data(), static_cast<int64_t>(g1.size())}, v1.data());
+      one.Jv({g1.data(), static_cast<int64_t>(g1.size())}, v2.data());
+      CHECK(std::memcmp(v1.data(), v2.data(), sizeof(double) * v1.size()) == 0);
+      bool threw = false;
+      try {
+        one.Factor({lambda.data(), batch}, Damping::kDiagonal, ok2.data(), &reasons2);
+      } catch (const ariadne::StateError&) {
+        threw = true;
+      }
+      CHECK(threw);
+    }
+  }
 }
 
 TEST(DuplicateEntriesAreSummed) {

@@ -31,7 +31,7 @@ describe('Objective', () => {
   });
 
   test('a batch evaluates, across its row chunks, to what each element gives alone; active subsets and column scales', () => {
-    // 100 elements × 700 edges of a 2D chain with loop closures: 70 000 rows, two chunks, the boundary inside element 93.
+    // 100 elements × 700 edges of a 2D chain with loop closures: 70 000 rows in chunks of whole elements.
     const B = 100;
     const count = 400;
     const random = new SeededRandom(5);
@@ -69,6 +69,52 @@ describe('Objective', () => {
     expect(into.jValues.subarray(0, nnz).every((v) => v === 0)).toBe(true);
     const cols = batch.pattern.cols;
     expect(into.jValues.subarray(nnz, 2 * nnz)).toEqual(all.jValues!.subarray(nnz, 2 * nnz).map((v, k) => v * scale[n + cols[k]!]!));
+  });
+
+  test('an element range is a view: it evaluates to those elements of the whole batch, whatever the inputs\' shapes', () => {
+    // 4 elements × 5000 edges: each element in two chunks. Measurements per
+    // element, one weight per edge for all elements, a loss radius per element
+    // (one for all its edges), and a prior whose target is one for everything.
+    const B = 4;
+    const count = 3000;
+    const edges = 5000;
+    const random = new SeededRandom(9);
+    const x = new Variable('x', SE2, SE2.random(B * count, random), { batch: B, constant: [0] });
+    const from = Int32Array.from({ length: edges }, (_, i) => i % (count - 1));
+    const to = Int32Array.from(from, (a, i) => (i < count - 1 ? a + 1 : (a * 7 + 3) % count));
+    const weights = Float64Array.from({ length: edges * 6 }, (_, k) => ([0, 3, 5].includes(k % 6) ? 1 + (k % 5) : 0.2));
+    const between = new Between({
+      a: { variable: x, indices: from },
+      b: { variable: x, indices: to },
+      measurement: SE2.random(B * edges, random),
+      measurementBatch: B,
+      weight: Weight.sqrtInformation(weights, 3),
+      loss: RobustLoss.cauchy(Float64Array.of(0.5, 1, 2, 4), { batch: B }),
+    });
+    const prior = new Prior({ variable: { variable: x, indices: [5] }, target: Float64Array.of(1, 2, 0.3) });
+    const whole = new Objective([between, prior]);
+    const all = whole.evaluate(whole.initialState(), { residuals: true, jacobians: true, instanceCosts: true });
+    const { m, nnz } = whole;
+    for (const [begin, end] of [[0, 1], [1, 4], [2, 3]] as const) {
+      const view = whole.elementRange(begin, end);
+      expect(view.batch).toBe(end - begin);
+      expect(view.pattern).toBe(whole.pattern);
+      const state = view.initialState();
+      expect(state[0]).toEqual(whole.initialState()[0]!.subarray(begin * count * 3, end * count * 3));
+      const part = view.evaluate(state, { residuals: true, jacobians: true, instanceCosts: true });
+      expect(part.cost).toEqual(all.cost.subarray(begin, end));
+      expect(part.residuals).toEqual(all.residuals!.subarray(begin * m, end * m));
+      expect(part.jValues).toEqual(all.jValues!.subarray(begin * nnz, end * nnz));
+      expect(part.instanceCosts![0]).toEqual(all.instanceCosts![0]!.subarray(begin * edges, end * edges));
+      // A view of a view, and an active subset of a view.
+      const inner = view.elementRange(end - begin - 1, end - begin);
+      expect(inner.evaluate(inner.initialState(), { residuals: false, jacobians: false }).cost[0]).toBe(all.cost[end - 1]);
+      const active = new Uint8Array(end - begin);
+      active[active.length - 1] = 1;
+      const into = { cost: new Float64Array(end - begin), finite: new Uint8Array(end - begin), jValues: new Float64Array((end - begin) * nnz) };
+      view.evaluate(state, { residuals: false, jacobians: true, active }, into);
+      expect(into.jValues.subarray((end - begin - 1) * nnz)).toEqual(all.jValues!.subarray((end - 1) * nnz, end * nnz));
+    }
   });
 
   test('a non-finite residual or Jacobian marks only its batch element', () => {

@@ -104,6 +104,53 @@ describe('optimisers', () => {
     }
   });
 
+  test('a batch solved in two halves whose work overlaps (two or more threads) gives exactly what one pass gives', () => {
+    const graph = gridGraph(20, 0.1, 21); // 5 × 760 edges × 18 Jacobian entries: enough to overlap
+    const batch = 5;
+    const measurements = noisyMeasurements(graph, batch, 0.3, 3);
+    const stopTimes = new Set<string>();
+    const views = jest.spyOn(Objective.prototype, 'elementRange');
+    for (const Optimizer of Object.values(optimizers)) {
+      const run = (threads: number) => {
+        const lines: string[] = [];
+        const seen: { iteration: number; cost: number[]; running: number }[] = [];
+        const result = new Optimizer(poseGraphObjective(graph, { measurements }).objective, {
+          linearSolver: { threads },
+          verbose: (line) => lines.push(line.slice(0, line.lastIndexOf(' ', line.trimEnd().length - 1))), // without total_time
+          onIteration: ({ iteration, cost, running }) => seen.push({ iteration, cost: Array.from(cost), running }),
+        }).solve();
+        return { result, lines, seen };
+      };
+      const one = run(1);
+      const halves = run(2);
+      for (const key of ['status', 'reason', 'iterations', 'initialCost', 'finalCost', 'bestCost', 'history'] as const) {
+        expect(halves.result[key]).toEqual(one.result[key]);
+      }
+      expect(halves.result.values('poses')).toEqual(one.result.values('poses'));
+      expect(halves.result.bestValues('poses')).toEqual(one.result.bestValues('poses'));
+      stopTimes.add(Array.from(one.result.iterations).join());
+      expect(halves.lines).toEqual(one.lines);
+      expect(halves.seen).toEqual(one.seen);
+      expect(halves.seen.map((s) => s.iteration)).toEqual(Array.from({ length: Math.max(...one.result.iterations) }, (_, i) => i + 1));
+    }
+    expect(stopTimes).toContain('8,9,8,8,8'); // Levenberg-Marquardt's elements stop at different iterations
+    expect(views.mock.calls).toEqual(Array.from({ length: 3 }, () => [[0, 2], [2, 5]]).flat());
+    views.mockRestore();
+  });
+
+  test('an error thrown by onIteration leaves the overlapping halves cleanly', () => {
+    const graph = gridGraph(20, 0.05, 22);
+    const { objective } = poseGraphObjective(graph, { measurements: noisyMeasurements(graph, 4, 0.05, 1) });
+    const failing = new LevenbergMarquardt(objective, {
+      linearSolver: { threads: 2 },
+      onIteration: ({ iteration }) => {
+        if (iteration === 2) throw new Error('stop here');
+      },
+    });
+    expect(() => failing.solve()).toThrow('stop here');
+    expect(new LevenbergMarquardt(objective, { linearSolver: { threads: 2 } }).solve().converged).toBe(true);
+  });
+
   test('EXPECTED FAILURE - non-finite residuals at the initial values fail that element only', () => {
     const x = new Variable('x', Vector(1), Float64Array.of(1, -1), { batch: 2 });
     const sqrtTerm = new Custom({ dim: 1, variables: [x], residual: (rows, [v], out) => { for (let i = 0; i < rows; i++) out[i] = Math.sqrt(v![i]!) - 2; } });

@@ -1,0 +1,100 @@
+import { NormalEquations } from '../../lib/index.js';
+import { uncheckedNative } from '../../lib/linear/normal-equations.js';
+import type { StepResult } from '../../lib/native/binding.js';
+import { blockPattern } from '../helpers/problems.js';
+import { SeededRandom } from '../../lib/core/random.js';
+
+// The binding-level calls the optimisers use: step (linearize, factor and
+// solve in one call) and begin/end (calls on a thread of their own).
+describe('NormalEquations step, begin and end', () => {
+  const B = 5;
+  const active = Uint8Array.from([1, 1, 0, 1, 1]);
+
+  function problem(kind: 'dense' | 'sparse') {
+    const pattern = blockPattern(kind === 'dense' ? 20 : 200, 6, 60, 10, 1);
+    const rng = new SeededRandom(7);
+    const j = rng.normals(B * pattern.rows.length);
+    const r = rng.normals(B * pattern.m);
+    // Element 4 cannot be factored without damping: its J is zero.
+    j.fill(0, 4 * pattern.rows.length);
+    const lambda = Float64Array.from([1e-3, 1e-1, 1, 0, 0]);
+    return { pattern, j, r, lambda };
+  }
+
+  for (const kind of ['dense', 'sparse'] as const) {
+    test(`step equals linearize, factor and solve (${kind})`, () => {
+      const { pattern, j, r, lambda } = problem(kind);
+      const reference = new NormalEquations(pattern, B, { kind });
+      const lin = reference.linearize(j, r, active);
+      const factor = reference.factor(lambda, 'diagonal');
+      const expected = reference.solve(lin.gradient);
+      const ne = uncheckedNative(new NormalEquations(pattern, B, { kind }));
+      const step = ne.step(j, r, active, lambda, 'diagonal');
+      expect(step.gradient).toEqual(lin.gradient);
+      expect(step.squaredNorm).toEqual(lin.squaredNorm);
+      expect(Array.from(step.ok)).toEqual([1, 1, 0, 1, 0]);
+      expect(step.reason[4]).toMatch(/not positive definite/);
+      expect(step.reason.slice(0, 4)).toEqual([null, null, expect.any(String), null]);
+      for (const b of [0, 1, 3]) {
+        const n = pattern.n;
+        expect(Array.from(step.step.subarray(b * n, (b + 1) * n))).toEqual(Array.from(expected.subarray(b * n, (b + 1) * n)));
+      }
+      // Inactive and failed elements get NaN steps.
+      expect(step.step.subarray(2 * pattern.n, 3 * pattern.n).every(Number.isNaN)).toBe(true);
+      expect(step.step.subarray(4 * pattern.n).every(Number.isNaN)).toBe(true);
+      // J is kept for jv; A and the factor are not (the CPU core).
+      const v = new SeededRandom(3).normals(B * pattern.n);
+      expect(ne.jv(v)).toEqual(reference.jv(v));
+      expect(() => ne.factor(lambda, 'diagonal')).toThrow(/^NormalEquations.factor: call linearize before factor$/);
+      expect(() => ne.solve(v)).toThrow(/^NormalEquations.solve: call factor before solve$/);
+      ne.linearize(j, r, active);
+      expect(ne.factor(lambda, 'diagonal')).toEqual(factor);
+      ne.dispose();
+      reference.dispose();
+    });
+  }
+
+  test('begin runs its calls in order on another thread; end returns their results', () => {
+    const { pattern, j, r, lambda } = problem('sparse');
+    const reference = new NormalEquations(pattern, B);
+    const lin = reference.linearize(j, r, active);
+    const factor = reference.factor(lambda, 'diagonal');
+    const rhs = new SeededRandom(5).normals(B * pattern.n);
+    const solved = reference.solve(rhs);
+    const ne = uncheckedNative(new NormalEquations(pattern, B));
+    const out = new Float64Array(B * pattern.n);
+    ne.begin([
+      ['linearize', j, r, active, undefined],
+      ['factor', lambda, 'diagonal'],
+      ['solve', rhs, 1, out],
+    ]);
+    expect(() => ne.jv(rhs)).toThrow(/^NormalEquations.jv: the handle is busy with NormalEquations.begin/);
+    const [l, f, s] = ne.end();
+    expect(l).toEqual(lin);
+    expect(f).toEqual(factor);
+    expect(s).toBe(out);
+    expect(out).toEqual(solved);
+    ne.begin([['step', j, r, active, lambda, 'diagonal', undefined]]);
+    const [step] = ne.end() as [StepResult];
+    expect(step.gradient).toEqual(lin.gradient);
+    ne.dispose();
+    reference.dispose();
+  });
+
+  test('begin checks every call before running any; errors of a running call come from end', () => {
+    const { pattern, j, r, lambda } = problem('sparse');
+    const ne = uncheckedNative(new NormalEquations(pattern, B));
+    expect(() => ne.begin('linearize' as never)).toThrow(/^NormalEquations.begin: 'calls' must be an array of \[op, ...arguments\] arrays, got a string$/);
+    expect(() => ne.begin([])).toThrow(/^NormalEquations.begin: 'calls' must be a non-empty array, got an empty one$/);
+    expect(() => ne.begin([['nope' as 'factor', lambda, 'diagonal']])).toThrow(/^NormalEquations.begin: 'calls\[0\]\[0\]' must be 'linearize', 'factor', 'solve' or 'step', got 'nope'$/);
+    expect(() => ne.begin([['linearize', j, r, active, undefined], ['solve', [1, 2] as never, 1, undefined]])).toThrow(/^NormalEquations.solve: 'rhs' must be a Float64Array, got an Array$/);
+    // Nothing ran: factor still needs a linearize.
+    expect(() => ne.factor(lambda, 'diagonal')).toThrow(/call linearize before factor/);
+    expect(() => ne.end()).toThrow(/^NormalEquations.end: no call was begun$/);
+    // A state error inside the thread surfaces at end, and the handle is usable after.
+    ne.begin([['factor', lambda, 'diagonal']]);
+    expect(() => ne.end()).toThrow(/^NormalEquations.factor: call linearize before factor$/);
+    expect(ne.linearize(j, r).squaredNorm.length).toBe(B);
+    ne.dispose();
+  });
+});
