@@ -55,7 +55,7 @@ function fields(line: string): Record<string, string> {
 }
 
 function ceres(binary: string, kind: string, file: string, solver: string, extra: string[]): Run {
-  const out = execFileSync(binary, [kind, file, '--solver', solver, ...extra], { encoding: 'utf8', env: ceresEnv(), maxBuffer: 1 << 26 });
+  const out = execFileSync(binary, [kind, file, '--solver', solver, ...extra], { encoding: 'utf8', env: ceresEnv(), maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'ignore'] });
   const batch = out.split('\n').find((l) => l.startsWith('BATCH'));
   if (batch) {
     const f = fields(batch);

@@ -102,10 +102,10 @@ export interface NativeNormalEquations {
   factor(lambda: Float64Array, mode: 'diagonal' | 'identity'): FactorResult;
   solve(rhs: Float64Array, k?: number, out?: Float64Array): Float64Array;
   /**
-   * linearize, factor and solve in one call (the Newton step y = (A + λD)⁻¹ g
-   * with this linearisation's g); the CPU core runs them per element and
-   * keeps neither A nor the factor, so that factor and solve need a new
-   * linearize after it (jv and jtv do not).
+   * linearize, factor and solve in one call: the Newton step
+   * y = −(A + λD)⁻¹ g with this linearisation's g, and J·y. The CPU core runs
+   * it per element and keeps neither A nor the factor, so that factor and
+   * solve need a new linearize after it (jv and jtv do not).
    */
   step(jValues: Float64Array, residuals: Float64Array, active: Uint8Array | undefined, lambda: Float64Array, mode: 'diagonal' | 'identity', out?: StepBuffers): StepResult;
   jv(v: Float64Array, out?: Float64Array): Float64Array;
@@ -131,8 +131,10 @@ export interface NativeNormalEquations {
 
 /** The arrays `step` writes. */
 export interface StepBuffers extends LinearizeResult {
-  /** B·n: (A + λD)⁻¹ g per element (NaN where not factored). */
+  /** B·n: the Newton step −(A + λD)⁻¹ g per element (NaN where not factored). */
   step: Float64Array;
+  /** B·m: J times the step. */
+  jy: Float64Array;
 }
 
 /** What `step` returns. */

@@ -25,7 +25,7 @@ class GaussNewtonStrategy implements Strategy {
 
   *step(ctx: StepContext): NativeSteps<StepOutput> {
     const planned = ctx.takePlanned();
-    if (planned !== undefined) return { y: planned.y, valid: planned.ok, reason: planned.reason };
+    if (planned !== undefined) return { y: planned.y, jy: planned.jy, valid: planned.ok, reason: planned.reason };
     const { ok, reason } = (yield { op: 'factor', ...this.plannedFactor() }) as FactorResult;
     const y = yield* ctx.newtonStep();
     return { y, valid: ok, reason };

@@ -48,12 +48,14 @@ export interface StepContext {
    * and the loop computed with the last linearisation, when that covered
    * every running element; once.
    */
-  takePlanned(): { ok: Uint8Array; reason: (string | null)[]; y: Float64Array } | undefined;
+  takePlanned(): { ok: Uint8Array; reason: (string | null)[]; y: Float64Array; jy: Float64Array } | undefined;
 }
 
 export interface StepOutput {
   /** B·n scaled steps (only running, valid elements are read). */
   y: Float64Array;
+  /** J·y, when the strategy has it (else the loop computes it). */
+  jy?: Float64Array;
   /** B: 1 where the step could be computed. */
   valid: Uint8Array;
   /** B: why a step could not be computed. */
@@ -172,8 +174,8 @@ export function* minimize(
   const gradient = new Float64Array(B * n);
   const gradientNorm = new Float64Array(B);
   // The planned factor and step of the last linearisation (plannedFactor), with its elements.
-  const stepBuffers: StepBuffers = { ...linearizeOut, step: new Float64Array(B * n) };
-  let planned: { ok: Uint8Array; reason: (string | null)[]; y: Float64Array; active: Uint8Array } | undefined;
+  const stepBuffers: StepBuffers = { ...linearizeOut, step: new Float64Array(B * n), jy: jvOut };
+  let planned: { ok: Uint8Array; reason: (string | null)[]; y: Float64Array; jy: Float64Array; active: Uint8Array } | undefined;
   function* linearize(active: Uint8Array, plan: boolean): NativeSteps<void> {
     const factor = plan ? strategy.plannedFactor?.() : undefined;
     let lin: LinearizeResult;
@@ -183,8 +185,7 @@ export function* minimize(
     } else {
       const step = (yield { op: 'step', jValues: jCur, residuals: rCur, active, ...factor, out: stepBuffers }) as StepResult;
       lin = step;
-      // −A⁻¹g = −(A⁻¹g) exactly: the solve is linear in its right-hand side.
-      planned = { ok: step.ok, reason: step.reason, y: negate(step.step), active: active.slice() };
+      planned = { ok: step.ok, reason: step.reason, y: step.step, jy: step.jy, active: active.slice() };
     }
     for (let b = 0; b < B; b++) if (active[b]) gradientNorm[b] = takeGradient(lin.gradient, scale, gradient, b * n, (b + 1) * n);
   }
@@ -232,7 +233,7 @@ export function* minimize(
   while (refresh() > 0) {
     iteration++;
     counted.set(iterations);
-    const { y, valid, reason: why } = yield* strategy.step(ctx);
+    const { y, jy: stepJy, valid, reason: why } = yield* strategy.step(ctx);
     candidates.fill(0);
     accepted.fill(0);
     quality.fill(0);
@@ -258,7 +259,7 @@ export function* minimize(
     if (candidates.some((c) => c === 1)) {
       objective.retract(x, delta, candidate, candidates);
       objective.evaluate(candidate, { residuals: true, jacobians: true, active: candidates, columnScale: options.jacobiScaling ? scale : undefined }, next);
-      const jy = jv(y);
+      const jy = stepJy ?? jv(y);
       for (let b = 0; b < B; b++) {
         if (!candidates[b]) continue;
         iterations[b]!++;
@@ -385,12 +386,6 @@ function modelDecrease(jy: Float64Array, r: Float64Array, begin: number, end: nu
   return model;
 }
 
-/** a ← −a. */
-function negate(a: Float64Array): Float64Array {
-  for (let i = 0; i < a.length; i++) a[i] = -a[i]!;
-  return a;
-}
-
 function dot(a: Float64Array, b: Float64Array, begin: number, end: number): number {
   let sum = 0;
   for (let i = begin; i < end; i++) sum += a[i]! * b[i]!;
@@ -476,7 +471,8 @@ export async function runAsync<T>(steps: NativeSteps<T>, handle: NormalEquations
       const { ok, reason } = await ne.factorAsync(r.lambda, r.mode);
       signal?.throwIfAborted();
       const step = await ne.solveAsync(gradient);
-      reply = { gradient, squaredNorm, step, ok, reason };
+      for (let i = 0; i < step.length; i++) step[i] = -step[i]!;
+      reply = { gradient, squaredNorm, step, jy: ne.jv(step), ok, reason };
     }
   }
 }

@@ -402,7 +402,9 @@ PreparedCall NormalEquationsWrap::PrepareStep(const Napi::Value* args, Inputs mo
   const Damping damping = DampingArgument(args[4], function);
   const size_t bn = static_cast<size_t>(core_->batch()) * core_->n();
   std::vector<Napi::Float64Array> out =
-      ResultArrays(args[5], mode, {{"gradient", bn}, {"squaredNorm", static_cast<size_t>(core_->batch())}, {"step", bn}},
+      ResultArrays(args[5], mode,
+                   {{"gradient", bn}, {"squaredNorm", static_cast<size_t>(core_->batch())}, {"step", bn},
+                    {"jy", static_cast<size_t>(core_->batch()) * core_->m()}},
                    {in.j, in.r, lambda}, function);
   Napi::Uint8Array ok = Napi::Uint8Array::New(args[0].Env(), core_->batch());
   auto reasons = std::make_shared<std::vector<std::string>>();
@@ -410,18 +412,20 @@ PreparedCall NormalEquationsWrap::PrepareStep(const Napi::Value* args, Inputs mo
   double* g = out[0].Data();
   double* s = out[1].Data();
   double* y = out[2].Data();
+  double* jy = out[3].Data();
   uint8_t* ok_data = ok.Data();
   return Finish(
       [=] {
         core->Step({in.j.data, in.j.length}, {in.r.data, in.r.length}, {in.active.data, in.active.length},
-                   {lambda.data, lambda.length}, damping, g, s, ok_data, reasons.get(), y);
+                   {lambda.data, lambda.length}, damping, g, s, ok_data, reasons.get(), y, jy);
       },
-      {out[0], out[1], out[2], ok}, inputs,
+      {out[0], out[1], out[2], out[3], ok}, inputs,
       [reasons](Napi::Env env, const std::vector<Napi::Object>& result) {
-        Napi::Object step = FactorResult(env, result[3].As<Napi::Uint8Array>(), *reasons);
+        Napi::Object step = FactorResult(env, result[4].As<Napi::Uint8Array>(), *reasons);
         step.Set("gradient", result[0]);
         step.Set("squaredNorm", result[1]);
         step.Set("step", result[2]);
+        step.Set("jy", result[3]);
         return step;
       });
 }

@@ -135,19 +135,21 @@ void BatchedNormalEquations::Factor(Span<const double> lambda, Damping damping, 
 void BatchedNormalEquations::Step(Span<const double> j_values, Span<const double> residuals,
                                   Span<const uint8_t> active, Span<const double> lambda, Damping damping,
                                   double* gradient, double* squared_norm, uint8_t* ok,
-                                  std::vector<std::string>* reasons, double* step) {
+                                  std::vector<std::string>* reasons, double* step, double* jy) {
   constexpr const char* kFunction = "NormalEquations.step";
   std::vector<uint8_t> mask = CheckLinearize(kFunction, j_values, residuals, active);
   CheckLambda(kFunction, lambda);
   if (status_.empty()) status_.assign(batch_, FactorStatus{false, "not factored yet"});
   active_ = mask;
-  const bool kept = DoStep(j_values.data, residuals.data, lambda.data, damping, gradient, squared_norm, step);
+  const bool kept = DoStep(j_values.data, residuals.data, lambda.data, damping, gradient, squared_norm, step, jy);
   ClearInactive(mask, gradient, squared_norm);
   const int n = pattern_->n();
+  const int m = pattern_->m();
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   for (int b = 0; b < batch_; ++b) {
     if (mask[b] && status_[b].ok) continue;
-    std::fill(step + static_cast<int64_t>(b) * n, step + static_cast<int64_t>(b + 1) * n,
-              std::numeric_limits<double>::quiet_NaN());
+    std::fill(step + static_cast<int64_t>(b) * n, step + static_cast<int64_t>(b + 1) * n, kNaN);
+    std::fill(jy + static_cast<int64_t>(b) * m, jy + static_cast<int64_t>(b + 1) * m, kNaN);
   }
   linearized_ = true;
   a_kept_ = kept;
@@ -156,10 +158,14 @@ void BatchedNormalEquations::Step(Span<const double> j_values, Span<const double
 }
 
 bool BatchedNormalEquations::DoStep(const double* j_values, const double* residuals, const double* lambda,
-                                    Damping damping, double* gradient, double* squared_norm, double* step) {
+                                    Damping damping, double* gradient, double* squared_norm, double* step,
+                                    double* jy) {
   DoLinearize(j_values, residuals, active_, gradient, squared_norm);
   DoFactor(lambda, damping);
   DoSolve(gradient, 1, step);
+  const int64_t size = static_cast<int64_t>(batch_) * pattern_->n();
+  for (int64_t i = 0; i < size; ++i) step[i] = -step[i];
+  DoMultiply(step, /*transpose=*/false, jy);
   return true;
 }
 

@@ -72,15 +72,16 @@ class BatchedNormalEquations {
   // a valid factor get NaN.
   void Solve(Span<const double> rhs, int64_t k, double* out);
   // linearize, factor and solve in one call: gradient and squared_norm as
-  // linearize, then step (B·n) = (A + λ_b D_b)⁻¹ g_b with ok and reasons as
-  // factor, for the active elements; the others get zeros, NaN steps and keep
-  // their status, as do elements whose factorisation failed (NaN steps). A
-  // core may run the three per element and keep neither A nor the factor
-  // (the CPU core does: the element stays in cache and needs no storage of
-  // its own); factor and solve then need a new linearize, jv and jtv do not.
+  // linearize, then the Newton step (B·n) y_b = −(A_b + λ_b D_b)⁻¹ g_b with ok
+  // and reasons as factor, and jy (B·m) = J_b y_b, for the active elements;
+  // the others get zeros, NaN steps and keep their status, as do elements
+  // whose factorisation failed (NaN steps). A core may run it all per
+  // element and keep neither A nor the factor (the CPU core does: the
+  // element stays in cache and needs no storage of its own); factor and
+  // solve then need a new linearize, jv and jtv do not.
   void Step(Span<const double> j_values, Span<const double> residuals, Span<const uint8_t> active,
             Span<const double> lambda, Damping damping, double* gradient, double* squared_norm, uint8_t* ok,
-            std::vector<std::string>* reasons, double* step);
+            std::vector<std::string>* reasons, double* step, double* jy);
   void Jv(Span<const double> v, double* out);   // B·n -> B·m
   void Jtv(Span<const double> u, double* out);  // B·m -> B·n
 
@@ -103,9 +104,9 @@ class BatchedNormalEquations {
   virtual void DoMultiply(const double* in, bool transpose, double* out) = 0;
   // Step's numerics for the elements in active() (set before the call);
   // returns whether A and the factors were kept. By default DoLinearize,
-  // DoFactor and DoSolve, which keep them.
+  // DoFactor, DoSolve and DoMultiply, which keep them.
   virtual bool DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping,
-                      double* gradient, double* squared_norm, double* step);
+                      double* gradient, double* squared_norm, double* step, double* jy);
 
   NormalPattern& mutable_pattern() { return *pattern_; }
   // The mask of the last linearize, and each element's factor status.

@@ -164,9 +164,10 @@ void NormalEquations::Damp(double* work, const double* a, double lambda, Damping
 }
 
 bool NormalEquations::DoStep(const double* j_values, const double* residuals, const double* lambda,
-                             Damping damping, double* gradient, double* squared_norm, double* step) {
-  const int n = pattern().n();
-  const int64_t a_count = pattern().a_value_count();
+                             Damping damping, double* gradient, double* squared_norm, double* step, double* jy) {
+  const NormalPattern& p = pattern();
+  const int n = p.n();
+  const int64_t a_count = p.a_value_count();
   ParallelFor(batch(), threads(), [&](int b, int slot) {
     if (!active()[b]) return;
     double* work = workspace_.data() + slot * a_count;
@@ -178,7 +179,12 @@ bool NormalEquations::DoStep(const double* j_values, const double* residuals, co
     CountFactorizations(1);
     const int factor = batch() + slot;
     FactorStatus status = backend_->Factor(factor, work, slot);
-    if (status.ok) backend_->Solve(factor, gradient + static_cast<int64_t>(b) * n, 1, step + static_cast<int64_t>(b) * n, slot);
+    if (status.ok) {
+      double* y = step + static_cast<int64_t>(b) * n;
+      backend_->Solve(factor, gradient + static_cast<int64_t>(b) * n, 1, y, slot);
+      for (int c = 0; c < n; ++c) y[c] = -y[c];
+      p.MultiplyJ(unique_values_.data() + b * p.unique_count(), y, jy + static_cast<int64_t>(b) * p.m());
+    }
     set_status(b, std::move(status));
   });
   return false;

@@ -37,10 +37,10 @@ class NormalEquations : public BatchedNormalEquations {
   void DoSolve(const double* rhs, int k, double* out) override;
   void DoMultiply(const double* in, bool transpose, double* out) override;
   // Per element: form A and g in the thread's workspace, damp, factor into
-  // the thread's own factor (backend element batch + slot), solve; keeps
-  // neither A nor the factor.
+  // the thread's own factor (backend element batch + slot), solve, J y;
+  // keeps neither A nor the factor.
   bool DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping,
-              double* gradient, double* squared_norm, double* step) override;
+              double* gradient, double* squared_norm, double* step, double* jy) override;
 
  private:
   // RangeError naming 'batch' when `bytes` exceed the physical memory.

@@ -257,9 +257,9 @@ TEST(InactiveElementsKeepTheirState) {
 }
 
 TEST(StepEqualsLinearizeFactorSolve) {
-  // The same bits as the three calls, per element, whatever the kind and
-  // thread count; inactive and failed elements get NaN steps; afterwards A
-  // and the factor are gone (factor and solve need a new linearize), J is not.
+  // The same bits as the three calls and jv, per element, whatever the kind
+  // and thread count; inactive and failed elements get NaN steps; afterwards
+  // A and the factor are gone (factor and solve need a new linearize), J is not.
   for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
     for (int threads : {1, 3}) {
       const Problem p = testing::RandomBlockPattern(kind == KindRequest::kDense ? 30 : 150, 6, 80, 13);
@@ -283,16 +283,24 @@ TEST(StepEqualsLinearizeFactorSolve) {
       three.Factor({lambda.data(), batch}, Damping::kDiagonal, ok1.data(), &reasons1);
       three.Solve({g1.data(), static_cast<int64_t>(g1.size())}, 1, x1.data());
       NormalEquations one(p.Input(), batch, options);
-      std::vector<double> g2(batch * p.n), s2(batch), x2(batch * p.n);
+      std::vector<double> g2(batch * p.n), s2(batch), y(batch * p.n), jy(batch * p.m);
       std::vector<uint8_t> ok2(batch);
       std::vector<std::string> reasons2;
-      one.Step(js, rs, as, {lambda.data(), batch}, Damping::kDiagonal, g2.data(), s2.data(), ok2.data(), &reasons2, x2.data());
+      one.Step(js, rs, as, {lambda.data(), batch}, Damping::kDiagonal, g2.data(), s2.data(), ok2.data(), &reasons2,
+               y.data(), jy.data());
       CHECK(std::memcmp(g1.data(), g2.data(), sizeof(double) * g1.size()) == 0);
       CHECK(std::memcmp(s1.data(), s2.data(), sizeof(double) * s1.size()) == 0);
       CHECK(ok2 == std::vector<uint8_t>({1, 1, 0, 1, 0}));
       CHECK(reasons2[4].rfind("not positive definite", 0) == 0);
-      for (int b : {0, 1, 3}) CHECK(std::memcmp(x1.data() + b * p.n, x2.data() + b * p.n, sizeof(double) * p.n) == 0);
-      for (int b : {2, 4}) CHECK(std::isnan(x2[b * p.n]) && std::isnan(x2[(b + 1) * p.n - 1]));
+      // y = −x exactly (the solve is linear), and J y as jv gives it.
+      std::vector<double> minus_x(x1.size()), jv(batch * p.m);
+      for (size_t i = 0; i < x1.size(); ++i) minus_x[i] = std::isnan(x1[i]) ? 0.0 : -x1[i];  // NaN: not factored
+      three.Jv({minus_x.data(), static_cast<int64_t>(minus_x.size())}, jv.data());
+      for (int b : {0, 1, 3}) {
+        CHECK(std::memcmp(minus_x.data() + b * p.n, y.data() + b * p.n, sizeof(double) * p.n) == 0);
+        CHECK(std::memcmp(jv.data() + b * p.m, jy.data() + b * p.m, sizeof(double) * p.m) == 0);
+      }
+      for (int b : {2, 4}) CHECK(std::isnan(y[b * p.n]) && std::isnan(y[(b + 1) * p.n - 1]) && std::isnan(jy[b * p.m]));
       CHECK(one.factorization_count() == 4);
       std::vector<double> v1(batch * p.m), v2(batch * p.m);
       three.Jv({g1.data(), static_cast<int64_t>(g1.size())}, v1.data());

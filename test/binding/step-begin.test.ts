@@ -35,9 +35,13 @@ describe('NormalEquations step, begin and end', () => {
       expect(Array.from(step.ok)).toEqual([1, 1, 0, 1, 0]);
       expect(step.reason[4]).toMatch(/not positive definite/);
       expect(step.reason.slice(0, 4)).toEqual([null, null, expect.any(String), null]);
+      // The Newton step −(A + λD)⁻¹g, and J times it.
+      const minus = expected.map((v) => (Number.isNaN(v) ? 0 : -v)); // NaN: elements 2 and 4, not factored
+      const jy = reference.jv(minus);
       for (const b of [0, 1, 3]) {
-        const n = pattern.n;
-        expect(Array.from(step.step.subarray(b * n, (b + 1) * n))).toEqual(Array.from(expected.subarray(b * n, (b + 1) * n)));
+        const { n, m } = pattern;
+        expect(Array.from(step.step.subarray(b * n, (b + 1) * n))).toEqual(Array.from(minus.subarray(b * n, (b + 1) * n)));
+        expect(Array.from(step.jy.subarray(b * m, (b + 1) * m))).toEqual(Array.from(jy.subarray(b * m, (b + 1) * m)));
       }
       // Inactive and failed elements get NaN steps.
       expect(step.step.subarray(2 * pattern.n, 3 * pattern.n).every(Number.isNaN)).toBe(true);
