@@ -188,20 +188,15 @@ export class Objective {
       const I = term.instances;
       const d = term.dim;
       const variableIndex = term.variables.map((u) => variables.indexOf(u.variable));
+      // Instance i's entries: the d × dof block of each of its non-constant uses, in use order.
+      const lengths = new Int32Array(I);
+      const useOffset = term.variables.map((use, k) => placeUse(use.indices, this.columns[variableIndex[k]!]!, d * use.variable.group.dof, lengths));
       const entryStart = new Int32Array(I);
-      const useOffset = term.variables.map(() => new Int32Array(I));
       for (let i = 0; i < I; i++) {
-        let length = 0;
-        term.variables.forEach((use, k) => {
-          const e = use.indices.length === 1 ? use.indices[0]! : use.indices[i]!;
-          const col = this.columns[variableIndex[k]!]![e]!;
-          useOffset[k]![i] = col < 0 ? -1 : length;
-          if (col >= 0) length += d * use.variable.group.dof;
-        });
         entryStart[i] = nnz;
-        nnz += length;
-        if (nnz > MAX_INT32) throw rangeError(fn, 'terms', `at most ${MAX_INT32} Jacobian entries per batch element`, 'more');
+        nnz += lengths[i]!;
       }
+      if (nnz > MAX_INT32) throw rangeError(fn, 'terms', `at most ${MAX_INT32} Jacobian entries per batch element`, 'more');
       const world = term.variables.map((u) => u.variable.tangent === 'world' && hasWorldFrame(u.variable.group));
       const layout: TermLayout = { term, rowStart: m, entryStart, useOffset, variableIndex, world, buffers: new Map() };
       m += I * d;
@@ -210,23 +205,11 @@ export class Objective {
     this.m = m;
     const rows = new Int32Array(nnz);
     const cols = new Int32Array(nnz);
-    for (const layout of this.#layouts) {
-      const { term, rowStart, entryStart, useOffset, variableIndex } = layout;
-      const d = term.dim;
-      for (let i = 0; i < term.instances; i++) {
-        term.variables.forEach((use, k) => {
-          if (useOffset[k]![i]! < 0) return;
-          const e = use.indices.length === 1 ? use.indices[0]! : use.indices[i]!;
-          const col = this.columns[variableIndex[k]!]![e]!;
-          let p = entryStart[i]! + useOffset[k]![i]!;
-          for (let a = 0; a < d; a++) {
-            for (let c = 0; c < use.variable.group.dof; c++, p++) {
-              rows[p] = rowStart + i * d + a;
-              cols[p] = col + c;
-            }
-          }
-        });
-      }
+    for (const { term, rowStart, entryStart, useOffset, variableIndex } of this.#layouts) {
+      term.variables.forEach((use, k) => {
+        const columns = this.columns[variableIndex[k]!]!;
+        writeUse(use.indices, columns, term.dim, use.variable.group.dof, rowStart, entryStart, useOffset[k]!, rows, cols);
+      });
     }
     this.pattern = { m, n, rows, cols, colBlocks: Int32Array.from(colBlocks) };
   }
@@ -428,6 +411,38 @@ export class Objective {
       }
     });
     return Math.sqrt(sum);
+  }
+}
+
+/**
+ * Where one variable use's d × dof blocks go: per instance, the offset of
+ * its block among the instance's entries (−1 for a constant element),
+ * with `lengths` (entries per instance so far) grown by `size` = d·dof.
+ */
+function placeUse(indices: Int32Array, columns: Int32Array, size: number, lengths: Int32Array): Int32Array {
+  const offsets = new Int32Array(lengths.length);
+  const shared = indices.length === 1;
+  for (let i = 0; i < lengths.length; i++) {
+    const col = columns[shared ? indices[0]! : indices[i]!]!;
+    offsets[i] = col < 0 ? -1 : lengths[i]!;
+    if (col >= 0) lengths[i]! += size;
+  }
+  return offsets;
+}
+
+/** The pattern's (row, column) of one variable use's blocks, row-major per instance. */
+function writeUse(indices: Int32Array, columns: Int32Array, d: number, dof: number, rowStart: number, entryStart: Int32Array, offsets: Int32Array, rows: Int32Array, cols: Int32Array): void {
+  const shared = indices.length === 1;
+  for (let i = 0; i < offsets.length; i++) {
+    if (offsets[i]! < 0) continue;
+    const col = columns[shared ? indices[0]! : indices[i]!]!;
+    let p = entryStart[i]! + offsets[i]!;
+    for (let a = 0; a < d; a++) {
+      for (let c = 0; c < dof; c++, p++) {
+        rows[p] = rowStart + i * d + a;
+        cols[p] = col + c;
+      }
+    }
   }
 }
 

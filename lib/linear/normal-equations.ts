@@ -58,6 +58,25 @@ export function uncheckedNative(ne: NormalEquations): NativeNormalEquations {
   return nativeOf(ne);
 }
 
+// Set by normalEquationsInBackground for the constructor it calls.
+let inBackground = false;
+
+/**
+ * A NormalEquations whose symbolic analysis runs on a thread of its own
+ * while the caller goes on (the optimisers evaluate the initial point
+ * meanwhile); its first call waits for it and throws its errors. For the
+ * library's own patterns, which are well-formed by construction. Not
+ * exported from the package.
+ */
+export function normalEquationsInBackground(pattern: JacobianPattern, batch: number, options: NormalEquationsOptions): NormalEquations {
+  inBackground = true;
+  try {
+    return new NormalEquations(pattern, batch, options);
+  } finally {
+    inBackground = false;
+  }
+}
+
 /**
  * Forms, damps, factors and solves A = JᵀJ for B problems at once, on the
  * native core (dense LLᵀ for small n; CHOLMOD's supernodal or Eigen's sparse
@@ -88,7 +107,7 @@ export function uncheckedNative(ne: NormalEquations): NativeNormalEquations {
  */
 export class NormalEquations {
   readonly #native: NativeNormalEquations;
-  readonly #info: NormalEquationsInfo;
+  #cachedInfo: NormalEquationsInfo | undefined;
   #busyWith: string | null = null;
 
   /**
@@ -127,8 +146,13 @@ export class NormalEquations {
 
     const backend = o.backend === undefined ? 'auto' : checkOneOf(fn, 'options.backend', o.backend, BACKENDS);
     const Native = nativeClass(fn, backend);
-    this.#native = new Native({ m, n, rows, cols, colBlocks, eliminate }, batch, { kind, threads });
-    this.#info = this.#native.info();
+    this.#native = new Native({ m, n, rows, cols, colBlocks, eliminate }, batch, { kind, threads, background: inBackground });
+  }
+
+  // Read once, when first needed (a handle built in the background is ready then).
+  get #info(): NormalEquationsInfo {
+    this.#cachedInfo ??= this.#native.info();
+    return this.#cachedInfo;
   }
 
   /** Rows of J per element. */

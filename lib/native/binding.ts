@@ -172,7 +172,8 @@ export interface ReferenceLdltResult {
 }
 
 export interface NativeBinding {
-  NormalEquations: new (pattern: JacobianPattern, batch: number, options?: NormalEquationsOptions) => NativeNormalEquations;
+  /** `background`: the symbolic analysis runs on a thread of its own; the first call waits for it and throws its errors. */
+  NormalEquations: new (pattern: JacobianPattern, batch: number, options?: NormalEquationsOptions & { background?: boolean }) => NativeNormalEquations;
   /** The linear benchmark's reference: Eigen's SimplicialLDLT, one problem at a time. */
   referenceLdlt(pattern: JacobianPattern, jValues: Float64Array, residuals: Float64Array, lambda: Float64Array, repeats: number): ReferenceLdltResult;
   buildInfo(): BuildInfo;

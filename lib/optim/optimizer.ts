@@ -14,7 +14,7 @@ import * as os from 'node:os';
 
 import { typeError } from '../core/check.js';
 import { Objective } from '../core/objective.js';
-import { NormalEquations } from '../linear/normal-equations.js';
+import { normalEquationsInBackground, type NormalEquations } from '../linear/normal-equations.js';
 import { cudaAvailability } from '../native/binding.js';
 import { minimize, partReporters, reporter, runAsync, runPipelined, runSync, type Strategy } from './minimizer.js';
 import { resolveOptions, type OptimizerOptions, type ResolvedOptions } from './options.js';
@@ -85,8 +85,9 @@ export abstract class Optimizer {
     }
   }
 
+  // The symbolic analysis runs in the background while the loop evaluates the initial point.
   #normalEquations(objective: Objective, threads: number | undefined): NormalEquations {
     const { kind } = this.#options.linearSolver;
-    return new NormalEquations(objective.pattern, objective.batch, threads === undefined ? { kind } : { kind, threads });
+    return normalEquationsInBackground(objective.pattern, objective.batch, threads === undefined ? { kind } : { kind, threads });
   }
 }

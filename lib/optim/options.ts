@@ -37,7 +37,13 @@ export interface OptimizerOptions {
   linearSolver?: {
     /** 'dense', 'sparse' or 'auto' (the default: by n and the pattern). */
     kind?: NormalEquationsKind;
-    /** Threads over batch elements (default: min(cores, B)). */
+    /**
+     * Threads over batch elements (default: min(cores, B)). With two or more
+     * (and a batch large enough to pay for it), the batch is solved in two
+     * halves whose work overlaps: one half's linear algebra runs on its own
+     * threads while the other half's cost terms are evaluated. Results do not
+     * depend on it.
+     */
     threads?: number;
   };
   /** Print a Ceres-like iteration table (to stderr, or to the given function). */

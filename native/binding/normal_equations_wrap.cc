@@ -248,18 +248,46 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
         }
       }
     }
-    core_ = MakeNormalEquations(input, batch, options);
     napi_type_tag_object(env, info.This(), &NormalEquationsTag());
-    external_bytes_ = core_->memory_bytes();
-    Napi::MemoryManagement::AdjustExternalMemory(env, external_bytes_);
+    const bool background = !IsAbsent(info[2]) && info[2].As<Napi::Object>().Get("background").ToBoolean().Value();
+    if (!background) {
+      core_ = MakeNormalEquations(input, batch, options);
+      Constructed();
+      return;
+    }
+    // The analysis on a thread of its own, from copies of the pattern; the
+    // first call waits for it (Ready).
+    auto copy = std::make_shared<PatternCopy>(input);
+    constructing_ = std::thread([this, copy, batch, options] {
+      try {
+        core_ = MakeNormalEquations(copy->input, batch, options);
+      } catch (...) {
+        construction_error_ = std::current_exception();
+      }
+    });
   });
 }
 
 NormalEquationsWrap::~NormalEquationsWrap() { Release(); }
 
+void NormalEquationsWrap::Constructed() {
+  external_bytes_ = core_->memory_bytes();
+  Napi::MemoryManagement::AdjustExternalMemory(Env(), external_bytes_);
+}
+
+void NormalEquationsWrap::Ready() {
+  if (constructing_.joinable()) {
+    constructing_.join();
+    if (core_) Constructed();
+  }
+  if (construction_error_) std::rethrow_exception(construction_error_);
+}
+
 void NormalEquationsWrap::Release() {
-  // A begun call still running (its handle dropped without end, the
-  // environment shutting down) finishes before the core goes.
+  // A construction or a begun call still running (the handle dropped
+  // without a call or without end, the environment shutting down) finishes
+  // before the core goes.
+  if (constructing_.joinable()) constructing_.join();
   if (deferred_.worker.joinable()) deferred_.worker.join();
   if (!core_) return;
   core_.reset();
@@ -267,15 +295,13 @@ void NormalEquationsWrap::Release() {
   external_bytes_ = 0;
 }
 
-namespace {
-// State checks shared by every method but dispose/disposed.
-void CheckUsable(const std::unique_ptr<BatchedNormalEquations>& core, const char* busy_with, const char* function) {
-  if (!core) throw StateError(Concat(function, ": the handle has been disposed"));
-  if (busy_with != nullptr) {
-    throw StateError(Concat(function, ": the handle is busy with ", busy_with, "; await it before the next call"));
+void NormalEquationsWrap::CheckUsable(const char* function) {
+  Ready();
+  if (!core_) throw StateError(Concat(function, ": the handle has been disposed"));
+  if (busy_with_ != nullptr) {
+    throw StateError(Concat(function, ": the handle is busy with ", busy_with_, "; await it before the next call"));
   }
 }
-}  // namespace
 
 // linearize, factor and solve are prepared on the main thread: the
 // arguments checked, the result arrays chosen, and the core's work packed in
@@ -472,21 +498,21 @@ std::vector<Napi::Object> Values(const std::vector<Napi::ObjectReference>& refer
 template <PreparedCall (NormalEquationsWrap::*Prepare)(const Napi::Value*, Inputs, const char*), size_t kArguments>
 Napi::Value NormalEquationsWrap::RunSync(const Napi::CallbackInfo& info) {
   const char* function = static_cast<const char*>(info.Data());
-  CheckUsable(core_, busy_with_, function);
+  CheckUsable(function);
   return RunNow(info.Env(), (this->*Prepare)(Arguments(info, 0, kArguments).data(), Inputs::kInPlace, function));
 }
 
 template <PreparedCall (NormalEquationsWrap::*Prepare)(const Napi::Value*, Inputs, const char*), size_t kArguments>
 Napi::Value NormalEquationsWrap::RunAsync(const Napi::CallbackInfo& info) {
   const char* function = static_cast<const char*>(info.Data());
-  CheckUsable(core_, busy_with_, function);
+  CheckUsable(function);
   PreparedCall call = (this->*Prepare)(Arguments(info, 0, kArguments).data(), Inputs::kCopied, function);
   return (new Operation(info.Env(), this, function, std::move(call)))->Start();
 }
 
 Napi::Value NormalEquationsWrap::Jv(const Napi::CallbackInfo& info) {
   constexpr const char* kFunction = "NormalEquations.jv";
-  CheckUsable(core_, busy_with_, kFunction);
+  CheckUsable(kFunction);
   const auto v = Float64ArrayArgument(info[0], kFunction, "v");
   Napi::Float64Array out =
       ResultArray(info.Env(), info[1], static_cast<size_t>(core_->batch()) * core_->m(), {v}, kFunction, "out");
@@ -496,7 +522,7 @@ Napi::Value NormalEquationsWrap::Jv(const Napi::CallbackInfo& info) {
 
 Napi::Value NormalEquationsWrap::Jtv(const Napi::CallbackInfo& info) {
   constexpr const char* kFunction = "NormalEquations.jtv";
-  CheckUsable(core_, busy_with_, kFunction);
+  CheckUsable(kFunction);
   const auto u = Float64ArrayArgument(info[0], kFunction, "u");
   Napi::Float64Array out =
       ResultArray(info.Env(), info[1], static_cast<size_t>(core_->batch()) * core_->n(), {u}, kFunction, "out");
@@ -506,7 +532,7 @@ Napi::Value NormalEquationsWrap::Jtv(const Napi::CallbackInfo& info) {
 
 Napi::Value NormalEquationsWrap::Begin(const Napi::CallbackInfo& info) {
   constexpr const char* kFunction = "NormalEquations.begin";
-  CheckUsable(core_, busy_with_, kFunction);
+  CheckUsable(kFunction);
   if (!info[0].IsArray()) throw TypeArgumentError(MustBe(kFunction, "calls", "an array of [op, ...arguments] arrays", Describe(info[0])));
   const Napi::Array calls = info[0].As<Napi::Array>();
   if (calls.Length() == 0) throw RangeArgumentError(MustBe(kFunction, "calls", "a non-empty array", "an empty one"));
@@ -581,6 +607,7 @@ Napi::Value NormalEquationsWrap::End(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NormalEquationsWrap::Dispose(const Napi::CallbackInfo& info) {
+  if (constructing_.joinable()) constructing_.join();
   if (busy_with_ != nullptr) {
     throw StateError(Concat("NormalEquations.dispose: the handle is busy with ", busy_with_, "; await it before the next call"));
   }
@@ -590,6 +617,7 @@ Napi::Value NormalEquationsWrap::Dispose(const Napi::CallbackInfo& info) {
 
 Napi::Value NormalEquationsWrap::Info(const Napi::CallbackInfo& info) {
   constexpr const char* kFunction = "NormalEquations.info";
+  Ready();
   if (!core_) throw StateError(Concat(kFunction, ": the handle has been disposed"));
   Napi::Env env = info.Env();
   Napi::Object result = Napi::Object::New(env);
@@ -609,11 +637,13 @@ Napi::Value NormalEquationsWrap::Info(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NormalEquationsWrap::FactorizationCount(const Napi::CallbackInfo& info) {
+  Ready();
   if (!core_) throw StateError("NormalEquations.factorizationCount: the handle has been disposed");
   return Napi::Number::New(info.Env(), static_cast<double>(core_->factorization_count()));
 }
 
 Napi::Value NormalEquationsWrap::Disposed(const Napi::CallbackInfo& info) {
+  Ready();
   return Napi::Boolean::New(info.Env(), !core_);
 }
 

@@ -68,6 +68,30 @@ class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
   PreparedCall PrepareStep(const Napi::Value* args, Inputs mode, const char* function);
 
   void Release();
+  // Waits for a construction in the background (options.background) and
+  // throws its error; every method calls it first.
+  void Ready();
+  // The external memory of a constructed core, reported to V8.
+  void Constructed();
+  // Ready, then the state checks shared by every method but dispose/disposed.
+  void CheckUsable(const char* function);
+
+  // A pattern's arrays copied for a construction in the background.
+  struct PatternCopy {
+    explicit PatternCopy(const PatternInput& pattern)
+        : rows(pattern.rows, pattern.rows + pattern.nnz),
+          cols(pattern.cols, pattern.cols + pattern.nnz),
+          col_blocks(pattern.col_blocks, pattern.col_blocks + pattern.num_col_blocks),
+          input(pattern) {
+      input.rows = rows.data();
+      input.cols = cols.data();
+      input.col_blocks = pattern.col_blocks == nullptr ? nullptr : col_blocks.data();
+    }
+    std::vector<int32_t> rows, cols, col_blocks;
+    PatternInput input;
+  };
+  std::thread constructing_;
+  std::exception_ptr construction_error_;
 
   // The calls begun by begin, running one after another on `worker` until end.
   struct Deferred {

@@ -1,11 +1,12 @@
 import { NormalEquations } from '../../lib/index.js';
-import { uncheckedNative } from '../../lib/linear/normal-equations.js';
+import { normalEquationsInBackground, uncheckedNative } from '../../lib/linear/normal-equations.js';
 import type { StepResult } from '../../lib/native/binding.js';
 import { blockPattern } from '../helpers/problems.js';
 import { SeededRandom } from '../../lib/core/random.js';
 
 // The binding-level calls the optimisers use: step (linearize, factor and
-// solve in one call) and begin/end (calls on a thread of their own).
+// solve in one call), begin/end (calls on a thread of their own) and the
+// symbolic analysis in the background.
 describe('NormalEquations step, begin and end', () => {
   const B = 5;
   const active = Uint8Array.from([1, 1, 0, 1, 1]);
@@ -100,5 +101,26 @@ describe('NormalEquations step, begin and end', () => {
     expect(() => ne.end()).toThrow(/^NormalEquations.factor: call linearize before factor$/);
     expect(ne.linearize(j, r).squaredNorm.length).toBe(B);
     ne.dispose();
+  });
+
+  test('a handle built in the background gives the same numbers; its construction errors come from its first call', () => {
+    const { pattern, j, r, lambda } = problem('sparse');
+    const reference = new NormalEquations(pattern, B);
+    const background = normalEquationsInBackground(pattern, B, {});
+    expect(background.info).toEqual(reference.info);
+    expect(background.linearize(j, r)).toEqual(reference.linearize(j, r));
+    expect(background.factor(lambda, 'diagonal')).toEqual(reference.factor(lambda, 'diagonal'));
+    background.dispose();
+    reference.dispose();
+    // Disposed before it was used, or never used at all: no call waits in vain, nothing crashes.
+    normalEquationsInBackground(pattern, B, {}).dispose();
+    normalEquationsInBackground(pattern, B, {});
+    // More batch elements than this machine's memory holds: the first call throws what the constructor would.
+    const huge = 2 ** 31 - 1;
+    const message = /^NormalEquations: 'batch' must be small enough for this machine's .* of memory/;
+    expect(() => new NormalEquations(pattern, huge)).toThrow(message);
+    const failed = normalEquationsInBackground(pattern, huge, {});
+    expect(() => failed.info).toThrow(message);
+    expect(() => failed.linearize(j, r)).toThrow(message);
   });
 });
