@@ -317,6 +317,56 @@ TEST(StepEqualsLinearizeFactorSolve) {
   }
 }
 
+namespace {
+// The CPU core with the base class's Step (linearize, factor, solve, jv over
+// the batch, A and the factors kept): the path the CUDA core takes.
+class BaseStepNormalEquations : public NormalEquations {
+ public:
+  using NormalEquations::NormalEquations;
+
+ protected:
+  bool DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping,
+              double* gradient, double* squared_norm, double* step, double* jy) override {
+    return BatchedNormalEquations::DoStep(j_values, residuals, lambda, damping, gradient, squared_norm, step, jy);
+  }
+};
+}  // namespace
+
+TEST(BaseStepMatchesTheCpuStepAndKeepsTheFactors) {
+  const Problem p = testing::RandomBlockPattern(150, 6, 80, 14);
+  const int batch = 4;
+  const auto j = testing::RandomValues(batch * p.rows.size(), 140);
+  const auto r = testing::RandomValues(static_cast<size_t>(batch) * p.m, 141);
+  const std::vector<double> lambda = {1e-3, 1e-2, 1e-1, 1.0};
+  const std::vector<uint8_t> active = {1, 0, 1, 1};
+  const Span<const double> js{j.data(), static_cast<int64_t>(j.size())};
+  const Span<const double> rs{r.data(), static_cast<int64_t>(r.size())};
+  const Span<const uint8_t> as{active.data(), batch};
+  NormalEquationsOptions options;
+  options.kind = KindRequest::kSparse;
+  NormalEquations cpu(p.Input(), batch, options);
+  BaseStepNormalEquations base(p.Input(), batch, options);
+  std::vector<double> g1(batch * p.n), s1(batch), y1(batch * p.n), jy1(batch * p.m);
+  std::vector<double> g2(batch * p.n), s2(batch), y2(batch * p.n), jy2(batch * p.m);
+  std::vector<uint8_t> ok1(batch), ok2(batch);
+  std::vector<std::string> reasons1, reasons2;
+  cpu.Step(js, rs, as, {lambda.data(), batch}, Damping::kDiagonal, g1.data(), s1.data(), ok1.data(), &reasons1, y1.data(), jy1.data());
+  base.Step(js, rs, as, {lambda.data(), batch}, Damping::kDiagonal, g2.data(), s2.data(), ok2.data(), &reasons2, y2.data(), jy2.data());
+  CHECK(ok1 == ok2 && reasons1 == reasons2);
+  CHECK(std::memcmp(g1.data(), g2.data(), sizeof(double) * g1.size()) == 0);
+  for (int b : {0, 2, 3}) {
+    CHECK(std::memcmp(y1.data() + b * p.n, y2.data() + b * p.n, sizeof(double) * p.n) == 0);
+    CHECK(std::memcmp(jy1.data() + b * p.m, jy2.data() + b * p.m, sizeof(double) * p.m) == 0);
+  }
+  CHECK(std::isnan(y2[p.n]) && std::isnan(jy2[p.m]));
+  // The base keeps A and the factors: solve and factor work without a new linearize.
+  std::vector<double> x(batch * p.n);
+  base.Solve({g2.data(), static_cast<int64_t>(g2.size())}, 1, x.data());
+  CHECK(x[0] == -y2[0]);
+  base.Factor({lambda.data(), batch}, Damping::kDiagonal, ok2.data(), &reasons2);
+  CHECK(ok2[0] == 1);
+}
+
 TEST(DuplicateEntriesAreSummed) {
   Problem p;
   p.m = 3;
