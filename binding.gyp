@@ -38,8 +38,11 @@
         }, {
           'sources': ['<@(ariadne_no_cholmod_sources)'],
         }],
+        # -z nodelete: the library stays mapped when the last worker_thread
+        # that loaded it exits (dlclose), since the thread pool's detached
+        # helpers run its code for the whole process.
         ['OS=="linux"', {
-          'ldflags': ['-Wl,--as-needed'],
+          'ldflags': ['-Wl,--as-needed', '-Wl,-z,nodelete'],
         }],
         ['ariadne_native_arch==1', {
           'cflags_cc': ['-march=native'],

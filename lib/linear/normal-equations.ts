@@ -147,9 +147,10 @@ export class NormalEquations {
     const backend = o.backend === undefined ? 'auto' : checkOneOf(fn, 'options.backend', o.backend, BACKENDS);
     const Native = nativeClass(fn, backend);
     this.#native = new Native({ m, n, rows, cols, colBlocks, eliminate }, batch, { kind, threads, background: inBackground });
+    if (!inBackground) this.#cachedInfo = this.#native.info();
   }
 
-  // Read once, when first needed (a handle built in the background is ready then).
+  // Read at construction, or (a handle built in the background) when first needed.
   get #info(): NormalEquationsInfo {
     this.#cachedInfo ??= this.#native.info();
     return this.#cachedInfo;

@@ -18,7 +18,7 @@
  */
 import type { Evaluation, Objective, State } from '../core/objective.js';
 import { NormalEquations, uncheckedNative, type DampingMode } from '../linear/normal-equations.js';
-import type { DeferredCall, FactorResult, LinearizeResult, StepBuffers, StepResult } from '../native/binding.js';
+import type { DeferredCall, FactorResult, LinearizeResult, NativeNormalEquations, StepBuffers, StepResult } from '../native/binding.js';
 import type { ResolvedOptions } from './options.js';
 import { SolveResult, type SolveStatus } from './result.js';
 
@@ -442,9 +442,14 @@ export function runPipelined<T>(loops: readonly NativeSteps<T>[], handles: reado
       }
     }
   } finally {
-    // A loop that threw leaves the others' calls running: wait for them before the handles go.
+    // A loop that threw leaves the others' calls running: wait for them
+    // before the handles go (their own errors are not the one to report).
     pending.forEach((p, i) => {
-      if (p) ne[i]!.end();
+      try {
+        if (p) ne[i]!.end();
+      } catch {
+        // the error that stopped the loops propagates
+      }
     });
   }
   return results as T[];
@@ -471,10 +476,33 @@ export async function runAsync<T>(steps: NativeSteps<T>, handle: NormalEquations
       const { ok, reason } = await ne.factorAsync(r.lambda, r.mode);
       signal?.throwIfAborted();
       const step = await ne.solveAsync(gradient);
-      for (let i = 0; i < step.length; i++) step[i] = -step[i]!;
-      reply = { gradient, squaredNorm, step, jy: ne.jv(step), ok, reason };
+      reply = { gradient, squaredNorm, step, jy: newtonJy(ne, step, ok, r.active), ok, reason };
     }
   }
+}
+
+/**
+ * `step`'s Newton step and J·y from a solve's A⁻¹g (negated in place), for the
+ * drivers that call linearize, factor and solve one by one: elements not
+ * factored (NaN steps) or not active get NaN in J·y, as `step` gives them.
+ */
+function newtonJy(ne: NativeNormalEquations, step: Float64Array, ok: Uint8Array, active: Uint8Array): Float64Array {
+  const B = ok.length;
+  const n = step.length / B;
+  const finite = new Float64Array(step.length);
+  for (let i = 0; i < step.length; i++) {
+    step[i] = -step[i]!;
+    finite[i] = Number.isFinite(step[i]!) ? step[i]! : 0;
+  }
+  const jy = ne.jv(finite);
+  const m = jy.length / B;
+  for (let b = 0; b < B; b++) {
+    if (!ok[b] || !active[b]) {
+      step.fill(NaN, b * n, (b + 1) * n);
+      jy.fill(NaN, b * m, (b + 1) * m);
+    }
+  }
+  return jy;
 }
 
 /** The reports of a solve: the iteration table of `verbose` and `onIteration`. */

@@ -55,7 +55,7 @@ export abstract class Optimizer {
         const loops = parts.map((part, i) => minimize(part, this.strategy(part.batch, this.#options), this.#options, handles[i]!, start, reports[i]!));
         return SolveResult.concat(objective, runPipelined(loops, handles), (performance.now() - start) / 1e3);
       } finally {
-        for (const ne of handles) ne.dispose();
+        disposeAll(handles);
       }
     }
     const ne = this.#normalEquations(objective, this.#options.linearSolver.threads);
@@ -90,4 +90,17 @@ export abstract class Optimizer {
     const { kind } = this.#options.linearSolver;
     return normalEquationsInBackground(objective.pattern, objective.batch, threads === undefined ? { kind } : { kind, threads });
   }
+}
+
+/** Disposes every handle, even when one throws (the first error is rethrown after). */
+function disposeAll(handles: readonly NormalEquations[]): void {
+  let failure: unknown;
+  for (const ne of handles) {
+    try {
+      ne.dispose();
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure !== undefined) throw failure;
 }

@@ -165,7 +165,13 @@ Napi::ClassPropertyDescriptor<NormalEquationsWrap> NormalEquationsWrap::Method(c
     try {
       return Call<Method>(info);
     } catch (const Napi::Error& error) {
-      error.ThrowAsJavaScriptException();
+      // Throwing fails (and throws) while the environment shuts down, e.g. a
+      // worker_thread being terminated: nothing is left to tell then, and an
+      // exception escaping this C callback would abort the process.
+      try {
+        error.ThrowAsJavaScriptException();
+      } catch (...) {
+      }
       return nullptr;
     }
   };
@@ -261,6 +267,8 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
     constructing_ = std::thread([this, copy, batch, options] {
       try {
         core_ = MakeNormalEquations(copy->input, batch, options);
+      } catch (const std::bad_alloc&) {  // named as the constructor would be
+        construction_error_ = std::make_exception_ptr(RangeArgumentError("NormalEquations: out of memory"));
       } catch (...) {
         construction_error_ = std::current_exception();
       }
@@ -561,7 +569,6 @@ Napi::Value NormalEquationsWrap::Begin(const Napi::CallbackInfo& info) {
     }
   }
   Deferred& deferred = deferred_;
-  deferred.self = Napi::Persistent(Value());
   deferred.calls.clear();
   std::vector<std::function<void()>> works;
   for (size_t i = 0; i < prepared.size(); ++i) {
@@ -572,7 +579,6 @@ Napi::Value NormalEquationsWrap::Begin(const Napi::CallbackInfo& info) {
   }
   deferred.failed = -1;
   deferred.failure = nullptr;
-  busy_with_ = Intern(Concat(kFunction, " (until end)"));
   deferred.worker = std::thread([works = std::move(works), &deferred] {
     for (size_t i = 0; i < works.size(); ++i) {
       try {
@@ -584,6 +590,9 @@ Napi::Value NormalEquationsWrap::Begin(const Napi::CallbackInfo& info) {
       }
     }
   });
+  // Busy (and kept alive) once the thread runs: a thread that cannot start leaves the handle as it was.
+  deferred.self = Napi::Persistent(Value());
+  busy_with_ = Intern(Concat(kFunction, " (until end)"));
   return info.Env().Undefined();
 }
 
@@ -608,6 +617,7 @@ Napi::Value NormalEquationsWrap::End(const Napi::CallbackInfo& info) {
 
 Napi::Value NormalEquationsWrap::Dispose(const Napi::CallbackInfo& info) {
   if (constructing_.joinable()) constructing_.join();
+  construction_error_ = nullptr;  // disposed: later calls say so
   if (busy_with_ != nullptr) {
     throw StateError(Concat("NormalEquations.dispose: the handle is busy with ", busy_with_, "; await it before the next call"));
   }

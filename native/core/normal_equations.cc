@@ -1,6 +1,7 @@
 #include "normal_equations.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 
 #include "errors.h"
@@ -83,10 +84,15 @@ NormalEquations::NormalEquations(const PatternInput& input, int64_t batch,
   const double per_element = static_cast<double>(pattern.unique_count()) + pattern.a_value_count();
   const double fixed = 8.0 * threads() * pattern.a_value_count() + pattern.memory_bytes();
   CheckMemory(8.0 * batch_size * per_element + fixed);
+  // One factor per element, and one per thread for Step.
+  if (batch_size > std::numeric_limits<int>::max() - threads()) {
+    throw RangeArgumentError(MustBe(kConstructor, "batch", Concat("at most ", std::numeric_limits<int>::max() - threads()),
+                                    Concat(batch_size)));
+  }
   const int factors = batch_size + threads();
   backend_ = dense ? MakeDenseCholesky(pattern, factors) : MakeSparseBackend(pattern, factors, threads());
   const double factor = dense ? static_cast<double>(n) * n : FactorValues(*backend_);
-  memory_bytes_ = CheckMemory(8.0 * batch_size * (per_element + factor) + fixed);
+  memory_bytes_ = CheckMemory(8.0 * (batch_size * (per_element + factor) + threads() * factor) + fixed);
 
   const int64_t a_count = pattern.a_value_count();
   unique_values_.resize(static_cast<size_t>(batch_size) * pattern.unique_count());

@@ -28,6 +28,16 @@ describe('the addon', () => {
     expect(out.trim()).toBe('alive');
   });
 
+  (process.platform === 'linux' ? test : test.skip)('stays loaded after the last worker that loaded it exits (its thread pool lives on)', () => {
+    const out = execFileSync(process.execPath, [path.join(fixtures, 'worker-unload.js'), distEntry()], { encoding: 'utf8' });
+    expect(out.trim()).toBe('mapped');
+  });
+
+  test('survives workers terminated while their solves run native calls on threads of their own', () => {
+    const out = execFileSync(process.execPath, [path.join(fixtures, 'worker-terminate-solve.js'), distEntry()], { encoding: 'utf8' });
+    expect(out.trim()).toBe('alive');
+  });
+
   test('10 000 create/dispose cycles grow RSS by at most 8 MiB', () => {
     const out = execFileSync(process.execPath, ['--expose-gc', path.join(fixtures, 'create-dispose.js'), distEntry()], { encoding: 'utf8' });
     const { growthMiB } = JSON.parse(out) as { growthMiB: number };

@@ -160,6 +160,27 @@ describe('optimisers', () => {
     expect(result.values('x')[0]).toBeCloseTo(4, 6);
   });
 
+  test('EXPECTED FAILURE - solveAsync gives what solve gives when elements fail (NaN steps stay out of J·y)', async () => {
+    const x = new Variable('x', Vector(1), Float64Array.of(1, -1, 9), { batch: 3 });
+    const sqrtTerm = new Custom({ dim: 1, variables: [x], residual: (rows, [v], out) => { for (let i = 0; i < rows; i++) out[i] = Math.sqrt(v![i]!) - 2; } });
+    for (const Optimizer of Object.values(optimizers)) {
+      const sync = new Optimizer(new Objective([sqrtTerm])).solve();
+      const async = await new Optimizer(new Objective([sqrtTerm])).solveAsync();
+      expect(async.status).toEqual(sync.status);
+      expect(async.status[1]).toBe('failed');
+      expect(async.iterations).toEqual(sync.iterations);
+      expect(async.values('x')).toEqual(sync.values('x'));
+    }
+    // A singular Gauss-Newton system in one element of two.
+    const graph = gridGraph(3, 0.05, 14);
+    const free = { ...graph, fixed: new Int32Array(0) };
+    const measurements = noisyMeasurements(free, 2, 0.01, 3);
+    const sync = new GaussNewton(poseGraphObjective(free, { measurements }).objective).solve();
+    const async = await new GaussNewton(poseGraphObjective(free, { measurements }).objective).solveAsync();
+    expect(async.status).toEqual(['failed', 'failed']);
+    expect(async.reason).toEqual(sync.reason);
+  });
+
   test('EXPECTED FAILURE - Gauss-Newton on a singular system fails with the reason', () => {
     const graph = gridGraph(3, 0.05, 14);
     const { objective } = poseGraphObjective({ ...graph, fixed: new Int32Array(0) }); // gauge freedom

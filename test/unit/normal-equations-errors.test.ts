@@ -9,6 +9,14 @@ describe('NormalEquations (TypeScript facade)', () => {
     test(`BAD CALL - ${c.name}`, () => expectBadCall(c, make));
   }
 
+  test('BAD CALL - after dispose the sizes still read, and a call names itself', () => {
+    const ne = new NormalEquations({ m: 2, n: 1, rows: Int32Array.of(0, 1), cols: Int32Array.of(0, 0) }, 3);
+    ne.dispose();
+    expect([ne.m, ne.n, ne.batch, ne.kind, ne.info.nnz]).toEqual([2, 1, 3, 'dense', 2]);
+    expect(() => ne.jv(new Float64Array(3))).toThrow(/^NormalEquations.jv: the handle has been disposed$/);
+    expect(() => ne.jtv(new Float64Array(6))).toThrow(/^NormalEquations.jtv: the handle has been disposed$/);
+  });
+
   test('BAD CALL - a rejected async call carries the caller\'s stack', async () => {
     const ne = new NormalEquations({ m: 1, n: 1, rows: Int32Array.of(0), cols: Int32Array.of(0) }, 1);
     await ne.linearizeAsync(Float64Array.of(1), Float64Array.of(1));
