@@ -169,7 +169,7 @@ export abstract class CostTerm {
   /**
    * Residuals and Jacobians for `rows` rows (row = batch element × instance).
    * `inputs`: the variables' values (rows × storage each), then the
-   * auxiliary inputs (rows × k each). Writes `residuals` (rows × d) and, for
+   * auxiliary inputs (rows × k each), read-only. Writes `residuals` (rows × d) and, for
    * each variable k whose array is given, `jacobians[k]` (rows × d × dof_k,
    * row-major per row) with respect to its right tangent, or, where
    * `world[k]` is set and the term {@link writesWorldFrame}, to its

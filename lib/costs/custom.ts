@@ -16,7 +16,8 @@ import { groupOf } from './refs.js';
 /**
  * Fills `out` (rows × d) with the residuals of `rows` rows. `inputs` are the
  * variables' values (rows × storage each), then the auxiliary inputs (rows × k
- * each), in the order of {@link CustomOptions}.
+ * each), in the order of {@link CustomOptions}; they are read-only (an
+ * auxiliary input may be the stored values themselves, not a copy).
  */
 export type ResidualFunction = (rows: number, inputs: readonly Float64Array[], out: Float64Array) => void;
 /**
