@@ -5,7 +5,6 @@
  * The result keeps the best point seen, since GN may increase the cost.
  */
 import type { Objective } from '../core/objective.js';
-import type { FactorResult } from '../native/binding.js';
 import { type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
 import type { OptimizerOptions } from './options.js';
 import { Optimizer } from './optimizer.js';
@@ -24,11 +23,7 @@ class GaussNewtonStrategy implements Strategy {
   }
 
   *step(ctx: StepContext): NativeSteps<StepOutput> {
-    const planned = ctx.takePlanned();
-    if (planned !== undefined) return { y: planned.y, jy: planned.jy, valid: planned.ok, reason: planned.reason };
-    const { ok, reason } = (yield { op: 'factor', ...this.plannedFactor() }) as FactorResult;
-    const y = yield* ctx.newtonStep();
-    return { y, valid: ok, reason };
+    return yield* ctx.dampedNewtonStep(this.plannedFactor());
   }
 
   accepted(): void {}

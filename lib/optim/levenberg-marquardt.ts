@@ -7,7 +7,6 @@
  */
 import type { Objective } from '../core/objective.js';
 import { type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
-import type { FactorResult } from '../native/binding.js';
 import type { OptimizerOptions, ResolvedOptions } from './options.js';
 import { Optimizer } from './optimizer.js';
 
@@ -36,11 +35,7 @@ class LevenbergMarquardtStrategy implements Strategy {
   }
 
   *step(ctx: StepContext): NativeSteps<StepOutput> {
-    const planned = ctx.takePlanned();
-    if (planned !== undefined) return { y: planned.y, jy: planned.jy, valid: planned.ok, reason: planned.reason };
-    const { ok, reason } = (yield { op: 'factor', ...this.plannedFactor() }) as FactorResult;
-    const y = yield* ctx.newtonStep();
-    return { y, valid: ok, reason };
+    return yield* ctx.dampedNewtonStep(this.plannedFactor());
   }
 
   accepted(b: number, quality: number): void {

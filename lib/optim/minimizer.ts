@@ -44,11 +44,12 @@ export interface StepContext {
   /** Re-forms A for the given elements (their J and r are unchanged), so that the next factor covers only them. */
   relinearize(active: Uint8Array): NativeSteps<void>;
   /**
-   * The factor and Newton step y = −A⁻¹G the strategy planned (plannedFactor)
-   * and the loop computed with the last linearisation, when that covered
-   * every running element; once.
+   * The Newton step y = −(A + λD)⁻¹G with this damping: the one computed
+   * with the last linearisation (when the strategy planned this factor,
+   * plannedFactor, and that linearisation covered every running element),
+   * else factored and solved now.
    */
-  takePlanned(): { ok: Uint8Array; reason: (string | null)[]; y: Float64Array; jy: Float64Array } | undefined;
+  dampedNewtonStep(factor: { lambda: Float64Array; mode: DampingMode }): NativeSteps<StepOutput>;
 }
 
 export interface StepOutput {
@@ -70,7 +71,7 @@ export interface Strategy {
   /**
    * The damping of the next factorisation when it is known before the
    * linearisation (which then goes to the native side with that factor and
-   * the Newton step as one call; see StepContext.takePlanned).
+   * the Newton step as one call; see StepContext.dampedNewtonStep).
    */
   plannedFactor?(): { lambda: Float64Array; mode: DampingMode };
   step(ctx: StepContext): NativeSteps<StepOutput>;
@@ -196,15 +197,19 @@ export function* minimize(
     gradient,
     jv: (v) => jv(v),
     relinearize: (active) => linearize(active, false),
-    takePlanned() {
-      const p = planned;
-      planned = undefined;
-      for (let b = 0; b < B; b++) if (running[b] && !p?.active[b]) return undefined;
-      return p;
-    },
     *newtonStep() {
       for (let i = 0; i < gradient.length; i++) negatedGradient[i] = -gradient[i]!;
       return (yield { op: 'solve', rhs: negatedGradient, out: stepOut }) as Float64Array;
+    },
+    *dampedNewtonStep(factor) {
+      const p = planned;
+      planned = undefined;
+      let covered = p !== undefined;
+      for (let b = 0; b < B && covered; b++) if (running[b] && !p!.active[b]) covered = false;
+      if (covered) return { y: p!.y, jy: p!.jy, valid: p!.ok, reason: p!.reason };
+      const { ok, reason } = (yield { op: 'factor', ...factor }) as FactorResult;
+      const y = yield* ctx.newtonStep();
+      return { y, valid: ok, reason };
     },
   };
 
