@@ -131,10 +131,12 @@ NormalPattern::NormalPattern(const PatternInput& in, const char* function) {
       row_pairs_[r] = row_pairs_[r - 1];
       continue;
     }
+    group_start_.push_back(r);
     const int64_t len = row_start_[r + 1] - row_start_[r];
     row_pairs_[r] = pairs;
     pairs += len * (len + 1) / 2;
   }
+  group_start_.push_back(m_);
   if (pairs > kMaxIndex * 4 || 4.0 * pairs + bytes > PhysicalMemoryBytes()) {
     throw RangeArgumentError(MustBe(function, "pattern",
                                     "a pattern whose rows give few enough column pairs for the scatter map of JᵀJ to fit in memory",
@@ -256,16 +258,16 @@ double NormalPattern::Form(const double* values, const double* residuals, double
   // once, instead of one indirect update of A per row and pair.
   constexpr int kMaxBlockPairs = 2080;  // 64 columns
   double block[kMaxBlockPairs];
-  for (int r = 0; r < m_;) {
+  const int64_t groups = static_cast<int64_t>(group_start_.size()) - 1;
+  for (int64_t group = 0; group < groups; ++group) {
+    const int r = group_start_[group];
     const int64_t pairs_at = row_pairs_[r];
     const int32_t len = row_start_[r + 1] - row_start_[r];
     const int64_t pairs = static_cast<int64_t>(len) * (len + 1) / 2;
-    int group_end = r + 1;
-    while (group_end < m_ && row_pairs_[group_end] == pairs_at) ++group_end;
-    const bool grouped = group_end - r > 1 && pairs <= kMaxBlockPairs;
-    if (!grouped) group_end = r + 1;
+    const int rows_end = group_start_[group + 1];
+    const bool grouped = rows_end - r > 1 && pairs <= kMaxBlockPairs;
     if (grouped) std::fill(block, block + pairs, 0.0);
-    for (int row = r; row < group_end; ++row) {
+    for (int row = r; row < rows_end; ++row) {
       const int32_t begin = row_start_[row];
       const int32_t end = begin + len;
       const double residual = residuals[row];
@@ -286,7 +288,6 @@ double NormalPattern::Form(const double* values, const double* residuals, double
       const int32_t* slot = pair_slot_.data() + pairs_at;
       for (int64_t k = 0; k < pairs; ++k) a_values[slot[k]] += block[k];
     }
-    r = group_end;
   }
   return squared_norm;
 }
@@ -310,7 +311,8 @@ void NormalPattern::MultiplyJt(const double* values, const double* y, double* x)
 int64_t NormalPattern::memory_bytes() const {
   return static_cast<int64_t>(
       sizeof(*this) + 4 * (row_start_.size() + unique_col_.size() + a_col_start_.size() + a_row_index_.size() +
-                           pair_slot_.size() + col_blocks_.size() + gather_start_.size() + gather_coo_.size()) +
+                           pair_slot_.size() + col_blocks_.size() + gather_start_.size() + gather_coo_.size() +
+                           group_start_.size()) +
       8 * (row_pairs_.size() + a_slots_.size() +
            diagonal_slots_.size()));
 }

@@ -9,7 +9,9 @@
 //   A[c_p, c_q] += J_t_p · J_t_q   for 0 ≤ p ≤ q < L,
 // and pair_slot lists, row by row and for p then q ≥ p, the position in the
 // value array of A where that product lands (rows with the same columns as the
-// row before, like the d rows of one cost instance, share one list).
+// row before, like the d rows of one cost instance, share one list). A row
+// may be empty (a cost instance on constant elements only): it adds only its
+// residual's square to ‖r‖².
 #pragma once
 
 #include <cstdint>
@@ -111,8 +113,12 @@ class NormalPattern {
 
   ALayout layout_ = ALayout::kCompressedUpper;
   // Row r's pairs start at pair_slot_[row_pairs_[r]]; a row with the same
-  // columns as the row before shares its pairs.
+  // columns as the row before shares its pairs. Rows [group_start_[g],
+  // group_start_[g + 1]) are such a run (the first row is its leader). An
+  // empty row takes no pairs, so its offset equals the next row's: runs are
+  // never told apart by equal offsets.
   RawVector<int64_t> row_pairs_;
+  RawVector<int32_t> group_start_;  // runs + 1
   RawVector<int32_t> pair_slot_;  // L(L+1)/2 positions in the value array per distinct row
   std::vector<int64_t> a_slots_;
   std::vector<int64_t> diagonal_slots_;

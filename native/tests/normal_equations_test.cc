@@ -377,6 +377,41 @@ TEST(DuplicateEntriesAreSummed) {
   CheckAgainstDense(p, 2, KindRequest::kSparse, Damping::kDiagonal, 131);
 }
 
+// An empty row (a cost instance on constant elements only) adds its
+// residual to ‖r‖² and nothing to A or g; the rows after it still count.
+TEST(EmptyRowsKeepTheRowsAfterThem) {
+  {
+    // The smallest case: row 0 empty, row 1 = [2], r = (0, 3): g = 6, A = 4.
+    Problem p;
+    p.m = 2;
+    p.n = 1;
+    p.rows = {1};
+    p.cols = {0};
+    NormalEquations ne(p.Input(), 1, {});
+    const double j = 2, r[2] = {0, 3};
+    double g = 0, s = 0;
+    ne.Linearize({&j, 1}, {r, 2}, {}, &g, &s);
+    CHECK(g == 6);
+    CHECK(s == 9);
+  }
+  // Two-row instances over two 2-column blocks with constant-only instances
+  // (two empty rows) first, between the others and last.
+  Problem p;
+  p.m = 12;
+  p.n = 4;
+  for (int row : {2, 3, 6, 7, 8, 9}) {
+    for (int c = 0; c < 4; ++c) {
+      if (row >= 6 && row <= 7 && c < 2) continue;  // rows 6-7 touch the second block only
+      p.rows.push_back(row);
+      p.cols.push_back(c);
+    }
+  }
+  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+    CheckAgainstDense(p, 1, kind, Damping::kDiagonal, 140);
+    CheckAgainstDense(p, 3, kind, Damping::kIdentity, 141);
+  }
+}
+
 TEST(BadArgumentsThrowWithTheArgumentName) {
   const Problem p = testing::RandomScalarPattern(10, 4, 2, 14);
   using ariadne::ArgumentError;
