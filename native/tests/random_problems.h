@@ -19,6 +19,10 @@ struct Problem {
   std::vector<int32_t> rows;
   std::vector<int32_t> cols;
   std::vector<int32_t> col_blocks;
+  // The test features AddFeatures gave this problem.
+  bool empty_rows = false;  // constant-only instances (runs of empty rows)
+  bool duplicates = false;  // repeated (row, column) entries
+  bool shuffled = false;    // COO entries out of row order
 
   ariadne::PatternInput Input() const {
     ariadne::PatternInput in;
@@ -47,8 +51,58 @@ inline Problem MakeProblem(int m, int n, std::vector<int32_t> rows, std::vector<
   return p;
 }
 
+// What real objectives produce and a pattern must survive, added by every
+// generator below at a fixed share of cases: each feature is on with
+// probability 1/2, drawn from the generator's own stream.
+// - Constant-only instances: runs of `instance_rows` empty rows (a cost
+//   instance that touches only constant elements), always one before the
+//   first instance and one after the last, and one in about every eighth gap
+//   between instances; sometimes a single empty row.
+// - Duplicates: about one entry in eight repeated (the values are summed).
+// - Shuffled: the COO entries in a random order.
+// Every column keeps the non-empty rows it had, so definiteness is unchanged.
+inline void AddFeatures(Problem& p, int instance_rows, std::mt19937_64& rng) {
+  std::bernoulli_distribution half(0.5), eighth(0.125);
+  p.empty_rows = half(rng);
+  p.duplicates = half(rng);
+  p.shuffled = half(rng);
+  if (p.empty_rows) {
+    const int instances = p.m / instance_rows;
+    // inserted[g]: empty rows inserted before instance g (g = instances: after the last).
+    std::vector<int> inserted(instances + 1, 0);
+    for (int g = 0; g <= instances; ++g) {
+      if (g == 0 || g == instances || eighth(rng)) inserted[g] = half(rng) ? instance_rows : 1;
+    }
+    std::vector<int> shift(instances + 1, 0);
+    for (int g = 0, total = 0; g <= instances; ++g) shift[g] = (total += inserted[g]);
+    for (int32_t& row : p.rows) row += shift[row / instance_rows];
+    p.m += shift[instances];
+  }
+  if (p.duplicates) {
+    const size_t count = p.rows.size();
+    for (size_t k = 0; k < count; ++k) {
+      if (!eighth(rng)) continue;
+      p.rows.push_back(p.rows[k]);
+      p.cols.push_back(p.cols[k]);
+    }
+  }
+  if (p.shuffled) {
+    std::vector<size_t> order(p.rows.size());
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<int32_t> rows(order.size()), cols(order.size());
+    for (size_t k = 0; k < order.size(); ++k) {
+      rows[k] = p.rows[order[k]];
+      cols[k] = p.cols[order[k]];
+    }
+    p.rows = std::move(rows);
+    p.cols = std::move(cols);
+  }
+}
+
 // Each row touches `per_row` random columns (duplicates possible); every
-// column is touched at least once so that JᵀJ is positive definite when m ≥ n.
+// column is touched at least once (when m ≥ n) so that JᵀJ is positive
+// definite; then AddFeatures.
 inline Problem RandomScalarPattern(int m, int n, int per_row, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<int> col(0, n - 1);
@@ -63,13 +117,14 @@ inline Problem RandomScalarPattern(int m, int n, int per_row, uint64_t seed) {
       p.cols.push_back(col(rng));
     }
   }
+  AddFeatures(p, 1, rng);
   return p;
 }
 
 // A pose-graph-like block pattern: `nodes` blocks of size `block`, a chain of
 // edges plus `extra` random edges (loop closures between nodes at most `span`
 // apart along the chain, any two nodes when span is 0), each edge a dense
-// block×(2·block) block.
+// block×(2·block) block; then AddFeatures.
 inline Problem RandomBlockPattern(int nodes, int block, int extra, uint64_t seed, int span = 0) {
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<int> node(0, nodes - 1);
@@ -103,6 +158,7 @@ inline Problem RandomBlockPattern(int nodes, int block, int extra, uint64_t seed
     }
   }
   p.m = row;
+  AddFeatures(p, block, rng);
   return p;
 }
 
