@@ -43,7 +43,7 @@ export type Backend = 'auto' | 'cpu' | 'cuda';
 export interface NormalEquationsOptions {
   /** Dense or sparse factorisation (default 'auto'). */
   kind?: NormalEquationsKind;
-  /** Threads the batch elements are spread over (default: min(cores, batch)). Results do not depend on it. */
+  /** Threads the batch elements are spread over (default: min(cores, batch); at most batch are used). Results do not depend on it. */
   threads?: number;
   /** The backend (default 'auto'); the facade chooses the addon, the addons ignore it. */
   backend?: Backend;
@@ -79,7 +79,7 @@ export interface NormalEquationsInfo {
   kind: 'dense' | 'sparse';
   /** 'dense-llt', 'ariadne-supernodal', or (CHOLMOD builds, large patterns) 'cholmod-supernodal'. */
   backend: string;
-  /** Threads the batch elements are spread over. */
+  /** Threads the batch elements are spread over (at most the batch size). */
   threads: number;
   /** Entries of A = JᵀJ's upper triangle. */
   normalNonzeros: number;

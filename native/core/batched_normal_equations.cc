@@ -25,7 +25,7 @@ BatchedNormalEquations::BatchedNormalEquations(const PatternInput& input, int64_
                                     Concat(options.threads)));
   }
   batch_ = static_cast<int>(batch);
-  threads_ = options.threads > 0 ? static_cast<int>(options.threads) : std::min(HardwareThreads(), batch_);
+  threads_ = std::min(options.threads > 0 ? static_cast<int>(options.threads) : HardwareThreads(), batch_);
   pattern_ = std::make_unique<NormalPattern>(input, function);
 }
 

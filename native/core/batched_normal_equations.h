@@ -31,7 +31,9 @@ enum class Damping { kDiagonal, kIdentity };
 
 struct NormalEquationsOptions {
   KindRequest kind = KindRequest::kAuto;
-  int64_t threads = 0;  // 0: min(hardware threads, batch)
+  // Threads the elements are spread over, at most batch (more would hold
+  // workspaces no element uses); 0: min(hardware threads, batch).
+  int64_t threads = 0;
 };
 
 // Damping D of A + λD in 'diagonal' mode: diag(A) clamped to this range.

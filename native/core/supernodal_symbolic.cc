@@ -10,6 +10,11 @@
 #include "messages.h"
 
 namespace ariadne {
+
+bool OrderingGraphFits(int64_t entries, int64_t nodes) {
+  return entries + entries / 5 + 2 * nodes <= std::numeric_limits<int32_t>::max();
+}
+
 namespace {
 
 // Compressed symmetric graph: the neighbours of node v are
@@ -122,14 +127,23 @@ std::vector<int32_t> FillReducingOrder(const NormalPattern& pattern, bool use_bl
       lists[bj].push_back(bi);
     }
   }
-  Graph graph;
-  graph.start.assign(nodes + 1, 0);
+  // The entries are counted in 64 bits and checked before the graph's 32-bit
+  // offsets are written (a pattern may give more than 2³¹).
+  int64_t entries = 0;
   for (int v = 0; v < nodes; ++v) {
     std::vector<int32_t>& list = lists[v];
     std::sort(list.begin(), list.end());
     list.erase(std::unique(list.begin(), list.end()), list.end());
-    graph.start[v + 1] = graph.start[v] + static_cast<int32_t>(list.size());
+    entries += static_cast<int64_t>(list.size());
   }
+  if (!OrderingGraphFits(entries, nodes)) {
+    throw RangeArgumentError(MustBe("NormalEquations", "pattern",
+                                    "a pattern whose fill-reducing ordering fits 32-bit indices",
+                                    Concat("one whose ordering graph has ", entries, " entries over ", nodes, " nodes")));
+  }
+  Graph graph;
+  graph.start.assign(nodes + 1, 0);
+  for (int v = 0; v < nodes; ++v) graph.start[v + 1] = graph.start[v] + static_cast<int32_t>(lists[v].size());
   graph.adjacent.reserve(graph.start[nodes]);
   for (std::vector<int32_t>& list : lists) {
     graph.adjacent.insert(graph.adjacent.end(), list.begin(), list.end());

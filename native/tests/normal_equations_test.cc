@@ -412,6 +412,22 @@ TEST(EmptyRowsKeepTheRowsAfterThem) {
   }
 }
 
+// Threads beyond the batch would hold workspaces (and step factors) that no
+// element uses: at most `batch` are used.
+TEST(ThreadsAreAtMostTheBatch) {
+  const Problem p = testing::RandomBlockPattern(60, 3, 30, 18);
+  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+    NormalEquationsOptions many, two;
+    many.kind = two.kind = kind;
+    many.threads = 1024;
+    two.threads = 2;
+    NormalEquations one_element(p.Input(), 1, many), wide(p.Input(), 2, many), narrow(p.Input(), 2, two);
+    CHECK(one_element.threads() == 1);
+    CHECK(wide.threads() == 2);
+    CHECK(wide.memory_bytes() == narrow.memory_bytes());
+  }
+}
+
 TEST(BadArgumentsThrowWithTheArgumentName) {
   const Problem p = testing::RandomScalarPattern(10, 4, 2, 14);
   using ariadne::ArgumentError;

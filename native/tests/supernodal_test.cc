@@ -2,6 +2,7 @@
 // references, against Eigen's simplicial backend, on real pose-graph
 // patterns, and for its failure reports and determinism.
 #include "supernodal_cholesky.h"
+#include "supernodal_symbolic.h"
 
 #include <cstring>
 #include <limits>
@@ -456,6 +457,20 @@ TEST(PoseGraphPatternsFactorAndSolve) {
     CHECK(RelativeError(xv, yv) < 1e-8);
   }
   if (loaded == 0) SKIP("../shared/data is absent (expected at " + pose_graphs::SharedDataDirectory() + ")");
+}
+
+// The ordering graph is counted in 64 bits: past AMD's 32-bit workspace a
+// pattern is refused (a RangeError naming 'pattern'), never overflowed.
+TEST(OrderingGraphSizeIsCheckedIn64Bits) {
+  const int64_t max = std::numeric_limits<int32_t>::max();
+  CHECK(ariadne::OrderingGraphFits(1000, 10));
+  // entries + entries/5 + 2·nodes ≤ 2³¹ − 1, exactly at the edge and one past it.
+  const int64_t nodes = 1000;
+  int64_t entries = (max - 2 * nodes) * 5 / 6;
+  while (entries + 1 + (entries + 1) / 5 + 2 * nodes <= max) ++entries;
+  CHECK(ariadne::OrderingGraphFits(entries, nodes));
+  CHECK(!ariadne::OrderingGraphFits(entries + 1, nodes));
+  CHECK(!ariadne::OrderingGraphFits(int64_t{3} << 31, nodes));  // wraps to a small int32
 }
 
 TEST(NormalEquationsUsesItForTheSparseKind) {
