@@ -115,3 +115,33 @@ export function gridGraph(side: number, sigma: number, seed: number, features?: 
     nonPositiveDefinite: 0,
   };
 }
+
+/**
+ * `values` (`blocks` batch-major blocks of rows of row.length numbers, as
+ * measurements [B × edges × storage]) with `row` inserted before row `at` of
+ * every block.
+ */
+export function insertRow<T extends Int32Array | Float64Array>(values: T, at: number, row: ArrayLike<number>, blocks = 1): T {
+  const width = row.length;
+  const per = values.length / blocks;
+  const out = new (values.constructor as new (length: number) => T)(values.length + blocks * width);
+  for (let b = 0; b < blocks; b++) {
+    const block = values.subarray(b * per, (b + 1) * per);
+    const start = b * (per + width);
+    out.set(block.subarray(0, at * width), start);
+    out.set(row, start + at * width);
+    out.set(block.subarray(at * width), start + (at + 1) * width);
+  }
+  return out;
+}
+
+/** The graph with one more edge from → to, measuring z with information Ω (its upper triangle), before edge `at`. */
+export function insertEdge(graph: G2oGraph, at: number, from: number, to: number, z: Float64Array, information: Float64Array): G2oGraph {
+  return {
+    ...graph,
+    from: insertRow(graph.from, at, [from]),
+    to: insertRow(graph.to, at, [to]),
+    measurements: insertRow(graph.measurements, at, z),
+    information: insertRow(graph.information, at, information),
+  };
+}
