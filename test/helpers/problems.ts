@@ -2,33 +2,117 @@
  * Random Jacobian patterns and plain reference computations for the linear
  * solver tests: dense JᵀJ from J's rows, a dense Cholesky solve, and the
  * backward error ‖Ax − b‖ / (‖A‖‖x‖) with A applied as Jᵀ(Jx) + λDx.
+ *
+ * Every generator gives its patterns the shapes that objectives make and
+ * hand-written patterns seldom have (see {@link PatternFeatures}): each of
+ * the four features is on with probability 1/2, independently, drawn as the
+ * first numbers of the seed's own stream (streams.ts; {@link drawnFeatures}
+ * tells a seed's features, and a few dozen seeds cover all 16 combinations). An
+ * explicit `features` argument overrides the draw, for the few tests that
+ * need a fixed structure. Every column stays touched by a non-empty row, so
+ * that JᵀJ stays positive definite wherever the base pattern makes it so.
+ * Empty rows add to m: a pattern's m may exceed the m asked for.
  */
 import type { JacobianPattern } from '../../lib/index.js';
-import { SeededRandom } from '../../lib/core/random.js';
+import type { SeededRandom } from '../../lib/core/random.js';
+import { drawFlags, generatorStream, shuffle } from './streams.js';
 
-/** Each row touches `perRow` columns (row r always touches column r mod n). */
-export function randomScalarPattern(m: number, n: number, perRow: number, seed: number): JacobianPattern {
-  const rng = new SeededRandom(seed);
-  const rows: number[] = [];
-  const cols: number[] = [];
-  for (let r = 0; r < m; r++) {
-    rows.push(r);
-    cols.push(r % n);
-    for (let k = 1; k < perRow; k++) {
-      rows.push(r);
-      cols.push(rng.int(0, n - 1));
-    }
+/** What a generated pattern has besides its base structure. */
+export interface PatternFeatures {
+  /** Single empty rows at random places, inside a cost instance's rows too. */
+  emptyRows: boolean;
+  /** Whole instances of d empty rows (cost instances on constant elements only): one first, one between two instances, one last. */
+  constantInstances: boolean;
+  /** Entries repeated at the same (row, column), anywhere in their row's entries; J's value there is their sum. */
+  duplicates: boolean;
+  /** The COO entries in a random order instead of row by row. */
+  shuffled: boolean;
+}
+
+const FEATURES = ['emptyRows', 'constantInstances', 'duplicates', 'shuffled'] as const;
+
+/** The features a generator called with `seed` (and `override`) gives its pattern. */
+export function drawnFeatures(seed: number, override: Partial<PatternFeatures> = {}): PatternFeatures {
+  return drawFlags(generatorStream(seed), FEATURES, override);
+}
+
+/**
+ * The pattern of `instances` (each d rows, each row its columns) over n
+ * columns, with `features` applied using `random`.
+ */
+function assemble(instances: number[][][], n: number, features: PatternFeatures, random: SeededRandom): JacobianPattern {
+  const d = instances[0]!.length;
+  const blocks = instances.slice();
+  if (features.constantInstances) {
+    const empty = (): number[][] => Array.from({ length: d }, () => []);
+    blocks.splice(random.int(1, Math.max(1, blocks.length - 1)), 0, empty());
+    blocks.unshift(empty());
+    blocks.push(empty());
   }
-  return { m, n, rows: Int32Array.from(rows), cols: Int32Array.from(cols) };
+  let rowList = blocks.flat();
+  if (features.emptyRows) {
+    // An empty row before row `at` for each drawn `at` in [0, rows] (repeats allowed).
+    const count = random.int(1, Math.max(1, Math.floor(rowList.length / 8)));
+    const before = Array.from({ length: count }, () => random.int(0, rowList.length)).sort((a, b) => a - b);
+    const withEmpty: number[][] = [];
+    let k = 0;
+    rowList.forEach((columns, r) => {
+      for (; k < count && before[k] === r; k++) withEmpty.push([]);
+      withEmpty.push(columns);
+    });
+    for (; k < count; k++) withEmpty.push([]);
+    rowList = withEmpty;
+  }
+  const entries: [number, number][] = [];
+  let duplicated = 0;
+  rowList.forEach((columns, r) => {
+    const row = columns.map((c): [number, number] => [r, c]);
+    if (features.duplicates) {
+      for (const c of columns) {
+        if (random.uniform() >= 0.25) continue;
+        const copies = random.int(1, 2);
+        for (let k = 0; k < copies; k++, duplicated++) row.splice(random.int(0, row.length), 0, [r, c]);
+      }
+    }
+    entries.push(...row);
+  });
+  if (features.duplicates && duplicated === 0) {
+    const k = random.int(0, entries.length - 1);
+    entries.splice(k + 1, 0, entries[k]!);
+  }
+  if (features.shuffled) shuffle(entries, random);
+  return {
+    m: rowList.length,
+    n,
+    rows: Int32Array.from(entries, ([r]) => r),
+    cols: Int32Array.from(entries, ([, c]) => c),
+  };
+}
+
+/**
+ * Each of m scalar rows (instances of d = 1) touches `perRow` columns; row r
+ * always touches column r mod n (every column is touched when m ≥ n).
+ */
+export function randomScalarPattern(m: number, n: number, perRow: number, seed: number, features?: Partial<PatternFeatures>): JacobianPattern {
+  const rng = generatorStream(seed);
+  const chosen = drawFlags(rng, FEATURES, features);
+  const instances: number[][][] = [];
+  for (let r = 0; r < m; r++) {
+    const columns = [r % n];
+    for (let k = 1; k < perRow; k++) columns.push(rng.int(0, n - 1));
+    instances.push([columns]);
+  }
+  return assemble(instances, n, chosen, rng);
 }
 
 /**
  * A pose-graph-like pattern over `nodes` blocks of `block` columns: a prior
  * on node 0, a chain of edges and `extra` loop closures at most `span` nodes
- * apart, each edge a dense block × 2·block block of J.
+ * apart, each edge a dense block × 2·block block of J (instances of d = block rows).
  */
-export function blockPattern(nodes: number, block: number, extra: number, span: number, seed: number): JacobianPattern {
-  const rng = new SeededRandom(seed);
+export function blockPattern(nodes: number, block: number, extra: number, span: number, seed: number, features?: Partial<PatternFeatures>): JacobianPattern {
+  const rng = generatorStream(seed);
+  const chosen = drawFlags(rng, FEATURES, features);
   const edges: [number, number][] = [];
   for (let i = 0; i + 1 < nodes; i++) edges.push([i, i + 1]);
   for (let e = 0; e < extra; e++) {
@@ -36,32 +120,10 @@ export function blockPattern(nodes: number, block: number, extra: number, span: 
     const b = Math.min(nodes - 1, a + rng.int(1, span));
     if (a !== b) edges.push([a, b]);
   }
-  const rows: number[] = [];
-  const cols: number[] = [];
-  let row = 0;
-  for (let r = 0; r < block; r++, row++) {
-    for (let c = 0; c < block; c++) {
-      rows.push(row);
-      cols.push(c);
-    }
-  }
-  for (const [a, b] of edges) {
-    for (let r = 0; r < block; r++, row++) {
-      for (const v of [a, b]) {
-        for (let c = 0; c < block; c++) {
-          rows.push(row);
-          cols.push(v * block + c);
-        }
-      }
-    }
-  }
-  return {
-    m: row,
-    n: nodes * block,
-    rows: Int32Array.from(rows),
-    cols: Int32Array.from(cols),
-    colBlocks: new Int32Array(nodes).fill(block),
-  };
+  const columnsOf = (v: number) => Array.from({ length: block }, (_, c) => v * block + c);
+  const instance = (columns: number[]) => Array.from({ length: block }, () => columns);
+  const instances = [instance(columnsOf(0)), ...edges.map(([a, b]) => instance([...columnsOf(a), ...columnsOf(b)]))];
+  return { ...assemble(instances, nodes * block, chosen, rng), colBlocks: new Int32Array(nodes).fill(block) };
 }
 
 /** y = J x for element b (values in pattern order, duplicates summed). */

@@ -194,6 +194,18 @@ describe('NormalEquations kinds, threads and state', () => {
     }
   });
 
+  test('an empty row keeps the rows after it in A and g (before 531cfea, g was [0], not [6])', () => {
+    for (const kind of ['dense', 'sparse'] as const) {
+      const ne = new NormalEquations({ m: 2, n: 1, rows: Int32Array.of(1), cols: Int32Array.of(0) }, 1, { kind });
+      const { gradient, squaredNorm } = ne.linearize(Float64Array.of(2), Float64Array.of(0, 3));
+      expect(Array.from(gradient)).toEqual([6]);
+      expect(Array.from(squaredNorm)).toEqual([9]);
+      ne.factor(Float64Array.of(0), 'diagonal');
+      expect(Array.from(ne.solve(gradient))).toEqual([1.5]); // (JᵀJ)⁻¹ Jᵀr = 6 / 4
+      ne.dispose();
+    }
+  });
+
   test('inputs are not modified', () => {
     const pattern = randomScalarPattern(30, 10, 3, 70);
     const snapshot = { rows: pattern.rows.slice(), cols: pattern.cols.slice() };

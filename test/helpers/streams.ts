@@ -1,0 +1,32 @@
+/**
+ * The random streams of the test generators (problems.ts, graphs.ts): one
+ * seeded stream per generated problem, whose first numbers decide which
+ * structural features the problem gets.
+ */
+import { SeededRandom } from '../../lib/core/random.js';
+
+/**
+ * A seed's stream for the generators, past its first two uniforms: pure-rand
+ * seeds xoroshiro128+ with the state (−1, ~seed, seed, 0), so for small seeds
+ * the first uniform is ≈ 1 and the second ≈ (seed mod 16)/16.
+ */
+export function generatorStream(seed: number): SeededRandom {
+  const random = new SeededRandom(seed);
+  random.uniform();
+  random.uniform();
+  return random;
+}
+
+/** One flag per name, each true with probability 1/2 (one uniform each, in order), then `override`. */
+export function drawFlags<K extends string>(random: SeededRandom, names: readonly K[], override: Partial<Record<K, boolean>> = {}): Record<K, boolean> {
+  const drawn = Object.fromEntries(names.map((name) => [name, random.uniform() < 0.5])) as Record<K, boolean>;
+  return { ...drawn, ...override };
+}
+
+/** Puts `items` in a uniformly random order (Fisher-Yates), in place. */
+export function shuffle<T>(items: T[], random: SeededRandom): void {
+  for (let k = items.length - 1; k > 0; k--) {
+    const j = random.int(0, k);
+    [items[k], items[j]] = [items[j]!, items[k]!];
+  }
+}
