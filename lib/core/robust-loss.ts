@@ -35,7 +35,7 @@ export interface LossOptions {
  * const huber = RobustLoss.huber(1.5);
  * const out = new Float64Array(3);
  * huber.rho(4, 1.5, out); // s = ‖Wr‖² = 4 beyond δ² = 2.25
- * console.log(out[0], out[1]); // ρ = 2·1.5·2 − 2.25 = 3.75, ρ′ = 1.5 / 2 = 0.75
+ * console.log(out[0], out[1]); // 3.75 0.75 — ρ = 2·1.5·2 − 2.25, ρ′ = 1.5 / 2
  * ```
  */
 export class RobustLoss {

@@ -30,7 +30,7 @@ export interface DifferenceOptions extends TermOptions {
  * import { Difference, Objective, Variable, Vector } from 'ariadne';
  * const x = new Variable('x', Vector(1), new Float64Array([5, 2]));
  * const gap = new Difference({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, target: new Float64Array([1]) });
- * console.log(new Objective([gap]).costs()[0]); // ½ (5 − 2 − 1)² = 2
+ * console.log(new Objective([gap]).costs()[0]); // 2 — ½ (5 − 2 − 1)²
  * ```
  */
 export class Difference extends CostTerm {

@@ -72,7 +72,7 @@ import type { SeededRandom } from '../core/random.js';
  * }
  * const a = SE3.identity();
  * const b = SE3.exp(new Float64Array([1, 0, 0, 0, 0, Math.PI / 2]));
- * console.log(distance(SE3, a, b)); // [√(1 + (π/2)²)] ≈ [1.862]
+ * console.log(distance(SE3, a, b)[0].toFixed(3)); // 1.862 — √(1 + (π/2)²)
  * ```
  */
 export interface LieGroup {

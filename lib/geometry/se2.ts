@@ -170,7 +170,7 @@ function logInto(tx: number, ty: number, theta: number, out: Float64Array, o: nu
  * const delta = new Float64Array([0.1, 0, 0.2]); // a step forward while turning, in x's frame
  * const J_out_delta = new Float64Array(9);
  * const y = SE2.retract(x, delta, undefined, undefined, J_out_delta);
- * console.log(SE2.local(x, y)); // [0.1, 0, 0.2] up to rounding
+ * console.log(SE2.local(x, y)); // [0.1, 0, 0.2] — up to rounding
  * ```
  */
 export const SE2: SE2Group = {

@@ -74,9 +74,9 @@ import {
  * const q = new Float64Array([0, 0, Math.SQRT1_2, Math.SQRT1_2]); // 90° about z
  * const x = SE3.fromRotationTranslation(q, new Float64Array([1, 2, 3]));
  * const M = SE3.toMatrix4x4(x); // [0, -1, 0, 1,  1, 0, 0, 2,  0, 0, 1, 3,  0, 0, 0, 1] up to rounding
- * console.log(SE3.fromMatrix4x4(M)); // x again
- * console.log(SE3.toMatrix3x4(x).length, SE3.fromMatrix3x4(SE3.toMatrix3x4(x))); // 12, x again
- * console.log(SE3.toRotation(x), SE3.toTranslation(x)); // q, [1, 2, 3]
+ * console.log(SE3.fromMatrix4x4(M)); // [1, 2, 3, 0, 0, √½, √½] — x again
+ * console.log(SE3.toMatrix3x4(x).length, SE3.fromMatrix3x4(SE3.toMatrix3x4(x))); // 12 [1, 2, 3, 0, 0, √½, √½] — x again
+ * console.log(SE3.toRotation(x), SE3.toTranslation(x)); // [0, 0, √½, √½] [1, 2, 3] — q and the translation
  * ```
  */
 export interface SE3Group extends LieGroup {
@@ -344,8 +344,8 @@ function expInto(v1: number, v2: number, v3: number, w1: number, w2: number, w3:
  * const J_out_x = new Float64Array(2 * 36);
  * const J_out_delta = new Float64Array(2 * 36);
  * const moved = SE3.retract(poses, step, undefined, J_out_x, J_out_delta);
- * console.log(SE3.local(poses, moved)); // step, twice, up to rounding
- * console.log(SE3.act(poses, new Float64Array([0, 0, 1]))); // each pose applied to the point (0, 0, 1)
+ * console.log(SE3.local(poses, moved)); // [0.1, 0, 0, 0, 0, 0.05, 0.1, 0, 0, 0, 0, 0.05] — step, twice, up to rounding
+ * console.log(Array.from(SE3.act(poses, new Float64Array([0, 0, 1])), (v) => +v.toFixed(3))); // [0.985, 0.149, 1, 0, 1.897, 1.095] — each pose applied to the point (0, 0, 1)
  * ```
  */
 export const SE3: SE3Group = {

@@ -32,7 +32,7 @@ import {
  * import { SO2 } from 'ariadne';
  * const R = SO2.toMatrix(new Float64Array([Math.PI / 2])); // [0, -1, 1, 0]
  * console.log(SO2.fromMatrix(R)); // [π/2]
- * console.log(SO2.fromAngle(new Float64Array([3 * Math.PI]))); // [-π]: wrapped to [-π, π)
+ * console.log(SO2.fromAngle(new Float64Array([3 * Math.PI]))); // [-π] — wrapped to [-π, π)
  * ```
  */
 export interface SO2Group extends LieGroup {
@@ -104,9 +104,9 @@ function combine(
  * const a = new Float64Array([0.5, 3]); // two rotations
  * const b = new Float64Array([1]); // broadcast to both
  * const J_out_a = new Float64Array(2);
- * console.log(SO2.compose(a, b, undefined, J_out_a)); // [1.5, 4 − 2π]
+ * console.log(SO2.compose(a, b, undefined, J_out_a)); // [1.5, -2.283185307179586] — 3 + 1 wrapped to 4 − 2π
  * console.log(J_out_a); // [1, 1]
- * console.log(SO2.act(new Float64Array([Math.PI / 2]), new Float64Array([1, 0]))); // [0, 1] up to rounding
+ * console.log(SO2.act(new Float64Array([Math.PI / 2]), new Float64Array([1, 0]))); // [0, 1] — up to rounding
  * ```
  */
 export const SO2: SO2Group = {

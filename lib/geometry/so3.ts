@@ -47,9 +47,9 @@ import {
  * ```ts
  * import { SO3 } from 'ariadne';
  * const x = SO3.fromAngleAxis(new Float64Array([0, 0, Math.PI / 2])); // 90° about z
- * console.log(SO3.toMatrix(x)); // [0, -1, 0,  1, 0, 0,  0, 0, 1] up to rounding
- * console.log(SO3.fromMatrix(SO3.toMatrix(x))); // x again: [0, 0, √½, √½]
- * console.log(SO3.fromQuaternion(new Float64Array([0, 0, -0.6, -0.8]))); // [0, 0, 0.6, 0.8]: the same rotation with qw ≥ 0
+ * console.log(SO3.toMatrix(x)); // [0, -1, 0,  1, 0, 0,  0, 0, 1] — up to rounding
+ * console.log(SO3.fromMatrix(SO3.toMatrix(x))); // [0, 0, √½, √½] — x again
+ * console.log(SO3.fromQuaternion(new Float64Array([0, 0, -0.6, -0.8]))); // [0, 0, 0.6, 0.8] — the same rotation with qw ≥ 0
  * console.log(SO3.toAngleAxis(x), SO3.toQuaternion(x)); // [0, 0, π/2] [0, 0, √½, √½]
  * ```
  */
@@ -306,7 +306,7 @@ function normalizeAll(fn: string, arg: string, x: Float64Array, out: unknown, st
  * import { SO3 } from 'ariadne';
  * const x = SO3.exp(new Float64Array([0, 0, Math.PI / 2])); // 90° about z
  * const J_out_x = new Float64Array(9);
- * console.log(SO3.act(x, new Float64Array([1, 0, 0]), undefined, J_out_x)); // [0, 1, 0] up to rounding
+ * console.log(SO3.act(x, new Float64Array([1, 0, 0]), undefined, J_out_x)); // [0, 1, 0] — up to rounding
  * // 180° is exact: Log returns angle π and a finite Jacobian.
  * const halfTurn = new Float64Array([1, 0, 0, 0]);
  * const J_log = new Float64Array(9);

@@ -101,7 +101,7 @@ export function normalEquationsInBackground(pattern: JacobianPattern, batch: num
  * const { gradient } = ne.linearize(jValues, residuals);
  * ne.factor(new Float64Array(2), 'diagonal');
  * const step = ne.solve(gradient); // Gauss-Newton: x = −step
- * console.log(Array.from(step, (s) => -s)); // [1, 2, 2, 0] up to rounding
+ * console.log(Array.from(step, (s) => -s)); // [1, 2, 2, 0] — up to rounding
  * ne.dispose();
  * ```
  */

@@ -154,7 +154,7 @@ function sum2(v: Float64Array, begin: number, end: number): number {
  * import { Dogleg, Objective, Prior, SO2, Variable } from 'ariadne';
  * const heading = new Variable('heading', SO2, new Float64Array([3]));
  * const result = new Dogleg(new Objective([new Prior({ variable: heading, target: new Float64Array([-3]) })])).solve();
- * console.log(result.values('heading')[0].toFixed(6)); // -3.000000 (across ±π)
+ * console.log(result.values('heading')[0].toFixed(6)); // -3.000000 — across ±π
  * ```
  */
 export class Dogleg extends Optimizer {

@@ -48,7 +48,7 @@ export function edgeCosts(g: CheckedGraph, poses: Float64Array): Float64Array {
  * ```ts
  * import { parseG2o, poseGraphEdgeCosts } from 'ariadne';
  * const graph = parseG2o(['VERTEX_SE2 0 0 0 0', 'VERTEX_SE2 1 0.9 0 0', 'EDGE_SE2 0 1 1 0 0 1 0 0 1 0 1'].join('\n'));
- * console.log(poseGraphEdgeCosts(graph)[0].toFixed(3)); // 0.005 (r = (−0.1, 0, 0), Ω = I)
+ * console.log(poseGraphEdgeCosts(graph)[0].toFixed(3)); // 0.005 — r = (−0.1, 0, 0), Ω = I
  * ```
  */
 export function poseGraphEdgeCosts(graph: G2oGraph, poses?: Float64Array): Float64Array {

@@ -151,7 +151,8 @@ function outputCount(fn: string, value: unknown, output: LieGroup): number {
  * import { SO3, numericJacobian } from 'ariadne';
  * const x = SO3.exp(new Float64Array([0.1, 0.2, 0.3]));
  * const J = numericJacobian(([q]) => SO3.inverse(q), [{ group: SO3, value: x }], SO3, 0);
- * console.log(J); // ≈ −R(x), the 3×3 Jacobian of the inverse
+ * const R = SO3.toMatrix(x);
+ * console.log(J.every((v, i) => Math.abs(v + R[i]) < 1e-8)); // true — J = −R(x), the 3×3 Jacobian of the inverse
  * ```
  */
 export function numericJacobian(

@@ -122,23 +122,76 @@ describe('cost term Jacobians', () => {
     check(term, [random.normals(12), random.normals(12)], [random.normals(12)]);
   });
 
-  test('Custom: central differences match the analytic Jacobians a user gives', () => {
+  test('Custom: the analytic Jacobians a user gives match central differences', () => {
     // r = R(q)·p − m on SO3 × Vector3: J_q = −R[p]×, J_p = R.
     const random = new SeededRandom(7);
     const q = new Variable('q', SO3, SO3.identity());
     const p = new Variable('p', Vector(3), new Float64Array(3));
-    const residual = (rows: number, [qv, pv, m]: readonly Float64Array[], out: Float64Array) => {
-      const rotated = SO3.act(qv!, pv!);
-      for (let i = 0; i < rows * 3; i++) out[i] = rotated[i]! - m![i]!;
-    };
     const analytic = new Custom({
-      name: 'analytic', dim: 3, variables: [q, p], auxiliary: [{ name: 'm', values: new Float64Array(3), k: 3 }], residual,
+      name: 'analytic', dim: 3, variables: [q, p], auxiliary: [{ name: 'm', values: new Float64Array(3), k: 3 }], residual: rotatedMinus,
       jacobians: (_rows, [qv, pv], [jq, jp]) => void SO3.act(qv!, pv!, undefined, jq, jp),
     });
-    const numeric = new Custom({ name: 'numeric', dim: 3, variables: [q, p], auxiliary: [{ name: 'm2', values: new Float64Array(3), k: 3 }], residual });
-    const inputs = [SO3.random(5, random), random.normals(15)];
-    const m = random.normals(15);
-    check(analytic, inputs, [m]);
-    check(numeric, inputs, [m], 1e-6);
+    check(analytic, [SO3.random(5, random), random.normals(15)], [random.normals(15)]);
+  });
+
+  test('Custom without Jacobians: its central differences equal the closed form J_q = −R(q)[p]×, J_p = R(q)', () => {
+    const random = new SeededRandom(8);
+    const rows = 6;
+    const q = new Variable('q', SO3, SO3.identity());
+    const p = new Variable('p', Vector(3), new Float64Array(3));
+    const inputs = [SO3.random(rows, random), random.normals(3 * rows).map((v) => 3 * v), random.normals(3 * rows)];
+    const want = closedFormJacobians(inputs[0]!, inputs[1]!);
+    /** Largest |numeric − closed form| / max(1, |closed form|) of a Custom term with this step. */
+    const error = (step: number | undefined) => {
+      const numeric = new Custom({ dim: 3, variables: [q, p], auxiliary: [{ name: 'm', values: new Float64Array(3), k: 3 }], residual: rotatedMinus, step });
+      const got = [new Float64Array(rows * 9), new Float64Array(rows * 9)];
+      numeric.evaluate(rows, inputs, new Float64Array(rows * 3), got);
+      let worst = 0;
+      got.forEach((j, k) => j.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want[k]![i]!) / Math.max(1, Math.abs(want[k]![i]!))))));
+      return worst;
+    };
+    // Central differences: truncation h²/6·|r‴| plus rounding ε|r|/h, with |p| up to about 10.
+    expect(error(undefined)).toBeLessThan(1e-8); // h = 1e-6
+    const coarse = error(1e-3);
+    expect(coarse).toBeLessThan(1e-6);
+    expect(coarse).toBeGreaterThan(1e-8); // the step option is the step used: its h² error shows
   });
 });
+
+/** r = R(q)·p − m per row (SO3 × Vector3 with an auxiliary m). */
+function rotatedMinus(rows: number, [qv, pv, m]: readonly Float64Array[], out: Float64Array): void {
+  const rotated = SO3.act(qv!, pv!);
+  for (let i = 0; i < rows * 3; i++) out[i] = rotated[i]! - m![i]!;
+}
+
+/**
+ * ∂(R(q)p)/∂ at the right tangent of q and w.r.t. p, written out: R(q Exp(δ))p
+ * ≈ R(p + δ × p) = Rp − R[p]×δ, so J_q = −R[p]×, J_p = R; R of the Hamilton
+ * quaternion (x, y, z, w).
+ */
+function closedFormJacobians(q: Float64Array, p: Float64Array): [Float64Array, Float64Array] {
+  const rows = p.length / 3;
+  const jq = new Float64Array(rows * 9);
+  const jp = new Float64Array(rows * 9);
+  for (let i = 0; i < rows; i++) {
+    const [x, y, z, w] = q.subarray(4 * i, 4 * i + 4);
+    const R = [
+      [1 - 2 * (y! * y! + z! * z!), 2 * (x! * y! - z! * w!), 2 * (x! * z! + y! * w!)],
+      [2 * (x! * y! + z! * w!), 1 - 2 * (x! * x! + z! * z!), 2 * (y! * z! - x! * w!)],
+      [2 * (x! * z! - y! * w!), 2 * (y! * z! + x! * w!), 1 - 2 * (x! * x! + y! * y!)],
+    ];
+    const [p1, p2, p3] = p.subarray(3 * i, 3 * i + 3);
+    const cross = [
+      [0, -p3!, p2!],
+      [p3!, 0, -p1!],
+      [-p2!, p1!, 0],
+    ];
+    for (let a = 0; a < 3; a++) {
+      for (let c = 0; c < 3; c++) {
+        jp[9 * i + 3 * a + c] = R[a]![c]!;
+        jq[9 * i + 3 * a + c] = -(R[a]![0]! * cross[0]![c]! + R[a]![1]! * cross[1]![c]! + R[a]![2]! * cross[2]![c]!);
+      }
+    }
+  }
+  return [jq, jp];
+}

@@ -37,17 +37,23 @@ export function drawnGraphFeatures(seed: number, override: Partial<GraphFeatures
   return drawFlags(generatorStream(seed), FEATURES, override);
 }
 
+/** The true poses of gridGraph(side, ...): rows 1 m apart, walked alternately along +x (θ = 0) and back (θ = π − 1e-9). */
+export function gridTruth(side: number): Float64Array {
+  const truth = new Float64Array(side * side * 3);
+  for (let v = 0; v < side * side; v++) {
+    const row = Math.floor(v / side);
+    const col = row % 2 === 0 ? v % side : side - 1 - (v % side);
+    truth.set([col, row, row % 2 === 0 ? 0 : Math.PI - 1e-9], v * 3);
+  }
+  return truth;
+}
+
 /** An SE2 grid world of side² poses (side ≥ 2), spacing 1 m, with noisy odometry and loop closures, and the features above. */
 export function gridGraph(side: number, sigma: number, seed: number, features?: Partial<GraphFeatures>): G2oGraph {
   const random = generatorStream(seed);
   const chosen = drawFlags(random, FEATURES, features);
   const count = side * side;
-  const truth = new Float64Array(count * 3);
-  for (let v = 0; v < count; v++) {
-    const row = Math.floor(v / side);
-    const col = row % 2 === 0 ? v % side : side - 1 - (v % side);
-    truth.set([col, row, row % 2 === 0 ? 0 : Math.PI - 1e-9], v * 3);
-  }
+  const truth = gridTruth(side);
   SE2.normalize(truth, truth);
   const from: number[] = [];
   const to: number[] = [];

@@ -6,13 +6,16 @@ import {
   Objective,
   Prior,
   SE2,
+  SeededRandom,
   Variable,
   Vector,
   noisyMeasurements,
   poseGraphObjective,
   type OptimizerOptions,
 } from '../../lib/index.js';
-import { drawnGraphFeatures, gridGraph } from '../helpers/graphs.js';
+import { drawnGraphFeatures, gridGraph, gridTruth } from '../helpers/graphs.js';
+import { denseSolve, relativeError } from '../helpers/problems.js';
+import { wrap } from '../io/pose-graph-cost.js';
 
 const optimizers = { LevenbergMarquardt, GaussNewton, Dogleg } as const;
 
@@ -40,6 +43,46 @@ function exponentialFit(batch: number) {
   return { objective: new Objective([fit]), truth };
 }
 
+/**
+ * r = A x − b (x ∈ ℝ³, 12 rows, J = A given) for B right-hand sides, and its
+ * minimiser from the normal equations AᵀA x = Aᵀb solved here by dense
+ * Cholesky, with the minimum ½‖A x − b‖² per element.
+ */
+function linearLeastSquares(batch: number) {
+  const rows = 12;
+  const random = new SeededRandom(23);
+  const A = random.normals(rows * 3);
+  const b = random.normals(batch * rows);
+  const x = new Variable('x', Vector(3), new Float64Array(3));
+  const fit = new Custom({
+    name: 'linear',
+    dim: 1,
+    variables: [{ variable: x, indices: new Int32Array(rows) }],
+    auxiliary: [
+      { name: 'A', values: A, k: 3 },
+      { name: 'b', values: b, k: 1, batch },
+    ],
+    residual: (count, [p, a, y], out) => {
+      for (let i = 0; i < count; i++) out[i] = a![3 * i]! * p![3 * i]! + a![3 * i + 1]! * p![3 * i + 1]! + a![3 * i + 2]! * p![3 * i + 2]! - y![i]!;
+    },
+    jacobians: (count, [, a], [j]) => j!.set(a!.subarray(0, 3 * count)),
+  });
+  const AtA = new Float64Array(9);
+  for (let i = 0; i < rows; i++) for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) AtA[3 * r + c]! += A[3 * i + r]! * A[3 * i + c]!;
+  const solutions: Float64Array[] = [];
+  const minima: number[] = [];
+  for (let e = 0; e < batch; e++) {
+    const Atb = new Float64Array(3);
+    for (let i = 0; i < rows; i++) for (let r = 0; r < 3; r++) Atb[r]! += A[3 * i + r]! * b[e * rows + i]!;
+    const solution = denseSolve(AtA, Atb);
+    let cost = 0;
+    for (let i = 0; i < rows; i++) cost += (A[3 * i]! * solution[0]! + A[3 * i + 1]! * solution[1]! + A[3 * i + 2]! * solution[2]! - b[e * rows + i]!) ** 2 / 2;
+    solutions.push(solution);
+    minima.push(cost);
+  }
+  return { objective: new Objective([fit]), solutions, minima };
+}
+
 describe('optimisers', () => {
   for (const [name, Optimizer] of Object.entries(optimizers)) {
     test(`${name} fits a batch of exponentials to their true parameters`, () => {
@@ -49,6 +92,35 @@ describe('optimisers', () => {
       const p = result.values('params');
       for (let i = 0; i < truth.length; i++) expect(p[i]).toBeCloseTo(truth[i]!, 6);
       for (const cost of result.finalCost) expect(cost).toBeLessThan(1e-12);
+    });
+
+    test(`${name} reaches the minimiser of a linear least-squares problem, solved in the test by its normal equations`, () => {
+      const { objective, solutions, minima } = linearLeastSquares(3);
+      const result = new Optimizer(objective, { functionTolerance: 0, parameterTolerance: 0 }).solve();
+      expect(result.status).toEqual(['converged', 'converged', 'converged']);
+      // A cost-based stop resolves x to about √ε of the normal equations' solution.
+      const x = result.values('x');
+      for (let e = 0; e < 3; e++) {
+        expect(relativeError(x.subarray(3 * e, 3 * e + 3), solutions[e]!)).toBeLessThan(1e-7);
+        expect(Math.abs(result.finalCost[e]! - minima[e]!) / minima[e]!).toBeLessThan(1e-12);
+      }
+    });
+
+    test(`${name} finds the true poses of a grid graph whose measurements agree with them (cost 0), from perturbed poses`, () => {
+      const side = 5;
+      const truth = gridTruth(side);
+      const graph = gridGraph(side, 0, 31); // measurements between the true poses, no noise
+      const random = new SeededRandom(32);
+      const poses = truth.map((v, i) => (i < 3 ? v : v + 0.1 * random.normal())); // pose 0 is held constant at the truth
+      // Tolerances 0: the stop is the gradient tolerance (the defaults stop ~1e-8·‖x‖ short of it).
+      const result = new Optimizer(poseGraphObjective({ ...graph, poses }).objective, { functionTolerance: 0, parameterTolerance: 0 }).solve();
+      expect(result.status[0]).toBe('converged');
+      expect(result.initialCost[0]).toBeGreaterThan(10);
+      expect(result.finalCost[0]).toBeLessThan(1e-20);
+      const solved = result.values('poses');
+      let worst = 0;
+      for (let i = 0; i < truth.length; i++) worst = Math.max(worst, Math.abs(i % 3 === 2 ? wrap(solved[i]! - truth[i]!) : solved[i]! - truth[i]!));
+      expect(worst).toBeLessThan(1e-10);
     });
 
     test(`${name} solves a noisy SE2 grid graph`, () => {
