@@ -93,9 +93,11 @@ export interface NormalEquationsInfo {
 
 /**
  * The addon's handle. The synchronous calls take an optional last `out`:
- * arrays of the result's exact length, sharing no memory with the inputs,
- * that receive the result and are returned (the optimiser reuses them
- * across iterations; the public facade always returns new arrays).
+ * arrays of the result's exact length, sharing no memory with the inputs or
+ * with each other, that receive the result and are returned (the optimiser
+ * reuses them across iterations; the public facade always returns new
+ * arrays). Typed arrays may be over a SharedArrayBuffer or a resizable
+ * buffer.
  */
 export interface NativeNormalEquations {
   linearize(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array, out?: LinearizeResult): LinearizeResult;
@@ -116,10 +118,12 @@ export interface NativeNormalEquations {
   /**
    * Starts linearize, factor, solve and step calls (each [op, ...its arguments],
    * `out` included) one after another on a thread of their own and returns
-   * at once; `end` waits for them and returns their results. Arguments are
-   * checked before any call runs; inputs are read in place: the caller must
-   * leave them and the `out` arrays alone until `end` (the optimiser's
-   * pipelined batches).
+   * at once; `end` waits for them and returns their results (the optimiser's
+   * pipelined batches). Arguments are checked and inputs copied before any
+   * call runs, so an input may not share memory with an earlier call's `out`
+   * (it would not see that call's results); results are copied into the
+   * `out` arrays by `end`, which throws a TypeError naming one that was
+   * detached meanwhile.
    */
   begin(calls: DeferredCall[]): void;
   end(): (LinearizeResult | FactorResult | Float64Array | StepResult)[];
