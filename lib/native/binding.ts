@@ -107,7 +107,8 @@ export interface NativeNormalEquations {
    * linearize, factor and solve in one call: the Newton step
    * y = −(A + λD)⁻¹ g with this linearisation's g, and J·y. The CPU core runs
    * it per element and keeps neither A nor the factor, so that factor and
-   * solve need a new linearize after it (jv and jtv do not).
+   * solve need a new linearize after it (jv and jtv do not) and the elements
+   * it stepped have no factor until they are factored again.
    */
   step(jValues: Float64Array, residuals: Float64Array, active: Uint8Array | undefined, lambda: Float64Array, mode: 'diagonal' | 'identity', out?: StepBuffers): StepResult;
   jv(v: Float64Array, out?: Float64Array): Float64Array;

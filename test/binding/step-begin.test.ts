@@ -59,6 +59,21 @@ describe('NormalEquations step, begin and end', () => {
     });
   }
 
+  test.each(['dense', 'sparse'] as const)('elements stepped, then left inactive, have no factor to solve with (%s)', (kind) => {
+    // The CPU core's step keeps no factor; a solve read a missing one (dense: a null factor, SIGSEGV).
+    const { pattern, j, r, lambda } = problem(kind);
+    const ne = uncheckedNative(new NormalEquations(pattern, B, { kind }));
+    ne.step(j, r, undefined, lambda, 'diagonal');
+    ne.linearize(j, r, Uint8Array.from([0, 1, 1, 1, 1]));
+    const factor = ne.factor(lambda, 'diagonal');
+    expect(factor.ok[0]).toBe(0);
+    expect(factor.reason[0]).toBe('not factored since the last step');
+    const x = ne.solve(new SeededRandom(8).normals(B * pattern.n));
+    expect(x.subarray(0, pattern.n).every(Number.isNaN)).toBe(true);
+    expect(x.subarray(pattern.n, 2 * pattern.n).some(Number.isNaN)).toBe(false);
+    ne.dispose();
+  });
+
   test('begin runs its calls in order on another thread; end returns their results', () => {
     const { pattern, j, r, lambda } = problem('sparse');
     const reference = new NormalEquations(pattern, B);
