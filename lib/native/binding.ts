@@ -93,9 +93,11 @@ export interface NormalEquationsInfo {
 
 /**
  * The addon's handle. The synchronous calls take an optional last `out`:
- * arrays of the result's exact length, sharing no memory with the inputs,
- * that receive the result and are returned (the optimiser reuses them
- * across iterations; the public facade always returns new arrays).
+ * arrays of the result's exact length, sharing no memory with the inputs or
+ * with each other, that receive the result and are returned (the optimiser
+ * reuses them across iterations; the public facade always returns new
+ * arrays). Typed arrays may be over a SharedArrayBuffer or a resizable
+ * buffer.
  */
 export interface NativeNormalEquations {
   linearize(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array, out?: LinearizeResult): LinearizeResult;
@@ -105,7 +107,8 @@ export interface NativeNormalEquations {
    * linearize, factor and solve in one call: the Newton step
    * y = −(A + λD)⁻¹ g with this linearisation's g, and J·y. The CPU core runs
    * it per element and keeps neither A nor the factor, so that factor and
-   * solve need a new linearize after it (jv and jtv do not).
+   * solve need a new linearize after it (jv and jtv do not) and the elements
+   * it stepped have no factor until they are factored again.
    */
   step(jValues: Float64Array, residuals: Float64Array, active: Uint8Array | undefined, lambda: Float64Array, mode: 'diagonal' | 'identity', out?: StepBuffers): StepResult;
   jv(v: Float64Array, out?: Float64Array): Float64Array;
@@ -116,10 +119,12 @@ export interface NativeNormalEquations {
   /**
    * Starts linearize, factor, solve and step calls (each [op, ...its arguments],
    * `out` included) one after another on a thread of their own and returns
-   * at once; `end` waits for them and returns their results. Arguments are
-   * checked before any call runs; inputs are read in place: the caller must
-   * leave them and the `out` arrays alone until `end` (the optimiser's
-   * pipelined batches).
+   * at once; `end` waits for them and returns their results (the optimiser's
+   * pipelined batches). Arguments are checked and inputs copied before any
+   * call runs, so an input may not share memory with an earlier call's `out`
+   * (it would not see that call's results); results are copied into the
+   * `out` arrays by `end`, which throws a TypeError naming one that was
+   * detached meanwhile.
    */
   begin(calls: DeferredCall[]): void;
   end(): (LinearizeResult | FactorResult | Float64Array | StepResult)[];

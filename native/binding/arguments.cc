@@ -33,16 +33,27 @@ ArrayView<const T> TypedArrayArgument(const Napi::Value& value, const char* func
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
     throw TypeArgumentError(MustBe(function, name, Article(TypedArrayName(type)), Describe(value)));
   }
-  Napi::TypedArray array = value.As<Napi::TypedArray>();
+  // The address and current length from napi_get_typedarray_info, which
+  // also serves arrays over a SharedArrayBuffer (never detached) and over
+  // resizable buffers.
+  const napi_env env = value.Env();
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value buffer = nullptr;
+  bool array_buffer = false;
   bool detached = false;
-  napi_status status = napi_is_detached_arraybuffer(value.Env(), array.ArrayBuffer(), &detached);
-  if (status != napi_ok || detached) {
+  if (napi_get_typedarray_info(env, value, nullptr, &length, &data, &buffer, nullptr) != napi_ok ||
+      napi_is_arraybuffer(env, buffer, &array_buffer) != napi_ok ||
+      (array_buffer && napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok)) {
+    throw Napi::Error::New(env);
+  }
+  if (detached) {
     throw TypeArgumentError(MustBe(function, name, Article(TypedArrayName(type)) + " over a live ArrayBuffer",
                                    "one whose buffer was detached (transferred)"));
   }
   ArrayView<const T> view;
-  view.length = static_cast<int64_t>(array.ElementLength());
-  view.data = reinterpret_cast<const T*>(static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
+  view.length = static_cast<int64_t>(length);
+  view.data = static_cast<const T*>(data);
   // An empty array may have no storage; it is still an argument that was given
   // (the core reads a null pointer as "absent"), so it gets a valid address.
   static const T kEmpty[1] = {};
@@ -100,22 +111,39 @@ std::string StringArgument(const Napi::Value& value, const char* function, const
   return value.As<Napi::String>().Utf8Value();
 }
 
+bool IsAbsent(const Napi::Value& value) { return value.IsUndefined(); }
+
+namespace {
+bool IsObjectArgument(const Napi::Value& value) {
+  return value.IsObject() && !value.IsFunction() && !value.IsArray() && !value.IsTypedArray();
+}
+}  // namespace
+
 Napi::Object ObjectArgument(const Napi::Value& value, const char* function, const std::string& name) {
-  if (!value.IsObject() || value.IsFunction() || value.IsArray() || value.IsTypedArray()) {
-    throw TypeArgumentError(MustBe(function, name, "an object", Describe(value)));
-  }
+  if (!IsObjectArgument(value)) throw TypeArgumentError(MustBe(function, name, "an object", Describe(value)));
   return value.As<Napi::Object>();
 }
 
-bool IsAbsent(const Napi::Value& value) { return value.IsUndefined(); }
+Napi::Value FieldOf(const Napi::Value& object, const char* key) {
+  return IsObjectArgument(object) ? object.As<Napi::Object>().Get(key) : object.Env().Undefined();
+}
 
-PatternInput PatternArgument(const Napi::Value& value, const char* function) {
-  const Napi::Object pattern = ObjectArgument(value, function, "pattern");
+PatternValues::PatternValues(const Napi::Value& value)
+    : pattern(value),
+      m(FieldOf(value, "m")),
+      n(FieldOf(value, "n")),
+      rows(FieldOf(value, "rows")),
+      cols(FieldOf(value, "cols")),
+      col_blocks(FieldOf(value, "colBlocks")),
+      eliminate(FieldOf(value, "eliminate")) {}
+
+PatternInput PatternArgument(const PatternValues& values, const char* function) {
+  ObjectArgument(values.pattern, function, "pattern");
   PatternInput input;
-  input.m = IntegerArgument(pattern.Get("m"), function, "pattern.m");
-  input.n = IntegerArgument(pattern.Get("n"), function, "pattern.n");
-  const auto rows = Int32ArrayArgument(pattern.Get("rows"), function, "pattern.rows");
-  const auto cols = Int32ArrayArgument(pattern.Get("cols"), function, "pattern.cols");
+  input.m = IntegerArgument(values.m, function, "pattern.m");
+  input.n = IntegerArgument(values.n, function, "pattern.n");
+  const auto rows = Int32ArrayArgument(values.rows, function, "pattern.rows");
+  const auto cols = Int32ArrayArgument(values.cols, function, "pattern.cols");
   if (cols.length != rows.length) {
     throw RangeArgumentError(MustBe(function, "pattern.cols", Concat("of length ", rows.length, " (the length of 'pattern.rows')"),
                                     Concat("length ", cols.length)));
@@ -123,14 +151,12 @@ PatternInput PatternArgument(const Napi::Value& value, const char* function) {
   input.rows = rows.data;
   input.cols = cols.data;
   input.nnz = rows.length;
-  const Napi::Value col_blocks = pattern.Get("colBlocks");
-  if (!IsAbsent(col_blocks)) {
-    const auto blocks = Int32ArrayArgument(col_blocks, function, "pattern.colBlocks");
+  if (!IsAbsent(values.col_blocks)) {
+    const auto blocks = Int32ArrayArgument(values.col_blocks, function, "pattern.colBlocks");
     input.col_blocks = blocks.data;
     input.num_col_blocks = blocks.length;
   }
-  const Napi::Value eliminate = pattern.Get("eliminate");
-  if (!IsAbsent(eliminate)) input.eliminate = IntegerArgument(eliminate, function, "pattern.eliminate");
+  if (!IsAbsent(values.eliminate)) input.eliminate = IntegerArgument(values.eliminate, function, "pattern.eliminate");
   return input;
 }
 

@@ -34,9 +34,23 @@ std::string StringArgument(const Napi::Value& value, const char* function, const
 // An object (TypeError otherwise).
 Napi::Object ObjectArgument(const Napi::Value& value, const char* function, const std::string& name);
 bool IsAbsent(const Napi::Value& value);
-// A Jacobian pattern object {m, n, rows, cols, colBlocks?, eliminate?}; the
-// arrays are read in place (valid during the synchronous call only).
-PatternInput PatternArgument(const Napi::Value& value, const char* function);
+// object[key] (its getter runs), or undefined where ObjectArgument would throw
+// (it does so later, in the order of the checks).
+Napi::Value FieldOf(const Napi::Value& object, const char* key);
+
+// Every reader of JavaScript values works in two phases: first every property
+// is read (getters run, and may detach, transfer or resize any array), then
+// the values are checked and the arrays' memory taken, with no JavaScript
+// running between taking an address and the end of its synchronous use.
+
+// A Jacobian pattern object {m, n, rows, cols, colBlocks?, eliminate?}: its
+// fields, read in the first phase.
+struct PatternValues {
+  explicit PatternValues(const Napi::Value& pattern);
+  Napi::Value pattern, m, n, rows, cols, col_blocks, eliminate;
+};
+// The checked pattern; its arrays are read in place.
+PatternInput PatternArgument(const PatternValues& values, const char* function);
 
 // The JavaScript error for a C++ exception: ArgumentError -> TypeError or
 // RangeError, StateError -> Error with code ERR_INVALID_STATE, bad_alloc ->

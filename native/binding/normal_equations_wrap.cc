@@ -2,10 +2,10 @@
 
 #include <cstring>
 #include <functional>
-#include <initializer_list>
 #include <mutex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -26,14 +26,12 @@ const char* Intern(const std::string& name) {
   return names->insert(name).first->c_str();
 }
 
-
 Damping DampingArgument(const Napi::Value& value, const char* function) {
   const std::string mode = StringArgument(value, function, "mode");
   if (mode == "diagonal") return Damping::kDiagonal;
   if (mode == "identity") return Damping::kIdentity;
   throw RangeArgumentError(MustBe(function, "mode", "'diagonal' or 'identity'", Concat("'", mode, "'")));
 }
-
 
 Napi::Object FactorResult(Napi::Env env, Napi::Uint8Array ok, const std::vector<std::string>& reasons) {
   Napi::Array reason = Napi::Array::New(env, reasons.size());
@@ -46,27 +44,6 @@ Napi::Object FactorResult(Napi::Env env, Napi::Uint8Array ok, const std::vector<
   return result;
 }
 
-// The array a synchronous call writes its result into: `out` when given
-// (the optimiser passes the same arrays every iteration, which spares an
-// allocation and its page faults per call), else a new one. A given `out`
-// must be a Float64Array of exactly `length` numbers sharing no memory with
-// the inputs.
-Napi::Float64Array ResultArray(Napi::Env env, const Napi::Value& out, size_t length,
-                               std::initializer_list<ArrayView<const double>> inputs, const char* function,
-                               const char* name) {
-  if (IsAbsent(out)) return Napi::Float64Array::New(env, length);
-  const ArrayView<const double> view = Float64ArrayArgument(out, function, name);
-  if (static_cast<size_t>(view.length) != length) {
-    throw RangeArgumentError(MustBe(function, name, Concat(length, " numbers long"), Concat("length ", view.length)));
-  }
-  for (const ArrayView<const double>& input : inputs) {
-    if (view.data < input.data + input.length && input.data < view.data + view.length) {
-      throw RangeArgumentError(MustBe(function, name, "an array that shares no memory with the inputs", "one that does"));
-    }
-  }
-  return out.As<Napi::Float64Array>();
-}
-
 Napi::Object LinearizeResult(Napi::Env env, Napi::Value gradient, Napi::Value squared_norm) {
   Napi::Object result = Napi::Object::New(env);
   result.Set("gradient", gradient);
@@ -74,11 +51,185 @@ Napi::Object LinearizeResult(Napi::Env env, Napi::Value gradient, Napi::Value sq
   return result;
 }
 
+size_t ElementBytes(napi_typedarray_type type) { return type == napi_uint8_array ? 1 : sizeof(double); }
+
+// A new Float64Array or Uint8Array and its memory.
+std::pair<Napi::TypedArray, void*> NewArray(Napi::Env env, napi_typedarray_type type, size_t length) {
+  if (type == napi_uint8_array) {
+    Napi::Uint8Array array = Napi::Uint8Array::New(env, length);
+    return {array, array.Data()};
+  }
+  Napi::Float64Array array = Napi::Float64Array::New(env, length);
+  return {array, array.Data()};
+}
+
+// A result array given in `out`: a Float64Array of exactly `length` numbers.
+ArrayView<const double> GivenResult(const Napi::Value& out, size_t length, const char* function, const std::string& name) {
+  const ArrayView<const double> view = Float64ArrayArgument(out, function, name);
+  if (static_cast<size_t>(view.length) != length) {
+    throw RangeArgumentError(MustBe(function, name, Concat(length, " numbers long"), Concat("length ", view.length)));
+  }
+  return view;
+}
+
+// The memory of an array, for the checks that arrays share none.
+struct Bytes {
+  const uint8_t* begin = nullptr;
+  size_t size = 0;
+
+  template <typename T>
+  explicit Bytes(ArrayView<const T> view)
+      : begin(reinterpret_cast<const uint8_t*>(view.data)), size(static_cast<size_t>(view.length) * sizeof(T)) {}
+  bool Overlaps(const Bytes& other) const {
+    return size > 0 && other.size > 0 && begin < other.begin + other.size && other.begin < begin + size;
+  }
+};
+
 }  // namespace
 
-// One asynchronous call: inputs were copied and outputs allocated on the main
-// thread; Execute runs the core on the libuv pool; the promise settles in
-// OnOK. The handle and the output arrays are referenced until then.
+void* Staging::Take(size_t bytes) {
+  if (next_ == buffers_.size()) buffers_.emplace_back();
+  RawVector<double>& buffer = buffers_[next_++];
+  const size_t doubles = bytes / sizeof(double) + 1;  // never empty: a null address reads as "absent"
+  if (buffer.size() < doubles) {
+    bytes_ -= static_cast<int64_t>(buffer.size() * sizeof(double));
+    buffer.clear();  // nothing to copy when it grows
+    buffer.resize(doubles);
+    bytes_ += static_cast<int64_t>(buffer.size() * sizeof(double));
+  }
+  return buffer.data();
+}
+
+void Staging::Clear() {
+  buffers_.clear();
+  buffers_.shrink_to_fit();
+  next_ = 0;
+  bytes_ = 0;
+}
+
+std::vector<Napi::Object> PreparedCall::Deliver(Napi::Env env, const char* function) {
+  std::vector<Napi::Object> arrays;
+  for (ResultArray& result : results) {
+    if (!result.staged) {
+      arrays.push_back(result.array.Value());
+      continue;
+    }
+    const size_t bytes = result.length * ElementBytes(result.type);
+    if (result.array.IsEmpty()) {
+      auto [array, data] = NewArray(env, result.type, result.length);
+      std::memcpy(data, result.data, bytes);
+      arrays.push_back(array);
+      continue;
+    }
+    // Only Float64Arrays are given in `out`.
+    const Napi::TypedArray out = result.array.Value();
+    GivenResult(out, result.length, function, result.name);
+    std::memcpy(out.As<Napi::Float64Array>().Data(), result.data, bytes);
+    arrays.push_back(out);
+  }
+  return arrays;
+}
+
+// The arrays of one prepared call, in the second phase: inputs read in place
+// (kNow) or copied into the staging memory, and results. A result given in
+// `out` must share no memory with the inputs or the call's other results.
+// begin's inputs are copied when it is called, so that a later call could not
+// see an earlier call's results: an input that shares memory with them is a
+// RangeError rather than stale numbers.
+class CallArrays {
+ public:
+  // `earlier`: the memory of the results given to the earlier calls of a begin.
+  CallArrays(Mode mode, Staging& staging, std::vector<Bytes>* earlier = nullptr)
+      : mode_(mode), staging_(staging), earlier_(earlier) {}
+
+  ArrayView<const double> Float64(const Napi::Value& value, const char* function, const char* name) {
+    return Input(Float64ArrayArgument(value, function, name), function, name);
+  }
+  ArrayView<const uint8_t> Uint8(const Napi::Value& value, const char* function, const char* name) {
+    return Input(Uint8ArrayArgument(value, function, name), function, name);
+  }
+
+  // Where the work writes a result of `length` numbers: `out` when given,
+  // else a new array.
+  double* Float64Result(const Napi::Value& out, size_t length, const char* function, const std::string& name) {
+    if (IsAbsent(out)) return static_cast<double*>(Result(napi_float64_array, length, out, name));
+    const ArrayView<const double> view = GivenResult(out, length, function, name);
+    const Bytes bytes(view);
+    for (const Bytes& input : inputs_) {
+      if (bytes.Overlaps(input)) {
+        throw RangeArgumentError(MustBe(function, name, "an array that shares no memory with the inputs", "one that does"));
+      }
+    }
+    for (const auto& [other, other_name] : given_) {
+      if (bytes.Overlaps(other)) {
+        throw RangeArgumentError(MustBe(function, name, Concat("an array that shares no memory with '", other_name, "'"), "one that does"));
+      }
+    }
+    given_.emplace_back(bytes, name);
+    return static_cast<double*>(Result(napi_float64_array, length, out, name));
+  }
+  uint8_t* Uint8Result(Napi::Env env, size_t length) {
+    return static_cast<uint8_t*>(Result(napi_uint8_array, length, env.Undefined(), "ok"));
+  }
+
+  PreparedCall Finish(std::function<void()> work, std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result) {
+    if (earlier_ != nullptr) {
+      for (const auto& given : given_) earlier_->push_back(given.first);
+    }
+    return {std::move(work), std::move(results_), std::move(result)};
+  }
+
+ private:
+  template <typename T>
+  ArrayView<const T> Input(ArrayView<const T> view, const char* function, const char* name) {
+    const Bytes bytes(view);
+    if (earlier_ != nullptr) {
+      for (const Bytes& result : *earlier_) {
+        if (bytes.Overlaps(result)) {
+          throw RangeArgumentError(MustBe(function, name, "an array that shares no memory with the results of an earlier call (begin copies its inputs when called)",
+                                          "one that does"));
+        }
+      }
+    }
+    inputs_.push_back(bytes);
+    if (mode_ == Mode::kNow) return view;
+    void* copy = staging_.Take(bytes.size);
+    std::memcpy(copy, view.data, bytes.size);
+    return {static_cast<const T*>(copy), view.length};
+  }
+
+  // `out`: the given array (a checked Float64Array) or undefined.
+  void* Result(napi_typedarray_type type, size_t length, const Napi::Value& out, const std::string& name) {
+    ResultArray result;
+    result.type = type;
+    result.length = length;
+    result.name = name;
+    result.staged = mode_ != Mode::kNow;
+    Napi::TypedArray array = IsAbsent(out) ? Napi::TypedArray() : out.As<Napi::TypedArray>();
+    if (result.staged) {
+      result.data = staging_.Take(length * ElementBytes(type));
+    } else if (array.IsEmpty()) {
+      std::tie(array, result.data) = NewArray(out.Env(), type, length);
+    } else {
+      result.data = array.As<Napi::Float64Array>().Data();
+    }
+    if (!array.IsEmpty()) result.array = Napi::Persistent(array);
+    results_.push_back(std::move(result));
+    return results_.back().data;
+  }
+
+  Mode mode_;
+  Staging& staging_;
+  std::vector<Bytes>* earlier_;
+  std::vector<Bytes> inputs_;
+  std::vector<std::pair<Bytes, std::string>> given_;  // results given in `out`, and their names
+  std::vector<ResultArray> results_;
+};
+
+// One asynchronous call: inputs were copied and result arrays staged on the
+// main thread; Execute runs the core on the libuv pool; the promise settles
+// in OnOK with the results delivered into new arrays. The handle is
+// referenced until then.
 class Operation : public Napi::AsyncWorker {
  public:
   Operation(Napi::Env env, NormalEquationsWrap* owner, const char* function, PreparedCall call)
@@ -86,10 +237,8 @@ class Operation : public Napi::AsyncWorker {
         deferred_(Napi::Promise::Deferred::New(env)),
         owner_(owner),
         function_(function),
-        work_(std::move(call.work)),
-        result_(std::move(call.result)) {
-    keep_.push_back(Napi::Persistent(owner->Value()));
-    for (Napi::Object& object : call.keep) keep_.push_back(Napi::Persistent(object));
+        call_(std::move(call)),
+        self_(Napi::Persistent(owner->Value())) {
     owner_->busy_with_ = function_;
   }
 
@@ -100,7 +249,7 @@ class Operation : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      work_();
+      call_.work();
     } catch (...) {
       failure_ = std::current_exception();
     }
@@ -118,9 +267,7 @@ class Operation : public Napi::AsyncWorker {
         return;
       }
       try {
-        std::vector<Napi::Object> outputs;
-        for (size_t i = 1; i < keep_.size(); ++i) outputs.push_back(keep_[i].Value());
-        deferred_.Resolve(result_(env, outputs));
+        deferred_.Resolve(call_.result(env, call_.Deliver(env, function_)));
       } catch (const Napi::Error& error) {
         deferred_.Reject(error.Value());
       }
@@ -140,9 +287,8 @@ class Operation : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   NormalEquationsWrap* owner_;
   const char* function_;
-  std::function<void()> work_;
-  std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result_;
-  std::vector<Napi::ObjectReference> keep_;  // [0] the handle, then outputs
+  PreparedCall call_;
+  Napi::ObjectReference self_;
   std::exception_ptr failure_;
 
   // The core names the synchronous method ("NormalEquations.factor"); the
@@ -153,6 +299,13 @@ class Operation : public Napi::AsyncWorker {
     if (message.rfind(sync + ":", 0) == 0) error.Set("message", Napi::String::New(error.Env(), function_ + message.substr(sync.size())));
     return error;
   }
+};
+
+const NormalEquationsWrap::Op NormalEquationsWrap::kOps[4] = {
+    {"linearize", "NormalEquations.linearize", &NormalEquationsWrap::PrepareLinearize, 3, {"gradient", "squaredNorm"}},
+    {"factor", "NormalEquations.factor", &NormalEquationsWrap::PrepareFactor, -1, {}},
+    {"solve", "NormalEquations.solve", &NormalEquationsWrap::PrepareSolve, 2, {}},
+    {"step", "NormalEquations.step", &NormalEquationsWrap::PrepareStep, 5, {"gradient", "squaredNorm", "step", "jy"}},
 };
 
 template <Napi::Value (NormalEquationsWrap::*Method)(const Napi::CallbackInfo&)>
@@ -184,15 +337,15 @@ Napi::Function NormalEquationsWrap::Define(Napi::Env env) {
   return DefineClass(
       env, "NormalEquations",
       {
-          Method<&NormalEquationsWrap::RunSync<&NormalEquationsWrap::PrepareLinearize, 4>>("linearize"),
-          Method<&NormalEquationsWrap::RunSync<&NormalEquationsWrap::PrepareFactor, 2>>("factor"),
-          Method<&NormalEquationsWrap::RunSync<&NormalEquationsWrap::PrepareSolve, 3>>("solve"),
-          Method<&NormalEquationsWrap::RunSync<&NormalEquationsWrap::PrepareStep, 6>>("step"),
+          Method<&NormalEquationsWrap::RunSync<kLinearize>>("linearize"),
+          Method<&NormalEquationsWrap::RunSync<kFactor>>("factor"),
+          Method<&NormalEquationsWrap::RunSync<kSolve>>("solve"),
+          Method<&NormalEquationsWrap::RunSync<kStep>>("step"),
           Method<&NormalEquationsWrap::Jv>("jv"),
           Method<&NormalEquationsWrap::Jtv>("jtv"),
-          Method<&NormalEquationsWrap::RunAsync<&NormalEquationsWrap::PrepareLinearize, 4>>("linearizeAsync"),
-          Method<&NormalEquationsWrap::RunAsync<&NormalEquationsWrap::PrepareFactor, 2>>("factorAsync"),
-          Method<&NormalEquationsWrap::RunAsync<&NormalEquationsWrap::PrepareSolve, 3>>("solveAsync"),
+          Method<&NormalEquationsWrap::RunAsync<kLinearize>>("linearizeAsync"),
+          Method<&NormalEquationsWrap::RunAsync<kFactor>>("factorAsync"),
+          Method<&NormalEquationsWrap::RunAsync<kSolve>>("solveAsync"),
           Method<&NormalEquationsWrap::Begin>("begin"),
           Method<&NormalEquationsWrap::End>("end"),
           Method<&NormalEquationsWrap::Dispose>("dispose"),
@@ -227,13 +380,17 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
   constexpr const char* kFunction = "NormalEquations";
   Napi::Env env = info.Env();
   Guard(env, kFunction, [&] {
-    const PatternInput input = PatternArgument(info[0], kFunction);
-    const int64_t batch = IntegerArgument(info[1], kFunction, "batch");
+    // First phase: every property (arguments.h).
+    const PatternValues pattern(info[0]);
+    const Napi::Value kind = FieldOf(info[2], "kind");
+    const Napi::Value threads = FieldOf(info[2], "threads");
+    const bool background = FieldOf(info[2], "background").ToBoolean().Value();
 
+    const PatternInput input = PatternArgument(pattern, kFunction);
+    const int64_t batch = IntegerArgument(info[1], kFunction, "batch");
     NormalEquationsOptions options;
     if (!IsAbsent(info[2])) {
-      const Napi::Object object = ObjectArgument(info[2], kFunction, "options");
-      const Napi::Value kind = object.Get("kind");
+      ObjectArgument(info[2], kFunction, "options");
       if (!IsAbsent(kind)) {
         const std::string name = StringArgument(kind, kFunction, "options.kind");
         if (name == "auto") {
@@ -246,7 +403,6 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
           throw RangeArgumentError(MustBe(kFunction, "options.kind", "'auto', 'dense' or 'sparse'", Concat("'", name, "'")));
         }
       }
-      const Napi::Value threads = object.Get("threads");
       if (!IsAbsent(threads)) {
         options.threads = IntegerArgument(threads, kFunction, "options.threads");
         if (options.threads < 1) {
@@ -255,10 +411,9 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
       }
     }
     napi_type_tag_object(env, info.This(), &NormalEquationsTag());
-    const bool background = !IsAbsent(info[2]) && info[2].As<Napi::Object>().Get("background").ToBoolean().Value();
     if (!background) {
       core_ = MakeNormalEquations(input, batch, options);
-      Constructed();
+      ReportExternalMemory();
       return;
     }
     // The analysis on a thread of its own, from copies of the pattern; the
@@ -278,15 +433,16 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
 
 NormalEquationsWrap::~NormalEquationsWrap() { Release(); }
 
-void NormalEquationsWrap::Constructed() {
-  external_bytes_ = core_->memory_bytes();
-  Napi::MemoryManagement::AdjustExternalMemory(Env(), external_bytes_);
+void NormalEquationsWrap::ReportExternalMemory() {
+  const int64_t bytes = core_ ? core_->memory_bytes() + staging_.bytes() : 0;
+  if (bytes != external_bytes_) Napi::MemoryManagement::AdjustExternalMemory(Env(), bytes - external_bytes_);
+  external_bytes_ = bytes;
 }
 
 void NormalEquationsWrap::Ready() {
   if (constructing_.joinable()) {
     constructing_.join();
-    if (core_) Constructed();
+    if (core_) ReportExternalMemory();
   }
   if (construction_error_) std::rethrow_exception(construction_error_);
 }
@@ -299,8 +455,8 @@ void NormalEquationsWrap::Release() {
   if (deferred_.worker.joinable()) deferred_.worker.join();
   if (!core_) return;
   core_.reset();
-  Napi::MemoryManagement::AdjustExternalMemory(Env(), -external_bytes_);
-  external_bytes_ = 0;
+  staging_.Clear();
+  ReportExternalMemory();
 }
 
 void NormalEquationsWrap::CheckUsable(const char* function) {
@@ -311,149 +467,89 @@ void NormalEquationsWrap::CheckUsable(const char* function) {
   }
 }
 
-// linearize, factor and solve are prepared on the main thread: the
-// arguments checked, the result arrays chosen, and the core's work packed in
-// a closure that may run on another thread. The sync calls run it at once;
-// the *Async calls copy their inputs first (the caller may change its arrays
-// before the promise settles) and run it on the libuv pool; begin runs it on
-// a thread of its own with the inputs read in place (for the optimiser's
-// pipelined batches, which leave their arrays alone until end).
+// linearize, factor, solve and step are prepared on the main thread in two
+// phases (arguments.h): Fetch reads every property, Prepare* checks the
+// values, takes the arrays' memory (in place or copied, CallArrays) and packs
+// the core's work in a closure that may run on another thread.
 
-namespace {
-
-// Inputs read in place (kept alive with their arrays) or copied.
-class InputArrays {
- public:
-  explicit InputArrays(Inputs mode) : mode_(mode) {}
-
-  ArrayView<const double> Float64(const Napi::Value& value, const char* function, const char* name) {
-    return Hold(Float64ArrayArgument(value, function, name), value);
+CallValues NormalEquationsWrap::Fetch(const Op& op, const std::array<Napi::Value, 6>& args, Mode mode) {
+  CallValues values;
+  values.args = args;
+  const Napi::Env env = args[0].Env();
+  values.out = op.out < 0 || mode == Mode::kAsync ? env.Undefined() : args[op.out];
+  values.out_fields = &op.out_fields;
+  for (size_t i = 0; i < values.fields.size(); ++i) {
+    values.fields[i] = i < op.out_fields.size() ? FieldOf(values.out, op.out_fields[i]) : env.Undefined();
   }
-  ArrayView<const uint8_t> Uint8(const Napi::Value& value, const char* function, const char* name) {
-    return Hold(Uint8ArrayArgument(value, function, name), value);
-  }
-  std::vector<Napi::Object>& in_place() { return in_place_; }
-  std::shared_ptr<std::vector<std::vector<uint8_t>>> copies() const { return copies_; }
-
- private:
-  template <typename T>
-  ArrayView<const T> Hold(ArrayView<const T> view, const Napi::Value& value) {
-    if (mode_ == Inputs::kInPlace) {
-      in_place_.push_back(value.As<Napi::Object>());
-      return view;
-    }
-    const auto* bytes = reinterpret_cast<const uint8_t*>(view.data);
-    copies_->emplace_back(bytes, bytes + view.length * sizeof(T));
-    return {reinterpret_cast<const T*>(copies_->back().data()), view.length};
-  }
-
-  Inputs mode_;
-  std::vector<Napi::Object> in_place_;
-  std::shared_ptr<std::vector<std::vector<uint8_t>>> copies_ = std::make_shared<std::vector<std::vector<uint8_t>>>();
-};
-
-// The `out` argument is honoured for inputs read in place only (the async
-// methods always return new arrays).
-Napi::Value OutArgument(const Napi::Value& out, Inputs mode) { return mode == Inputs::kInPlace ? out : out.Env().Undefined(); }
-
-PreparedCall Finish(std::function<void()> work, std::vector<Napi::Object> outputs, InputArrays& inputs,
-                    std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result) {
-  auto copies = inputs.copies();
-  std::vector<Napi::Object> keep = std::move(outputs);
-  keep.insert(keep.end(), inputs.in_place().begin(), inputs.in_place().end());
-  // The copies live as long as the work.
-  return {[work = std::move(work), copies] { work(); }, std::move(keep), std::move(result)};
+  return values;
 }
 
-}  // namespace
-
 namespace {
-// linearize's inputs (jValues, residuals, active), read by `inputs`.
+// linearize's inputs (jValues, residuals, active).
 struct LinearizeInputs {
   ArrayView<const double> j, r;
   ArrayView<const uint8_t> active;
 };
 
-LinearizeInputs ReadLinearizeInputs(const Napi::Value* args, InputArrays& inputs, const char* function) {
+LinearizeInputs ReadLinearizeInputs(const CallValues& values, CallArrays& arrays, const char* function) {
   LinearizeInputs in;
-  in.j = inputs.Float64(args[0], function, "jValues");
-  in.r = inputs.Float64(args[1], function, "residuals");
-  if (!IsAbsent(args[2])) in.active = inputs.Uint8(args[2], function, "active");
+  in.j = arrays.Float64(values.args[0], function, "jValues");
+  in.r = arrays.Float64(values.args[1], function, "residuals");
+  if (!IsAbsent(values.args[2])) in.active = arrays.Uint8(values.args[2], function, "active");
   return in;
 }
 
-// The result arrays named `names` (each `length` numbers), from the `out`
-// argument's fields when given (read in place only), else new.
-std::vector<Napi::Float64Array> ResultArrays(const Napi::Value& out, Inputs mode,
-                                             std::initializer_list<std::pair<const char*, size_t>> names,
-                                             std::initializer_list<ArrayView<const double>> inputs,
-                                             const char* function) {
-  Napi::Env env = out.Env();
-  const Napi::Value given = OutArgument(out, mode);
-  const Napi::Object fields = IsAbsent(given) ? Napi::Object() : ObjectArgument(given, function, "out");
-  std::vector<Napi::Float64Array> arrays;
-  for (const auto& [name, length] : names) {
-    const Napi::Value field = fields.IsEmpty() ? env.Undefined() : fields.Get(name);
-    arrays.push_back(ResultArray(env, field, length, inputs, function, Concat("out.", name).c_str()));
+// Where the work writes the results named by values.out_fields (lengths[i]
+// numbers each): the arrays of an `out` object when given, else new ones.
+std::vector<double*> ObjectResults(const CallValues& values, std::initializer_list<size_t> lengths, CallArrays& arrays,
+                                   const char* function) {
+  if (!IsAbsent(values.out)) ObjectArgument(values.out, function, "out");
+  std::vector<double*> data;
+  for (size_t length : lengths) {
+    const size_t i = data.size();
+    data.push_back(arrays.Float64Result(values.fields[i], length, function, Concat("out.", (*values.out_fields)[i])));
   }
-  return arrays;
+  return data;
 }
 }  // namespace
 
-PreparedCall NormalEquationsWrap::PrepareLinearize(const Napi::Value* args, Inputs mode, const char* function) {
-  InputArrays inputs(mode);
-  const LinearizeInputs in = ReadLinearizeInputs(args, inputs, function);
-  const size_t bn = static_cast<size_t>(core_->batch()) * core_->n();
-  std::vector<Napi::Float64Array> out = ResultArrays(
-      args[3], mode, {{"gradient", bn}, {"squaredNorm", static_cast<size_t>(core_->batch())}}, {in.j, in.r}, function);
+PreparedCall NormalEquationsWrap::PrepareLinearize(const CallValues& values, CallArrays& arrays, const char* function) {
+  const LinearizeInputs in = ReadLinearizeInputs(values, arrays, function);
+  const size_t batch = static_cast<size_t>(core_->batch());
+  const std::vector<double*> out = ObjectResults(values, {batch * core_->n(), batch}, arrays, function);
   BatchedNormalEquations* core = core_.get();
-  double* g = out[0].Data();
-  double* s = out[1].Data();
-  return Finish([=] { core->Linearize({in.j.data, in.j.length}, {in.r.data, in.r.length}, {in.active.data, in.active.length}, g, s); },
-                {out[0], out[1]}, inputs,
-                [](Napi::Env env, const std::vector<Napi::Object>& result) { return LinearizeResult(env, result[0], result[1]); });
+  return arrays.Finish(
+      [=] { core->Linearize({in.j.data, in.j.length}, {in.r.data, in.r.length}, {in.active.data, in.active.length}, out[0], out[1]); },
+      [](Napi::Env env, const std::vector<Napi::Object>& result) { return LinearizeResult(env, result[0], result[1]); });
 }
 
-PreparedCall NormalEquationsWrap::PrepareFactor(const Napi::Value* args, Inputs mode, const char* function) {
-  Napi::Env env = args[0].Env();
-  InputArrays inputs(mode);
-  const auto lambda = inputs.Float64(args[0], function, "lambda");
-  const Damping damping = DampingArgument(args[1], function);
-  Napi::Uint8Array ok = Napi::Uint8Array::New(env, core_->batch());
+PreparedCall NormalEquationsWrap::PrepareFactor(const CallValues& values, CallArrays& arrays, const char* function) {
+  const auto lambda = arrays.Float64(values.args[0], function, "lambda");
+  const Damping damping = DampingArgument(values.args[1], function);
+  uint8_t* ok = arrays.Uint8Result(values.args[0].Env(), core_->batch());
   auto reasons = std::make_shared<std::vector<std::string>>();
   BatchedNormalEquations* core = core_.get();
-  uint8_t* ok_data = ok.Data();
-  return Finish([=] { core->Factor({lambda.data, lambda.length}, damping, ok_data, reasons.get()); }, {ok}, inputs,
-                [reasons](Napi::Env env, const std::vector<Napi::Object>& out) {
-                  return FactorResult(env, out[0].As<Napi::Uint8Array>(), *reasons);
-                });
+  return arrays.Finish([=] { core->Factor({lambda.data, lambda.length}, damping, ok, reasons.get()); },
+                       [reasons](Napi::Env env, const std::vector<Napi::Object>& result) {
+                         return FactorResult(env, result[0].As<Napi::Uint8Array>(), *reasons);
+                       });
 }
 
-PreparedCall NormalEquationsWrap::PrepareStep(const Napi::Value* args, Inputs mode, const char* function) {
-  InputArrays inputs(mode);
-  const LinearizeInputs in = ReadLinearizeInputs(args, inputs, function);
-  const auto lambda = inputs.Float64(args[3], function, "lambda");
-  const Damping damping = DampingArgument(args[4], function);
-  const size_t bn = static_cast<size_t>(core_->batch()) * core_->n();
-  std::vector<Napi::Float64Array> out =
-      ResultArrays(args[5], mode,
-                   {{"gradient", bn}, {"squaredNorm", static_cast<size_t>(core_->batch())}, {"step", bn},
-                    {"jy", static_cast<size_t>(core_->batch()) * core_->m()}},
-                   {in.j, in.r, lambda}, function);
-  Napi::Uint8Array ok = Napi::Uint8Array::New(args[0].Env(), core_->batch());
+PreparedCall NormalEquationsWrap::PrepareStep(const CallValues& values, CallArrays& arrays, const char* function) {
+  const LinearizeInputs in = ReadLinearizeInputs(values, arrays, function);
+  const auto lambda = arrays.Float64(values.args[3], function, "lambda");
+  const Damping damping = DampingArgument(values.args[4], function);
+  const size_t batch = static_cast<size_t>(core_->batch());
+  const size_t bn = batch * core_->n();
+  const std::vector<double*> out = ObjectResults(values, {bn, batch, bn, batch * core_->m()}, arrays, function);
+  uint8_t* ok = arrays.Uint8Result(values.args[0].Env(), batch);
   auto reasons = std::make_shared<std::vector<std::string>>();
   BatchedNormalEquations* core = core_.get();
-  double* g = out[0].Data();
-  double* s = out[1].Data();
-  double* y = out[2].Data();
-  double* jy = out[3].Data();
-  uint8_t* ok_data = ok.Data();
-  return Finish(
+  return arrays.Finish(
       [=] {
         core->Step({in.j.data, in.j.length}, {in.r.data, in.r.length}, {in.active.data, in.active.length},
-                   {lambda.data, lambda.length}, damping, g, s, ok_data, reasons.get(), y, jy);
+                   {lambda.data, lambda.length}, damping, out[0], out[1], ok, reasons.get(), out[2], out[3]);
       },
-      {out[0], out[1], out[2], out[3], ok}, inputs,
       [reasons](Napi::Env env, const std::vector<Napi::Object>& result) {
         Napi::Object step = FactorResult(env, result[4].As<Napi::Uint8Array>(), *reasons);
         step.Set("gradient", result[0]);
@@ -464,119 +560,119 @@ PreparedCall NormalEquationsWrap::PrepareStep(const Napi::Value* args, Inputs mo
       });
 }
 
-namespace {
-int64_t RightHandSides(const Napi::Value& value, const char* function) {
-  return IsAbsent(value) ? 1 : IntegerArgument(value, function, "k");
-}
-}  // namespace
-
-PreparedCall NormalEquationsWrap::PrepareSolve(const Napi::Value* args, Inputs mode, const char* function) {
-  InputArrays inputs(mode);
-  const auto rhs = inputs.Float64(args[0], function, "rhs");
-  const int64_t k = RightHandSides(args[1], function);
-  Napi::Float64Array out =
-      ResultArray(args[0].Env(), OutArgument(args[2], mode), static_cast<size_t>(rhs.length), {rhs}, function, "out");
+PreparedCall NormalEquationsWrap::PrepareSolve(const CallValues& values, CallArrays& arrays, const char* function) {
+  const auto rhs = arrays.Float64(values.args[0], function, "rhs");
+  const int64_t k = IsAbsent(values.args[1]) ? 1 : IntegerArgument(values.args[1], function, "k");
+  double* out = arrays.Float64Result(values.out, static_cast<size_t>(rhs.length), function, "out");
   BatchedNormalEquations* core = core_.get();
-  double* out_data = out.Data();
-  return Finish([=] { core->Solve({rhs.data, rhs.length}, k, out_data); }, {out}, inputs,
-                [](Napi::Env, const std::vector<Napi::Object>& result) -> Napi::Value { return result[0]; });
+  return arrays.Finish([=] { core->Solve({rhs.data, rhs.length}, k, out); },
+                       [](Napi::Env, const std::vector<Napi::Object>& result) -> Napi::Value { return result[0]; });
 }
 
 namespace {
-// The call's arguments from `first` on (absent ones undefined).
-std::vector<Napi::Value> Arguments(const Napi::CallbackInfo& info, size_t first, size_t count) {
-  std::vector<Napi::Value> args;
-  for (size_t i = first; i < first + count; ++i) args.push_back(info[i]);
+// The first arguments of a call (absent ones undefined).
+std::array<Napi::Value, 6> Arguments(const Napi::CallbackInfo& info) {
+  std::array<Napi::Value, 6> args;
+  for (size_t i = 0; i < args.size(); ++i) args[i] = info[i];
   return args;
 }
-
-Napi::Value RunNow(Napi::Env env, const PreparedCall& call) {
-  call.work();
-  return call.result(env, call.keep);
-}
-
-// The outputs of a call back from their references (a later callback's scope).
-std::vector<Napi::Object> Values(const std::vector<Napi::ObjectReference>& references) {
-  std::vector<Napi::Object> values;
-  for (const Napi::ObjectReference& reference : references) values.push_back(reference.Value());
-  return values;
-}
 }  // namespace
 
-template <PreparedCall (NormalEquationsWrap::*Prepare)(const Napi::Value*, Inputs, const char*), size_t kArguments>
+template <size_t kOp>
 Napi::Value NormalEquationsWrap::RunSync(const Napi::CallbackInfo& info) {
   const char* function = static_cast<const char*>(info.Data());
+  const Op& op = kOps[kOp];
+  const CallValues values = Fetch(op, Arguments(info), Mode::kNow);
   CheckUsable(function);
-  return RunNow(info.Env(), (this->*Prepare)(Arguments(info, 0, kArguments).data(), Inputs::kInPlace, function));
+  CallArrays arrays(Mode::kNow, staging_);
+  PreparedCall call = (this->*op.prepare)(values, arrays, function);
+  call.work();
+  return call.result(info.Env(), call.Deliver(info.Env(), function));
 }
 
-template <PreparedCall (NormalEquationsWrap::*Prepare)(const Napi::Value*, Inputs, const char*), size_t kArguments>
+template <size_t kOp>
 Napi::Value NormalEquationsWrap::RunAsync(const Napi::CallbackInfo& info) {
   const char* function = static_cast<const char*>(info.Data());
+  const Op& op = kOps[kOp];
+  const CallValues values = Fetch(op, Arguments(info), Mode::kAsync);
   CheckUsable(function);
-  PreparedCall call = (this->*Prepare)(Arguments(info, 0, kArguments).data(), Inputs::kCopied, function);
+  staging_.Rewind();
+  CallArrays arrays(Mode::kAsync, staging_);
+  PreparedCall call = (this->*op.prepare)(values, arrays, function);
+  ReportExternalMemory();
   return (new Operation(info.Env(), this, function, std::move(call)))->Start();
 }
 
-Napi::Value NormalEquationsWrap::Jv(const Napi::CallbackInfo& info) {
-  constexpr const char* kFunction = "NormalEquations.jv";
-  CheckUsable(kFunction);
-  const auto v = Float64ArrayArgument(info[0], kFunction, "v");
-  Napi::Float64Array out =
-      ResultArray(info.Env(), info[1], static_cast<size_t>(core_->batch()) * core_->m(), {v}, kFunction, "out");
-  core_->Jv({v.data, v.length}, out.Data());
-  return out;
-}
+Napi::Value NormalEquationsWrap::Jv(const Napi::CallbackInfo& info) { return Product(info, "NormalEquations.jv", "v", false); }
 
-Napi::Value NormalEquationsWrap::Jtv(const Napi::CallbackInfo& info) {
-  constexpr const char* kFunction = "NormalEquations.jtv";
-  CheckUsable(kFunction);
-  const auto u = Float64ArrayArgument(info[0], kFunction, "u");
-  Napi::Float64Array out =
-      ResultArray(info.Env(), info[1], static_cast<size_t>(core_->batch()) * core_->n(), {u}, kFunction, "out");
-  core_->Jtv({u.data, u.length}, out.Data());
-  return out;
+Napi::Value NormalEquationsWrap::Jtv(const Napi::CallbackInfo& info) { return Product(info, "NormalEquations.jtv", "u", true); }
+
+Napi::Value NormalEquationsWrap::Product(const Napi::CallbackInfo& info, const char* function, const char* name, bool transpose) {
+  CheckUsable(function);
+  CallArrays arrays(Mode::kNow, staging_);
+  const auto in = arrays.Float64(info[0], function, name);
+  const size_t length = static_cast<size_t>(core_->batch()) * (transpose ? core_->n() : core_->m());
+  double* out = arrays.Float64Result(info[1], length, function, "out");
+  if (transpose) {
+    core_->Jtv({in.data, in.length}, out);
+  } else {
+    core_->Jv({in.data, in.length}, out);
+  }
+  return arrays.Finish(nullptr, nullptr).Deliver(info.Env(), function)[0];
 }
 
 Napi::Value NormalEquationsWrap::Begin(const Napi::CallbackInfo& info) {
   constexpr const char* kFunction = "NormalEquations.begin";
+  const bool is_array = info[0].IsArray();
+  const uint32_t count = is_array ? info[0].As<Napi::Array>().Length() : 0;
+  // First phase: the entries, their elements and their `out` fields (index
+  // getters included), up to the first entry that is not a call (the second
+  // phase throws there; a sparse calls array of length 2³² − 1 stops at once).
+  struct Entry {
+    Napi::Value value, op_name;
+    const Op* op = nullptr;
+    CallValues values;
+  };
+  std::vector<Entry> entries;
+  for (uint32_t i = 0; i < count; ++i) {
+    Entry& entry = entries.emplace_back();
+    entry.value = info[0].As<Napi::Array>().Get(i);
+    if (!entry.value.IsArray()) break;
+    const Napi::Array call = entry.value.As<Napi::Array>();
+    entry.op_name = call.Get(0u);
+    std::array<Napi::Value, 6> args;
+    for (uint32_t k = 0; k < args.size(); ++k) args[k] = call.Get(k + 1);
+    if (entry.op_name.IsString()) {
+      const std::string name = entry.op_name.As<Napi::String>().Utf8Value();
+      for (const Op& op : kOps) {
+        if (name == op.name) entry.op = &op;
+      }
+    }
+    if (entry.op == nullptr) break;
+    entry.values = Fetch(*entry.op, args, Mode::kBegun);
+  }
   CheckUsable(kFunction);
-  if (!info[0].IsArray()) throw TypeArgumentError(MustBe(kFunction, "calls", "an array of [op, ...arguments] arrays", Describe(info[0])));
-  const Napi::Array calls = info[0].As<Napi::Array>();
-  if (calls.Length() == 0) throw RangeArgumentError(MustBe(kFunction, "calls", "a non-empty array", "an empty one"));
-  // Every call is prepared (its arguments checked) before any runs.
-  std::vector<PreparedCall> prepared;
-  std::vector<const char*> names;
-  for (uint32_t i = 0; i < calls.Length(); ++i) {
+  if (!is_array) throw TypeArgumentError(MustBe(kFunction, "calls", "an array of [op, ...arguments] arrays", Describe(info[0])));
+  if (count == 0) throw RangeArgumentError(MustBe(kFunction, "calls", "a non-empty array", "an empty one"));
+  // Every call is prepared (its arguments checked, its inputs copied) before any runs.
+  staging_.Rewind();
+  std::vector<Bytes> given;  // the results given so far
+  std::vector<Deferred::Call> prepared;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& entry = entries[i];
     const std::string name = Concat("calls[", i, "]");
-    const Napi::Value entry = calls.Get(i);
-    if (!entry.IsArray()) throw TypeArgumentError(MustBe(kFunction, name, "an array [op, ...arguments]", Describe(entry)));
-    const Napi::Array call = entry.As<Napi::Array>();
-    const std::string op = StringArgument(call.Get(0u), kFunction, Concat(name, "[0]"));
-    names.push_back(Intern(Concat("NormalEquations.", op)));
-    std::vector<Napi::Value> args;
-    for (uint32_t k = 1; k <= 6; ++k) args.push_back(call.Get(k));
-    if (op == "step") {
-      prepared.push_back(PrepareStep(args.data(), Inputs::kInPlace, names.back()));
-    } else if (op == "linearize") {
-      prepared.push_back(PrepareLinearize(args.data(), Inputs::kInPlace, names.back()));
-    } else if (op == "factor") {
-      prepared.push_back(PrepareFactor(args.data(), Inputs::kInPlace, names.back()));
-    } else if (op == "solve") {
-      prepared.push_back(PrepareSolve(args.data(), Inputs::kInPlace, names.back()));
-    } else {
+    if (!entry.value.IsArray()) throw TypeArgumentError(MustBe(kFunction, name, "an array [op, ...arguments]", Describe(entry.value)));
+    const std::string op = StringArgument(entry.op_name, kFunction, Concat(name, "[0]"));
+    if (entry.op == nullptr) {
       throw RangeArgumentError(MustBe(kFunction, Concat(name, "[0]"), "'linearize', 'factor', 'solve' or 'step'", Concat("'", op, "'")));
     }
+    CallArrays arrays(Mode::kBegun, staging_, &given);
+    prepared.push_back({(this->*entry.op->prepare)(entry.values, arrays, entry.op->function), entry.op->function});
   }
   Deferred& deferred = deferred_;
-  deferred.calls.clear();
   std::vector<std::function<void()>> works;
-  for (size_t i = 0; i < prepared.size(); ++i) {
-    Deferred::Call call{{}, std::move(prepared[i].result), names[i]};
-    for (const Napi::Object& object : prepared[i].keep) call.keep.push_back(Napi::Persistent(object));
-    deferred.calls.push_back(std::move(call));
-    works.push_back(std::move(prepared[i].work));
-  }
+  for (Deferred::Call& call : prepared) works.push_back(std::move(call.call.work));
+  deferred.calls = std::move(prepared);
   deferred.failed = -1;
   deferred.failure = nullptr;
   deferred.worker = std::thread([works = std::move(works), &deferred] {
@@ -592,7 +688,8 @@ Napi::Value NormalEquationsWrap::Begin(const Napi::CallbackInfo& info) {
   });
   // Busy (and kept alive) once the thread runs: a thread that cannot start leaves the handle as it was.
   deferred.self = Napi::Persistent(Value());
-  busy_with_ = Intern(Concat(kFunction, " (until end)"));
+  busy_with_ = "NormalEquations.begin (until end)";
+  ReportExternalMemory();
   return info.Env().Undefined();
 }
 
@@ -610,8 +707,12 @@ Napi::Value NormalEquationsWrap::End(const Napi::CallbackInfo& info) {
     deferred_.failure = nullptr;
     throw ToJsError(env, failure, calls[deferred_.failed].function);
   }
+  // Every result is delivered before building the results runs any
+  // JavaScript (a setter could start another call over the staging memory).
+  std::vector<std::vector<Napi::Object>> arrays;
+  for (Deferred::Call& call : calls) arrays.push_back(call.call.Deliver(env, call.function));
   Napi::Array results = Napi::Array::New(env, calls.size());
-  for (size_t i = 0; i < calls.size(); ++i) results.Set(static_cast<uint32_t>(i), calls[i].result(env, Values(calls[i].keep)));
+  for (size_t i = 0; i < calls.size(); ++i) results.Set(static_cast<uint32_t>(i), calls[i].call.result(env, arrays[i]));
   return results;
 }
 

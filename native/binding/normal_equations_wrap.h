@@ -5,28 +5,83 @@
 
 #include <napi.h>
 
+#include <array>
 #include <exception>
 #include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "batched_normal_equations.h"
+#include "raw_vector.h"
 
 namespace ariadne::binding {
 
-// linearize, factor or solve with its arguments checked and its result
+// Memory the handle owns for the calls that run off the main thread (the
+// *Async methods and begin): their inputs are copied into it when called and
+// their results written into it, so that no other thread touches an array
+// that JavaScript can detach, transfer or resize. Reused across calls (first
+// touches of fresh pages are expensive): a call takes its buffers in order
+// from the first, and a buffer grows only when a call needs more.
+class Staging {
+ public:
+  void Rewind() { next_ = 0; }
+  // The next buffer, of at least `bytes`, 8-byte aligned, contents undefined.
+  void* Take(size_t bytes);
+  int64_t bytes() const { return bytes_; }
+  void Clear();
+
+ private:
+  std::vector<RawVector<double>> buffers_;
+  size_t next_ = 0;
+  int64_t bytes_ = 0;
+};
+
+// An array a prepared call writes: a Float64Array given in `out` or a new
+// array. Staged results are written into staging memory and copied into
+// their JavaScript array when the call completes (PreparedCall::Deliver).
+struct ResultArray {
+  napi_typedarray_type type = napi_float64_array;
+  size_t length = 0;
+  void* data = nullptr;  // where the work writes
+  bool staged = false;
+  // The caller's `out` or, not staged, the new array; empty: a new array at delivery.
+  Napi::Reference<Napi::TypedArray> array;
+  std::string name;  // "out.gradient", in messages
+};
+
+// linearize, factor, solve or step with its arguments checked and its result
 // arrays chosen (normal_equations_wrap.cc).
 struct PreparedCall {
   std::function<void()> work;  // the core's numerics; may run on another thread
-  // Arrays the work writes, then those it reads in place: alive until it is done.
-  std::vector<Napi::Object> keep;
-  // The JavaScript result, from the written arrays (the first entries of keep).
+  std::vector<ResultArray> results;
+  // The JavaScript result, from the delivered result arrays.
   std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result;
+
+  // The result arrays, staged ones copied in; a caller's `out` is checked
+  // again first (JavaScript ran since the call: TypeError when it was
+  // detached). Runs no JavaScript.
+  std::vector<Napi::Object> Deliver(Napi::Env env, const char* function);
 };
 
-// Whether a prepared call reads its inputs in place or from copies.
-enum class Inputs { kInPlace, kCopied };
+// How a prepared call reaches its arrays.
+enum class Mode {
+  kNow,    // the synchronous methods: inputs read in place, results written into `out` or new arrays
+  kAsync,  // the *Async methods: inputs and results staged, results delivered into new arrays (no `out`)
+  kBegun,  // begin's calls: inputs and results staged, results delivered into `out` or new arrays by end
+};
+
+// A call's arguments, its `out` and, when `out` is an object of named result
+// arrays, their values, all read in the first phase (arguments.h).
+struct CallValues {
+  std::array<Napi::Value, 6> args;
+  Napi::Value out;  // undefined for the *Async methods, which take no `out`
+  const std::vector<const char*>* out_fields = nullptr;
+  std::array<Napi::Value, 4> fields;  // out[out_fields[i]]
+};
+
+class CallArrays;  // normal_equations_wrap.cc
 
 class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
  public:
@@ -45,14 +100,29 @@ class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
   template <Napi::Value (NormalEquationsWrap::*Method)(const Napi::CallbackInfo&)>
   static Napi::Value Call(const Napi::CallbackInfo& info);
 
-  // linearize, factor, solve and step (Prepare*) now, and their *Async twins
-  // on the libuv pool; kArguments: how many arguments Prepare reads.
-  template <PreparedCall (NormalEquationsWrap::*Prepare)(const Napi::Value*, Inputs, const char*), size_t kArguments>
+  // linearize, factor, solve and step: their checks (Prepare*), run now
+  // (RunSync), on the libuv pool (RunAsync, the *Async twins) or by begin.
+  using Prepare = PreparedCall (NormalEquationsWrap::*)(const CallValues&, CallArrays&, const char*);
+  struct Op {
+    const char* name;      // "linearize"
+    const char* function;  // "NormalEquations.linearize"
+    Prepare prepare;
+    int out;                              // the position of `out`, −1 when there is none
+    std::vector<const char*> out_fields;  // its fields when it is an object of result arrays
+  };
+  enum OpIndex : size_t { kLinearize, kFactor, kSolve, kStep };
+  static const Op kOps[4];
+  // The first phase for one call.
+  static CallValues Fetch(const Op& op, const std::array<Napi::Value, 6>& args, Mode mode);
+
+  template <size_t kOp>
   Napi::Value RunSync(const Napi::CallbackInfo& info);
-  template <PreparedCall (NormalEquationsWrap::*Prepare)(const Napi::Value*, Inputs, const char*), size_t kArguments>
+  template <size_t kOp>
   Napi::Value RunAsync(const Napi::CallbackInfo& info);
   Napi::Value Jv(const Napi::CallbackInfo& info);
   Napi::Value Jtv(const Napi::CallbackInfo& info);
+  // jv (transpose false) or jtv, named `function`, of the argument `name`.
+  Napi::Value Product(const Napi::CallbackInfo& info, const char* function, const char* name, bool transpose);
   Napi::Value Begin(const Napi::CallbackInfo& info);
   Napi::Value End(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
@@ -60,20 +130,21 @@ class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
   Napi::Value FactorizationCount(const Napi::CallbackInfo& info);
   Napi::Value Disposed(const Napi::CallbackInfo& info);
 
-  // `args` holds the method's arguments (absent ones undefined); `function`
-  // names the method in messages.
-  PreparedCall PrepareLinearize(const Napi::Value* args, Inputs mode, const char* function);
-  PreparedCall PrepareFactor(const Napi::Value* args, Inputs mode, const char* function);
-  PreparedCall PrepareSolve(const Napi::Value* args, Inputs mode, const char* function);
-  PreparedCall PrepareStep(const Napi::Value* args, Inputs mode, const char* function);
+  // `function` names the method in messages.
+  PreparedCall PrepareLinearize(const CallValues& values, CallArrays& arrays, const char* function);
+  PreparedCall PrepareFactor(const CallValues& values, CallArrays& arrays, const char* function);
+  PreparedCall PrepareSolve(const CallValues& values, CallArrays& arrays, const char* function);
+  PreparedCall PrepareStep(const CallValues& values, CallArrays& arrays, const char* function);
 
   void Release();
   // Waits for a construction in the background (options.background) and
   // throws its error; every method calls it first.
   void Ready();
-  // The external memory of a constructed core, reported to V8.
-  void Constructed();
+  // Tells V8 the memory held outside its heap: the core's and the staging's.
+  void ReportExternalMemory();
   // Ready, then the state checks shared by every method but dispose/disposed.
+  // Methods call it after their first phase: a getter may have disposed the
+  // handle or started a call on it.
   void CheckUsable(const char* function);
 
   // A pattern's arrays copied for a construction in the background.
@@ -96,8 +167,7 @@ class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
   // The calls begun by begin, running one after another on `worker` until end.
   struct Deferred {
     struct Call {
-      std::vector<Napi::ObjectReference> keep;  // PreparedCall::keep
-      std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result;
+      PreparedCall call;  // its work moved to the worker
       const char* function = nullptr;
     };
     std::thread worker;
@@ -107,10 +177,11 @@ class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
     std::exception_ptr failure;
   };
   Deferred deferred_;
+  Staging staging_;
 
   std::unique_ptr<BatchedNormalEquations> core_;
   const char* busy_with_ = nullptr;  // the pending async method, if any
-  int64_t external_bytes_ = 0;
+  int64_t external_bytes_ = 0;  // reported to V8
 };
 
 }  // namespace ariadne::binding

@@ -13,7 +13,7 @@ Napi::Value ReferenceLdltSolve(const Napi::CallbackInfo& info) {
   constexpr const char* kFunction = "referenceLdlt";
   Napi::Env env = info.Env();
   return Guard(env, kFunction, [&]() -> Napi::Value {
-    const PatternInput pattern = PatternArgument(info[0], kFunction);
+    const PatternInput pattern = PatternArgument(PatternValues(info[0]), kFunction);
     const auto j = Float64ArrayArgument(info[1], kFunction, "jValues");
     const auto r = Float64ArrayArgument(info[2], kFunction, "residuals");
     const auto lambda = Float64ArrayArgument(info[3], kFunction, "lambda");

@@ -155,6 +155,15 @@ void BatchedNormalEquations::Step(Span<const double> j_values, Span<const double
   a_kept_ = kept;
   factored_ = kept;
   ReportStatus(ok, reasons);
+  // An element's status describes its kept factor, which factor and solve
+  // use for the elements a later linearize leaves inactive: a core that kept
+  // none leaves the stepped elements without one (not a stale factor, or none
+  // at all, behind an ok status).
+  if (!kept) {
+    for (int b = 0; b < batch_; ++b) {
+      if (mask[b]) status_[b] = FactorStatus{false, "not factored since the last step"};
+    }
+  }
 }
 
 bool BatchedNormalEquations::DoStep(const double* j_values, const double* residuals, const double* lambda,

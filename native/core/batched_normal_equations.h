@@ -80,7 +80,8 @@ class BatchedNormalEquations {
   // whose factorisation failed (NaN steps). A core may run it all per
   // element and keep neither A nor the factor (the CPU core does: the
   // element stays in cache and needs no storage of its own); factor and
-  // solve then need a new linearize, jv and jtv do not.
+  // solve then need a new linearize, jv and jtv do not, and the stepped
+  // elements have no factor (status not ok) until they are factored again.
   void Step(Span<const double> j_values, Span<const double> residuals, Span<const uint8_t> active,
             Span<const double> lambda, Damping damping, double* gradient, double* squared_norm, uint8_t* ok,
             std::vector<std::string>* reasons, double* step, double* jy);

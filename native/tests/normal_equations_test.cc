@@ -256,6 +256,36 @@ TEST(InactiveElementsKeepTheirState) {
   CHECK(std::memcmp(x1.data(), x2.data(), sizeof(double) * p.n) != 0);
 }
 
+TEST(ElementsSteppedWithoutAKeptFactorAreNotSolvedWithOne) {
+  // The CPU core's step keeps no factor: an element stepped, then left
+  // inactive by the next linearize, has no factor of that step to solve with
+  // (it had none at all when never factored: a null read before).
+  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+    const Problem p = testing::RandomBlockPattern(30, 3, 20, 14);
+    const int batch = 2;
+    NormalEquationsOptions options;
+    options.kind = kind;
+    NormalEquations ne(p.Input(), batch, options);
+    const auto j = testing::RandomValues(batch * p.rows.size(), 140);
+    const auto r = testing::RandomValues(batch * p.m, 141);
+    const Span<const double> js{j.data(), static_cast<int64_t>(j.size())};
+    const Span<const double> rs{r.data(), static_cast<int64_t>(r.size())};
+    const std::vector<double> lambda(batch, 0.1);
+    std::vector<double> g(batch * p.n), s(batch), y(batch * p.n), jy(batch * p.m), x(batch * p.n);
+    std::vector<uint8_t> ok(batch);
+    std::vector<std::string> reasons;
+    ne.Step(js, rs, {}, {lambda.data(), batch}, Damping::kDiagonal, g.data(), s.data(), ok.data(), &reasons, y.data(), jy.data());
+    CHECK(ok == std::vector<uint8_t>({1, 1}));
+    const std::vector<uint8_t> active = {0, 1};
+    ne.Linearize(js, rs, {active.data(), batch}, g.data(), s.data());
+    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
+    CHECK(ok == std::vector<uint8_t>({0, 1}));
+    CHECK(reasons[0] == "not factored since the last step");
+    ne.Solve({g.data(), static_cast<int64_t>(g.size())}, 1, x.data());
+    CHECK(std::isnan(x[0]) && !std::isnan(x[p.n]));
+  }
+}
+
 TEST(StepEqualsLinearizeFactorSolve) {
   // The same bits as the three calls and jv, per element, whatever the kind
   // and thread count; inactive and failed elements get NaN steps; afterwards

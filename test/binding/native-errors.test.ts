@@ -75,4 +75,70 @@ describe('NormalEquations (native binding): the optional out arrays of the synch
     );
     ne.dispose();
   });
+
+  test('BAD CALL - out arrays that share memory with each other', () => {
+    const ne = native();
+    const shared = new Float64Array(12);
+    expect(() => ne.linearize(j, r, undefined, { gradient: shared.subarray(0, 4), squaredNorm: shared.subarray(3, 5) })).toThrow(
+      expect.objectContaining({ name: 'RangeError', message: "NormalEquations.linearize: 'out.squaredNorm' must be an array that shares no memory with 'out.gradient', got one that does" }),
+    );
+    const out = { gradient: shared.subarray(0, 4), squaredNorm: shared.subarray(4, 6), step: shared.subarray(6, 10), jy: shared.subarray(4, 10) };
+    expect(() => ne.step(j, r, undefined, new Float64Array(2), 'diagonal', out)).toThrow(
+      expect.objectContaining({ name: 'RangeError', message: "NormalEquations.step: 'out.jy' must be an array that shares no memory with 'out.squaredNorm', got one that does" }),
+    );
+    // Neighbours are fine.
+    expect(ne.step(j, r, undefined, new Float64Array(2), 'diagonal', { ...out, jy: new Float64Array(6) }).step).toBe(out.step);
+    ne.dispose();
+  });
+});
+
+/** A Float64Array with `values` over a resizable ArrayBuffer (ES2024) that tracks its length. */
+function overResizable(values: Float64Array): Float64Array & { buffer: { resize(bytes: number): void } } {
+  const Resizable = ArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => ArrayBuffer;
+  const array = new Float64Array(new Resizable(values.byteLength, { maxByteLength: 2 * values.byteLength }));
+  array.set(values);
+  return array as Float64Array & { buffer: { resize(bytes: number): void } };
+}
+
+function overShared(values: Float64Array): Float64Array {
+  const array = new Float64Array(new SharedArrayBuffer(values.byteLength));
+  array.set(values);
+  return array;
+}
+
+describe('NormalEquations (native binding): typed arrays over SharedArrayBuffers and resizable buffers', () => {
+  const pattern = { m: 3, n: 2, rows: Int32Array.from([0, 0, 1, 1, 2, 2]), cols: Int32Array.from([0, 1, 0, 1, 0, 1]) };
+  const j = Float64Array.from([1, 0, 1, 1, 1, 2, 1, 0, 1, 1, 1, 2]);
+  const r = Float64Array.from([-1, -3, -5, -2, -2, -2]);
+  const lambda = new Float64Array(2);
+
+  test.each([
+    ['a SharedArrayBuffer', overShared],
+    ['a resizable ArrayBuffer', overResizable],
+  ])('are read and written as any other, over %s', async (_, over) => {
+    const ne = new (nativeBinding().NormalEquations)(pattern, 2);
+    const lin = ne.linearize(j, r);
+    ne.factor(lambda, 'diagonal');
+    const x = ne.solve(lin.gradient);
+    const out = { gradient: over(new Float64Array(4)), squaredNorm: over(new Float64Array(2)) };
+    expect(ne.linearize(over(j), over(r), undefined, out).gradient).toBe(out.gradient);
+    expect(out).toEqual(lin);
+    ne.factor(over(lambda), 'diagonal');
+    expect(await ne.solveAsync(over(lin.gradient))).toEqual(x);
+    const solved = over(new Float64Array(4));
+    ne.begin([['solve', over(lin.gradient), 1, solved]]);
+    expect(ne.end()).toEqual([x]);
+    expect(solved).toEqual(x);
+    ne.dispose();
+  });
+
+  test('BAD CALL - a length-tracking array over a buffer shrunk below the length needed', () => {
+    const ne = new (nativeBinding().NormalEquations)(pattern, 2);
+    const shrunk = overResizable(j);
+    shrunk.buffer.resize(6 * 8);
+    expect(() => ne.linearize(shrunk, r)).toThrow(
+      expect.objectContaining({ name: 'RangeError', message: "NormalEquations.linearize: 'jValues' must be of length 12 (batch 2 × nnz 6), got length 6" }),
+    );
+    ne.dispose();
+  });
 });

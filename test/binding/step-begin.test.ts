@@ -1,6 +1,6 @@
 import { NormalEquations } from '../../lib/index.js';
 import { normalEquationsInBackground, uncheckedNative } from '../../lib/linear/normal-equations.js';
-import type { StepResult } from '../../lib/native/binding.js';
+import type { DeferredCall, StepResult } from '../../lib/native/binding.js';
 import { blockPattern } from '../helpers/problems.js';
 import { SeededRandom } from '../../lib/core/random.js';
 
@@ -59,6 +59,21 @@ describe('NormalEquations step, begin and end', () => {
     });
   }
 
+  test.each(['dense', 'sparse'] as const)('elements stepped, then left inactive, have no factor to solve with (%s)', (kind) => {
+    // The CPU core's step keeps no factor; a solve read a missing one (dense: a null factor, SIGSEGV).
+    const { pattern, j, r, lambda } = problem(kind);
+    const ne = uncheckedNative(new NormalEquations(pattern, B, { kind }));
+    ne.step(j, r, undefined, lambda, 'diagonal');
+    ne.linearize(j, r, Uint8Array.from([0, 1, 1, 1, 1]));
+    const factor = ne.factor(lambda, 'diagonal');
+    expect(factor.ok[0]).toBe(0);
+    expect(factor.reason[0]).toBe('not factored since the last step');
+    const x = ne.solve(new SeededRandom(8).normals(B * pattern.n));
+    expect(x.subarray(0, pattern.n).every(Number.isNaN)).toBe(true);
+    expect(x.subarray(pattern.n, 2 * pattern.n).some(Number.isNaN)).toBe(false);
+    ne.dispose();
+  });
+
   test('begin runs its calls in order on another thread; end returns their results', () => {
     const { pattern, j, r, lambda } = problem('sparse');
     const reference = new NormalEquations(pattern, B);
@@ -91,6 +106,8 @@ describe('NormalEquations step, begin and end', () => {
     const ne = uncheckedNative(new NormalEquations(pattern, B));
     expect(() => ne.begin('linearize' as never)).toThrow(/^NormalEquations.begin: 'calls' must be an array of \[op, ...arguments\] arrays, got a string$/);
     expect(() => ne.begin([])).toThrow(/^NormalEquations.begin: 'calls' must be a non-empty array, got an empty one$/);
+    // A sparse array is read up to its first hole.
+    expect(() => ne.begin(Object.assign([], { length: 2 ** 32 - 1 }))).toThrow(/^NormalEquations.begin: 'calls\[0\]' must be an array \[op, ...arguments\], got undefined$/);
     expect(() => ne.begin([['nope' as 'factor', lambda, 'diagonal']])).toThrow(/^NormalEquations.begin: 'calls\[0\]\[0\]' must be 'linearize', 'factor', 'solve' or 'step', got 'nope'$/);
     expect(() => ne.begin([['linearize', j, r, active, undefined], ['solve', [1, 2] as never, 1, undefined]])).toThrow(/^NormalEquations.solve: 'rhs' must be a Float64Array, got an Array$/);
     // Nothing ran: factor still needs a linearize.
@@ -100,6 +117,55 @@ describe('NormalEquations step, begin and end', () => {
     ne.begin([['factor', lambda, 'diagonal']]);
     expect(() => ne.end()).toThrow(/^NormalEquations.factor: call linearize before factor$/);
     expect(ne.linearize(j, r).squaredNorm.length).toBe(B);
+    ne.dispose();
+  });
+
+  test('begin copies its inputs when called; end copies the results into the out arrays', () => {
+    const { pattern, j, r } = problem('sparse');
+    const reference = new NormalEquations(pattern, B);
+    const lin = reference.linearize(j, r, active);
+    const ne = uncheckedNative(new NormalEquations(pattern, B));
+    const jValues = j.slice();
+    const out = { gradient: new Float64Array(B * pattern.n).fill(7), squaredNorm: new Float64Array(B).fill(7) };
+    ne.begin([['linearize', jValues, r, active, out]]);
+    jValues.fill(0);
+    // The thread writes memory of the handle's own; the out arrays change at end.
+    expect(out.gradient.every((v) => v === 7)).toBe(true);
+    const [result] = ne.end() as [typeof out];
+    expect(result.gradient).toBe(out.gradient);
+    expect(result.squaredNorm).toBe(out.squaredNorm);
+    expect(out).toEqual(lin);
+    ne.dispose();
+    reference.dispose();
+  });
+
+  test('BAD CALL - begin: an input that shares memory with an earlier call\'s out (it would not see that call\'s results)', () => {
+    const { pattern, j, r, lambda } = problem('sparse');
+    const ne = uncheckedNative(new NormalEquations(pattern, B));
+    const out = { gradient: new Float64Array(B * pattern.n), squaredNorm: new Float64Array(B) };
+    const calls: DeferredCall[] = [
+      ['linearize', j, r, undefined, out],
+      ['factor', lambda, 'diagonal'],
+      ['solve', out.gradient, 1, undefined],
+    ];
+    expect(() => ne.begin(calls)).toThrow(
+      expect.objectContaining({
+        name: 'RangeError',
+        message: "NormalEquations.solve: 'rhs' must be an array that shares no memory with the results of an earlier call (begin copies its inputs when called), got one that does",
+      }),
+    );
+    ne.dispose();
+  });
+
+  test('begin keeps no unknown op names (it checks a name before keeping it)', () => {
+    const ne = uncheckedNative(new NormalEquations(problem('dense').pattern, B));
+    const long = 'x'.repeat(100_000);
+    const before = process.memoryUsage().rss;
+    for (let i = 0; i < 1000; i++) {
+      // A name of 100 kB each (kept, they took 100 MB).
+      expect(() => ne.begin([[`${long}${i}` as 'factor', new Float64Array(B), 'diagonal']])).toThrow(/^NormalEquations.begin: 'calls\[0\]\[0\]' must be 'linearize', 'factor', 'solve' or 'step', got 'x+\d+'$/);
+    }
+    expect((process.memoryUsage().rss - before) / 2 ** 20).toBeLessThan(32);
     ne.dispose();
   });
 
