@@ -38,7 +38,7 @@ export const pattern = (): JacobianPattern => ({
 });
 
 function detached(array: Float64Array | Int32Array): typeof array {
-  structuredClone(array.buffer, { transfer: [array.buffer] });
+  structuredClone(array.buffer, { transfer: [array.buffer as ArrayBuffer] }); // a new array's buffer is never shared
   return array;
 }
 
