@@ -124,7 +124,7 @@ export interface NativeNormalEquations {
    * call runs, so an input may not share memory with an earlier call's `out`
    * (it would not see that call's results); results are copied into the
    * `out` arrays by `end`, which throws a TypeError naming one that was
-   * detached meanwhile.
+   * detached meanwhile, or a RangeError naming one resized to another length.
    */
   begin(calls: DeferredCall[]): void;
   end(): (LinearizeResult | FactorResult | Float64Array | StepResult)[];

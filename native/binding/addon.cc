@@ -30,17 +30,18 @@ namespace {
 
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("cholmod", HaveCholmod());
   // The sparse kind's factorisation: ours, or CHOLMOD (when built with it) for
   // the rare large patterns where METIS' ordering makes it clearly better.
-  result.Set("sparseBackend", HaveCholmod() ? "ariadne-supernodal (CHOLMOD for some large patterns)" : "ariadne-supernodal");
-  result.Set("eigen", Concat(EIGEN_WORLD_VERSION, ".", EIGEN_MAJOR_VERSION, ".", EIGEN_MINOR_VERSION));
-  result.Set("blas", BlasDescription());
-  result.Set("openmpThreadLimit", OpenMpThreadLimit());
-  result.Set("hardwareThreads", HardwareThreads());
-  result.Set("napiVersion", NAPI_VERSION);
-  return result;
+  const char* sparse = HaveCholmod() ? "ariadne-supernodal (CHOLMOD for some large patterns)" : "ariadne-supernodal";
+  return NewRecord(env, {
+                            {"cholmod", Napi::Boolean::New(env, HaveCholmod())},
+                            {"sparseBackend", Napi::String::New(env, sparse)},
+                            {"eigen", Napi::String::New(env, Concat(EIGEN_WORLD_VERSION, ".", EIGEN_MAJOR_VERSION, ".", EIGEN_MINOR_VERSION))},
+                            {"blas", Napi::String::New(env, BlasDescription())},
+                            {"openmpThreadLimit", Napi::Number::New(env, OpenMpThreadLimit())},
+                            {"hardwareThreads", Napi::Number::New(env, HardwareThreads())},
+                            {"napiVersion", Napi::Number::New(env, NAPI_VERSION)},
+                        });
 }
 
 class Addon : public Napi::Addon<Addon> {

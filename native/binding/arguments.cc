@@ -160,6 +160,40 @@ PatternInput PatternArgument(const PatternValues& values, const char* function) 
   return input;
 }
 
+namespace {
+void Define(Napi::Env env, napi_value object, const std::vector<napi_property_descriptor>& descriptors) {
+  if (napi_define_properties(env, object, descriptors.size(), descriptors.data()) != napi_ok) throw Napi::Error::New(env);
+}
+}  // namespace
+
+Napi::Object NewRecord(Napi::Env env, const Fields& fields) {
+  Napi::Object object = Napi::Object::New(env);
+  std::vector<napi_property_descriptor> descriptors;
+  for (const auto& [name, value] : fields) {
+    napi_property_descriptor descriptor = {};
+    descriptor.utf8name = name;
+    descriptor.value = value;
+    descriptor.attributes = napi_default_jsproperty;
+    descriptors.push_back(descriptor);
+  }
+  Define(env, object, descriptors);
+  return object;
+}
+
+Napi::Array NewList(Napi::Env env, const std::vector<Napi::Value>& items) {
+  Napi::Array array = Napi::Array::New(env, items.size());
+  std::vector<napi_property_descriptor> descriptors;
+  for (size_t i = 0; i < items.size(); ++i) {
+    napi_property_descriptor descriptor = {};
+    descriptor.name = Napi::String::New(env, std::to_string(i));
+    descriptor.value = items[i];
+    descriptor.attributes = napi_default_jsproperty;
+    descriptors.push_back(descriptor);
+  }
+  Define(env, array, descriptors);
+  return array;
+}
+
 Napi::Error StateJsError(Napi::Env env, const std::string& message) {
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("code", Napi::String::New(env, "ERR_INVALID_STATE"));

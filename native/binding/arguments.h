@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "normal_pattern.h"
 
@@ -51,6 +53,14 @@ struct PatternValues {
 };
 // The checked pattern; its arrays are read in place.
 PatternInput PatternArgument(const PatternValues& values, const char* function);
+
+// A new object, or array, whose entries are defined as own data properties
+// rather than set: no setter on Object.prototype or Array.prototype runs, so
+// building a result runs no JavaScript (which could dispose a handle or
+// detach an array the binding still reads).
+using Fields = std::vector<std::pair<const char*, Napi::Value>>;
+Napi::Object NewRecord(Napi::Env env, const Fields& fields);
+Napi::Array NewList(Napi::Env env, const std::vector<Napi::Value>& items);
 
 // The JavaScript error for a C++ exception: ArgumentError -> TypeError or
 // RangeError, StateError -> Error with code ERR_INVALID_STATE, bad_alloc ->

@@ -33,22 +33,17 @@ Damping DampingArgument(const Napi::Value& value, const char* function) {
   throw RangeArgumentError(MustBe(function, "mode", "'diagonal' or 'identity'", Concat("'", mode, "'")));
 }
 
-Napi::Object FactorResult(Napi::Env env, Napi::Uint8Array ok, const std::vector<std::string>& reasons) {
-  Napi::Array reason = Napi::Array::New(env, reasons.size());
-  for (size_t b = 0; b < reasons.size(); ++b) {
-    reason.Set(static_cast<uint32_t>(b), reasons[b].empty() ? env.Null() : Napi::String::New(env, reasons[b]));
-  }
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("ok", ok);
-  result.Set("reason", reason);
-  return result;
+// factor's result: ok and reason, with `more` fields after them (step's).
+Napi::Object FactorResult(Napi::Env env, Napi::Uint8Array ok, const std::vector<std::string>& reasons, Fields more = {}) {
+  std::vector<Napi::Value> reason;
+  for (const std::string& text : reasons) reason.push_back(text.empty() ? env.Null() : Napi::String::New(env, text));
+  Fields fields = {{"ok", ok}, {"reason", NewList(env, reason)}};
+  fields.insert(fields.end(), more.begin(), more.end());
+  return NewRecord(env, fields);
 }
 
 Napi::Object LinearizeResult(Napi::Env env, Napi::Value gradient, Napi::Value squared_norm) {
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("gradient", gradient);
-  result.Set("squaredNorm", squared_norm);
-  return result;
+  return NewRecord(env, {{"gradient", gradient}, {"squaredNorm", squared_norm}});
 }
 
 size_t ElementBytes(napi_typedarray_type type) { return type == napi_uint8_array ? 1 : sizeof(double); }
@@ -111,7 +106,7 @@ std::vector<Napi::Object> PreparedCall::Deliver(Napi::Env env, const char* funct
   std::vector<Napi::Object> arrays;
   for (ResultArray& result : results) {
     if (!result.staged) {
-      arrays.push_back(result.array.Value());
+      arrays.push_back(result.now);
       continue;
     }
     const size_t bytes = result.length * ElementBytes(result.type);
@@ -208,12 +203,15 @@ class CallArrays {
     Napi::TypedArray array = IsAbsent(out) ? Napi::TypedArray() : out.As<Napi::TypedArray>();
     if (result.staged) {
       result.data = staging_.Take(length * ElementBytes(type));
-    } else if (array.IsEmpty()) {
-      std::tie(array, result.data) = NewArray(out.Env(), type, length);
+      if (!array.IsEmpty()) result.array = Napi::Persistent(array);
     } else {
-      result.data = array.As<Napi::Float64Array>().Data();
+      if (array.IsEmpty()) {
+        std::tie(array, result.data) = NewArray(out.Env(), type, length);
+      } else {
+        result.data = array.As<Napi::Float64Array>().Data();
+      }
+      result.now = array;
     }
-    if (!array.IsEmpty()) result.array = Napi::Persistent(array);
     results_.push_back(std::move(result));
     return results_.back().data;
   }
@@ -551,12 +549,8 @@ PreparedCall NormalEquationsWrap::PrepareStep(const CallValues& values, CallArra
                    {lambda.data, lambda.length}, damping, out[0], out[1], ok, reasons.get(), out[2], out[3]);
       },
       [reasons](Napi::Env env, const std::vector<Napi::Object>& result) {
-        Napi::Object step = FactorResult(env, result[4].As<Napi::Uint8Array>(), *reasons);
-        step.Set("gradient", result[0]);
-        step.Set("squaredNorm", result[1]);
-        step.Set("step", result[2]);
-        step.Set("jy", result[3]);
-        return step;
+        return FactorResult(env, result[4].As<Napi::Uint8Array>(), *reasons,
+                            {{"gradient", result[0]}, {"squaredNorm", result[1]}, {"step", result[2]}, {"jy", result[3]}});
       });
 }
 
@@ -711,9 +705,9 @@ Napi::Value NormalEquationsWrap::End(const Napi::CallbackInfo& info) {
   // JavaScript (a setter could start another call over the staging memory).
   std::vector<std::vector<Napi::Object>> arrays;
   for (Deferred::Call& call : calls) arrays.push_back(call.call.Deliver(env, call.function));
-  Napi::Array results = Napi::Array::New(env, calls.size());
-  for (size_t i = 0; i < calls.size(); ++i) results.Set(static_cast<uint32_t>(i), calls[i].call.result(env, arrays[i]));
-  return results;
+  std::vector<Napi::Value> results;
+  for (size_t i = 0; i < calls.size(); ++i) results.push_back(calls[i].call.result(env, arrays[i]));
+  return NewList(env, results);
 }
 
 Napi::Value NormalEquationsWrap::Dispose(const Napi::CallbackInfo& info) {
@@ -731,20 +725,22 @@ Napi::Value NormalEquationsWrap::Info(const Napi::CallbackInfo& info) {
   Ready();
   if (!core_) throw StateError(Concat(kFunction, ": the handle has been disposed"));
   Napi::Env env = info.Env();
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("m", core_->m());
-  result.Set("n", core_->n());
-  result.Set("nnz", static_cast<double>(core_->nnz()));
-  result.Set("batch", core_->batch());
-  result.Set("kind", core_->dense() ? "dense" : "sparse");
-  result.Set("backend", core_->backend_name());
-  result.Set("threads", core_->threads());
-  result.Set("normalNonzeros", static_cast<double>(core_->a_nonzeros()));
-  result.Set("factorNonzeros", static_cast<double>(core_->factor_nonzeros()));
-  result.Set("memoryBytes", static_cast<double>(core_->memory_bytes()));
+  auto number = [&](double x) -> Napi::Value { return Napi::Number::New(env, x); };
+  Fields fields = {
+      {"m", number(core_->m())},
+      {"n", number(core_->n())},
+      {"nnz", number(static_cast<double>(core_->nnz()))},
+      {"batch", number(core_->batch())},
+      {"kind", Napi::String::New(env, core_->dense() ? "dense" : "sparse")},
+      {"backend", Napi::String::New(env, core_->backend_name())},
+      {"threads", number(core_->threads())},
+      {"normalNonzeros", number(static_cast<double>(core_->a_nonzeros()))},
+      {"factorNonzeros", number(static_cast<double>(core_->factor_nonzeros()))},
+      {"memoryBytes", number(static_cast<double>(core_->memory_bytes()))},
+  };
   // Device cores only: the device's compute time in the last call.
-  if (core_->last_device_seconds() >= 0) result.Set("lastDeviceSeconds", core_->last_device_seconds());
-  return result;
+  if (core_->last_device_seconds() >= 0) fields.emplace_back("lastDeviceSeconds", number(core_->last_device_seconds()));
+  return NewRecord(env, fields);
 }
 
 Napi::Value NormalEquationsWrap::FactorizationCount(const Napi::CallbackInfo& info) {

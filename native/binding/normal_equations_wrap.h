@@ -46,7 +46,10 @@ struct ResultArray {
   size_t length = 0;
   void* data = nullptr;  // where the work writes
   bool staged = false;
-  // The caller's `out` or, not staged, the new array; empty: a new array at delivery.
+  // Not staged (a synchronous call): the caller's `out` or a new array, held
+  // by the call's handle scope.
+  Napi::TypedArray now;
+  // Staged: the caller's `out`; empty: a new array at delivery.
   Napi::Reference<Napi::TypedArray> array;
   std::string name;  // "out.gradient", in messages
 };

@@ -34,11 +34,7 @@ Napi::Value ReferenceLdltSolve(const Napi::CallbackInfo& info) {
       }
       seconds.Data()[repeat] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    Napi::Object result = Napi::Object::New(env);
-    result.Set("x", x);
-    result.Set("seconds", seconds);
-    result.Set("ok", all_ok);
-    return result;
+    return NewRecord(env, {{"x", x}, {"seconds", seconds}, {"ok", Napi::Boolean::New(env, all_ok)}});
   });
 }
 

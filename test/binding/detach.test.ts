@@ -1,7 +1,8 @@
 import { runFixture } from '../helpers/dist.js';
 
 // Getters the binding calls, and transfers between begin and end, that
-// detach arrays and collect their memory while the binding works on them
+// detach arrays and collect their memory while the binding works on them, and
+// setters on the prototypes that dispose the handle while its result is built
 // (each of these ended the process with SIGSEGV before the binding read every
 // property before taking any array's memory, and before begin copied its
 // arrays). Each runs in a child process: test/fixtures/binding-detach.js.
@@ -25,6 +26,9 @@ const cases: [string, RegExp | 'ok'][] = [
     'begin, then out.gradient transferred',
     /^NormalEquations.linearize: 'out.gradient' must be a Float64Array over a live ArrayBuffer, got one whose buffer was detached \(transferred\)$/,
   ],
+  // info's result was built with setters (SIGSEGV before: a setter on Object.prototype disposed the handle it read).
+  ['info with a setter on Object.prototype that disposes', 'ok'],
+  ['factor with setters on the prototypes that dispose', 'ok'],
 ];
 
 describe('the native binding with arrays detached and collected while it works', () => {

@@ -30,16 +30,17 @@ Napi::Value DeviceInfoValue(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guard(env, "deviceInfo", [&]() -> Napi::Value {
     const cuda::DeviceInfo device = cuda::QueryDevice();
-    Napi::Object result = Napi::Object::New(env);
-    result.Set("available", device.available);
-    result.Set("reason", device.available ? env.Null() : Napi::String::New(env, device.reason));
-    result.Set("count", device.count);
-    result.Set("name", device.name);
-    result.Set("computeCapability", Concat(device.compute_major, ".", device.compute_minor));
-    result.Set("memoryBytes", device.memory_bytes);
-    result.Set("driverVersion", device.driver_version);
-    result.Set("runtimeVersion", device.runtime_version);
-    return result;
+    auto number = [&](double x) -> Napi::Value { return Napi::Number::New(env, x); };
+    return NewRecord(env, {
+                              {"available", Napi::Boolean::New(env, device.available)},
+                              {"reason", device.available ? env.Null() : Napi::String::New(env, device.reason)},
+                              {"count", number(device.count)},
+                              {"name", Napi::String::New(env, device.name)},
+                              {"computeCapability", Napi::String::New(env, Concat(device.compute_major, ".", device.compute_minor))},
+                              {"memoryBytes", number(static_cast<double>(device.memory_bytes))},
+                              {"driverVersion", number(device.driver_version)},
+                              {"runtimeVersion", number(device.runtime_version)},
+                          });
   });
 }
 
