@@ -11,8 +11,10 @@
 
 namespace ariadne {
 
-bool OrderingGraphFits(int64_t entries, int64_t nodes) {
-  return entries + entries / 5 + 2 * nodes <= std::numeric_limits<int32_t>::max();
+void CheckOrderingGraph(int64_t entries, int64_t nodes) {
+  if (entries + entries / 5 + 2 * nodes <= std::numeric_limits<int32_t>::max()) return;
+  throw RangeArgumentError(MustBe("NormalEquations", "pattern", "a pattern whose fill-reducing ordering fits 32-bit indices",
+                                  Concat("one whose ordering graph has ", entries, " entries over ", nodes, " nodes")));
 }
 
 namespace {
@@ -136,11 +138,7 @@ std::vector<int32_t> FillReducingOrder(const NormalPattern& pattern, bool use_bl
     list.erase(std::unique(list.begin(), list.end()), list.end());
     entries += static_cast<int64_t>(list.size());
   }
-  if (!OrderingGraphFits(entries, nodes)) {
-    throw RangeArgumentError(MustBe("NormalEquations", "pattern",
-                                    "a pattern whose fill-reducing ordering fits 32-bit indices",
-                                    Concat("one whose ordering graph has ", entries, " entries over ", nodes, " nodes")));
-  }
+  CheckOrderingGraph(entries, nodes);
   Graph graph;
   graph.start.assign(nodes + 1, 0);
   for (int v = 0; v < nodes; ++v) graph.start[v + 1] = graph.start[v] + static_cast<int32_t>(lists[v].size());

@@ -120,14 +120,15 @@ struct SupernodalSymbolic {
   int below(int s) const { return static_cast<int>(row_start[s + 1] - row_start[s]); }
 };
 
-// Whether AMD can order a graph of `entries` adjacency entries (diagonal
-// included) over `nodes` nodes: Eigen's AMD keeps them in 32-bit indices, in
-// a workspace of entries + entries/5 + 2·nodes. The analysis throws a
-// RangeError naming 'pattern' when it cannot.
-bool OrderingGraphFits(int64_t entries, int64_t nodes);
+// Throws a RangeError naming 'pattern' unless AMD can order a graph of
+// `entries` adjacency entries (diagonal included) over `nodes` nodes:
+// Eigen's AMD keeps them in 32-bit indices, in a workspace of
+// entries + entries/5 + 2·nodes.
+void CheckOrderingGraph(int64_t entries, int64_t nodes);
 
 // Runs the analysis; throws InternalError if an internal consistency check
-// fails (never for a valid NormalPattern).
+// fails (never for a valid NormalPattern), and CheckOrderingGraph's
+// RangeError for a pattern too large to order.
 SupernodalSymbolic AnalyseSupernodal(const NormalPattern& pattern, const SupernodalOptions& options);
 
 }  // namespace ariadne

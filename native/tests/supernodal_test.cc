@@ -11,7 +11,9 @@
 
 #include "../bench/pose_graph_patterns.h"
 #include "cholesky_backend.h"
+#include "errors.h"
 #include "harness.h"
+#include "messages.h"
 #include "normal_equations.h"
 #include "random_problems.h"
 #include "thread_pool.h"
@@ -463,14 +465,18 @@ TEST(PoseGraphPatternsFactorAndSolve) {
 // pattern is refused (a RangeError naming 'pattern'), never overflowed.
 TEST(OrderingGraphSizeIsCheckedIn64Bits) {
   const int64_t max = std::numeric_limits<int32_t>::max();
-  CHECK(ariadne::OrderingGraphFits(1000, 10));
+  ariadne::CheckOrderingGraph(1000, 10);
   // entries + entries/5 + 2·nodes ≤ 2³¹ − 1, exactly at the edge and one past it.
   const int64_t nodes = 1000;
   int64_t entries = (max - 2 * nodes) * 5 / 6;
   while (entries + 1 + (entries + 1) / 5 + 2 * nodes <= max) ++entries;
-  CHECK(ariadne::OrderingGraphFits(entries, nodes));
-  CHECK(!ariadne::OrderingGraphFits(entries + 1, nodes));
-  CHECK(!ariadne::OrderingGraphFits(int64_t{3} << 31, nodes));  // wraps to a small int32
+  ariadne::CheckOrderingGraph(entries, nodes);
+  CHECK_THROWS(ariadne::ArgumentError,
+               ariadne::Concat("NormalEquations: 'pattern' must be a pattern whose fill-reducing ordering fits 32-bit indices, got one whose ordering graph has ",
+                      entries + 1, " entries over 1000 nodes"),
+               ariadne::CheckOrderingGraph(entries + 1, nodes));
+  // 3·2³¹ entries, −2³¹ when narrowed to 32 bits.
+  CHECK_THROWS(ariadne::ArgumentError, "6442450944 entries", ariadne::CheckOrderingGraph(int64_t{3} << 31, nodes));
 }
 
 TEST(NormalEquationsUsesItForTheSparseKind) {
