@@ -57,7 +57,8 @@ inline Problem MakeProblem(int m, int n, std::vector<int32_t> rows, std::vector<
 // - Constant-only instances: runs of `instance_rows` empty rows (a cost
 //   instance that touches only constant elements), always one before the
 //   first instance and one after the last, and one in about every eighth gap
-//   between instances; sometimes a single empty row.
+//   between instances; sometimes a single empty row; and in about every
+//   eighth instance of several rows, an empty row between two of its rows.
 // - Duplicates: about one entry in eight repeated (the values are summed).
 // - Shuffled: the COO entries in a random order.
 // Every column keeps the non-empty rows it had, so definiteness is unchanged.
@@ -67,16 +68,23 @@ inline void AddFeatures(Problem& p, int instance_rows, std::mt19937_64& rng) {
   p.duplicates = half(rng);
   p.shuffled = half(rng);
   if (p.empty_rows) {
-    const int instances = p.m / instance_rows;
-    // inserted[g]: empty rows inserted before instance g (g = instances: after the last).
-    std::vector<int> inserted(instances + 1, 0);
+    const int instances = p.m / instance_rows;  // the generators' m is a multiple
+    std::vector<int32_t> new_row(p.m);
+    int added = 0;
     for (int g = 0; g <= instances; ++g) {
-      if (g == 0 || g == instances || eighth(rng)) inserted[g] = half(rng) ? instance_rows : 1;
+      if (g == 0 || g == instances || eighth(rng)) added += half(rng) ? instance_rows : 1;
+      if (g == instances) break;
+      // Sometimes an empty row inside the instance, between two of its rows
+      // with the same columns (it splits their run).
+      const int inside =
+          instance_rows > 1 && eighth(rng) ? std::uniform_int_distribution<int>(1, instance_rows - 1)(rng) : 0;
+      for (int k = 0; k < instance_rows; ++k) {
+        if (inside > 0 && k == inside) ++added;
+        new_row[g * instance_rows + k] = g * instance_rows + k + added;
+      }
     }
-    std::vector<int> shift(instances + 1, 0);
-    for (int g = 0, total = 0; g <= instances; ++g) shift[g] = (total += inserted[g]);
-    for (int32_t& row : p.rows) row += shift[row / instance_rows];
-    p.m += shift[instances];
+    for (int32_t& row : p.rows) row = new_row[row];
+    p.m += added;
   }
   if (p.duplicates) {
     const size_t count = p.rows.size();
