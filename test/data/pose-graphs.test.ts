@@ -92,7 +92,7 @@ describe('pose graphs of ../shared/data', () => {
     });
 
     // Dogleg converges on M3500a and M3500c (in other minima). On intel-1228 it
-    // crawls (1000 iterations: 110.02, still moving, 6-8 s under jest; Ceres'
+    // crawls (1000 iterations: 110.02, still moving; Ceres'
     // Dogleg: 108.47 after 3000, not converged), so it stops there at the
     // default 100 iterations.
     const doglegConverges = row.file !== 'intel-1228.g2o';

@@ -8,7 +8,8 @@
 // tolerances within 1e-7 and 1e-4 where the instance costs no more than the
 // rest of the problem. A costlier instance raises the function tolerance's
 // threshold (relative to the whole cost), so the solver may stop a step
-// earlier: there, a difference is allowed only with that reason. For every
+// earlier: there, a difference is allowed only with that reason, and up to
+// ten times those bounds. For every
 // optimiser, on SE2 and SE3 pose graphs and a vector curve fit, B = 1 and 3,
 // dense and sparse. Before 531cfea an empty row dropped the rows after it
 // from JᵀJ and Jᵀr.
@@ -251,7 +252,11 @@ describe('a cost instance on constant elements only adds its cost and moves noth
                   [w.cost, w.distance, w.cases] = [Math.max(w.cost, error), Math.max(w.distance, distance), w.cases + 1];
                   const within = error <= COST_TOLERANCE && distance <= SOLUTION_TOLERANCE[tolerance];
                   if (regime === 'defaultCostlier') {
-                    if (!within && result.reason[b] !== 'function tolerance reached') failures.push(`${where}: moved by ${distance} (cost error ${error}), stopped by ${result.reason[b]}`);
+                    // One step more or less: still bounded, at 10× the default bounds.
+                    const near = error <= 10 * COST_TOLERANCE && distance <= 10 * SOLUTION_TOLERANCE.default;
+                    if (!within && (!near || result.reason[b] !== 'function tolerance reached')) {
+                      failures.push(`${where}: moved by ${distance} (cost error ${error}), stopped by ${result.reason[b]}`);
+                    }
                   } else if (!within) {
                     failures.push(`${where}: final cost ${result.finalCost[b]}, expected ${expected} (${error}); the solution moved by ${distance}`);
                   }
