@@ -1,7 +1,7 @@
 /** Tests run on the TypeScript sources (ts-jest, CommonJS); the few tests of
  * the built package (ESM entry, worker_threads, packing) use dist/. */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/environment/fast-node.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
