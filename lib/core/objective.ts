@@ -35,6 +35,8 @@ interface TermLayout {
   variableIndex: number[];
   /** Per use k: whether its Jacobian is taken to the world frame (lib/core/tangent.ts). */
   world: boolean[];
+  /** Per instance, 1 where every element it uses is constant (its cost is too); undefined when none is. */
+  fixed: Uint8Array | undefined;
   /** Scratch arrays kept between evaluations. */
   buffers: Map<string, Float64Array>;
 }
@@ -52,6 +54,14 @@ let viewing: { parent: Objective; begin: number; end: number } | undefined;
 export interface Evaluation {
   /** B: ½ Σ ρ(‖W r‖²). */
   cost: Float64Array;
+  /**
+   * B: the part of `cost` from the instances that use a non-constant element:
+   * what the optimisers minimise and compare (as Ceres, which leaves the
+   * residual blocks on constant parameters out of the minimiser and adds
+   * their cost to the reported one). `cost` = variableCost + the instances on
+   * constant elements only, in that order.
+   */
+  variableCost: Float64Array;
   /** B: 1 where every residual (and Jacobian) was finite. */
   finite: Uint8Array;
   /** B·m corrected residuals r̃ (when asked). */
@@ -198,7 +208,8 @@ export class Objective {
       }
       if (nnz > MAX_INT32) throw rangeError(fn, 'terms', `at most ${MAX_INT32} Jacobian entries per batch element`, 'more');
       const world = term.variables.map((u) => u.variable.tangent === 'world' && hasWorldFrame(u.variable.group));
-      const layout: TermLayout = { term, rowStart: m, entryStart, useOffset, variableIndex, world, buffers: new Map() };
+      const fixed = fixedInstances(I, useOffset);
+      const layout: TermLayout = { term, rowStart: m, entryStart, useOffset, variableIndex, world, fixed, buffers: new Map() };
       m += I * d;
       return layout;
     });
@@ -270,19 +281,23 @@ export class Objective {
     into?: Evaluation,
   ): Evaluation {
     const B = this.batch;
-    const out: Evaluation = into ?? { cost: new Float64Array(B), finite: new Uint8Array(B) };
+    const out: Evaluation = into ?? { cost: new Float64Array(B), variableCost: new Float64Array(B), finite: new Uint8Array(B) };
     if (options.residuals && out.residuals === undefined) out.residuals = new Float64Array(B * this.m);
     if (options.jacobians && out.jValues === undefined) out.jValues = new Float64Array(B * this.nnz);
     if (options.instanceCosts && out.instanceCosts === undefined) out.instanceCosts = this.terms.map((t) => new Float64Array(B * t.instances));
     const actives: number[] = [];
     for (let b = 0; b < B; b++) if (options.active === undefined || options.active[b]) actives.push(b);
+    // The instances on constant elements only add into `cost` first (their
+    // sum), then `cost` = variableCost + that sum.
     for (const b of actives) {
       out.cost[b] = 0;
+      out.variableCost[b] = 0;
       out.finite[b] = 1;
     }
     if (actives.length === 0) return out;
     const nnz = this.nnz;
     for (const layout of this.#layouts) this.#evaluateTerm(layout, state, actives, options.jacobians, out, nnz, options.columnScale);
+    for (const b of actives) out.cost[b] = out.variableCost[b]! + out.cost[b]!;
     return out;
   }
 
@@ -352,7 +367,7 @@ export class Objective {
         const radius = auxiliaryRows(term.loss.radius, this.#range, actives, I, start, rows, radiusBuffer!.subarray(0, rows));
         applyLoss(term.loss.kind, d, radius, rows, residuals, blocks, rho);
       }
-      addRows(rho, squared, residuals, d, actives, I, start, rows, out, this.m, rowStart, instanceCosts);
+      addRows(rho, squared, residuals, d, actives, I, start, rows, out, this.m, rowStart, layout.fixed, instanceCosts);
       if (out.jValues && withJacobians) {
         const scale = columnScale;
         uses.forEach((use, k) => {
@@ -509,9 +524,22 @@ function squaredNorms(r: Float64Array, rows: number, d: number, out: Float64Arra
   }
 }
 
+/** Per instance, 1 where every use is of a constant element (useOffset −1); undefined when no instance is so. */
+function fixedInstances(instances: number, useOffset: readonly Int32Array[]): Uint8Array | undefined {
+  const fixed = new Uint8Array(instances);
+  let any = false;
+  for (let i = 0; i < instances; i++) {
+    fixed[i] = useOffset.every((offsets) => offsets[i] === -1) ? 1 : 0;
+    any ||= fixed[i] === 1;
+  }
+  return any ? fixed : undefined;
+}
+
 /**
- * Per row: ½ρ into its element's cost (and its instance's), its residuals to
- * their place, and a non-finite s marks the element non-finite.
+ * Per row: ½ρ into its element's cost (variableCost, or `cost` for an
+ * instance on constant elements only; evaluate sums them) and its
+ * instance's, its residuals to their place, and a non-finite s marks the
+ * element non-finite.
  */
 function addRows(
   rho: Float64Array,
@@ -525,13 +553,15 @@ function addRows(
   out: Evaluation,
   m: number,
   rowStart: number,
+  fixed: Uint8Array | undefined,
   instanceCosts: Float64Array | undefined,
 ): void {
   let a = Math.floor(start / I);
   let i = start - a * I;
   for (let row = 0; row < rows; row++) {
     const b = actives[a]!;
-    out.cost[b]! += 0.5 * rho[row]!;
+    if (fixed !== undefined && fixed[i]) out.cost[b]! += 0.5 * rho[row]!;
+    else out.variableCost[b]! += 0.5 * rho[row]!;
     if (instanceCosts) instanceCosts[b * I + i] = 0.5 * rho[row]!;
     if (!Number.isFinite(squared[row]!)) out.finite[b] = 0;
     if (out.residuals) {

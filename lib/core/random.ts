@@ -5,14 +5,40 @@
  */
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
+
+import { checkInteger } from './check.js';
+
+const MASK64 = (1n << 64n) - 1n;
+
+/**
+ * The generator's 128-bit state from splitmix64 of the seed, as xoroshiro's
+ * authors advise: pure-rand's own seeding, (−1, ~seed, seed, 0), starts
+ * every stream alike (the first uniform ≈ 1, so the first normal of 61 % of
+ * seeds 0-999 was beyond 3σ).
+ */
+function seededState(seed: number): number[] {
+  let s = BigInt.asUintN(64, BigInt(seed));
+  const words: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    s = (s + 0x9e3779b97f4a7c15n) & MASK64;
+    let z = s;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+    z ^= z >> 31n;
+    words.push(Number(BigInt.asIntN(32, z >> 32n)), Number(BigInt.asIntN(32, z & 0xffffffffn)));
+  }
+  return words;
+}
 
 /** A reproducible stream of uniform, integer and normal numbers from a seed. */
 export class SeededRandom {
   readonly #rng;
 
+  /** @param seed a safe integer (|seed| < 2⁵³) */
   constructor(seed: number) {
-    this.#rng = xoroshiro128plus(seed);
+    checkInteger('SeededRandom', 'seed', seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    this.#rng = xoroshiro128plusFromState(seededState(seed));
   }
 
   /** Uniform in [0, 1). */

@@ -134,12 +134,17 @@ export function* minimize(
   let candidate: State = x.map((v) => new Float64Array(v.length));
   // The current point's evaluation, and the candidates'; they swap roles when steps are accepted.
   const current = objective.evaluate(x, { residuals: true, jacobians: true });
-  let next: Evaluation = { cost: new Float64Array(B), finite: new Uint8Array(B) };
+  let next: Evaluation = { cost: new Float64Array(B), variableCost: new Float64Array(B), finite: new Uint8Array(B) };
   let jCur = current.jValues!;
   let rCur = current.residuals!;
+  // The reported cost, and the part the loop compares (without the constant
+  // cost of instances on constant elements only, as Ceres' fixed cost: the
+  // path does not depend on them).
   const cost = current.cost.slice();
+  const variable = current.variableCost.slice();
   const initialCost = cost.slice();
   const bestCost = cost.slice();
+  const bestVariable = variable.slice();
   const monotone = !strategy.acceptAll;
   const best: State = monotone ? x : x.map((v) => v.slice());
   for (let b = 0; b < B; b++) {
@@ -268,9 +273,9 @@ export function* minimize(
       for (let b = 0; b < B; b++) {
         if (!candidates[b]) continue;
         iterations[b]!++;
-        const change = cost[b]! - next.cost[b]!;
+        const change = variable[b]! - next.variableCost[b]!;
         const finite = next.finite[b] === 1 && Number.isFinite(next.cost[b]!);
-        if (finite && Math.abs(change) <= options.functionTolerance * cost[b]!) {
+        if (finite && Math.abs(change) <= options.functionTolerance * variable[b]!) {
           stop(b, 'converged', 'function tolerance reached');
           continue;
         }
@@ -280,6 +285,7 @@ export function* minimize(
         if (success) {
           accepted[b] = 1;
           cost[b] = next.cost[b]!;
+          variable[b] = next.variableCost[b]!;
           strategy.accepted(b, quality[b]!, Math.sqrt(dot(y, y, b * n, (b + 1) * n)));
         } else if (!finite && strategy.acceptAll) {
           stop(b, 'failed', 'non-finite residuals at a Gauss-Newton step');
@@ -298,7 +304,7 @@ export function* minimize(
           jNext.set(jCur.subarray(b * nnz, (b + 1) * nnz), b * nnz);
           rNext.set(rCur.subarray(b * m, (b + 1) * m), b * m);
         }
-        next = { cost: next.cost, finite: next.finite, residuals: rCur, jValues: jCur };
+        next = { cost: next.cost, variableCost: next.variableCost, finite: next.finite, residuals: rCur, jValues: jCur };
         jCur = jNext;
         rCur = rNext;
       }
@@ -308,8 +314,9 @@ export function* minimize(
       }
       if (!monotone) {
         for (let b = 0; b < B; b++) {
-          if (!accepted[b] || !(cost[b]! < bestCost[b]!)) continue;
+          if (!accepted[b] || !(variable[b]! < bestVariable[b]!)) continue;
           bestCost[b] = cost[b]!;
+          bestVariable[b] = variable[b]!;
           for (let vi = 0; vi < x.length; vi++) {
             const per = x[vi]!.length / B;
             best[vi]!.set(x[vi]!.subarray(b * per, (b + 1) * per), b * per);

@@ -23,7 +23,12 @@ export interface IterationInfo {
 export interface OptimizerOptions {
   /** Maximum iterations per batch element, counting linear solves (accepted and rejected steps). Default 100. */
   maxIterations?: number;
-  /** Stop when |Δcost| ≤ functionTolerance · cost. Default 1e-6. */
+  /**
+   * Stop when |Δcost| ≤ functionTolerance · cost. Default 1e-6. Here, and
+   * in every decision of the optimisers, cost leaves out the constant cost
+   * of instances on constant elements only (as Ceres' fixed cost); the
+   * costs reported include it.
+   */
   functionTolerance?: number;
   /** Stop when ‖Jᵀr‖∞ ≤ gradientTolerance. Default 1e-10. */
   gradientTolerance?: number;

@@ -30,6 +30,17 @@ describe('Objective', () => {
     expect(Array.from(objective.costs())).toEqual([0.5 * 4 * 5, 0.5 * 4 * 1, 0.5 * 4 * 1]);
   });
 
+  test('the cost of instances on constant elements only is in cost, not in variableCost', () => {
+    // Element 0 constant: the first prior's instance 0 touches it only.
+    const x = new Variable('x', Vector(2), Float64Array.of(1, 2, 3, 4), { constant: [0] });
+    const priors = new Prior({ variable: { variable: x, indices: [0, 1] }, target: Float64Array.of(0, 0, 0, 0) }); // ½·5 (fixed) + ½·25
+    const objective = new Objective([priors, new Prior({ name: 'again', variable: { variable: x, indices: [1] }, target: Float64Array.of(3, 3) })]); // + ½·1
+    const e = objective.evaluate(objective.initialState(), { residuals: false, jacobians: false });
+    expect(Array.from(e.variableCost)).toEqual([0.5 * 25 + 0.5 * 1]);
+    expect(Array.from(e.cost)).toEqual([0.5 * 25 + 0.5 * 1 + 0.5 * 5]);
+    expect(Array.from(objective.costs())).toEqual([0.5 * 25 + 0.5 * 1 + 0.5 * 5]);
+  });
+
   test('a batch evaluates, across its row chunks, to what each element gives alone; active subsets and column scales', () => {
     // 100 elements × 700 edges of a 2D chain with loop closures: 70 000 rows in chunks of whole elements.
     const B = 100;
@@ -59,11 +70,12 @@ describe('Objective', () => {
     }
     // Only element 1, with column scales: the others are left as they were.
     const scale = Float64Array.from({ length: B * n }, (_, k) => 1 + (k % 7) / 10);
-    const into = { cost: new Float64Array(B).fill(-1), finite: new Uint8Array(B).fill(7), residuals: new Float64Array(B * m), jValues: new Float64Array(B * nnz) };
+    const into = { cost: new Float64Array(B).fill(-1), variableCost: new Float64Array(B).fill(-1), finite: new Uint8Array(B).fill(7), residuals: new Float64Array(B * m), jValues: new Float64Array(B * nnz) };
     const active = new Uint8Array(B);
     active[1] = 1;
     batch.evaluate(state, { residuals: true, jacobians: true, active, columnScale: scale }, into);
     expect(Array.from(into.cost.subarray(0, 3))).toEqual([-1, all.cost[1], -1]);
+    expect(Array.from(into.variableCost.subarray(0, 3))).toEqual([-1, all.variableCost[1], -1]);
     expect(Array.from(into.finite.subarray(0, 3))).toEqual([7, 1, 7]);
     expect(into.residuals.subarray(m, 2 * m)).toEqual(all.residuals!.subarray(m, 2 * m));
     expect(into.jValues.subarray(0, nnz).every((v) => v === 0)).toBe(true);
@@ -111,7 +123,7 @@ describe('Objective', () => {
       expect(inner.evaluate(inner.initialState(), { residuals: false, jacobians: false }).cost[0]).toBe(all.cost[end - 1]);
       const active = new Uint8Array(end - begin);
       active[active.length - 1] = 1;
-      const into = { cost: new Float64Array(end - begin), finite: new Uint8Array(end - begin), jValues: new Float64Array((end - begin) * nnz) };
+      const into = { cost: new Float64Array(end - begin), variableCost: new Float64Array(end - begin), finite: new Uint8Array(end - begin), jValues: new Float64Array((end - begin) * nnz) };
       view.evaluate(state, { residuals: false, jacobians: true, active }, into);
       expect(into.jValues.subarray((end - begin - 1) * nnz)).toEqual(all.jValues!.subarray((end - 1) * nnz, end * nnz));
     }

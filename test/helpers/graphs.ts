@@ -7,13 +7,14 @@
  */
 import type { G2oGraph } from '../../lib/io/g2o.js';
 import { SE2 } from '../../lib/geometry/se2.js';
-import { drawFlags, generatorStream, shuffle } from './streams.js';
+import { SeededRandom } from '../../lib/core/random.js';
+import { drawFlags, shuffle } from './streams.js';
 
 /**
  * What a generated graph has besides its grid: the pose-graph forms of the
  * pattern features of problems.ts. Each is on with probability 1/2,
  * independently, drawn as the first three numbers of the seed's stream
- * (streams.ts' generatorStream; {@link drawnGraphFeatures}); an explicit
+ * ({@link drawnGraphFeatures}); an explicit
  * `features` argument overrides the draw.
  */
 export interface GraphFeatures {
@@ -34,7 +35,7 @@ const FEATURES = ['constantEdges', 'selfLoops', 'shuffled'] as const;
 
 /** The features gridGraph gives its graph for `seed` (and `override`). */
 export function drawnGraphFeatures(seed: number, override: Partial<GraphFeatures> = {}): GraphFeatures {
-  return drawFlags(generatorStream(seed), FEATURES, override);
+  return drawFlags(new SeededRandom(seed), FEATURES, override);
 }
 
 /** The true poses of gridGraph(side, ...): rows 1 m apart, walked alternately along +x (θ = 0) and back (θ = π − 1e-9). */
@@ -50,7 +51,7 @@ export function gridTruth(side: number): Float64Array {
 
 /** An SE2 grid world of side² poses (side ≥ 2), spacing 1 m, with noisy odometry and loop closures, and the features above. */
 export function gridGraph(side: number, sigma: number, seed: number, features?: Partial<GraphFeatures>): G2oGraph {
-  const random = generatorStream(seed);
+  const random = new SeededRandom(seed);
   const chosen = drawFlags(random, FEATURES, features);
   const count = side * side;
   const truth = gridTruth(side);

@@ -14,8 +14,8 @@
  * Empty rows add to m: a pattern's m may exceed the m asked for.
  */
 import type { JacobianPattern } from '../../lib/index.js';
-import type { SeededRandom } from '../../lib/core/random.js';
-import { drawFlags, generatorStream, shuffle } from './streams.js';
+import { SeededRandom } from '../../lib/core/random.js';
+import { drawFlags, shuffle } from './streams.js';
 
 /** What a generated pattern has besides its base structure. */
 export interface PatternFeatures {
@@ -33,7 +33,7 @@ const FEATURES = ['emptyRows', 'constantInstances', 'duplicates', 'shuffled'] as
 
 /** The features a generator called with `seed` (and `override`) gives its pattern. */
 export function drawnFeatures(seed: number, override: Partial<PatternFeatures> = {}): PatternFeatures {
-  return drawFlags(generatorStream(seed), FEATURES, override);
+  return drawFlags(new SeededRandom(seed), FEATURES, override);
 }
 
 /**
@@ -94,7 +94,7 @@ function assemble(instances: number[][][], n: number, features: PatternFeatures,
  * always touches column r mod n (every column is touched when m ≥ n).
  */
 export function randomScalarPattern(m: number, n: number, perRow: number, seed: number, features?: Partial<PatternFeatures>): JacobianPattern {
-  const rng = generatorStream(seed);
+  const rng = new SeededRandom(seed);
   const chosen = drawFlags(rng, FEATURES, features);
   const instances: number[][][] = [];
   for (let r = 0; r < m; r++) {
@@ -111,7 +111,7 @@ export function randomScalarPattern(m: number, n: number, perRow: number, seed: 
  * apart, each edge a dense block × 2·block block of J (instances of d = block rows).
  */
 export function blockPattern(nodes: number, block: number, extra: number, span: number, seed: number, features?: Partial<PatternFeatures>): JacobianPattern {
-  const rng = generatorStream(seed);
+  const rng = new SeededRandom(seed);
   const chosen = drawFlags(rng, FEATURES, features);
   const edges: [number, number][] = [];
   for (let i = 0; i + 1 < nodes; i++) edges.push([i, i + 1]);

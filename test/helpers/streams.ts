@@ -1,21 +1,9 @@
 /**
- * The random streams of the test generators (problems.ts, graphs.ts): one
- * seeded stream per generated problem, whose first numbers decide which
- * structural features the problem gets.
+ * What the test generators (problems.ts, graphs.ts) draw from a problem's
+ * seeded stream: the first numbers decide which structural features the
+ * problem gets.
  */
-import { SeededRandom } from '../../lib/core/random.js';
-
-/**
- * A seed's stream for the generators, past its first two uniforms: pure-rand
- * seeds xoroshiro128+ with the state (−1, ~seed, seed, 0), so for small seeds
- * the first uniform is ≈ 1 and the second ≈ (seed mod 16)/16.
- */
-export function generatorStream(seed: number): SeededRandom {
-  const random = new SeededRandom(seed);
-  random.uniform();
-  random.uniform();
-  return random;
-}
+import type { SeededRandom } from '../../lib/core/random.js';
 
 /** One flag per name, each true with probability 1/2 (one uniform each, in order), then `override`. */
 export function drawFlags<K extends string>(random: SeededRandom, names: readonly K[], override: Partial<Record<K, boolean>> = {}): Record<K, boolean> {

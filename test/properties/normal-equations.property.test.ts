@@ -8,7 +8,7 @@
 import { NormalEquations, type JacobianPattern } from '../../lib/index.js';
 import { uncheckedNative } from '../../lib/linear/normal-equations.js';
 import { blockPattern, damping, denseA, denseSolve, drawnFeatures, multiplyJ, multiplyJt, randomScalarPattern, relativeError } from '../helpers/problems.js';
-import { generatorStream } from '../helpers/streams.js';
+import { SeededRandom } from '../../lib/core/random.js';
 
 const PATTERNS = 2000;
 const KINDS = ['dense', 'sparse'] as const;
@@ -29,7 +29,7 @@ interface Case {
 
 /** Pattern `seed`: a scalar pattern (even seeds) or a block pattern (odd seeds), n ≤ 12, sizes from the seed's stream. */
 function makeCase(seed: number): Case {
-  const sizes = generatorStream(1_000_000 + seed);
+  const sizes = new SeededRandom(1_000_000 + seed);
   if (seed % 2 === 0) {
     const n = sizes.int(1, 12);
     const m = sizes.int(n, 3 * n);
@@ -85,7 +85,7 @@ function checkCase(c: Case, kind: 'dense' | 'sparse', batch: number, threads: nu
   const { pattern: p } = c;
   const { m, n } = p;
   const nnz = p.rows.length;
-  const rng = generatorStream(c.seed * 8 + KINDS.indexOf(kind) * 4 + batch + threads);
+  const rng = new SeededRandom(c.seed * 8 + KINDS.indexOf(kind) * 4 + batch + threads);
   const j = rng.normals(batch * nnz);
   const r = rng.normals(batch * m);
   const v = rng.normals(batch * n);
