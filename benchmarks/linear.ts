@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { SeededRandom } from '../lib/core/random.js';
+import { SeededRandom } from '../lib/base/random.js';
 import { NormalEquations, buildInfo, type JacobianPattern } from '../lib/index.js';
 import { nativeBinding } from '../lib/native/binding.js';
 import { gridPattern, poseGraphPattern, type PoseGraphPattern } from './pose-graph-pattern.js';

@@ -16,7 +16,7 @@ export { sqrtInformation, type SqrtInformationResult } from './core/information.
 export { CostTerm, type AuxiliarySpec, type CostTermSpec, type ElementRef, type TermOptions, type VariableUse } from './core/cost-term.js';
 export { Objective, type Evaluation, type State } from './core/objective.js';
 export type { TangentFrame } from './core/tangent.js';
-export { SeededRandom } from './core/random.js';
+export { SeededRandom } from './base/random.js';
 export { Between, type BetweenOptions } from './costs/between.js';
 export { Prior, type PriorOptions } from './costs/prior.js';
 export { Difference, type DifferenceOptions } from './costs/difference.js';

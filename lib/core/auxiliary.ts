@@ -6,7 +6,7 @@
  * differentiable layer keys its inputs by these names.
  */
 import type { LieGroup } from '../geometry/lie-group.js';
-import { MAX_INT32, checkInteger, checkTypedArray, rangeError } from './check.js';
+import { MAX_INT32, checkInteger, checkTypedArray, rangeError } from '../base/check.js';
 import { checkName } from './variable.js';
 
 // Set by Auxiliary's static block: reads #values for the objective.

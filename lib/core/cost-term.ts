@@ -9,7 +9,7 @@
  */
 import type { LieGroup } from '../geometry/lie-group.js';
 import { Auxiliary } from './auxiliary.js';
-import { MAX_INT32, checkFiniteArray, checkInteger, describe, rangeError, typeError } from './check.js';
+import { MAX_INT32, checkFiniteArray, checkInteger, describe, rangeError, typeError } from '../base/check.js';
 import { RobustLoss, type LossKind } from './robust-loss.js';
 import { Variable } from './variable.js';
 import { Weight, type BoundWeight } from './weight.js';

@@ -41,7 +41,7 @@
  * before it is factored, which keeps squares of its entries from
  * overflowing or underflowing and changes no rounding otherwise.
  */
-import { checkInteger, checkTypedArray, rangeError } from './check.js';
+import { checkInteger, checkTypedArray, rangeError } from '../base/check.js';
 
 /** Eigenvalues below this are raised to it (DESIGN.md §3). */
 export const MIN_EIGENVALUE = 1e-12;

@@ -9,7 +9,7 @@
  * State: one Float64Array per variable, B·count·storage, batch-major.
  */
 import type { JacobianPattern } from '../native/binding.js';
-import { MAX_INT32, rangeError, typeError } from './check.js';
+import { MAX_INT32, rangeError, typeError } from '../base/check.js';
 import { auxiliaryValues, type Auxiliary } from './auxiliary.js';
 import { CostTerm } from './cost-term.js';
 import { applyLoss } from './robust-loss.js';

@@ -11,7 +11,7 @@
  * r̃ = √ρ′/(1 − α)·r and J̃ = √ρ′·(I − α·r rᵀ/s)·J. δ is shaped
  * [1|B] × [1|instances] and is an auxiliary input (the layer learns log δ).
  */
-import { checkOneOf, rangeError } from './check.js';
+import { checkOneOf, rangeError } from '../base/check.js';
 import { Auxiliary } from './auxiliary.js';
 
 /** The robust losses ρ (formulas in {@link RobustLoss}). */

@@ -9,7 +9,7 @@
  * SetParameterBlockConstant); they are the same for every batch element.
  */
 import type { LieGroup } from '../geometry/lie-group.js';
-import { MAX_INT32, checkInteger, checkOneOf, checkOptions, checkTypedArray, describe, rangeError, typeError } from './check.js';
+import { MAX_INT32, checkInteger, checkOneOf, checkOptions, checkTypedArray, describe, rangeError, typeError } from '../base/check.js';
 import type { TangentFrame } from './tangent.js';
 
 /** Options of a {@link Variable}. */

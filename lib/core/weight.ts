@@ -4,7 +4,7 @@
  * triangle row-major, as g2o stores Ω), shaped [1|B] × [1|instances] × k. The
  * differentiable quantity is W, not Ω = WᵀW. Diagonal entries must be > 0.
  */
-import { checkOneOf, rangeError } from './check.js';
+import { checkOneOf, rangeError } from '../base/check.js';
 import { Auxiliary } from './auxiliary.js';
 
 /** The form of W: s·I, diag(w) or an upper-triangular square root of the information. */

@@ -9,7 +9,7 @@
  */
 import { multiplyBlocks } from '../core/blocks.js';
 import { CostTerm, type ElementRef, type TermOptions } from '../core/cost-term.js';
-import { checkOptions } from '../core/check.js';
+import { checkOptions } from '../base/check.js';
 import type { LieGroup } from '../geometry/lie-group.js';
 import { SE2, betweenResidualSE2 } from '../geometry/se2.js';
 import { SE3, betweenResidualSE3 } from '../geometry/se3.js';

@@ -9,7 +9,7 @@
  * Check analytic Jacobians with checkJacobians before trusting them.
  */
 import { CostTerm, type ElementRef, type TermOptions } from '../core/cost-term.js';
-import { checkOptions, rangeError, typeError } from '../core/check.js';
+import { checkOptions, rangeError, typeError } from '../base/check.js';
 import type { LieGroup } from '../geometry/lie-group.js';
 import { groupOf } from './refs.js';
 

@@ -5,7 +5,7 @@
  * [1|B] × [1|I] × n (zero when omitted).
  */
 import { CostTerm, type ElementRef, type TermOptions } from '../core/cost-term.js';
-import { checkOptions, rangeError } from '../core/check.js';
+import { checkOptions, rangeError } from '../base/check.js';
 import { groupOfPair } from './refs.js';
 
 /** Options of {@link Difference}. */

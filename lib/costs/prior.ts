@@ -5,7 +5,7 @@
  * not a constraint: to hold an element fixed, make it constant.)
  */
 import { CostTerm, type ElementRef, type TermOptions } from '../core/cost-term.js';
-import { checkOptions } from '../core/check.js';
+import { checkOptions } from '../base/check.js';
 import type { LieGroup } from '../geometry/lie-group.js';
 import { groupOf } from './refs.js';
 

@@ -1,6 +1,6 @@
 import type { LieGroup } from '../geometry/lie-group.js';
 import { Variable } from '../core/variable.js';
-import { rangeError, typeError } from '../core/check.js';
+import { rangeError, typeError } from '../base/check.js';
 
 /** The group of an ElementRef's variable (TypeError when it is not a ref; the term re-checks the indices). */
 export function groupOf(fn: string, arg: string, ref: unknown): LieGroup {

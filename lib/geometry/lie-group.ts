@@ -35,8 +35,8 @@
  * the level of rounding. c and α are only used for θ ≤ π (Log's range), where
  * cot(θ/2) ≥ 0 is finite: at θ = π, c = 1/π² and α = 0 exactly.
  */
-import { checkFinite, checkTypedArray, rangeError, typeError } from '../core/check.js';
-import type { SeededRandom } from '../core/random.js';
+import { checkFinite, checkTypedArray, rangeError, typeError } from '../base/check.js';
+import type { SeededRandom } from '../base/random.js';
 
 /**
  * A Lie group (or the additive group of vectors) acting on arrays of

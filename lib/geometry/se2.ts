@@ -18,8 +18,8 @@
  * J_y = Jr⁻¹(τ). k, a, b, α: the rotation coefficients of lie-group.ts, with
  * their series near θ = 0.
  */
-import { checkFinite } from '../core/check.js';
-import type { SeededRandom } from '../core/random.js';
+import { checkFinite } from '../base/check.js';
+import type { SeededRandom } from '../base/random.js';
 import {
   Batch,
   checkCount,

@@ -23,8 +23,8 @@
  * J_x = Ad(Exp δ)⁻¹, J_δ = Jr(δ); local (τ = Log(x⁻¹y)) J_x = −Jl⁻¹(τ),
  * J_y = Jr⁻¹(τ).
  */
-import { checkFinite } from '../core/check.js';
-import type { SeededRandom } from '../core/random.js';
+import { checkFinite } from '../base/check.js';
+import type { SeededRandom } from '../base/random.js';
 import {
   Batch,
   checkCount,

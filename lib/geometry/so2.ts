@@ -9,8 +9,8 @@
  *
  * Jacobians: compose 1, 1; inverse −1; between −1, 1; retract 1, 1; local −1, 1.
  */
-import { checkFinite } from '../core/check.js';
-import type { SeededRandom } from '../core/random.js';
+import { checkFinite } from '../base/check.js';
+import type { SeededRandom } from '../base/random.js';
 import {
   Batch,
   checkCount,

@@ -8,8 +8,8 @@
  * Every Jacobian is ±I: compose I, I; inverse −I; between −I, I; exp, log I;
  * act I, I; retract I, I; local −I, I.
  */
-import { checkFinite, checkInteger } from '../core/check.js';
-import type { SeededRandom } from '../core/random.js';
+import { checkFinite, checkInteger } from '../base/check.js';
+import type { SeededRandom } from '../base/random.js';
 import { Batch, checkCount, checkRandom, jacobianArray, outputArray, writeScaledIdentity, type LieGroup } from './lie-group.js';
 
 const groups = new Map<number, LieGroup>();

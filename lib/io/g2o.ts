@@ -31,7 +31,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
-import { checkOneOf, checkOptions, checkTypedArray, rangeError, typeError } from '../core/check.js';
+import { checkOneOf, checkOptions, checkTypedArray, rangeError, typeError } from '../base/check.js';
 import { sqrtInformation } from '../core/information.js';
 import { wrapAngle } from '../geometry/lie-group.js';
 import { SE2 } from '../geometry/se2.js';

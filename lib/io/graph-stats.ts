@@ -3,7 +3,7 @@
  * connectivity (connected components by union-find over the edges) and
  * vertex degrees. `ariadne info` prints it.
  */
-import { typeError } from '../core/check.js';
+import { typeError } from '../base/check.js';
 import type { G2oGraph } from './g2o.js';
 
 /** What {@link poseGraphStats} reports. */

@@ -11,10 +11,10 @@
  * ceres-bench does: SE2 adds σ·n to x, y and θ (θ wrapped); SE3 adds σ·n to
  * the translation and right-multiplies the rotation by Exp(σ·n).
  */
-import { checkInteger, checkOptions, rangeError, typeError } from '../core/check.js';
+import { checkInteger, checkOptions, rangeError, typeError } from '../base/check.js';
 import { sqrtInformation } from '../core/information.js';
 import { Objective } from '../core/objective.js';
-import { SeededRandom } from '../core/random.js';
+import { SeededRandom } from '../base/random.js';
 import { RobustLoss } from '../core/robust-loss.js';
 import { Variable } from '../core/variable.js';
 import type { TangentFrame } from '../core/tangent.js';

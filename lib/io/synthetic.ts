@@ -10,8 +10,8 @@
  * whitened residuals at the truth are standard normal and the expected final
  * cost is about ½·(d·edges − d·(poses − 1)).
  */
-import { checkInteger, checkOptions, rangeError } from '../core/check.js';
-import { SeededRandom } from '../core/random.js';
+import { checkInteger, checkOptions, rangeError } from '../base/check.js';
+import { SeededRandom } from '../base/random.js';
 import { wrapAngle, type LieGroup } from '../geometry/lie-group.js';
 import { SE2 } from '../geometry/se2.js';
 import { SE3 } from '../geometry/se3.js';

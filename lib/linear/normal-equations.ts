@@ -14,7 +14,7 @@ import {
   checkTypedArray,
   stateError,
   typeError,
-} from '../core/check.js';
+} from '../base/check.js';
 import {
   cudaAvailability,
   nativeBinding,

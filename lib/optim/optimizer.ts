@@ -12,7 +12,7 @@
  */
 import * as os from 'node:os';
 
-import { typeError } from '../core/check.js';
+import { typeError } from '../base/check.js';
 import { Objective } from '../core/objective.js';
 import { normalEquationsInBackground, type NormalEquations } from '../linear/normal-equations.js';
 import { cudaAvailability } from '../native/binding.js';

@@ -4,7 +4,7 @@
  * 1e-6, gradient tolerance 1e-10, parameter tolerance 1e-8, initial trust
  * region radius 1e4, Jacobi scaling.
  */
-import { checkInteger, checkOneOf, checkOptions, rangeError, typeError } from '../core/check.js';
+import { checkInteger, checkOneOf, checkOptions, rangeError, typeError } from '../base/check.js';
 import type { NormalEquationsKind } from '../native/binding.js';
 
 /** What `onIteration` receives after each iteration. */

@@ -4,7 +4,7 @@
  * may increase the cost, the best point seen). Numerical outcomes are data,
  * not exceptions.
  */
-import { checkInteger, rangeError, typeError } from '../core/check.js';
+import { checkInteger, rangeError, typeError } from '../base/check.js';
 import type { Objective, State } from '../core/objective.js';
 
 /**

@@ -7,7 +7,7 @@
  * their mean and a min–max band, a series that stopped early keeping its
  * last cost.
  */
-import { checkOptions, rangeError, typeError } from '../core/check.js';
+import { checkOptions, rangeError, typeError } from '../base/check.js';
 import { SERIES_COLORS } from './color.js';
 import { checkSize, checkText } from './options.js';
 import { GRID, MUTED, SWATCH_WIDTH, documentStart, heading, legendColumn, px, text, textWidth, type LegendItem } from './svg.js';

@@ -1,5 +1,5 @@
 /** Checks of the plot options shared by both pictures. */
-import { rangeError, typeError } from '../core/check.js';
+import { rangeError, typeError } from '../base/check.js';
 
 /** A size in px in [120, 16384]; `fallback` when undefined. */
 export function checkSize(fn: string, arg: string, value: unknown, fallback: number): number {

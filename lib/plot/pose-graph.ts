@@ -12,7 +12,7 @@
  * 0.1 px: about 50 bytes per pose or edge. Groups are drawn from the lowest cost up,
  * so the worst edges lie on top.
  */
-import { checkOneOf, checkOptions, checkTypedArray, rangeError, typeError } from '../core/check.js';
+import { checkOneOf, checkOptions, checkTypedArray, rangeError, typeError } from '../base/check.js';
 import { checkG2oPoses, type G2oGraph } from '../io/g2o.js';
 import { costColor } from './color.js';
 import { checkPoseGraph, edgeCosts, type CheckedGraph } from './edge-costs.js';

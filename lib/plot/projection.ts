@@ -9,7 +9,7 @@
  * 'iso', the isometric view from (+x, −y, +z): a = −45°, e = atan(1/√2) ≈ 35.26°,
  * where the three axes are foreshortened alike.
  */
-import { checkOptions, rangeError, typeError } from '../core/check.js';
+import { checkOptions, rangeError, typeError } from '../base/check.js';
 
 /** A named view, or azimuth and elevation in degrees. */
 export type PlotView =

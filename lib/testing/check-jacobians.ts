@@ -21,7 +21,7 @@
  * that broadcasts is perturbed once and differentiates every output. Each
  * check then costs 2·dof evaluations per input, whatever the count.
  */
-import { checkOptions, describe, rangeError, typeError } from '../core/check.js';
+import { checkOptions, describe, rangeError, typeError } from '../base/check.js';
 import type { LieGroup } from '../geometry/lie-group.js';
 
 /**

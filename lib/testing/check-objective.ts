@@ -8,7 +8,7 @@
  * Costs 2n evaluations: for tests and for checking one's own cost terms in
  * context, on small problems.
  */
-import { checkOptions, rangeError, typeError } from '../core/check.js';
+import { checkOptions, rangeError, typeError } from '../base/check.js';
 import { Objective, type State } from '../core/objective.js';
 
 /** Options of {@link checkObjective}. */

@@ -1,6 +1,6 @@
 import { NormalEquations } from '../../lib/index.js';
 import { blockPattern } from '../helpers/problems.js';
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 
 describe('NormalEquations async calls', () => {
   test('give the same numbers as the synchronous calls', async () => {

@@ -2,7 +2,7 @@ import { NormalEquations } from '../../lib/index.js';
 import { normalEquationsInBackground, uncheckedNative } from '../../lib/linear/normal-equations.js';
 import type { DeferredCall, StepResult } from '../../lib/native/binding.js';
 import { blockPattern } from '../helpers/problems.js';
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 
 // The binding-level calls the optimisers use: step (linearize, factor and
 // solve in one call), begin/end (calls on a thread of their own) and the

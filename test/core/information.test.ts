@@ -4,7 +4,7 @@
  * eigen-decomposition, not from the library's own Jacobi rotations.
  */
 import { clampedInformation, MIN_EIGENVALUE, sqrtInformation } from '../../lib/core/information.js';
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 
 const tri = (d: number) => (d * (d + 1)) / 2;
 

@@ -1,4 +1,4 @@
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 import { Weight, applyWeight, type WeightKind } from '../../lib/core/weight.js';
 
 /** W as a dense d×d row-major matrix from one instance's k numbers. */

@@ -2,7 +2,7 @@
  * Bad inputs to the groups: each case asserts the error class and the whole
  * message (the house shape "<function>: '<argument>' must ..., got ...").
  */
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 import { SE2, SE3, SO2, SO3, Vector } from '../../lib/geometry/index.js';
 
 interface BadCall {

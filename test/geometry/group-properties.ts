@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check';
 
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 import { Vector, type LieGroup } from '../../lib/geometry/index.js';
 import { checkJacobians, type JacobianFunction, type ManifoldArgument } from '../../lib/testing/index.js';
 import {

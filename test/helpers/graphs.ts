@@ -7,7 +7,7 @@
  */
 import type { G2oGraph } from '../../lib/io/g2o.js';
 import { SE2 } from '../../lib/geometry/se2.js';
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 import { drawFlags, shuffle } from './streams.js';
 
 /**

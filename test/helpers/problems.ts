@@ -14,7 +14,7 @@
  * Empty rows add to m: a pattern's m may exceed the m asked for.
  */
 import type { JacobianPattern } from '../../lib/index.js';
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 import { drawFlags, shuffle } from './streams.js';
 
 /** What a generated pattern has besides its base structure. */

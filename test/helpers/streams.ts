@@ -3,7 +3,7 @@
  * seeded stream: the first numbers decide which structural features the
  * problem gets.
  */
-import type { SeededRandom } from '../../lib/core/random.js';
+import type { SeededRandom } from '../../lib/base/random.js';
 
 /** One flag per name, each true with probability 1/2 (one uniform each, in order), then `override`. */
 export function drawFlags<K extends string>(random: SeededRandom, names: readonly K[], override: Partial<Record<K, boolean>> = {}): Record<K, boolean> {

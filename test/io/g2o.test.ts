@@ -8,7 +8,7 @@
 import { G2oFormatError, formatG2o, parseG2o } from '../../lib/io/g2o.js';
 import { formatNumber } from '../../lib/io/g2o-number.js';
 import { INTEGER, DECIMAL, NOT_A_NUMBER, readNumber, scanText } from '../../lib/io/g2o-scan.js';
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 import { pose, se2Compose, se2Inverse, se3Compose, se3Inverse, type Pose } from './pose-graph-cost.js';
 
 const lines = (...l: string[]) => l.join('\n') + '\n';

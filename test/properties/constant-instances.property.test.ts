@@ -33,7 +33,7 @@ import {
   type OptimizerOptions,
   type SolveResult,
 } from '../../lib/index.js';
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 import { gridGraph, insertEdge, insertRow } from '../helpers/graphs.js';
 
 const OPTIMIZERS = { GaussNewton, LevenbergMarquardt, Dogleg } as const;

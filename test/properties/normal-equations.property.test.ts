@@ -8,7 +8,7 @@
 import { NormalEquations, type JacobianPattern } from '../../lib/index.js';
 import { uncheckedNative } from '../../lib/linear/normal-equations.js';
 import { blockPattern, damping, denseA, denseSolve, drawnFeatures, multiplyJ, multiplyJt, randomScalarPattern, relativeError } from '../helpers/problems.js';
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 
 const PATTERNS = 2000;
 const KINDS = ['dense', 'sparse'] as const;

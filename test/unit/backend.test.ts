@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 import { NormalEquations, cudaStatus, type Backend, type JacobianPattern } from '../../lib/index.js';
 import { cudaAddonCandidates, probeCudaAddon, type CudaBinding, type CudaDeviceInfo } from '../../lib/native/binding.js';
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 import { blockPattern, randomScalarPattern, relativeError } from '../helpers/problems.js';
 
 const device = (available: boolean): CudaDeviceInfo => ({

@@ -12,7 +12,7 @@ import {
   randomScalarPattern,
   relativeError,
 } from '../helpers/problems.js';
-import { SeededRandom } from '../../lib/core/random.js';
+import { SeededRandom } from '../../lib/base/random.js';
 
 interface Case {
   name: string;
