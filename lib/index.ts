@@ -6,7 +6,7 @@
  */
 
 // Lie groups and vectors, batched over Float64Array.
-export { SE2, SE3, SO2, SO3, Vector, type LieGroup, type SE2Group, type SE3Group, type SO2Group, type SO3Group } from './geometry/index.js';
+export { SE2, SE3, SO2, SO3, Vector, type LieGroup, type SE2Group, type SE3Group, type SO2Group, type SO3Group, type WorldFrame } from './geometry/index.js';
 
 // Modeling: variables, weights, robust losses, cost terms, the objective.
 export { Variable, type VariableOptions } from './core/variable.js';

@@ -13,7 +13,7 @@ import { MAX_INT32, rangeError, typeError } from '../base/check.js';
 import { auxiliaryValues, type Auxiliary } from './auxiliary.js';
 import { CostTerm } from './cost-term.js';
 import { applyLoss } from './robust-loss.js';
-import { bodyToWorldJacobian, hasWorldFrame, retractWorld, worldScratchLength } from './tangent.js';
+import { hasWorldFrame } from './tangent.js';
 import { Variable, variableValues } from './variable.js';
 import { applyWeight } from './weight.js';
 
@@ -352,7 +352,9 @@ export class Objective {
         // Body-frame Jacobians to the variable's update frame.
         uses.forEach((use, k) => {
           const j = jacobians[k];
-          if (j !== undefined && world[k]) bodyToWorldJacobian(use.variable.group, inputs[k]!, rows, d, j, scratch(`world${k}`, worldScratchLength(chunk)));
+          if (j === undefined || !world[k]) return;
+          const frame = use.variable.group.worldFrame!;
+          frame.bodyToWorld(inputs[k]!, rows, d, j, scratch(`world${k}`, frame.scratchLength(chunk)));
         });
       }
 
@@ -403,7 +405,7 @@ export class Objective {
           const col = cols[e]!;
           for (let c = 0; c < dof; c++) tangent[e * dof + c] = col < 0 ? 0 : delta[b * this.n + col + c]!;
         }
-        if (v.tangent === 'world') retractWorld(v.group, xb, tangent, yb);
+        if (v.tangent === 'world' && v.group.worldFrame !== undefined) v.group.worldFrame.retract(xb, tangent, yb);
         else v.group.retract(xb, tangent, yb);
         for (let e = 0; e < v.count; e++) {
           if (cols[e]! < 0) yb.set(xb.subarray(e * st, (e + 1) * st), e * st);

@@ -19,11 +19,9 @@
  * objective multiplies them by T = ∂δ_body/∂δ_world at δ = 0:
  *   SE3 diag(Rᵀ, Rᵀ),  SE2 diag(Rᵀ, 1),  SO3 Rᵀ
  * (x·Exp(δ_b) ≈ (t + R δv_b, R Exp(δω_b)) = (t + δv, Exp(δω) R) to first order).
+ * Each group that has the frame implements it (LieGroup.worldFrame).
  */
-import { timesRotation2T, timesRotation3T, type LieGroup } from '../geometry/lie-group.js';
-import { SE2 } from '../geometry/se2.js';
-import { SE3 } from '../geometry/se3.js';
-import { SO3 } from '../geometry/so3.js';
+import type { LieGroup } from '../geometry/lie-group.js';
 
 /**
  * The frame of a variable's update δ ({@link VariableOptions.tangent}):
@@ -34,56 +32,5 @@ export type TangentFrame = 'body' | 'world';
 
 /** Whether the 'world' frame differs from 'body' for this group (it is defined for every group). */
 export function hasWorldFrame(group: LieGroup): boolean {
-  return group === SE2 || group === SE3 || group === SO3;
-}
-
-/**
- * In place, for `rows` rows: J ← J·T with T = ∂δ_body/∂δ_world at the
- * elements x (rows × storage), J rows × d × dof. Only the translation and
- * rotation columns mix, within their 2- or 3-column groups: J_g ← J_g·Rᵀ.
- */
-export function bodyToWorldJacobian(group: LieGroup, x: Float64Array, rows: number, d: number, J: Float64Array, scratch: Float64Array): void {
-  const dof = group.dof;
-  if (group === SE2) {
-    for (let row = 0; row < rows; row++) timesRotation2T(J, row * d * 3, d, 3, Math.cos(x[row * 3 + 2]!), Math.sin(x[row * 3 + 2]!));
-    return;
-  }
-  if (group === SE3 || group === SO3) {
-    const R = SO3.toMatrix(group === SE3 ? SE3.toRotation(x, scratch.subarray(0, rows * 4)) : x, scratch.subarray(rows * 4, rows * 13));
-    for (let row = 0; row < rows; row++) timesRotation3T(J, row * d * dof, d, dof, R, row * 9);
-  }
-}
-
-/** Scratch numbers bodyToWorldJacobian needs for `rows` rows. */
-export function worldScratchLength(rows: number): number {
-  return rows * 13;
-}
-
-/** out = x ⊕ δ with δ in the world frame. */
-export function retractWorld(group: LieGroup, x: Float64Array, delta: Float64Array, out: Float64Array): void {
-  if (group === SE2) {
-    for (let i = 0; i < x.length; i++) out[i] = x[i]! + delta[i]!;
-    SE2.normalize(out, out);
-    return;
-  }
-  if (group === SO3) {
-    SO3.compose(SO3.exp(delta), x, out);
-    return;
-  }
-  if (group === SE3) {
-    const count = x.length / 7;
-    const omega = new Float64Array(count * 3);
-    const q = new Float64Array(count * 4);
-    for (let k = 0; k < count; k++) {
-      for (let c = 0; c < 3; c++) {
-        out[k * 7 + c] = x[k * 7 + c]! + delta[k * 6 + c]!;
-        omega[k * 3 + c] = delta[k * 6 + 3 + c]!;
-      }
-      for (let c = 0; c < 4; c++) q[k * 4 + c] = x[k * 7 + 3 + c]!;
-    }
-    const rotated = SO3.compose(SO3.exp(omega), q);
-    for (let k = 0; k < count; k++) for (let c = 0; c < 4; c++) out[k * 7 + 3 + c] = rotated[k * 4 + c]!;
-    return;
-  }
-  group.retract(x, delta, out);
+  return group.worldFrame !== undefined;
 }

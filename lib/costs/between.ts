@@ -11,8 +11,7 @@ import { multiplyBlocks } from '../core/blocks.js';
 import { CostTerm, type ElementRef, type TermOptions } from '../core/cost-term.js';
 import { checkOptions } from '../base/check.js';
 import type { LieGroup } from '../geometry/lie-group.js';
-import { SE2, betweenResidualSE2 } from '../geometry/se2.js';
-import { SE3, betweenResidualSE3 } from '../geometry/se3.js';
+import { betweenKernel, type BetweenKernel } from './between-kernels.js';
 import { groupOfPair } from './refs.js';
 
 /** Options of {@link Between}. */
@@ -44,8 +43,7 @@ export interface BetweenOptions extends TermOptions {
 export class Between extends CostTerm {
   /** The manifold of the poses and the measurements. */
   readonly group: LieGroup;
-  /** Whether SE2 and SE3 use their fused kernels (tests compare both paths). */
-  fused = true;
+  readonly #kernel: BetweenKernel | undefined;
 
   constructor(options: BetweenOptions) {
     const fn = 'Between';
@@ -64,20 +62,19 @@ export class Between extends CostTerm {
       loss: o.loss,
     });
     this.group = group;
+    this.#kernel = betweenKernel(group);
   }
 
   override get writesWorldFrame(): boolean {
-    return this.fused && (this.group === SE2 || this.group === SE3);
+    return this.#kernel !== undefined;
   }
 
   evaluate(rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[], world?: readonly boolean[]): void {
     const G = this.group;
     const [xa, xb, z] = inputs as [Float64Array, Float64Array, Float64Array];
     const [ja, jb] = jacobians;
-    // Pose graphs: the same values in one pass (the general path below is the reference in the tests).
-    const [worldA, worldB] = [world?.[0] === true, world?.[1] === true];
-    if (G === SE2 && this.fused) return betweenResidualSE2(rows, xa, xb, z, residuals, ja, jb, worldA, worldB);
-    if (G === SE3 && this.fused) return betweenResidualSE3(rows, xa, xb, z, residuals, ja, jb, worldA, worldB);
+    // Pose graphs: the same values in one pass (tests compare them with the group verbs).
+    if (this.#kernel !== undefined) return this.#kernel(rows, xa, xb, z, residuals, ja, jb, world?.[0] === true, world?.[1] === true);
     const dof = G.dof;
     const st = G.storage;
     const dAdA = ja ? this.buffer('dD/da', rows * dof * dof) : undefined;

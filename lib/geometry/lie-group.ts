@@ -75,9 +75,30 @@ import type { SeededRandom } from '../base/random.js';
  * console.log(distance(SE3, a, b)[0].toFixed(3)); // 1.862 — √(1 + (π/2)²)
  * ```
  */
+/**
+ * The 'world' frame of a group's updates (lib/core/tangent.ts): translation
+ * and rotation updated in world coordinates, t′ = t + δt, R′ = Exp(δω)·R,
+ * as Ceres parameterises poses. Cost terms give body-frame Jacobians; the
+ * objective converts them with bodyToWorld.
+ */
+export interface WorldFrame {
+  /**
+   * In place, for `rows` rows: J ← J·T with T = ∂δ_body/∂δ_world at the
+   * elements x (rows × storage), J rows × d × dof: only the translation and
+   * rotation columns mix, within their 2- or 3-column groups (J_g ← J_g·Rᵀ).
+   */
+  bodyToWorld(x: Float64Array, rows: number, d: number, J: Float64Array, scratch: Float64Array): void;
+  /** Scratch numbers bodyToWorld needs for `rows` rows. */
+  scratchLength(rows: number): number;
+  /** out = x ⊕ δ with δ in the world frame. */
+  retract(x: Float64Array, delta: Float64Array, out: Float64Array): void;
+}
+
 export interface LieGroup {
   /** 'SO2', 'SE2', 'SO3', 'SE3' or `Vector${n}`. */
   readonly name: string;
+  /** The 'world' update frame, where it differs from 'body' (SE2, SO3, SE3); undefined where they agree. */
+  readonly worldFrame?: WorldFrame;
   /** Numbers per stored element: SO2 1 [θ], SE2 3 [x, y, θ], SO3 4 [qx, qy, qz, qw], SE3 7 [tx, ty, tz, qx, qy, qz, qw], Vector(n) n. */
   readonly storage: number;
   /** Tangent dimension: 1, 3, 3, 6, n. */

@@ -32,6 +32,7 @@ import {
   jacobianArray,
   oneInput,
   outputArray,
+  timesRotation2T,
   wrapAngle,
   writeIdentity,
   type LieGroup,
@@ -178,6 +179,17 @@ export const SE2: SE2Group = {
   storage: 3,
   dof: 3,
   pointDim: 2,
+  // T = diag(Rᵀ, 1); t′ = t + δt, θ′ = θ + δθ.
+  worldFrame: {
+    bodyToWorld(x, rows, d, J) {
+      for (let row = 0; row < rows; row++) timesRotation2T(J, row * d * 3, d, 3, Math.cos(x[row * 3 + 2]!), Math.sin(x[row * 3 + 2]!));
+    },
+    scratchLength: () => 0,
+    retract(x, delta, out) {
+      for (let i = 0; i < x.length; i++) out[i] = x[i]! + delta[i]!;
+      SE2.normalize(out, out);
+    },
+  },
 
   identity(count = 1) {
     return new Float64Array(3 * checkCount('SE2.identity', count));
@@ -592,109 +604,4 @@ function toMatrix(fn: string, x: Float64Array, out: Float64Array | undefined, ro
     }
   }
   return o;
-}
-
-/**
- * The residual of a relative-pose measurement, fused for cost terms:
- * r = Log(Z⁻¹·Xa⁻¹·Xb) and its Jacobians with respect to the right tangents
- * of Xa and Xb, J_b = Jr⁻¹(r), J_a = −Jr⁻¹(r)·Ad(D⁻¹) with D = Xa⁻¹Xb, for
- * `rows` rows of xa, xb, z (3 numbers each). Unchecked: the caller passes
- * finite elements of the right lengths (Between does). Same values as
- * log(between(z, between(xa, xb))) with its Jacobians, in one pass.
- * `worldA`/`worldB` give J_a/J_b in the world frame instead (lib/core/tangent.ts):
- * J·diag(Rᵀ, 1), with R_b = R_a·R(θ_D) (no further trigonometry).
- *
- * Written out in one loop on locals (log and Jr⁻¹ as in logInto/writeJrInv):
- * V8 boxes the numbers passed to a function it does not inline, and the
- * helper calls made this kernel 1.5× slower.
- */
-export function betweenResidualSE2(
-  rows: number,
-  xa: Float64Array,
-  xb: Float64Array,
-  z: Float64Array,
-  r: Float64Array,
-  Ja: Float64Array | undefined,
-  Jb: Float64Array | undefined,
-  worldA = false,
-  worldB = false,
-): void {
-  for (let k = 0; k < rows; k++) {
-    const i = 3 * k;
-    const o = 9 * k;
-    const ca = Math.cos(xa[i + 2]!);
-    const sa = Math.sin(xa[i + 2]!);
-    const ux = xb[i]! - xa[i]!;
-    const uy = xb[i + 1]! - xa[i + 1]!;
-    // D = Xa⁻¹·Xb.
-    const dx = ca * ux + sa * uy;
-    const dy = -sa * ux + ca * uy;
-    // E = Z⁻¹·D = (t, θ), θ wrapped.
-    const cz = Math.cos(z[i + 2]!);
-    const sz = Math.sin(z[i + 2]!);
-    const vx = dx - z[i]!;
-    const vy = dy - z[i + 1]!;
-    const tx = cz * vx + sz * vy;
-    const ty = -sz * vx + cz * vy;
-    const th = wrapAngle(xb[i + 2]! - xa[i + 2]! - z[i + 2]!);
-    const sh = Math.sin(0.5 * th);
-    const ch = Math.cos(0.5 * th);
-    // r = Log(E) = (V⁻¹ t, θ), V⁻¹ = [[α, h], [−h, α]], h = θ/2.
-    const alpha = coefAlpha(th, sh, ch);
-    const h = 0.5 * th;
-    const r1 = alpha * tx + h * ty;
-    const r2 = -h * tx + alpha * ty;
-    r[i] = r1;
-    r[i + 1] = r2;
-    r[i + 2] = th;
-    if (Ja === undefined && Jb === undefined) continue;
-    // Jr⁻¹(r) = [[α, −h, j02], [h, α, j12], [0, 0, 1]].
-    const kk = coefK(th, sh);
-    const C = th * coefB(th, sh, ch);
-    const Dk = 2 * kk * kk;
-    const c1 = r1 * C - r2 * Dk;
-    const c2 = r1 * Dk + r2 * C;
-    const j02 = -(alpha * c1 - h * c2);
-    const j12 = -(h * c1 + alpha * c2);
-    // cos, sin of θ_D = θ + θ_z (mod 2π), from the half angle.
-    const cth = ch * ch - sh * sh;
-    const sth = 2 * sh * ch;
-    const cd = cth * cz - sth * sz;
-    const sd = sth * cz + cth * sz;
-    if (Jb !== undefined) {
-      // J_b = Jr⁻¹, or Jr⁻¹·diag(R_bᵀ, 1) with R_b of θ_a + θ_D.
-      const cb = worldB ? ca * cd - sa * sd : 1;
-      const sb = worldB ? sa * cd + ca * sd : 0;
-      Jb[o] = alpha * cb + h * sb;
-      Jb[o + 1] = alpha * sb - h * cb;
-      Jb[o + 2] = j02;
-      Jb[o + 3] = h * cb - alpha * sb;
-      Jb[o + 4] = h * sb + alpha * cb;
-      Jb[o + 5] = j12;
-      Jb[o + 6] = 0;
-      Jb[o + 7] = 0;
-      Jb[o + 8] = 1;
-    }
-    if (Ja !== undefined) {
-      // M = −Jr⁻¹·Ad(D⁻¹), Ad(D⁻¹) = [[cd, sd, sd·dx − cd·dy], [−sd, cd, cd·dx + sd·dy], [0, 0, 1]].
-      const a02 = sd * dx - cd * dy;
-      const a12 = cd * dx + sd * dy;
-      const m00 = -(alpha * cd + h * sd);
-      const m01 = -(alpha * sd - h * cd);
-      const m10 = -(h * cd - alpha * sd);
-      const m11 = -(h * sd + alpha * cd);
-      // J_a = M, or M·diag(R_aᵀ, 1).
-      const c = worldA ? ca : 1;
-      const s = worldA ? sa : 0;
-      Ja[o] = m00 * c - m01 * s;
-      Ja[o + 1] = m00 * s + m01 * c;
-      Ja[o + 2] = -(alpha * a02 - h * a12 + j02);
-      Ja[o + 3] = m10 * c - m11 * s;
-      Ja[o + 4] = m10 * s + m11 * c;
-      Ja[o + 5] = -(h * a02 + alpha * a12 + j12);
-      Ja[o + 6] = 0;
-      Ja[o + 7] = 0;
-      Ja[o + 8] = -1;
-    }
-  }
 }

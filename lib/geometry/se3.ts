@@ -49,6 +49,7 @@ import {
   type LieGroup,
 } from './lie-group.js';
 import {
+  SO3,
   expQuaternion,
   expScratch,
   inverseNorm,
@@ -240,8 +241,9 @@ function writeJrInv(
 
 /**
  * s·Ad(x)⁻¹ = s·[[Rᵀ, −Rᵀ [t]×], [0, Rᵀ]] at J[o] for x = (t, q), q unit.
+ * @internal Also used by the fused kernels of lib/costs/between-kernels.ts.
  */
-function writeAdjointInverse(
+export function writeAdjointInverse(
   J: Float64Array,
   o: number,
   tx: number,
@@ -264,8 +266,9 @@ function writeAdjointInverse(
  * Log of (t, q) into out[o..o+6] and, when given, Jr⁻¹(τ) at Jr[jo] and
  * −Jl⁻¹(τ) at Jl[jo]. q must be unit; it is flipped to qw ≥ 0. Reads its
  * arguments before writing.
+ * @internal Also used by the fused kernels of lib/costs/between-kernels.ts.
  */
-function logInto(
+export function logInto(
   tx: number,
   ty: number,
   tz: number,
@@ -353,6 +356,28 @@ export const SE3: SE3Group = {
   storage: 7,
   dof: 6,
   pointDim: 3,
+  // T = diag(Rᵀ, Rᵀ); t′ = t + δv, R′ = Exp(δω)·R.
+  worldFrame: {
+    bodyToWorld(x, rows, d, J, scratch) {
+      const R = SO3.toMatrix(SE3.toRotation(x, scratch.subarray(0, rows * 4)), scratch.subarray(rows * 4, rows * 13));
+      for (let row = 0; row < rows; row++) timesRotation3T(J, row * d * 6, d, 6, R, row * 9);
+    },
+    scratchLength: (rows) => rows * 13,
+    retract(x, delta, out) {
+      const count = x.length / 7;
+      const omega = new Float64Array(count * 3);
+      const q = new Float64Array(count * 4);
+      for (let k = 0; k < count; k++) {
+        for (let c = 0; c < 3; c++) {
+          out[k * 7 + c] = x[k * 7 + c]! + delta[k * 6 + c]!;
+          omega[k * 3 + c] = delta[k * 6 + 3 + c]!;
+        }
+        for (let c = 0; c < 4; c++) q[k * 4 + c] = x[k * 7 + 3 + c]!;
+      }
+      const rotated = SO3.compose(SO3.exp(omega), q);
+      for (let k = 0; k < count; k++) for (let c = 0; c < 4; c++) out[k * 7 + 3 + c] = rotated[k * 4 + c]!;
+    },
+  },
 
   identity(count = 1) {
     const n = checkCount('SE3.identity', count);
@@ -691,8 +716,11 @@ function writeAdjoint(J: Float64Array, o: number, tx: number, ty: number, tz: nu
   }
 }
 
-/** a⁻¹·b = (R_aᵀ (t_b − t_a), q̄_a ⊗ q_b) of the elements at a[ia], b[ib] into out[o]; reads before writing. */
-function betweenInto(a: Float64Array, ia: number, b: Float64Array, ib: number, out: Float64Array, o: number): void {
+/**
+ * a⁻¹·b = (R_aᵀ (t_b − t_a), q̄_a ⊗ q_b) of the elements at a[ia], b[ib] into out[o]; reads before writing.
+ * @internal Also used by the fused kernels of lib/costs/between-kernels.ts.
+ */
+export function betweenInto(a: Float64Array, ia: number, b: Float64Array, ib: number, out: Float64Array, o: number): void {
   const sA = inverseNorm(a, ia + 3);
   const ax = -sA * a[ia + 3]!;
   const ay = -sA * a[ia + 4]!;
@@ -755,92 +783,4 @@ function toMatrix(fn: string, x: Float64Array, out: Float64Array | undefined, ro
     }
   }
   return o;
-}
-
-const betweenD = new Float64Array(7);
-const betweenE = new Float64Array(7);
-const betweenJr = new Float64Array(36);
-const betweenAd = new Float64Array(36);
-
-/**
- * The residual of a relative-pose measurement, fused for cost terms:
- * r = Log(Z⁻¹·Xa⁻¹·Xb) and its Jacobians with respect to the right tangents
- * of Xa and Xb, J_b = Jr⁻¹(r), J_a = −Jr⁻¹(r)·Ad(D⁻¹) with D = Xa⁻¹Xb, for
- * `rows` rows of xa, xb, z (7 numbers each, unit quaternions). Unchecked:
- * the caller passes valid elements of the right lengths (Between does).
- * Same values as log(between(z, between(xa, xb))) with its Jacobians.
- * `worldA`/`worldB` give J_a/J_b in the world frame instead (lib/core/tangent.ts):
- * J·diag(Rᵀ, Rᵀ).
- */
-export function betweenResidualSE3(
-  rows: number,
-  xa: Float64Array,
-  xb: Float64Array,
-  z: Float64Array,
-  r: Float64Array,
-  Ja: Float64Array | undefined,
-  Jb: Float64Array | undefined,
-  worldA = false,
-  worldB = false,
-): void {
-  const D = betweenD;
-  const E = betweenE;
-  for (let k = 0; k < rows; k++) {
-    const i = 7 * k;
-    betweenInto(xa, i, xb, i, D, 0);
-    betweenInto(z, i, D, 0, E, 0);
-    const J = Jb ?? (Ja ? betweenJr : undefined);
-    const jo = Jb ? 36 * k : 0;
-    logInto(E[0]!, E[1]!, E[2]!, E[3]!, E[4]!, E[5]!, E[6]!, r, 6 * k, J, undefined, jo);
-    if (Ja && Jb && worldA && worldB) {
-      worldJacobians(D, Jb, jo, Ja, 36 * k, rotationOf(xb, i));
-      continue;
-    }
-    if (Ja) {
-      writeAdjointInverse(betweenAd, 0, D[0]!, D[1]!, D[2]!, D[3]!, D[4]!, D[5]!, D[6]!, -1);
-      matmul(J!, jo, betweenAd, 0, Ja, 36 * k, 6, 6, 6);
-      if (worldA) timesRotation3T(Ja, 36 * k, 6, 6, rotationOf(xa, i), 0);
-    }
-    if (Jb && worldB) timesRotation3T(Jb, jo, 6, 6, rotationOf(xb, i), 0);
-  }
-}
-
-const rotationScratch = new Float64Array(9);
-const uScratch = new Float64Array(3);
-
-/**
- * Both Jacobians in the world frame, from Jr⁻¹ = [A | B] (6×3 blocks) at
- * Jb[jo]: with u = R_Dᵀ t_D, Ad(D⁻¹)·diag(R_aᵀ, R_aᵀ) = [[R_bᵀ, −[u]×R_bᵀ],
- * [0, R_bᵀ]], so J_b = [A R_bᵀ | B R_bᵀ] and J_a = [−A R_bᵀ | (A[u]×) R_bᵀ − B R_bᵀ]:
- * no 6×6 product.
- */
-function worldJacobians(D: Float64Array, Jb: Float64Array, jo: number, Ja: Float64Array, ja: number, Rb: Float64Array): void {
-  rotatePoint(uScratch, 0, -D[3]!, -D[4]!, -D[5]!, D[6]!, D[0]!, D[1]!, D[2]!, 0, 0, 0);
-  const [u0, u1, u2] = [uScratch[0]!, uScratch[1]!, uScratch[2]!];
-  // Ja's right block ← A[u]× (row j·[u]× = (j1u2 − j2u1, j2u0 − j0u2, j0u1 − j1u0)).
-  for (let a = 0; a < 6; a++) {
-    const p = jo + 6 * a;
-    const j0 = Jb[p]!, j1 = Jb[p + 1]!, j2 = Jb[p + 2]!;
-    const q = ja + 6 * a + 3;
-    Ja[q] = j1 * u2 - j2 * u1;
-    Ja[q + 1] = j2 * u0 - j0 * u2;
-    Ja[q + 2] = j0 * u1 - j1 * u0;
-  }
-  timesRotation3T(Jb, jo, 6, 6, Rb, 0);
-  timesRotation3T(Ja, ja, 6, 6, Rb, 0); // its left block is overwritten below
-  for (let a = 0; a < 6; a++) {
-    const p = jo + 6 * a;
-    const q = ja + 6 * a;
-    for (let c = 0; c < 3; c++) {
-      Ja[q + c] = -Jb[p + c]!;
-      Ja[q + 3 + c]! -= Jb[p + 3 + c]!;
-    }
-  }
-}
-
-/** R of the (normalised) quaternion of the SE3 element at x[i], in a scratch block. */
-function rotationOf(x: Float64Array, i: number): Float64Array {
-  const s = inverseNorm(x, i + 3);
-  writeRotation(rotationScratch, 0, 3, s * x[i + 3]!, s * x[i + 4]!, s * x[i + 5]!, s * x[i + 6]!, 1, false);
-  return rotationScratch;
 }

@@ -33,6 +33,7 @@ import {
   jacobianArray,
   oneInput,
   outputArray,
+  timesRotation3T,
   writeIdentity,
   type LieGroup,
 } from './lie-group.js';
@@ -318,6 +319,17 @@ export const SO3: SO3Group = {
   storage: 4,
   dof: 3,
   pointDim: 3,
+  // T = Rᵀ; R′ = Exp(δω)·R.
+  worldFrame: {
+    bodyToWorld(x, rows, d, J, scratch) {
+      const R = SO3.toMatrix(x, scratch.subarray(0, rows * 9));
+      for (let row = 0; row < rows; row++) timesRotation3T(J, row * d * 3, d, 3, R, row * 9);
+    },
+    scratchLength: (rows) => rows * 9,
+    retract(x, delta, out) {
+      SO3.compose(SO3.exp(delta), x, out);
+    },
+  },
 
   identity(count = 1) {
     const n = checkCount('SO3.identity', count);
