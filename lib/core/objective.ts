@@ -8,7 +8,7 @@
  *
  * State: one Float64Array per variable, B·count·storage, batch-major.
  */
-import type { JacobianPattern } from '../native/binding.js';
+import type { JacobianPattern } from './pattern.js';
 import { MAX_INT32, rangeError, typeError } from '../base/check.js';
 import { auxiliaryValues, type Auxiliary } from './auxiliary.js';
 import { CostTerm } from './cost-term.js';

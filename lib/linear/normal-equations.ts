@@ -30,13 +30,18 @@ import {
 
 export type {
   Backend,
+  DeferredCall,
   FactorResult,
   JacobianPattern,
   LinearizeResult,
+  NativeNormalEquations,
   NormalEquationsInfo,
   NormalEquationsKind,
   NormalEquationsOptions,
+  StepBuffers,
+  StepResult,
 } from '../native/binding.js';
+export { cudaAvailability } from '../native/binding.js';
 
 /** D in A + λD: clamp(diag A, 1e-6, 1e32) (Levenberg-Marquardt with Jacobi scaling) or I. */
 export type DampingMode = 'diagonal' | 'identity';

@@ -10,24 +10,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/**
- * Where J's non-zeros are: entry k is at (rows[k], cols[k]). Duplicate
- * entries are allowed; their values are summed.
- */
-export interface JacobianPattern {
-  /** Rows of J (residuals of one batch element). */
-  m: number;
-  /** Columns of J (unknowns of one batch element). */
-  n: number;
-  /** Row of each non-zero (nnz entries, in [0, m)). */
-  rows: Int32Array;
-  /** Column of each non-zero (nnz entries, in [0, n)). */
-  cols: Int32Array;
-  /** Sizes of the column blocks (variable elements), summing to n. */
-  colBlocks?: Int32Array;
-  /** How many leading column blocks a Schur kind may eliminate. */
-  eliminate?: number;
-}
+import type { JacobianPattern } from '../core/pattern.js';
+
+export type { JacobianPattern };
 
 /** 'auto' picks dense or sparse from n and the pattern (never from the batch size). */
 export type NormalEquationsKind = 'auto' | 'dense' | 'sparse';

@@ -10,7 +10,7 @@
  * (x did not change): no new factorisation.
  */
 import type { Objective } from '../core/objective.js';
-import type { FactorResult } from '../native/binding.js';
+import type { FactorResult } from '../linear/normal-equations.js';
 import { type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
 import type { OptimizerOptions, ResolvedOptions } from './options.js';
 import { Optimizer } from './optimizer.js';

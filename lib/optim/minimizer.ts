@@ -18,7 +18,7 @@
  */
 import type { Evaluation, Objective, State } from '../core/objective.js';
 import { NormalEquations, uncheckedNative, type DampingMode } from '../linear/normal-equations.js';
-import type { DeferredCall, FactorResult, LinearizeResult, NativeNormalEquations, StepBuffers, StepResult } from '../native/binding.js';
+import type { DeferredCall, FactorResult, LinearizeResult, NativeNormalEquations, StepBuffers, StepResult } from '../linear/normal-equations.js';
 import type { ResolvedOptions } from './options.js';
 import { SolveResult, type SolveStatus } from './result.js';
 

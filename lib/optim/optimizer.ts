@@ -14,8 +14,7 @@ import * as os from 'node:os';
 
 import { typeError } from '../base/check.js';
 import { Objective } from '../core/objective.js';
-import { normalEquationsInBackground, type NormalEquations } from '../linear/normal-equations.js';
-import { cudaAvailability } from '../native/binding.js';
+import { cudaAvailability, normalEquationsInBackground, type NormalEquations } from '../linear/normal-equations.js';
 import { minimize, partReporters, reporter, runAsync, runPipelined, runSync, type Strategy } from './minimizer.js';
 import { resolveOptions, type OptimizerOptions, type ResolvedOptions } from './options.js';
 import { SolveResult } from './result.js';

@@ -5,7 +5,7 @@
  * region radius 1e4, Jacobi scaling.
  */
 import { checkInteger, checkOneOf, checkOptions, rangeError, typeError } from '../base/check.js';
-import type { NormalEquationsKind } from '../native/binding.js';
+import type { NormalEquationsKind } from '../linear/normal-equations.js';
 
 /** What `onIteration` receives after each iteration. */
 export interface IterationInfo {

@@ -49,7 +49,8 @@ function expectedOutput(code: string): string[] {
 describe('the guides in docs/', () => {
   test('are there, with code', () => {
     expect(guides).toEqual(expect.arrayContaining(['README.md', 'conventions.md', 'adding-a-cost-term.md', 'adding-a-lie-group.md']));
-    for (const guide of guides.filter((g) => g !== 'README.md')) expect(programs(guide).length).toBeGreaterThan(0);
+    // architecture.md describes the code's layout; the others show code.
+    for (const guide of guides.filter((g) => g !== 'README.md' && g !== 'architecture.md')) expect(programs(guide).length).toBeGreaterThan(0);
   });
 
   test('type-check against the types of the built package', () => {
