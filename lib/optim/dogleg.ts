@@ -5,23 +5,23 @@
  *   Cauchy point        y_cp = −α g,  α = ‖g‖² / ‖J g‖²;
  *   step: y_gn if ‖y_gn‖ ≤ Δ; else −Δ g/‖g‖ if ‖y_cp‖ ≥ Δ; else the point
  *   where the segment y_cp → y_gn leaves the ball ‖y‖ = Δ.
- * Radius (Ceres' DoglegStrategy): halved when ρ < 0.25 or the step is
- * rejected; max(Δ, 3‖y‖) when ρ > 0.75. A rejected step reuses y_gn and y_cp
+ * Radius (Ceres' DoglegStrategy): × shrink (½) when ρ < 0.25 or the step is
+ * rejected; max(Δ, growth (3) · ‖y‖) when ρ > 0.75, at most the maximum radius. A rejected step reuses y_gn and y_cp
  * (x did not change): no new factorisation.
  */
 import type { Objective } from '../core/objective.js';
 import type { FactorResult } from '../linear/normal-equations.js';
-import { type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
-import type { OptimizerOptions, ResolvedOptions } from './options.js';
+import type { NativeSteps } from '../linear/drivers.js';
+import type { OptimizerOptions, ResolvedOptions, TrustRegionOptions } from './options.js';
 import { Optimizer } from './optimizer.js';
+import type { StepContext, StepOutput, Strategy } from './strategy.js';
 
 const MIN_MU = 1e-8;
 const MAX_MU = 1;
-const MAX_RADIUS = 1e16;
-const MIN_RADIUS = 1e-32;
 
 class DoglegStrategy implements Strategy {
   readonly acceptAll = false;
+  readonly #region: TrustRegionOptions;
   readonly #radius: Float64Array;
   readonly #mu: Float64Array;
   /** 1 where x changed since y_gn and y_cp were computed. */
@@ -33,8 +33,9 @@ class DoglegStrategy implements Strategy {
   /** The step returned (reused: read before the next step). */
   #step: Float64Array | undefined;
 
-  constructor(batch: number, radius: number) {
-    this.#radius = new Float64Array(batch).fill(radius);
+  constructor(batch: number, region: TrustRegionOptions) {
+    this.#region = region;
+    this.#radius = new Float64Array(batch).fill(region.initialRadius);
     this.#mu = new Float64Array(batch).fill(MIN_MU);
     this.#stale = new Uint8Array(batch).fill(1);
     this.#valid = new Uint8Array(batch);
@@ -116,15 +117,15 @@ class DoglegStrategy implements Strategy {
   }
 
   accepted(b: number, quality: number, stepNorm: number): void {
-    if (quality < 0.25) this.#radius[b]! *= 0.5;
-    if (quality > 0.75) this.#radius[b] = Math.max(this.#radius[b]!, 3 * stepNorm);
-    this.#radius[b] = Math.min(MAX_RADIUS, this.#radius[b]!);
+    if (quality < 0.25) this.#radius[b]! *= this.#region.shrink;
+    if (quality > 0.75) this.#radius[b] = Math.max(this.#radius[b]!, this.#region.growth * stepNorm);
+    this.#radius[b] = Math.min(this.#region.maxRadius, this.#radius[b]!);
     this.#mu[b] = Math.max(MIN_MU, this.#mu[b]! / 5);
     this.#stale[b] = 1;
   }
 
   rejected(b: number): void {
-    this.#radius[b]! *= 0.5;
+    this.#radius[b]! *= this.#region.shrink;
   }
 
   invalid(_b: number, reason: string | null): string {
@@ -132,7 +133,7 @@ class DoglegStrategy implements Strategy {
   }
 
   exhausted(b: number): boolean {
-    return this.#radius[b]! < MIN_RADIUS;
+    return this.#radius[b]! < this.#region.minRadius;
   }
 
   radius(b: number): number {
@@ -164,6 +165,6 @@ export class Dogleg extends Optimizer {
 
   /** @internal */
   protected strategy(batch: number, options: ResolvedOptions): Strategy {
-    return new DoglegStrategy(batch, options.initialTrustRegionRadius);
+    return new DoglegStrategy(batch, options.trustRegion);
   }
 }

@@ -5,9 +5,10 @@
  * The result keeps the best point seen, since GN may increase the cost.
  */
 import type { Objective } from '../core/objective.js';
-import { type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
+import type { NativeSteps } from '../linear/drivers.js';
 import type { OptimizerOptions } from './options.js';
 import { Optimizer } from './optimizer.js';
+import type { StepContext, StepOutput, Strategy } from './strategy.js';
 
 class GaussNewtonStrategy implements Strategy {
   readonly acceptAll = true;

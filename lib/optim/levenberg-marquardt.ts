@@ -2,25 +2,26 @@
  * Levenberg-Marquardt with Ceres' trust-region rules, per batch element:
  * solve (A + λ·D) y = −g in Jacobi-scaled coordinates with λ = 1/μ and
  * D = clamp(diag A, 1e-6, 1e32); on an accepted step of quality ρ,
- * μ ← μ / max(1/3, 1 − (2ρ − 1)³) (at most 1e16) and v ← 2; on a rejected
- * step, μ ← μ / v and v ← 2v. Converged when μ < 1e-32.
+ * μ ← μ / max(1/3, 1 − (2ρ − 1)³) (at most the maximum radius, 1e16) and
+ * v ← 1/shrink (2); on a rejected step, μ ← μ / v and v ← v/shrink.
+ * Converged when μ < the minimum radius (1e-32).
  */
 import type { Objective } from '../core/objective.js';
-import { type NativeSteps, type StepContext, type StepOutput, type Strategy } from './minimizer.js';
-import type { OptimizerOptions, ResolvedOptions } from './options.js';
+import type { NativeSteps } from '../linear/drivers.js';
+import type { OptimizerOptions, ResolvedOptions, TrustRegionOptions } from './options.js';
 import { Optimizer } from './optimizer.js';
-
-const MAX_RADIUS = 1e16;
-const MIN_RADIUS = 1e-32;
+import type { StepContext, StepOutput, Strategy } from './strategy.js';
 
 class LevenbergMarquardtStrategy implements Strategy {
   readonly acceptAll = false;
+  readonly #region: TrustRegionOptions;
   readonly #mu: Float64Array;
   readonly #decrease: Float64Array;
 
-  constructor(batch: number, radius: number) {
-    this.#mu = new Float64Array(batch).fill(radius);
-    this.#decrease = new Float64Array(batch).fill(2);
+  constructor(batch: number, region: TrustRegionOptions) {
+    this.#region = region;
+    this.#mu = new Float64Array(batch).fill(region.initialRadius);
+    this.#decrease = new Float64Array(batch).fill(1 / region.shrink);
   }
 
   needsRefactor(): boolean {
@@ -39,13 +40,13 @@ class LevenbergMarquardtStrategy implements Strategy {
   }
 
   accepted(b: number, quality: number): void {
-    this.#mu[b] = Math.min(MAX_RADIUS, this.#mu[b]! / Math.max(1 / 3, 1 - (2 * quality - 1) ** 3));
-    this.#decrease[b] = 2;
+    this.#mu[b] = Math.min(this.#region.maxRadius, this.#mu[b]! / Math.max(1 / 3, 1 - (2 * quality - 1) ** 3));
+    this.#decrease[b] = 1 / this.#region.shrink;
   }
 
   rejected(b: number): void {
     this.#mu[b]! /= this.#decrease[b]!;
-    this.#decrease[b]! *= 2;
+    this.#decrease[b]! /= this.#region.shrink;
   }
 
   invalid(b: number): string | null {
@@ -54,7 +55,7 @@ class LevenbergMarquardtStrategy implements Strategy {
   }
 
   exhausted(b: number): boolean {
-    return this.#mu[b]! < MIN_RADIUS;
+    return this.#mu[b]! < this.#region.minRadius;
   }
 
   radius(b: number): number {
@@ -87,6 +88,6 @@ export class LevenbergMarquardt extends Optimizer {
 
   /** @internal */
   protected strategy(batch: number, options: ResolvedOptions): Strategy {
-    return new LevenbergMarquardtStrategy(batch, options.initialTrustRegionRadius);
+    return new LevenbergMarquardtStrategy(batch, options.trustRegion);
   }
 }

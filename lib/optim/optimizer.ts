@@ -15,9 +15,12 @@ import * as os from 'node:os';
 import { typeError } from '../base/check.js';
 import { Objective } from '../core/objective.js';
 import { cudaAvailability, normalEquationsInBackground, type NormalEquations } from '../linear/normal-equations.js';
-import { minimize, partReporters, reporter, runAsync, runPipelined, runSync, type Strategy } from './minimizer.js';
+import { runAsync, runPipelined, runSync } from '../linear/drivers.js';
+import { minimize } from './minimizer.js';
 import { resolveOptions, type OptimizerOptions, type ResolvedOptions } from './options.js';
+import { partReporters, reporter } from './report.js';
 import { SolveResult } from './result.js';
+import type { Strategy } from './strategy.js';
 
 /** Jacobian entries (over the batch) from which the halves' overlap pays for its threads. */
 const MIN_OVERLAP_ENTRIES = 1 << 16;

@@ -36,6 +36,31 @@ export interface OptimizerOptions {
   parameterTolerance?: number;
   /** Initial trust region radius (Levenberg-Marquardt: λ = 1/radius; Dogleg: Δ). Default 1e4. */
   initialTrustRegionRadius?: number;
+  /** The radius never grows beyond this. Default 1e16. */
+  maxTrustRegionRadius?: number;
+  /** An element whose radius shrinks below this has converged. Default 1e-32. */
+  minTrustRegionRadius?: number;
+  /**
+   * A step is accepted when the cost decreases by more than this fraction
+   * of the decrease its model predicts. Default 1e-3.
+   */
+  minRelativeDecrease?: number;
+  /**
+   * The factor that shrinks the radius: Dogleg's after a rejected or poor
+   * step; Levenberg-Marquardt's after a rejected step, compounding while
+   * steps keep being rejected (radius × shrink, × shrink², ...). Default 0.5.
+   */
+  trustRegionShrink?: number;
+  /** Dogleg's radius after a very good step: at least this many times the step's length. Default 3. */
+  trustRegionGrowth?: number;
+  /**
+   * The damped systems are (A + λ·D) with D = clamp(diag A, minDiagonal,
+   * maxDiagonal) (Ceres' min_lm_diagonal and max_lm_diagonal). Defaults
+   * 1e-6 and 1e32.
+   */
+  minDiagonal?: number;
+  /** See minDiagonal. */
+  maxDiagonal?: number;
   /** Scale J's columns by 1/(1 + ‖column‖) at the first iteration (Ceres' Jacobi scaling). Default true. */
   jacobiScaling?: boolean;
   /** The linear solver: dense or sparse (default 'auto') and threads over batch elements. */
@@ -59,12 +84,24 @@ export interface OptimizerOptions {
   timeLimit?: number;
 }
 
+/** The trust-region parameters, validated together (resolveOptions). */
+export interface TrustRegionOptions {
+  initialRadius: number;
+  minRadius: number;
+  maxRadius: number;
+  minRelativeDecrease: number;
+  shrink: number;
+  growth: number;
+  minDiagonal: number;
+  maxDiagonal: number;
+}
+
 export interface ResolvedOptions {
   maxIterations: number;
   functionTolerance: number;
   gradientTolerance: number;
   parameterTolerance: number;
-  initialTrustRegionRadius: number;
+  trustRegion: TrustRegionOptions;
   jacobiScaling: boolean;
   linearSolver: { kind: NormalEquationsKind; threads: number | undefined };
   log: ((line: string) => void) | undefined;
@@ -78,6 +115,13 @@ const KEYS = [
   'gradientTolerance',
   'parameterTolerance',
   'initialTrustRegionRadius',
+  'maxTrustRegionRadius',
+  'minTrustRegionRadius',
+  'minRelativeDecrease',
+  'trustRegionShrink',
+  'trustRegionGrowth',
+  'minDiagonal',
+  'maxDiagonal',
   'jacobiScaling',
   'linearSolver',
   'verbose',
@@ -92,12 +136,46 @@ function tolerance(fn: string, arg: string, value: unknown, fallback: number): n
   return value;
 }
 
+function positive(fn: string, arg: string, value: unknown, fallback: number): number {
+  const v = tolerance(fn, arg, value, fallback);
+  if (!(v > 0)) throw rangeError(fn, arg, 'a finite number > 0', `${v}`);
+  return v;
+}
+
+/**
+ * The trust-region parameters with their defaults (Ceres'), and the
+ * relations between them: min ≤ initial ≤ max radius, minDiagonal ≤
+ * maxDiagonal, a relative decrease and a shrink factor in (0, 1), a growth
+ * factor above 1.
+ */
+function trustRegion(fn: string, o: Record<string, unknown>): TrustRegionOptions {
+  const arg = (name: string) => `options.${name}`;
+  const t: TrustRegionOptions = {
+    initialRadius: positive(fn, arg('initialTrustRegionRadius'), o.initialTrustRegionRadius, 1e4),
+    minRadius: positive(fn, arg('minTrustRegionRadius'), o.minTrustRegionRadius, 1e-32),
+    maxRadius: positive(fn, arg('maxTrustRegionRadius'), o.maxTrustRegionRadius, 1e16),
+    minRelativeDecrease: positive(fn, arg('minRelativeDecrease'), o.minRelativeDecrease, 1e-3),
+    shrink: positive(fn, arg('trustRegionShrink'), o.trustRegionShrink, 0.5),
+    growth: positive(fn, arg('trustRegionGrowth'), o.trustRegionGrowth, 3),
+    minDiagonal: positive(fn, arg('minDiagonal'), o.minDiagonal, 1e-6),
+    maxDiagonal: positive(fn, arg('maxDiagonal'), o.maxDiagonal, 1e32),
+  };
+  const order = (low: string, high: string, a: number, b: number) => {
+    if (!(a <= b)) throw rangeError(fn, arg(low), `at most '${arg(high)}' (${b})`, `${a}`);
+  };
+  order('minTrustRegionRadius', 'initialTrustRegionRadius', t.minRadius, t.initialRadius);
+  order('initialTrustRegionRadius', 'maxTrustRegionRadius', t.initialRadius, t.maxRadius);
+  order('minDiagonal', 'maxDiagonal', t.minDiagonal, t.maxDiagonal);
+  if (!(t.minRelativeDecrease < 1)) throw rangeError(fn, arg('minRelativeDecrease'), 'a number in (0, 1)', `${t.minRelativeDecrease}`);
+  if (!(t.shrink < 1)) throw rangeError(fn, arg('trustRegionShrink'), 'a number in (0, 1)', `${t.shrink}`);
+  if (!(t.growth > 1)) throw rangeError(fn, arg('trustRegionGrowth'), 'a finite number > 1', `${t.growth}`);
+  return t;
+}
+
 /** Validates options (TypeError / RangeError naming the option) and fills in the defaults. */
 export function resolveOptions(fn: string, options: unknown): ResolvedOptions {
   const o = checkOptions(fn, 'options', options ?? {}, KEYS);
   const maxIterations = o.maxIterations === undefined ? 100 : checkInteger(fn, 'options.maxIterations', o.maxIterations, 0, 1e9);
-  const radius = tolerance(fn, 'options.initialTrustRegionRadius', o.initialTrustRegionRadius, 1e4);
-  if (!(radius > 0)) throw rangeError(fn, 'options.initialTrustRegionRadius', 'a finite number > 0', `${radius}`);
   if (o.jacobiScaling !== undefined && typeof o.jacobiScaling !== 'boolean') throw typeError(fn, 'options.jacobiScaling', 'a boolean', o.jacobiScaling);
   const solver = o.linearSolver === undefined ? {} : checkOptions(fn, 'options.linearSolver', o.linearSolver, ['kind', 'threads']);
   const kind = solver.kind === undefined ? 'auto' : checkOneOf(fn, 'options.linearSolver.kind', solver.kind, ['auto', 'dense', 'sparse'] as const);
@@ -113,7 +191,7 @@ export function resolveOptions(fn: string, options: unknown): ResolvedOptions {
     functionTolerance: tolerance(fn, 'options.functionTolerance', o.functionTolerance, 1e-6),
     gradientTolerance: tolerance(fn, 'options.gradientTolerance', o.gradientTolerance, 1e-10),
     parameterTolerance: tolerance(fn, 'options.parameterTolerance', o.parameterTolerance, 1e-8),
-    initialTrustRegionRadius: radius,
+    trustRegion: trustRegion(fn, o),
     jacobiScaling: o.jacobiScaling === undefined ? true : (o.jacobiScaling as boolean),
     linearSolver: { kind, threads },
     log,

@@ -316,4 +316,31 @@ describe('optimisers', () => {
     expect(() => new LevenbergMarquardt(objective, { maxIteration: 3 } as never)).toThrow(/'options' must be an object with keys among/);
     expect(() => new LevenbergMarquardt({} as never)).toThrow(new TypeError("LevenbergMarquardt: 'objective' must be an Objective, got an object"));
   });
+
+  test('BAD CALL - trust-region options that contradict each other name both', () => {
+    const { objective } = poseGraphObjective(gridGraph(3, 0.05, 19));
+    const bad = (options: OptimizerOptions) => () => new Dogleg(objective, options);
+    expect(bad({ initialTrustRegionRadius: 1e20 })).toThrow(new RangeError("Dogleg: 'options.initialTrustRegionRadius' must be at most 'options.maxTrustRegionRadius' (10000000000000000), got 100000000000000000000"));
+    expect(bad({ minTrustRegionRadius: 1, initialTrustRegionRadius: 0.5 })).toThrow(new RangeError("Dogleg: 'options.minTrustRegionRadius' must be at most 'options.initialTrustRegionRadius' (0.5), got 1"));
+    expect(bad({ minDiagonal: 2, maxDiagonal: 1 })).toThrow(new RangeError("Dogleg: 'options.minDiagonal' must be at most 'options.maxDiagonal' (1), got 2"));
+    expect(bad({ minRelativeDecrease: 1 })).toThrow(new RangeError("Dogleg: 'options.minRelativeDecrease' must be a number in (0, 1), got 1"));
+    expect(bad({ trustRegionShrink: 0 })).toThrow(new RangeError("Dogleg: 'options.trustRegionShrink' must be a finite number > 0, got 0"));
+    expect(bad({ trustRegionGrowth: 1 })).toThrow(new RangeError("Dogleg: 'options.trustRegionGrowth' must be a finite number > 1, got 1"));
+    expect(bad({ maxTrustRegionRadius: '1' as never })).toThrow(new TypeError("Dogleg: 'options.maxTrustRegionRadius' must be a number, got a string"));
+  });
+
+  test('the trust-region options change the path as they say', () => {
+    // A smaller growth factor keeps Dogleg's radius smaller: more iterations to the same minimum.
+    const { objective } = poseGraphObjective(gridGraph(6, 0.05, 11));
+    const options = { initialTrustRegionRadius: 1e-2 };
+    const standard = new Dogleg(objective, options).solve();
+    const slow = new Dogleg(objective, { ...options, trustRegionGrowth: 1.1 }).solve();
+    expect(standard.status[0]).toBe('converged');
+    expect(slow.iterations[0]).toBeGreaterThan(standard.iterations[0]!);
+    expect(Math.abs(slow.finalCost[0]! - standard.finalCost[0]!) / standard.finalCost[0]!).toBeLessThan(1e-6);
+    // A minimum relative decrease near 1 rejects steps that the default accepts.
+    const strict = new LevenbergMarquardt(objective, { minRelativeDecrease: 0.99 }).solve();
+    const loose = new LevenbergMarquardt(objective).solve();
+    expect(strict.iterations[0]).not.toBe(loose.iterations[0]);
+  });
 });
