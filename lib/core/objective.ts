@@ -8,69 +8,14 @@
  *
  * State: one Float64Array per variable, B·count·storage, batch-major.
  */
-import type { JacobianPattern } from './pattern.js';
 import { MAX_INT32, rangeError, typeError } from '../base/check.js';
-import { auxiliaryValues, type Auxiliary } from './auxiliary.js';
 import { CostTerm } from './cost-term.js';
-import { applyLoss } from './robust-loss.js';
+import type { JacobianPattern } from './pattern.js';
+import { Program, type Evaluation, type State, type TermLayout } from './program.js';
 import { hasWorldFrame } from './tangent.js';
-import { Variable, variableValues } from './variable.js';
-import { applyWeight } from './weight.js';
+import type { Variable } from './variable.js';
 
-/** The values of an objective's variables: one Float64Array per variable (in `variables` order), B·count·storage each, batch-major. */
-export type State = Float64Array[];
-
-/**
- * Where a term's Jacobian entries go in the pattern: instance i's entries
- * start at entryStart[i]; within them, use k's d × dof block (row-major, as
- * the term writes it) starts at useOffset[k][i].
- */
-interface TermLayout {
-  term: CostTerm;
-  rowStart: number;
-  entryStart: Int32Array;
-  /** Per use k, per instance: offset of its block within the instance's entries (-1: constant element). */
-  useOffset: Int32Array[];
-  /** Per use k: index of its variable in `variables`. */
-  variableIndex: number[];
-  /** Per use k: whether its Jacobian is taken to the world frame (lib/core/tangent.ts). */
-  world: boolean[];
-  /** Per instance, 1 where every element it uses is constant (its cost is too); undefined when none is. */
-  fixed: Uint8Array | undefined;
-  /** Scratch arrays kept between evaluations. */
-  buffers: Map<string, Float64Array>;
-}
-
-/** The batch of an objective's inputs (variables, measurements, weights) and the first of its elements the objective covers. */
-interface ElementRange {
-  inputBatch: number;
-  first: number;
-}
-
-// Set by Objective.elementRange for the constructor it calls.
-let viewing: { parent: Objective; begin: number; end: number } | undefined;
-
-/** Outputs of an evaluation, batch-major. */
-export interface Evaluation {
-  /** B: ½ Σ ρ(‖W r‖²). */
-  cost: Float64Array;
-  /**
-   * B: the part of `cost` from the instances that use a non-constant element:
-   * what the optimisers minimise and compare (as Ceres, which leaves the
-   * residual blocks on constant parameters out of the minimiser and adds
-   * their cost to the reported one). `cost` = variableCost + the instances on
-   * constant elements only, in that order.
-   */
-  variableCost: Float64Array;
-  /** B: 1 where every residual (and Jacobian) was finite. */
-  finite: Uint8Array;
-  /** B·m corrected residuals r̃ (when asked). */
-  residuals?: Float64Array;
-  /** B·nnz corrected Jacobian values J̃ in pattern order (when asked). */
-  jValues?: Float64Array;
-  /** Per term (in `terms` order), B·I instance costs ½ ρ(‖W r‖²) (when asked). */
-  instanceCosts?: Float64Array[];
-}
+export type { Evaluation, State } from './program.js';
 
 /**
  * The sum of cost terms to minimise.
@@ -98,25 +43,9 @@ export class Objective {
   readonly pattern: JacobianPattern;
   /** Per variable, per element: first column (-1 when constant). */
   readonly columns: readonly Int32Array[];
-  readonly #layouts: TermLayout[];
-  readonly #range: ElementRange;
+  readonly #program: Program;
 
   constructor(terms: readonly CostTerm[]) {
-    if (viewing !== undefined) {
-      // A view (elementRange): the parent's structure over some of its batch elements.
-      const { parent, begin, end } = viewing;
-      viewing = undefined;
-      this.terms = parent.terms;
-      this.variables = parent.variables;
-      this.batch = end - begin;
-      this.m = parent.m;
-      this.n = parent.n;
-      this.pattern = parent.pattern;
-      this.columns = parent.columns;
-      this.#layouts = parent.#layouts;
-      this.#range = { inputBatch: parent.#range.inputBatch, first: parent.#range.first + begin };
-      return;
-    }
     const fn = 'Objective';
     if (!Array.isArray(terms)) throw typeError(fn, 'terms', 'an array of cost terms', terms);
     if (terms.length === 0) throw rangeError(fn, 'terms', 'a non-empty array of cost terms', 'an empty array');
@@ -163,7 +92,6 @@ export class Objective {
       if (b !== 1 && b !== batch) throw rangeError(fn, 'terms', `inputs of batch 1 or ${batch}`, `${what} of batch ${b}`);
     }
     this.batch = batch;
-    this.#range = { inputBatch: batch, first: 0 };
 
     // Columns of the non-constant elements; each must be used by some term.
     const used = variables.map((v) => new Uint8Array(v.count));
@@ -194,7 +122,7 @@ export class Objective {
     // Rows and the Jacobian pattern.
     let m = 0;
     let nnz = 0;
-    this.#layouts = this.terms.map((term) => {
+    const layouts = this.terms.map((term): TermLayout => {
       const I = term.instances;
       const d = term.dim;
       const variableIndex = term.variables.map((u) => variables.indexOf(u.variable));
@@ -209,20 +137,22 @@ export class Objective {
       if (nnz > MAX_INT32) throw rangeError(fn, 'terms', `at most ${MAX_INT32} Jacobian entries per batch element`, 'more');
       const world = term.variables.map((u) => u.variable.tangent === 'world' && hasWorldFrame(u.variable.group));
       const fixed = fixedInstances(I, useOffset);
-      const layout: TermLayout = { term, rowStart: m, entryStart, useOffset, variableIndex, world, fixed, buffers: new Map() };
+      const layout = { term, rowStart: m, entryStart, useOffset, variableIndex, world, fixed, buffers: new Map() };
       m += I * d;
       return layout;
     });
     this.m = m;
     const rows = new Int32Array(nnz);
     const cols = new Int32Array(nnz);
-    for (const { term, rowStart, entryStart, useOffset, variableIndex } of this.#layouts) {
+    for (const { term, rowStart, entryStart, useOffset, variableIndex } of layouts) {
       term.variables.forEach((use, k) => {
         const columns = this.columns[variableIndex[k]!]!;
         writeUse(use.indices, columns, term.dim, use.variable.group.dof, rowStart, entryStart, useOffset[k]!, rows, cols);
       });
     }
     this.pattern = { m, n, rows, cols, colBlocks: Int32Array.from(colBlocks) };
+    const structure = { terms: this.terms, variables, m, n, pattern: this.pattern, columns: this.columns, layouts };
+    this.#program = new Program(structure, { inputBatch: batch, first: 0 }, batch);
   }
 
   /** Entries of the Jacobian pattern per batch element. */
@@ -232,26 +162,16 @@ export class Objective {
 
   /**
    * @internal
-   * The same objective over batch elements [begin, end) of this one (for the
-   * optimisers' pipelined batches): it shares the structure and scratch
-   * space and reads those elements' inputs; element b of the view is element
-   * begin + b here.
+   * What a solve works on: this objective's structure over all its batch
+   * elements (the optimisers take ranges of it).
    */
-  elementRange(begin: number, end: number): Objective {
-    viewing = { parent: this, begin, end };
-    return new Objective(this.terms);
+  get program(): Program {
+    return this.#program;
   }
 
   /** The variables' current values, each expanded to the batch (B·count·storage). */
   initialState(): State {
-    return this.variables.map((v) => {
-      const values = variableValues(v);
-      const per = values.length / v.batch;
-      if (v.batch !== 1) return values.slice(this.#range.first * per, (this.#range.first + this.batch) * per);
-      const out = new Float64Array(this.batch * values.length);
-      for (let b = 0; b < this.batch; b++) out.set(values, b * values.length);
-      return out;
-    });
+    return this.#program.initialState();
   }
 
   /** The cost per batch element at the variables' current values. */
@@ -280,104 +200,7 @@ export class Objective {
     options: { residuals: boolean; jacobians: boolean; active?: Uint8Array; instanceCosts?: boolean; columnScale?: Float64Array },
     into?: Evaluation,
   ): Evaluation {
-    const B = this.batch;
-    const out: Evaluation = into ?? { cost: new Float64Array(B), variableCost: new Float64Array(B), finite: new Uint8Array(B) };
-    if (options.residuals && out.residuals === undefined) out.residuals = new Float64Array(B * this.m);
-    if (options.jacobians && out.jValues === undefined) out.jValues = new Float64Array(B * this.nnz);
-    if (options.instanceCosts && out.instanceCosts === undefined) out.instanceCosts = this.terms.map((t) => new Float64Array(B * t.instances));
-    const actives: number[] = [];
-    for (let b = 0; b < B; b++) if (options.active === undefined || options.active[b]) actives.push(b);
-    // The instances on constant elements only add into `cost` first (their
-    // sum), then `cost` = variableCost + that sum.
-    for (const b of actives) {
-      out.cost[b] = 0;
-      out.variableCost[b] = 0;
-      out.finite[b] = 1;
-    }
-    if (actives.length === 0) return out;
-    const nnz = this.nnz;
-    for (const layout of this.#layouts) this.#evaluateTerm(layout, state, actives, options.jacobians, out, nnz, options.columnScale);
-    for (const b of actives) out.cost[b] = out.variableCost[b]! + out.cost[b]!;
-    return out;
-  }
-
-  #evaluateTerm(layout: TermLayout, state: State, actives: number[], withJacobians: boolean, out: Evaluation, nnz: number, columnScale: Float64Array | undefined): void {
-    const { term, rowStart, entryStart, useOffset, variableIndex, world } = layout;
-    const I = term.instances;
-    const d = term.dim;
-    const uses = term.variables;
-    // Rows (batch element × instance, row = a·I + i) go through the passes
-    // below in chunks of at most CHUNK_ROWS (bounded scratch, in cache): whole
-    // elements per chunk when an element has fewer rows, else pieces of one
-    // element (so that inputs shared by the batch are read in place).
-    const elementsPerChunk = Math.floor(CHUNK_ROWS / I);
-    const chunk = elementsPerChunk === 0 ? CHUNK_ROWS : Math.min(elementsPerChunk, actives.length) * I;
-    const scratch = (key: string, length: number): Float64Array => {
-      let b = layout.buffers.get(key);
-      if (b === undefined || b.length < length) {
-        // Scratch arrays grow to the largest chunk seen (views of an objective share them).
-        b = new Float64Array(length);
-        layout.buffers.set(key, b);
-      }
-      return b.subarray(0, length);
-    };
-    const inputBuffers = [
-      ...uses.map((u, k) => scratch(`input${k}`, chunk * u.variable.group.storage)),
-      ...term.auxiliary.map((aux, k) => scratch(`aux${k}`, chunk * aux.k)),
-    ];
-    const residualBuffer = scratch('residuals', chunk * d);
-    const jacobianBuffers = uses.map((u, k) => (withJacobians ? scratch(`jacobian${k}`, chunk * d * u.variable.group.dof) : undefined));
-    const weightBuffer = term.weight ? scratch('weight', chunk * term.weight.aux.k) : undefined;
-    const radiusBuffer = term.loss ? scratch('radius', chunk) : undefined;
-    const squared = scratch('squared', chunk);
-    const rho = term.loss ? scratch('rho', chunk) : squared;
-    const instanceCosts = out.instanceCosts?.[this.terms.indexOf(term)];
-
-    const total = actives.length * I;
-    for (let start = 0; start < total; ) {
-      const rows = elementsPerChunk === 0 ? Math.min(CHUNK_ROWS, I - (start % I)) : Math.min(chunk, total - start);
-      const inputs = inputBuffers.map((buffer, k) => {
-        const width = buffer.length / chunk;
-        const view = buffer.subarray(0, rows * width);
-        if (k >= uses.length) return auxiliaryRows(term.auxiliary[k - uses.length]!, this.#range, actives, I, start, rows, view);
-        gatherRows(state[variableIndex[k]!]!, uses[k]!.indices, uses[k]!.variable.count, actives, I, start, rows, view, width);
-        return view;
-      });
-      const residuals = residualBuffer.subarray(0, rows * d);
-      const jacobians = jacobianBuffers.map((j, k) => j?.subarray(0, rows * d * uses[k]!.variable.group.dof));
-      if (term.writesWorldFrame) {
-        term.evaluate(rows, inputs, residuals, jacobians, world);
-      } else {
-        term.evaluate(rows, inputs, residuals, jacobians);
-        // Body-frame Jacobians to the variable's update frame.
-        uses.forEach((use, k) => {
-          const j = jacobians[k];
-          if (j === undefined || !world[k]) return;
-          const frame = use.variable.group.worldFrame!;
-          frame.bodyToWorld(inputs[k]!, rows, d, j, scratch(`world${k}`, frame.scratchLength(chunk)));
-        });
-      }
-
-      const blocks = jacobians.flatMap((j, k) => (j === undefined ? [] : [{ values: j, cols: uses[k]!.variable.group.dof }]));
-      if (term.weight) {
-        const w = auxiliaryRows(term.weight.aux, this.#range, actives, I, start, rows, weightBuffer!.subarray(0, rows * term.weight.aux.k));
-        applyWeight(term.weight.kind, d, w, rows, residuals, blocks);
-      }
-      // s = ‖W r‖² per row decides finiteness (a loss may map a non-finite s to a constant ρ).
-      squaredNorms(residuals, rows, d, squared);
-      if (term.loss) {
-        const radius = auxiliaryRows(term.loss.radius, this.#range, actives, I, start, rows, radiusBuffer!.subarray(0, rows));
-        applyLoss(term.loss.kind, d, radius, rows, residuals, blocks, rho);
-      }
-      addRows(rho, squared, residuals, d, actives, I, start, rows, out, this.m, rowStart, layout.fixed, instanceCosts);
-      if (out.jValues && withJacobians) {
-        const scale = columnScale;
-        uses.forEach((use, k) => {
-          scatterRows(jacobians[k]!, d, use.variable.group.dof, entryStart, useOffset[k]!, actives, I, start, rows, out.jValues!, out.finite, nnz, scale, this.n, this.pattern.cols);
-        });
-      }
-      start += rows;
-    }
+    return this.#program.evaluate(state, options, into);
   }
 
   /**
@@ -386,48 +209,12 @@ export class Objective {
    * batch elements are copied unchanged.
    */
   retract(state: State, delta: Float64Array, out: State, active?: Uint8Array): void {
-    const B = this.batch;
-    this.variables.forEach((v, vi) => {
-      const { storage: st, dof } = v.group;
-      const x = state[vi]!;
-      const y = out[vi]!;
-      const cols = this.columns[vi]!;
-      const per = v.count * st;
-      const tangent = new Float64Array(v.count * dof);
-      for (let b = 0; b < B; b++) {
-        const xb = x.subarray(b * per, (b + 1) * per);
-        const yb = y.subarray(b * per, (b + 1) * per);
-        if (active !== undefined && !active[b]) {
-          yb.set(xb);
-          continue;
-        }
-        for (let e = 0; e < v.count; e++) {
-          const col = cols[e]!;
-          for (let c = 0; c < dof; c++) tangent[e * dof + c] = col < 0 ? 0 : delta[b * this.n + col + c]!;
-        }
-        if (v.tangent === 'world' && v.group.worldFrame !== undefined) v.group.worldFrame.retract(xb, tangent, yb);
-        else v.group.retract(xb, tangent, yb);
-        for (let e = 0; e < v.count; e++) {
-          if (cols[e]! < 0) yb.set(xb.subarray(e * st, (e + 1) * st), e * st);
-        }
-      }
-    });
+    this.#program.retract(state, delta, out, active);
   }
 
   /** ‖x‖₂ of batch element b over the storage of its non-constant elements (Ceres' parameter norm). */
   stateNorm(state: State, b: number): number {
-    let sum = 0;
-    this.variables.forEach((v, vi) => {
-      const st = v.group.storage;
-      const x = state[vi]!;
-      const cols = this.columns[vi]!;
-      for (let e = 0; e < v.count; e++) {
-        if (cols[e]! < 0) continue;
-        const base = (b * v.count + e) * st;
-        for (let c = 0; c < st; c++) sum += x[base + c]! * x[base + c]!;
-      }
-    });
-    return Math.sqrt(sum);
+    return this.#program.stateNorm(state, b);
   }
 }
 
@@ -463,69 +250,6 @@ function writeUse(indices: Int32Array, columns: Int32Array, d: number, dof: numb
   }
 }
 
-/** Rows per chunk of an evaluation. */
-const CHUNK_ROWS = 4096;
-
-/**
- * Rows [start, start + rows) of the flattened (active element a, instance i)
- * order, row = a·I + i, from x: element indices[i] (indices[0] for all when
- * it has one entry) of batch element actives[a], `st` numbers each.
- */
-function gatherRows(x: Float64Array, indices: Int32Array, count: number, actives: readonly number[], I: number, start: number, rows: number, g: Float64Array, st: number): void {
-  const shared = indices.length === 1;
-  let a = Math.floor(start / I);
-  let i = start - a * I;
-  let base = actives[a]! * count;
-  for (let row = 0; row < rows; row++) {
-    const src = (base + (shared ? indices[0]! : indices[i]!)) * st;
-    for (let c = 0; c < st; c++) g[row * st + c] = x[src + c]!;
-    if (++i === I && row + 1 < rows) {
-      i = 0;
-      base = actives[++a]! * count;
-    }
-  }
-}
-
-/**
- * Rows [start, start + rows) of an auxiliary input ([1|B] × [1|I] × k), as
- * gatherRows (element actives[a] of the objective is element range.first +
- * actives[a] of the inputs): read in place when they lie there in order
- * (one value per instance, and rows of one element or, for a per-element
- * input, of consecutive elements), else gathered into g.
- */
-function auxiliaryRows(aux: Auxiliary, range: ElementRange, actives: readonly number[], I: number, start: number, rows: number, g: Float64Array): Float64Array {
-  const { k, values } = auxiliaryValues(aux);
-  let a = Math.floor(start / I);
-  let i = start - a * I;
-  if (aux.instances === I) {
-    const last = Math.floor((start + rows - 1) / I);
-    if (aux.batch === 1 && last === a) return values.subarray(i * k, (i + rows) * k);
-    if (aux.batch !== 1 && actives[last]! - actives[a]! === last - a) {
-      const first = (range.first + actives[a]!) * I + i;
-      return values.subarray(first * k, (first + rows) * k);
-    }
-  }
-  for (let row = 0; row < rows; row++) {
-    const element = aux.batch === 1 ? 0 : range.first + actives[a]!;
-    const src = (element * aux.instances + (aux.instances === 1 ? 0 : i)) * k;
-    for (let c = 0; c < k; c++) g[row * k + c] = values[src + c]!;
-    if (++i === I) {
-      i = 0;
-      a++;
-    }
-  }
-  return g;
-}
-
-/** out[row] = ‖r_row‖² for rows of d residuals. */
-function squaredNorms(r: Float64Array, rows: number, d: number, out: Float64Array): void {
-  for (let row = 0; row < rows; row++) {
-    let s = 0;
-    for (let c = row * d; c < (row + 1) * d; c++) s += r[c]! * r[c]!;
-    out[row] = s;
-  }
-}
-
 /** Per instance, 1 where every use is of a constant element (useOffset −1); undefined when no instance is so. */
 function fixedInstances(instances: number, useOffset: readonly Int32Array[]): Uint8Array | undefined {
   const fixed = new Uint8Array(instances);
@@ -537,101 +261,3 @@ function fixedInstances(instances: number, useOffset: readonly Int32Array[]): Ui
   return any ? fixed : undefined;
 }
 
-/**
- * Per row: ½ρ into its element's cost (variableCost, or `cost` for an
- * instance on constant elements only; evaluate sums them) and its
- * instance's, its residuals to their place, and a non-finite s marks the
- * element non-finite.
- */
-function addRows(
-  rho: Float64Array,
-  squared: Float64Array,
-  residuals: Float64Array,
-  d: number,
-  actives: readonly number[],
-  I: number,
-  start: number,
-  rows: number,
-  out: Evaluation,
-  m: number,
-  rowStart: number,
-  fixed: Uint8Array | undefined,
-  instanceCosts: Float64Array | undefined,
-): void {
-  let a = Math.floor(start / I);
-  let i = start - a * I;
-  for (let row = 0; row < rows; row++) {
-    const b = actives[a]!;
-    if (fixed !== undefined && fixed[i]) out.cost[b]! += 0.5 * rho[row]!;
-    else out.variableCost[b]! += 0.5 * rho[row]!;
-    if (instanceCosts) instanceCosts[b * I + i] = 0.5 * rho[row]!;
-    if (!Number.isFinite(squared[row]!)) out.finite[b] = 0;
-    if (out.residuals) {
-      const dst = b * m + rowStart + i * d;
-      for (let c = 0; c < d; c++) out.residuals[dst + c] = residuals[row * d + c]!;
-    }
-    if (++i === I) {
-      i = 0;
-      a++;
-    }
-  }
-}
-
-/**
- * Per row: one variable use's d × dof block to its place in the pattern
- * (times the column scale when given: its columns are col₀ … col₀ + dof − 1,
- * so dof scale factors serve the block); a NaN or ±Inf value marks the
- * element non-finite (v − v is NaN exactly then).
- */
-function scatterRows(
-  j: Float64Array,
-  d: number,
-  dof: number,
-  entryStart: Int32Array,
-  offsets: Int32Array,
-  actives: readonly number[],
-  I: number,
-  start: number,
-  rows: number,
-  jv: Float64Array,
-  finite: Uint8Array,
-  nnz: number,
-  scale: Float64Array | undefined,
-  n: number,
-  cols: Int32Array,
-): void {
-  const size = d * dof;
-  let a = Math.floor(start / I);
-  let i = start - a * I;
-  for (let row = 0; row < rows; row++) {
-    const offset = offsets[i]!;
-    if (offset >= 0) {
-      const b = actives[a]!;
-      const entry = entryStart[i]! + offset;
-      const dst = b * nnz + entry;
-      const src = row * size;
-      let check = 0;
-      if (scale === undefined) {
-        for (let c = 0; c < size; c++) {
-          const v = j[src + c]!;
-          check += v - v;
-          jv[dst + c] = v;
-        }
-      } else {
-        const s0 = b * n + cols[entry]!;
-        for (let p = 0; p < size; p += dof) {
-          for (let c = 0; c < dof; c++) {
-            const v = j[src + p + c]!;
-            check += v - v;
-            jv[dst + p + c] = v * scale[s0 + c]!;
-          }
-        }
-      }
-      if (check !== 0) finite[b] = 0;
-    }
-    if (++i === I) {
-      i = 0;
-      a++;
-    }
-  }
-}

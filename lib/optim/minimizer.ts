@@ -25,7 +25,7 @@
  * (lib/linear/drivers.ts). A recorder, when given, sees every iteration's
  * decisions (for a backward pass that replays them).
  */
-import type { Evaluation, Objective, State } from '../core/objective.js';
+import type { Evaluation, Program, State } from '../core/program.js';
 import type { NativeSteps } from '../linear/drivers.js';
 import { uncheckedNative, type LinearizeResult, type NativeNormalEquations, type NormalEquations, type StepBuffers, type StepResult } from '../linear/normal-equations.js';
 import type { ResolvedOptions } from './options.js';
@@ -50,7 +50,7 @@ export interface IterationRecord {
 
 /** The loop: returns the result once every element has stopped; `report` is called after every iteration. */
 export function minimize(
-  objective: Objective,
+  objective: Program,
   strategy: Strategy,
   options: ResolvedOptions,
   ne: NormalEquations,
@@ -71,7 +71,7 @@ interface PlannedStep {
 }
 
 class TrustRegionLoop {
-  readonly #objective: Objective;
+  readonly #objective: Program;
   readonly #strategy: Strategy;
   readonly #options: ResolvedOptions;
   readonly #native: NativeNormalEquations;
@@ -127,7 +127,7 @@ class TrustRegionLoop {
   readonly #context: StepContext;
 
   constructor(
-    objective: Objective,
+    objective: Program,
     strategy: Strategy,
     options: ResolvedOptions,
     native: NativeNormalEquations,

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 
 import { typeError } from '../base/check.js';
 import { Objective } from '../core/objective.js';
+import type { Program } from '../core/program.js';
 import { cudaAvailability, normalEquationsInBackground, type NormalEquations } from '../linear/normal-equations.js';
 import { runAsync, runPipelined, runSync } from '../linear/drivers.js';
 import { minimize } from './minimizer.js';
@@ -43,7 +44,7 @@ export abstract class Optimizer {
   /** Solves every batch element; never modifies the variables (read the solution from the result). */
   solve(): SolveResult {
     const start = performance.now();
-    const { objective } = this;
+    const { program: objective } = this.objective;
     const report = reporter(this.#options, objective.batch);
     const threads = this.#options.linearSolver.threads ?? Math.min(os.availableParallelism(), objective.batch);
     if (objective.batch >= 2 && threads >= 2 && objective.batch * objective.nnz >= MIN_OVERLAP_ENTRIES && !cudaAvailability().available) {
@@ -78,17 +79,18 @@ export abstract class Optimizer {
       throw typeError(`${this.#fn}.solveAsync`, 'options.signal', 'an AbortSignal', signal);
     }
     const start = performance.now();
-    const ne = this.#normalEquations(this.objective, this.#options.linearSolver.threads);
-    const report = reporter(this.#options, this.objective.batch);
+    const { program } = this.objective;
+    const ne = this.#normalEquations(program, this.#options.linearSolver.threads);
+    const report = reporter(this.#options, program.batch);
     try {
-      return await runAsync(minimize(this.objective, this.strategy(this.objective.batch, this.#options), this.#options, ne, start, report), ne, signal);
+      return await runAsync(minimize(program, this.strategy(program.batch, this.#options), this.#options, ne, start, report), ne, signal);
     } finally {
       ne.dispose();
     }
   }
 
   // The symbolic analysis runs in the background while the loop evaluates the initial point.
-  #normalEquations(objective: Objective, threads: number | undefined): NormalEquations {
+  #normalEquations(objective: Program, threads: number | undefined): NormalEquations {
     const { kind } = this.#options.linearSolver;
     return normalEquationsInBackground(objective.pattern, objective.batch, threads === undefined ? { kind } : { kind, threads });
   }

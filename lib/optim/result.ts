@@ -5,7 +5,14 @@
  * not exceptions.
  */
 import { checkInteger, rangeError, typeError } from '../base/check.js';
-import type { Objective, State } from '../core/objective.js';
+import type { State } from '../core/program.js';
+import type { Variable } from '../core/variable.js';
+
+/** What a result needs of the problem it solved: its variables and batch size. */
+interface Solved {
+  readonly variables: readonly Variable[];
+  readonly batch: number;
+}
 
 /**
  * 'converged': a function, gradient or parameter tolerance (or the minimum
@@ -35,12 +42,13 @@ export class SolveResult {
   readonly history: readonly Float64Array[];
   /** Wall-clock seconds of the solve (symbolic analysis included). */
   readonly seconds: number;
-  readonly #objective: Objective;
+  readonly #objective: Solved;
   readonly #solution: State;
   readonly #best: State;
 
+  /** @internal */
   constructor(fields: {
-    objective: Objective;
+    objective: Solved;
     status: SolveStatus[];
     reason: string[];
     iterations: Int32Array;
@@ -88,7 +96,7 @@ export class SolveResult {
    * @internal
    * The result of a batch solved in consecutive parts (each part's result over its elements, in order).
    */
-  static concat(objective: Objective, parts: readonly SolveResult[], seconds: number): SolveResult {
+  static concat(objective: Solved, parts: readonly SolveResult[], seconds: number): SolveResult {
     const floats = (pick: (r: SolveResult) => Float64Array) => Float64Array.from(parts.flatMap((r) => Array.from(pick(r))));
     const state = (pick: (r: SolveResult) => State): State =>
       objective.variables.map((_, vi) => {

@@ -83,7 +83,7 @@ describe('Objective', () => {
     expect(into.jValues.subarray(nnz, 2 * nnz)).toEqual(all.jValues!.subarray(nnz, 2 * nnz).map((v, k) => v * scale[n + cols[k]!]!));
   });
 
-  test('an element range is a view: it evaluates to those elements of the whole batch, whatever the inputs\' shapes', () => {
+  test('an element range of the program is a view: it evaluates to those elements of the whole batch, whatever the inputs\' shapes', () => {
     // 4 elements × 5000 edges: each element in two chunks. Measurements per
     // element, one weight per edge for all elements, a loss radius per element
     // (one for all its edges), and a prior whose target is one for everything.
@@ -108,7 +108,7 @@ describe('Objective', () => {
     const all = whole.evaluate(whole.initialState(), { residuals: true, jacobians: true, instanceCosts: true });
     const { m, nnz } = whole;
     for (const [begin, end] of [[0, 1], [1, 4], [2, 3]] as const) {
-      const view = whole.elementRange(begin, end);
+      const view = whole.program.elementRange(begin, end);
       expect(view.batch).toBe(end - begin);
       expect(view.pattern).toBe(whole.pattern);
       const state = view.initialState();

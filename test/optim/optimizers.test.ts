@@ -13,6 +13,7 @@ import {
   poseGraphObjective,
   type OptimizerOptions,
 } from '../../lib/index.js';
+import { Program } from '../../lib/core/program.js';
 import { drawnGraphFeatures, gridGraph, gridTruth } from '../helpers/graphs.js';
 import { denseSolve, relativeError } from '../helpers/problems.js';
 import { wrap } from '../io/pose-graph-cost.js';
@@ -185,7 +186,7 @@ describe('optimisers', () => {
     const batch = 5;
     const measurements = noisyMeasurements(graph, batch, 0.3, 3);
     const stopTimes = new Set<string>();
-    const views = jest.spyOn(Objective.prototype, 'elementRange');
+    const views = jest.spyOn(Program.prototype, 'elementRange');
     for (const Optimizer of Object.values(optimizers)) {
       const run = (threads: number) => {
         const lines: string[] = [];
