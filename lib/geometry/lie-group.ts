@@ -168,15 +168,11 @@ export class Batch {
 
   /**
    * Checks that `value` is a Float64Array of whole elements of `size`
-   * numbers, 1 or `count` of them; returns its stride (0 when it broadcasts).
+   * numbers (`what` in the message; `${size} numbers` by default), 1 or
+   * `count` of them; returns its stride (0 when it broadcasts).
    */
-  add(arg: string, value: unknown, size: number, what = `${size} numbers`): number {
-    const array = checkTypedArray(this.fn, arg, value, Float64Array);
-    const n = array.length / size;
-    if (!Number.isInteger(n) || (this.#count >= 0 && n !== 1 && n !== this.#count)) {
-      const requirement = this.#count >= 0 ? `1 or ${this.#count} elements of ${what}` : `whole elements of ${what}`;
-      throw holdError(this.fn, arg, requirement, `length ${array.length}`);
-    }
+  add(arg: string, value: unknown, size: number, what?: string): number {
+    const n = elementsOf(this.fn, arg, value, size, what, this.#count);
     if (n !== 1) this.#count = n;
     return n === 1 ? 0 : size;
   }
@@ -185,6 +181,22 @@ export class Batch {
   get count(): number {
     return this.#count < 0 ? 1 : this.#count;
   }
+}
+
+/**
+ * The number of elements of `size` numbers in `value`, a Float64Array of
+ * whole elements, 1 or `count` of them (any number while count < 0, before
+ * an argument that does not broadcast). The message is only built on error.
+ */
+function elementsOf(fn: string, arg: string, value: unknown, size: number, what: string | undefined, count: number): number {
+  const array = checkTypedArray(fn, arg, value, Float64Array);
+  const n = array.length / size;
+  if (!Number.isInteger(n) || (count >= 0 && n !== 1 && n !== count)) {
+    const elements = what ?? `${size} numbers`;
+    const requirement = count >= 0 ? `1 or ${count} elements of ${elements}` : `whole elements of ${elements}`;
+    throw holdError(fn, arg, requirement, `length ${array.length}`);
+  }
+  return n;
 }
 
 /**
@@ -207,16 +219,96 @@ export function oneInput(
   return { count: batch.count, o: outputArray(fn, 'out', out, batch.count, size, what) };
 }
 
+/**
+ * One batched argument of a two-input verb: its name, the numbers per element
+ * (`what` describes them in errors, `${size} numbers` by default), its
+ * tangent dimension (the columns of its Jacobian) and the check of its
+ * values, called as check(fn, arg, x, size) after the batch checks. Made
+ * once per group (module constants), so that a call allocates nothing for it.
+ */
+export interface Operand {
+  readonly arg: string;
+  readonly size: number;
+  readonly dof: number;
+  readonly check: (fn: string, arg: string, x: Float64Array, size: number) => void;
+  readonly what: string | undefined;
+  /** The name of its Jacobian output, `J_out_${arg}`. */
+  readonly jacobian: string;
+}
+
+/** An Operand (see there). */
+export function operand(arg: string, size: number, dof: number, check: Operand['check'], what?: string): Operand {
+  return Object.freeze({ arg, size, dof, check, what, jacobian: `J_out_${arg}` });
+}
+
+/** What twoInputs gives: see there. */
+export interface TwoInputs {
+  readonly count: number;
+  /** The stride of a: A.size, or 0 when it broadcasts. */
+  readonly sa: number;
+  /** The stride of b. */
+  readonly sb: number;
+  readonly o: Float64Array;
+  readonly Ja: Float64Array | undefined;
+  readonly Jb: Float64Array | undefined;
+}
+
+/**
+ * The argument checks of a call with two batched inputs a and b and an output
+ * of `size` numbers (`dof` tangent dimensions) per element, in the order every
+ * such verb makes them: both batch shapes (as Batch.add), then the values of
+ * a and of b, then the output and the Jacobians J_out_a (dof × A.dof) and
+ * J_out_b (dof × B.dof). Gives the element count, the strides of a and b (0
+ * when one broadcasts), the output and the requested Jacobians. Apart from an
+ * omitted output, the result is all it allocates (messages are built only
+ * on error); callers take it apart at once.
+ */
+export function twoInputs(
+  fn: string,
+  A: Operand,
+  a: Float64Array,
+  B: Operand,
+  b: Float64Array,
+  out: unknown,
+  size: number,
+  dof: number,
+  J_out_a?: unknown,
+  J_out_b?: unknown,
+): TwoInputs {
+  const na = elementsOf(fn, A.arg, a, A.size, A.what, -1);
+  const nb = elementsOf(fn, B.arg, b, B.size, B.what, na === 1 ? -1 : na);
+  const count = nb === 1 ? na : nb;
+  A.check(fn, A.arg, a, A.size);
+  B.check(fn, B.arg, b, B.size);
+  return {
+    count,
+    sa: na === 1 ? 0 : A.size,
+    sb: nb === 1 ? 0 : B.size,
+    o: outputArray(fn, 'out', out, count, size),
+    Ja: jacobianArray(fn, A.jacobian, J_out_a, count, dof, A.dof),
+    Jb: jacobianArray(fn, B.jacobian, J_out_b, count, dof, B.dof),
+  };
+}
+
 /** The output array: allocated when omitted, else a Float64Array of exactly count·size numbers. */
-export function outputArray(fn: string, arg: string, out: unknown, count: number, size: number, what = `${size} numbers`): Float64Array {
+export function outputArray(fn: string, arg: string, out: unknown, count: number, size: number, what?: string): Float64Array {
   if (out === undefined) return new Float64Array(count * size);
-  return checkTypedArray(fn, arg, out, Float64Array, count * size, `${count} element${count === 1 ? '' : 's'} of ${what}`);
+  const array = checkTypedArray(fn, arg, out, Float64Array);
+  if (array.length === count * size) return array;
+  // Throws; the message is only built now.
+  return checkTypedArray(fn, arg, out, Float64Array, count * size, elementsNote(count, what ?? `${size} numbers`));
 }
 
 /** A Jacobian output: undefined when not requested, else a Float64Array of exactly count·rows·cols numbers. */
 export function jacobianArray(fn: string, arg: string, J: unknown, count: number, rows: number, cols: number): Float64Array | undefined {
   if (J === undefined) return undefined;
-  return checkTypedArray(fn, arg, J, Float64Array, count * rows * cols, `${count} element${count === 1 ? '' : 's'} of ${rows}×${cols}`);
+  const array = checkTypedArray(fn, arg, J, Float64Array);
+  if (array.length === count * rows * cols) return array;
+  return checkTypedArray(fn, arg, J, Float64Array, count * rows * cols, elementsNote(count, `${rows}×${cols}`));
+}
+
+function elementsNote(count: number, what: string): string {
+  return `${count} element${count === 1 ? '' : 's'} of ${what}`;
 }
 
 /** Every number finite, every element a unit quaternion at `offset` within `storage` numbers (|‖q‖ − 1| ≤ 1e-6). */

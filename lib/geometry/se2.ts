@@ -31,8 +31,10 @@ import {
   coefK,
   jacobianArray,
   oneInput,
+  operand,
   outputArray,
   timesRotation2T,
+  twoInputs,
   wrapAngle,
   writeIdentity,
   type LieGroup,
@@ -78,6 +80,18 @@ const NAME = 'SE2';
 function values(fn: string, arg: string, x: Float64Array): void {
   checkFinite(fn, arg, x, 3);
 }
+
+/** The batched arguments of the two-input verbs and conversions (see twoInputs). */
+const inputs = {
+  a: operand('a', 3, 3, values),
+  b: operand('b', 3, 3, values),
+  x: operand('x', 3, 3, values),
+  y: operand('y', 3, 3, values),
+  delta: operand('delta', 3, 3, checkFinite),
+  points: operand('points', 2, 2, checkFinite, '2 numbers (points)'),
+  angle: operand('angle', 1, 1, checkFinite),
+  translation: operand('translation', 2, 2, checkFinite),
+};
 
 /**
  * Ad(x)⁻¹ = Ad(x⁻¹) of x = (tx, ty, θ) at J[o], times `s` (±1):
@@ -231,15 +245,7 @@ export const SE2: SE2Group = {
 
   compose(a, b, out, J_out_a, J_out_b) {
     const fn = 'SE2.compose';
-    const batch = new Batch(fn);
-    const sa = batch.add('a', a, 3);
-    const sb = batch.add('b', b, 3);
-    const count = batch.count;
-    values(fn, 'a', a);
-    values(fn, 'b', b);
-    const o = outputArray(fn, 'out', out, count, 3);
-    const Ja = jacobianArray(fn, 'J_out_a', J_out_a, count, 3, 3);
-    const Jb = jacobianArray(fn, 'J_out_b', J_out_b, count, 3, 3);
+    const { count, sa, sb, o, Ja, Jb } = twoInputs(fn, inputs.a, a, inputs.b, b, out, 3, 3, J_out_a, J_out_b);
     for (let k = 0; k < count; k++) {
       const ia = k * sa;
       const ib = k * sb;
@@ -293,15 +299,7 @@ export const SE2: SE2Group = {
 
   between(a, b, out, J_out_a, J_out_b) {
     const fn = 'SE2.between';
-    const batch = new Batch(fn);
-    const sa = batch.add('a', a, 3);
-    const sb = batch.add('b', b, 3);
-    const count = batch.count;
-    values(fn, 'a', a);
-    values(fn, 'b', b);
-    const o = outputArray(fn, 'out', out, count, 3);
-    const Ja = jacobianArray(fn, 'J_out_a', J_out_a, count, 3, 3);
-    const Jb = jacobianArray(fn, 'J_out_b', J_out_b, count, 3, 3);
+    const { count, sa, sb, o, Ja, Jb } = twoInputs(fn, inputs.a, a, inputs.b, b, out, 3, 3, J_out_a, J_out_b);
     for (let k = 0; k < count; k++) {
       const ia = k * sa;
       const ib = k * sb;
@@ -324,15 +322,7 @@ export const SE2: SE2Group = {
 
   act(x, points, out, J_out_x, J_out_points) {
     const fn = 'SE2.act';
-    const batch = new Batch(fn);
-    const sx = batch.add('x', x, 3);
-    const sp = batch.add('points', points, 2, '2 numbers (points)');
-    const count = batch.count;
-    values(fn, 'x', x);
-    checkFinite(fn, 'points', points, 2);
-    const o = outputArray(fn, 'out', out, count, 2);
-    const Jx = jacobianArray(fn, 'J_out_x', J_out_x, count, 2, 3);
-    const Jp = jacobianArray(fn, 'J_out_points', J_out_points, count, 2, 2);
+    const { count, sa: sx, sb: sp, o, Ja: Jx, Jb: Jp } = twoInputs(fn, inputs.x, x, inputs.points, points, out, 2, 2, J_out_x, J_out_points);
     for (let k = 0; k < count; k++) {
       const ix = k * sx;
       const theta = x[ix + 2]!;
@@ -390,15 +380,7 @@ export const SE2: SE2Group = {
 
   retract(x, delta, out, J_out_x, J_out_delta) {
     const fn = 'SE2.retract';
-    const batch = new Batch(fn);
-    const sx = batch.add('x', x, 3);
-    const sd = batch.add('delta', delta, 3);
-    const count = batch.count;
-    values(fn, 'x', x);
-    checkFinite(fn, 'delta', delta, 3);
-    const o = outputArray(fn, 'out', out, count, 3);
-    const Jx = jacobianArray(fn, 'J_out_x', J_out_x, count, 3, 3);
-    const Jd = jacobianArray(fn, 'J_out_delta', J_out_delta, count, 3, 3);
+    const { count, sa: sx, sb: sd, o, Ja: Jx, Jb: Jd } = twoInputs(fn, inputs.x, x, inputs.delta, delta, out, 3, 3, J_out_x, J_out_delta);
     for (let k = 0; k < count; k++) {
       const id = k * sd;
       const r1 = delta[id]!;
@@ -429,15 +411,7 @@ export const SE2: SE2Group = {
 
   local(x, y, out, J_out_x, J_out_y) {
     const fn = 'SE2.local';
-    const batch = new Batch(fn);
-    const sx = batch.add('x', x, 3);
-    const sy = batch.add('y', y, 3);
-    const count = batch.count;
-    values(fn, 'x', x);
-    values(fn, 'y', y);
-    const o = outputArray(fn, 'out', out, count, 3);
-    const Jx = jacobianArray(fn, 'J_out_x', J_out_x, count, 3, 3);
-    const Jy = jacobianArray(fn, 'J_out_y', J_out_y, count, 3, 3);
+    const { count, sa: sx, sb: sy, o, Ja: Jx, Jb: Jy } = twoInputs(fn, inputs.x, x, inputs.y, y, out, 3, 3, J_out_x, J_out_y);
     for (let k = 0; k < count; k++) {
       const ix = k * sx;
       const iy = k * sy;
@@ -489,13 +463,7 @@ export const SE2: SE2Group = {
 
   fromAngleTranslation(angle, translation, out) {
     const fn = 'SE2.fromAngleTranslation';
-    const batch = new Batch(fn);
-    const sa = batch.add('angle', angle, 1);
-    const st = batch.add('translation', translation, 2);
-    const count = batch.count;
-    checkFinite(fn, 'angle', angle, 1);
-    checkFinite(fn, 'translation', translation, 2);
-    const o = outputArray(fn, 'out', out, count, 3);
+    const { count, sa, sb: st, o } = twoInputs(fn, inputs.angle, angle, inputs.translation, translation, out, 3, 3);
     for (let k = 0; k < count; k++) {
       const theta = angle[k * sa]!;
       const tx = translation[k * st]!;

@@ -43,8 +43,10 @@ import {
   matmul,
   mul3,
   oneInput,
+  operand,
   outputArray,
   timesRotation3T,
+  twoInputs,
   writeIdentity,
   type LieGroup,
 } from './lie-group.js';
@@ -101,6 +103,18 @@ export interface SE3Group extends LieGroup {
 function values(fn: string, arg: string, x: Float64Array): void {
   checkQuaternions(fn, arg, x, 7, 3);
 }
+
+/** The batched arguments of the two-input verbs and conversions (see twoInputs). */
+const inputs = {
+  a: operand('a', 7, 6, values),
+  b: operand('b', 7, 6, values),
+  x: operand('x', 7, 6, values),
+  y: operand('y', 7, 6, values),
+  delta: operand('delta', 6, 6, checkFinite),
+  points: operand('points', 3, 3, checkFinite, '3 numbers (points)'),
+  rotation: operand('rotation', 4, 3, (fn, name, q) => checkQuaternions(fn, name, q, 4, 0), '4 numbers (quaternions)'),
+  translation: operand('translation', 3, 3, checkFinite),
+};
 
 // Scratch 3×3 matrices for the Jacobian kernels; none escapes a call.
 const WP = new Float64Array(9);
@@ -416,15 +430,7 @@ export const SE3: SE3Group = {
 
   compose(a, b, out, J_out_a, J_out_b) {
     const fn = 'SE3.compose';
-    const batch = new Batch(fn);
-    const sa = batch.add('a', a, 7);
-    const sb = batch.add('b', b, 7);
-    const count = batch.count;
-    values(fn, 'a', a);
-    values(fn, 'b', b);
-    const o = outputArray(fn, 'out', out, count, 7);
-    const Ja = jacobianArray(fn, 'J_out_a', J_out_a, count, 6, 6);
-    const Jb = jacobianArray(fn, 'J_out_b', J_out_b, count, 6, 6);
+    const { count, sa, sb, o, Ja, Jb } = twoInputs(fn, inputs.a, a, inputs.b, b, out, 7, 6, J_out_a, J_out_b);
     for (let k = 0; k < count; k++) {
       const ia = k * sa;
       const ib = k * sb;
@@ -477,15 +483,7 @@ export const SE3: SE3Group = {
 
   between(a, b, out, J_out_a, J_out_b) {
     const fn = 'SE3.between';
-    const batch = new Batch(fn);
-    const sa = batch.add('a', a, 7);
-    const sb = batch.add('b', b, 7);
-    const count = batch.count;
-    values(fn, 'a', a);
-    values(fn, 'b', b);
-    const o = outputArray(fn, 'out', out, count, 7);
-    const Ja = jacobianArray(fn, 'J_out_a', J_out_a, count, 6, 6);
-    const Jb = jacobianArray(fn, 'J_out_b', J_out_b, count, 6, 6);
+    const { count, sa, sb, o, Ja, Jb } = twoInputs(fn, inputs.a, a, inputs.b, b, out, 7, 6, J_out_a, J_out_b);
     for (let k = 0; k < count; k++) {
       betweenInto(a, k * sa, b, k * sb, o, 7 * k);
       if (Ja !== undefined) {
@@ -499,15 +497,7 @@ export const SE3: SE3Group = {
 
   act(x, points, out, J_out_x, J_out_points) {
     const fn = 'SE3.act';
-    const batch = new Batch(fn);
-    const sx = batch.add('x', x, 7);
-    const sp = batch.add('points', points, 3, '3 numbers (points)');
-    const count = batch.count;
-    values(fn, 'x', x);
-    checkFinite(fn, 'points', points, 3);
-    const o = outputArray(fn, 'out', out, count, 3);
-    const Jx = jacobianArray(fn, 'J_out_x', J_out_x, count, 3, 6);
-    const Jp = jacobianArray(fn, 'J_out_points', J_out_points, count, 3, 3);
+    const { count, sa: sx, sb: sp, o, Ja: Jx, Jb: Jp } = twoInputs(fn, inputs.x, x, inputs.points, points, out, 3, 3, J_out_x, J_out_points);
     for (let k = 0; k < count; k++) {
       const ix = k * sx;
       const s = inverseNorm(x, ix + 3);
@@ -542,15 +532,7 @@ export const SE3: SE3Group = {
 
   retract(x, delta, out, J_out_x, J_out_delta) {
     const fn = 'SE3.retract';
-    const batch = new Batch(fn);
-    const sx = batch.add('x', x, 7);
-    const sd = batch.add('delta', delta, 6);
-    const count = batch.count;
-    values(fn, 'x', x);
-    checkFinite(fn, 'delta', delta, 6);
-    const o = outputArray(fn, 'out', out, count, 7);
-    const Jx = jacobianArray(fn, 'J_out_x', J_out_x, count, 6, 6);
-    const Jd = jacobianArray(fn, 'J_out_delta', J_out_delta, count, 6, 6);
+    const { count, sa: sx, sb: sd, o, Ja: Jx, Jb: Jd } = twoInputs(fn, inputs.x, x, inputs.delta, delta, out, 7, 6, J_out_x, J_out_delta);
     for (let k = 0; k < count; k++) {
       const id = k * sd;
       expInto(delta[id]!, delta[id + 1]!, delta[id + 2]!, delta[id + 3]!, delta[id + 4]!, delta[id + 5]!, Jd, 36 * k);
@@ -574,15 +556,7 @@ export const SE3: SE3Group = {
 
   local(x, y, out, J_out_x, J_out_y) {
     const fn = 'SE3.local';
-    const batch = new Batch(fn);
-    const sx = batch.add('x', x, 7);
-    const sy = batch.add('y', y, 7);
-    const count = batch.count;
-    values(fn, 'x', x);
-    values(fn, 'y', y);
-    const o = outputArray(fn, 'out', out, count, 6);
-    const Jx = jacobianArray(fn, 'J_out_x', J_out_x, count, 6, 6);
-    const Jy = jacobianArray(fn, 'J_out_y', J_out_y, count, 6, 6);
+    const { count, sa: sx, sb: sy, o, Ja: Jx, Jb: Jy } = twoInputs(fn, inputs.x, x, inputs.y, y, out, 6, 6, J_out_x, J_out_y);
     for (let k = 0; k < count; k++) {
       betweenInto(x, k * sx, y, k * sy, E, 0);
       logInto(E[0]!, E[1]!, E[2]!, E[3]!, E[4]!, E[5]!, E[6]!, o, 6 * k, Jy, Jx, 36 * k);
@@ -634,13 +608,7 @@ export const SE3: SE3Group = {
 
   fromRotationTranslation(rotation, translation, out) {
     const fn = 'SE3.fromRotationTranslation';
-    const batch = new Batch(fn);
-    const sr = batch.add('rotation', rotation, 4, '4 numbers (quaternions)');
-    const st = batch.add('translation', translation, 3);
-    const count = batch.count;
-    checkQuaternions(fn, 'rotation', rotation, 4, 0);
-    checkFinite(fn, 'translation', translation, 3);
-    const o = outputArray(fn, 'out', out, count, 7);
+    const { count, sa: sr, sb: st, o } = twoInputs(fn, inputs.rotation, rotation, inputs.translation, translation, out, 7, 6);
     for (let k = 0; k < count; k++) {
       const ir = k * sr;
       const it = k * st;

@@ -17,9 +17,12 @@ import {
   checkRandom,
   checkRotations,
   jacobianArray,
+  operand,
   outputArray,
+  twoInputs,
   wrapAngle,
   type LieGroup,
+  type Operand,
 } from './lie-group.js';
 
 /**
@@ -51,6 +54,16 @@ function values(fn: string, arg: string, x: Float64Array): void {
   checkFinite(fn, arg, x, 1);
 }
 
+/** The batched arguments of the two-input verbs (see twoInputs). */
+const inputs = {
+  a: operand('a', 1, 1, values),
+  b: operand('b', 1, 1, values),
+  x: operand('x', 1, 1, values),
+  y: operand('y', 1, 1, values),
+  delta: operand('delta', 1, 1, values),
+  points: operand('points', 2, 2, checkFinite, '2 numbers (points)'),
+};
+
 /** Element-wise θ ↦ wrap(θ) with a constant Jacobian; for exp, log, normalize and the angle conversions. */
 function wrapAll(fn: string, arg: string, x: Float64Array, out: unknown, J?: unknown): Float64Array {
   const batch = new Batch(fn);
@@ -70,9 +83,9 @@ function wrapAll(fn: string, arg: string, x: Float64Array, out: unknown, J?: unk
  */
 function combine(
   fn: string,
-  aName: string,
+  A: Operand,
   a: Float64Array,
-  bName: string,
+  B: Operand,
   b: Float64Array,
   sa: number,
   sb: number,
@@ -80,15 +93,7 @@ function combine(
   Ja: unknown,
   Jb: unknown,
 ): Float64Array {
-  const batch = new Batch(fn);
-  const ia = batch.add(aName, a, 1);
-  const ib = batch.add(bName, b, 1);
-  const count = batch.count;
-  values(fn, aName, a);
-  values(fn, bName, b);
-  const o = outputArray(fn, 'out', out, count, 1);
-  const JA = jacobianArray(fn, `J_out_${aName}`, Ja, count, 1, 1);
-  const JB = jacobianArray(fn, `J_out_${bName}`, Jb, count, 1, 1);
+  const { count, sa: ia, sb: ib, o, Ja: JA, Jb: JB } = twoInputs(fn, A, a, B, b, out, 1, 1, Ja, Jb);
   for (let k = 0; k < count; k++) o[k] = wrapAngle(sa * a[k * ia]! + sb * b[k * ib]!);
   if (JA !== undefined) JA.fill(sa);
   if (JB !== undefined) JB.fill(sb);
@@ -128,7 +133,7 @@ export const SO2: SO2Group = {
   },
 
   compose(a, b, out, J_out_a, J_out_b) {
-    return combine('SO2.compose', 'a', a, 'b', b, 1, 1, out, J_out_a, J_out_b);
+    return combine('SO2.compose', inputs.a, a, inputs.b, b, 1, 1, out, J_out_a, J_out_b);
   },
 
   inverse(x, out, J_out_x) {
@@ -145,20 +150,12 @@ export const SO2: SO2Group = {
   },
 
   between(a, b, out, J_out_a, J_out_b) {
-    return combine('SO2.between', 'a', a, 'b', b, -1, 1, out, J_out_a, J_out_b);
+    return combine('SO2.between', inputs.a, a, inputs.b, b, -1, 1, out, J_out_a, J_out_b);
   },
 
   act(x, points, out, J_out_x, J_out_points) {
     const fn = 'SO2.act';
-    const batch = new Batch(fn);
-    const sx = batch.add('x', x, 1);
-    const sp = batch.add('points', points, 2, '2 numbers (points)');
-    const count = batch.count;
-    values(fn, 'x', x);
-    checkFinite(fn, 'points', points, 2);
-    const o = outputArray(fn, 'out', out, count, 2);
-    const Jx = jacobianArray(fn, 'J_out_x', J_out_x, count, 2, 1);
-    const Jp = jacobianArray(fn, 'J_out_points', J_out_points, count, 2, 2);
+    const { count, sa: sx, sb: sp, o, Ja: Jx, Jb: Jp } = twoInputs(fn, inputs.x, x, inputs.points, points, out, 2, 2, J_out_x, J_out_points);
     for (let k = 0; k < count; k++) {
       const theta = x[k * sx]!;
       const c = Math.cos(theta);
@@ -192,11 +189,11 @@ export const SO2: SO2Group = {
   },
 
   retract(x, delta, out, J_out_x, J_out_delta) {
-    return combine('SO2.retract', 'x', x, 'delta', delta, 1, 1, out, J_out_x, J_out_delta);
+    return combine('SO2.retract', inputs.x, x, inputs.delta, delta, 1, 1, out, J_out_x, J_out_delta);
   },
 
   local(x, y, out, J_out_x, J_out_y) {
-    return combine('SO2.local', 'x', x, 'y', y, -1, 1, out, J_out_x, J_out_y);
+    return combine('SO2.local', inputs.x, x, inputs.y, y, -1, 1, out, J_out_x, J_out_y);
   },
 
   normalize(x, out) {

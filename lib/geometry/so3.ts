@@ -32,8 +32,10 @@ import {
   holdError,
   jacobianArray,
   oneInput,
+  operand,
   outputArray,
   timesRotation3T,
+  twoInputs,
   writeIdentity,
   type LieGroup,
 } from './lie-group.js';
@@ -250,6 +252,16 @@ function values(fn: string, arg: string, x: Float64Array): void {
   checkQuaternions(fn, arg, x, 4, 0);
 }
 
+/** The batched arguments of the two-input verbs (see twoInputs). */
+const inputs = {
+  a: operand('a', 4, 3, values),
+  b: operand('b', 4, 3, values),
+  x: operand('x', 4, 3, values),
+  y: operand('y', 4, 3, values),
+  delta: operand('delta', 3, 3, checkFinite),
+  points: operand('points', 3, 3, checkFinite, '3 numbers (points)'),
+};
+
 function expAll(fn: string, arg: string, tangent: Float64Array, out: unknown, J_out_tangent: unknown): Float64Array {
   const batch = new Batch(fn);
   batch.add(arg, tangent, 3);
@@ -348,15 +360,7 @@ export const SO3: SO3Group = {
 
   compose(a, b, out, J_out_a, J_out_b) {
     const fn = 'SO3.compose';
-    const batch = new Batch(fn);
-    const sa = batch.add('a', a, 4);
-    const sb = batch.add('b', b, 4);
-    const count = batch.count;
-    values(fn, 'a', a);
-    values(fn, 'b', b);
-    const o = outputArray(fn, 'out', out, count, 4);
-    const Ja = jacobianArray(fn, 'J_out_a', J_out_a, count, 3, 3);
-    const Jb = jacobianArray(fn, 'J_out_b', J_out_b, count, 3, 3);
+    const { count, sa, sb, o, Ja, Jb } = twoInputs(fn, inputs.a, a, inputs.b, b, out, 4, 3, J_out_a, J_out_b);
     for (let k = 0; k < count; k++) {
       const ia = k * sa;
       const ib = k * sb;
@@ -395,15 +399,7 @@ export const SO3: SO3Group = {
 
   between(a, b, out, J_out_a, J_out_b) {
     const fn = 'SO3.between';
-    const batch = new Batch(fn);
-    const sa = batch.add('a', a, 4);
-    const sb = batch.add('b', b, 4);
-    const count = batch.count;
-    values(fn, 'a', a);
-    values(fn, 'b', b);
-    const o = outputArray(fn, 'out', out, count, 4);
-    const Ja = jacobianArray(fn, 'J_out_a', J_out_a, count, 3, 3);
-    const Jb = jacobianArray(fn, 'J_out_b', J_out_b, count, 3, 3);
+    const { count, sa, sb, o, Ja, Jb } = twoInputs(fn, inputs.a, a, inputs.b, b, out, 4, 3, J_out_a, J_out_b);
     for (let k = 0; k < count; k++) {
       const ia = k * sa;
       const ib = k * sb;
@@ -426,15 +422,7 @@ export const SO3: SO3Group = {
 
   act(x, points, out, J_out_x, J_out_points) {
     const fn = 'SO3.act';
-    const batch = new Batch(fn);
-    const sx = batch.add('x', x, 4);
-    const sp = batch.add('points', points, 3, '3 numbers (points)');
-    const count = batch.count;
-    values(fn, 'x', x);
-    checkFinite(fn, 'points', points, 3);
-    const o = outputArray(fn, 'out', out, count, 3);
-    const Jx = jacobianArray(fn, 'J_out_x', J_out_x, count, 3, 3);
-    const Jp = jacobianArray(fn, 'J_out_points', J_out_points, count, 3, 3);
+    const { count, sa: sx, sb: sp, o, Ja: Jx, Jb: Jp } = twoInputs(fn, inputs.x, x, inputs.points, points, out, 3, 3, J_out_x, J_out_points);
     for (let k = 0; k < count; k++) {
       const ix = k * sx;
       const s = inverseNorm(x, ix);
@@ -466,15 +454,7 @@ export const SO3: SO3Group = {
 
   retract(x, delta, out, J_out_x, J_out_delta) {
     const fn = 'SO3.retract';
-    const batch = new Batch(fn);
-    const sx = batch.add('x', x, 4);
-    const sd = batch.add('delta', delta, 3);
-    const count = batch.count;
-    values(fn, 'x', x);
-    checkFinite(fn, 'delta', delta, 3);
-    const o = outputArray(fn, 'out', out, count, 4);
-    const Jx = jacobianArray(fn, 'J_out_x', J_out_x, count, 3, 3);
-    const Jd = jacobianArray(fn, 'J_out_delta', J_out_delta, count, 3, 3);
+    const { count, sa: sx, sb: sd, o, Ja: Jx, Jb: Jd } = twoInputs(fn, inputs.x, x, inputs.delta, delta, out, 4, 3, J_out_x, J_out_delta);
     for (let k = 0; k < count; k++) {
       const ix = k * sx;
       const ax = x[ix]!;
@@ -495,15 +475,7 @@ export const SO3: SO3Group = {
 
   local(x, y, out, J_out_x, J_out_y) {
     const fn = 'SO3.local';
-    const batch = new Batch(fn);
-    const sx = batch.add('x', x, 4);
-    const sy = batch.add('y', y, 4);
-    const count = batch.count;
-    values(fn, 'x', x);
-    values(fn, 'y', y);
-    const o = outputArray(fn, 'out', out, count, 3);
-    const Jx = jacobianArray(fn, 'J_out_x', J_out_x, count, 3, 3);
-    const Jy = jacobianArray(fn, 'J_out_y', J_out_y, count, 3, 3);
+    const { count, sa: sx, sb: sy, o, Ja: Jx, Jb: Jy } = twoInputs(fn, inputs.x, x, inputs.y, y, out, 3, 3, J_out_x, J_out_y);
     for (let k = 0; k < count; k++) {
       const ix = k * sx;
       const iy = k * sy;

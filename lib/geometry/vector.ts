@@ -10,7 +10,18 @@
  */
 import { checkFinite, checkInteger } from '../base/check.js';
 import type { SeededRandom } from '../base/random.js';
-import { Batch, checkCount, checkRandom, jacobianArray, outputArray, writeScaledIdentity, type LieGroup } from './lie-group.js';
+import {
+  Batch,
+  checkCount,
+  checkRandom,
+  jacobianArray,
+  operand,
+  outputArray,
+  twoInputs,
+  writeScaledIdentity,
+  type LieGroup,
+  type Operand,
+} from './lie-group.js';
 
 const groups = new Map<number, LieGroup>();
 
@@ -30,18 +41,19 @@ function make(n: number): LieGroup {
     checkFinite(fn, arg, x, n);
   }
 
+  /** The batched arguments of the two-input verbs (see twoInputs). */
+  const inputs = {
+    a: operand('a', n, n, values),
+    b: operand('b', n, n, values),
+    x: operand('x', n, n, values),
+    y: operand('y', n, n, values),
+    delta: operand('delta', n, n, values),
+    points: operand('points', n, n, values),
+  };
+
   /** out = sa·a + sb·b element-wise with Jacobians sa·I, sb·I. */
-  function combine(verb: string, aName: string, a: Float64Array, bName: string, b: Float64Array, sa: number, sb: number, out: unknown, Ja: unknown, Jb: unknown): Float64Array {
-    const fn = `${name}.${verb}`;
-    const batch = new Batch(fn);
-    const ia = batch.add(aName, a, n);
-    const ib = batch.add(bName, b, n);
-    const count = batch.count;
-    values(fn, aName, a);
-    values(fn, bName, b);
-    const o = outputArray(fn, 'out', out, count, n);
-    const JA = jacobianArray(fn, `J_out_${aName}`, Ja, count, n, n);
-    const JB = jacobianArray(fn, `J_out_${bName}`, Jb, count, n, n);
+  function combine(verb: string, A: Operand, a: Float64Array, B: Operand, b: Float64Array, sa: number, sb: number, out: unknown, Ja: unknown, Jb: unknown): Float64Array {
+    const { count, sa: ia, sb: ib, o, Ja: JA, Jb: JB } = twoInputs(`${name}.${verb}`, A, a, B, b, out, n, n, Ja, Jb);
     for (let k = 0; k < count; k++) {
       const pa = k * ia;
       const pb = k * ib;
@@ -82,16 +94,16 @@ function make(n: number): LieGroup {
       return scale('log', 'x', x, 1, out, J_out_x);
     },
     compose(a, b, out, J_out_a, J_out_b) {
-      return combine('compose', 'a', a, 'b', b, 1, 1, out, J_out_a, J_out_b);
+      return combine('compose', inputs.a, a, inputs.b, b, 1, 1, out, J_out_a, J_out_b);
     },
     inverse(x, out, J_out_x) {
       return scale('inverse', 'x', x, -1, out, J_out_x);
     },
     between(a, b, out, J_out_a, J_out_b) {
-      return combine('between', 'a', a, 'b', b, -1, 1, out, J_out_a, J_out_b);
+      return combine('between', inputs.a, a, inputs.b, b, -1, 1, out, J_out_a, J_out_b);
     },
     act(x, points, out, J_out_x, J_out_points) {
-      return combine('act', 'x', x, 'points', points, 1, 1, out, J_out_x, J_out_points);
+      return combine('act', inputs.x, x, inputs.points, points, 1, 1, out, J_out_x, J_out_points);
     },
     adjoint(x, out) {
       const fn = `${name}.adjoint`;
@@ -104,10 +116,10 @@ function make(n: number): LieGroup {
       return o;
     },
     retract(x, delta, out, J_out_x, J_out_delta) {
-      return combine('retract', 'x', x, 'delta', delta, 1, 1, out, J_out_x, J_out_delta);
+      return combine('retract', inputs.x, x, inputs.delta, delta, 1, 1, out, J_out_x, J_out_delta);
     },
     local(x, y, out, J_out_x, J_out_y) {
-      return combine('local', 'x', x, 'y', y, -1, 1, out, J_out_x, J_out_y);
+      return combine('local', inputs.x, x, inputs.y, y, -1, 1, out, J_out_x, J_out_y);
     },
     normalize(x, out) {
       return scale('normalize', 'x', x, 1, out, undefined);

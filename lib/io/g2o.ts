@@ -32,10 +32,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 import { checkOneOf, checkOptions, checkTypedArray, rangeError, typeError } from '../base/check.js';
-import { sqrtInformation } from '../core/information.js';
 import { wrapAngle } from '../geometry/lie-group.js';
 import { SE2 } from '../geometry/se2.js';
 import { SE3 } from '../geometry/se3.js';
+import { edgeSqrtInformation } from './edge-weights.js';
 import { breadthFirstPoses, type PoseGroup } from './g2o-initial.js';
 import { formatNumber, looksNonFinite } from './g2o-number.js';
 import { fieldText, INTEGER, NOT_A_NUMBER, scanText, type ScannedText } from './g2o-scan.js';
@@ -630,7 +630,8 @@ function assemble(records: Records): G2oGraph {
   if (!hasVertices) {
     breadthFirstPoses(spec.group, ids.length, from, to, measurementArray, fixed, poses, canonicalPose(spec));
   }
-  const { nonPositiveDefinite } = sqrtInformation(informationArray, spec.dimension);
+  // Factored here once; poseGraphObjective reuses the factor (./edge-weights.ts).
+  const { nonPositiveDefinite } = edgeSqrtInformation(informationArray, spec.dimension);
 
   return {
     kind: spec.kind,

@@ -12,7 +12,6 @@
  * the translation and right-multiplies the rotation by Exp(σ·n).
  */
 import { checkInteger, checkOptions, rangeError, typeError } from '../base/check.js';
-import { sqrtInformation } from '../core/information.js';
 import { Objective } from '../core/objective.js';
 import { SeededRandom } from '../base/random.js';
 import { RobustLoss } from '../core/robust-loss.js';
@@ -24,6 +23,7 @@ import type { LieGroup } from '../geometry/lie-group.js';
 import { SE2 } from '../geometry/se2.js';
 import { SE3 } from '../geometry/se3.js';
 import { SO3 } from '../geometry/so3.js';
+import { edgeSqrtInformation } from './edge-weights.js';
 import type { G2oGraph } from './g2o.js';
 
 /** Options of {@link poseGraphObjective}. */
@@ -90,7 +90,7 @@ export function poseGraphObjective(graph: G2oGraph, options: PoseGraphOptions = 
     measurementBatch = measurements.length / per;
   }
   const poses = new Variable('poses', group, graph.poses, { constant: graph.fixed, tangent: (o.tangent as TangentFrame | undefined) ?? 'world' });
-  const { sqrt } = sqrtInformation(graph.information, d);
+  const { sqrt } = edgeSqrtInformation(graph.information, d);
   const term = new Between({
     name: 'edges',
     a: { variable: poses, indices: graph.from },
