@@ -31,7 +31,9 @@
     ],
     # The CUDA backend (native/cuda, built by CMake only): host code without
     # CUDA; kernels and device queries that need only the CUDA runtime; the
-    # core over cuSOLVER, cuBLAS and cuSPARSE; the CUDA addon's exports.
+    # core over cuSOLVER, cuBLAS and cuSPARSE. Then the CUDA addon's exports,
+    # N-API glue that lives with the rest of it in native/binding (native/cuda
+    # knows nothing of Node).
     'ariadne_cuda_host_sources': [
       'native/cuda/normal_maps.cc',
     ],
@@ -43,7 +45,7 @@
       'native/cuda/cuda_normal_equations.cc',
     ],
     'ariadne_cuda_binding_sources': [
-      'native/cuda/binding/cuda_addon.cc',
+      'native/binding/cuda_addon.cc',
     ],
   },
 }
