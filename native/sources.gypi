@@ -3,13 +3,17 @@
 {
   'variables': {
     'ariadne_core_sources': [
+      'native/core/batch_arrays.cc',
       'native/core/batched_normal_equations.cc',
       'native/core/blas_threads.cc',
+      'native/core/cholesky_backend.cc',
       'native/core/dense_cholesky.cc',
       'native/core/eigen_sparse_cholesky.cc',
+      'native/core/factor_snapshot.cc',
       'native/core/normal_equations.cc',
       'native/core/normal_pattern.cc',
       'native/core/reference_ldlt.cc',
+      'native/core/solver_kind.cc',
       'native/core/supernodal_cholesky.cc',
       'native/core/supernodal_symbolic.cc',
       'native/core/thread_pool.cc',
@@ -23,7 +27,9 @@
     # N-API glue shared by the CPU addon and the CUDA addon.
     'ariadne_shared_binding_sources': [
       'native/binding/arguments.cc',
+      'native/binding/factor_snapshot_wrap.cc',
       'native/binding/normal_equations_wrap.cc',
+      'native/binding/prepared_call.cc',
     ],
     'ariadne_binding_sources': [
       'native/binding/addon.cc',
@@ -31,7 +37,9 @@
     ],
     # The CUDA backend (native/cuda, built by CMake only): host code without
     # CUDA; kernels and device queries that need only the CUDA runtime; the
-    # core over cuSOLVER, cuBLAS and cuSPARSE; the CUDA addon's exports.
+    # core over cuSOLVER, cuBLAS and cuSPARSE. Then the CUDA addon's exports,
+    # N-API glue that lives with the rest of it in native/binding (native/cuda
+    # knows nothing of Node).
     'ariadne_cuda_host_sources': [
       'native/cuda/normal_maps.cc',
     ],
@@ -43,7 +51,7 @@
       'native/cuda/cuda_normal_equations.cc',
     ],
     'ariadne_cuda_binding_sources': [
-      'native/cuda/binding/cuda_addon.cc',
+      'native/binding/cuda_addon.cc',
     ],
   },
 }

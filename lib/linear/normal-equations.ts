@@ -12,6 +12,7 @@ import {
   checkOneOf,
   checkOptions,
   checkTypedArray,
+  rangeError,
   stateError,
   typeError,
 } from '../base/check.js';
@@ -43,13 +44,16 @@ export type {
 } from '../native/binding.js';
 export { cudaAvailability } from '../native/binding.js';
 
-/** D in A + λD: clamp(diag A, 1e-6, 1e32) (Levenberg-Marquardt with Jacobi scaling) or I. */
+/** D in A + λD: clamp(diag A, minDiagonal, maxDiagonal) (Levenberg-Marquardt with Jacobi scaling; by default 1e-6 and 1e32) or I. */
 export type DampingMode = 'diagonal' | 'identity';
 
 const KINDS = ['auto', 'dense', 'sparse'] as const;
 const BACKENDS = ['auto', 'cpu', 'cuda'] as const;
 const MODES = ['diagonal', 'identity'] as const;
 const MAX_THREADS = 1024;
+// The damping bounds' defaults (Ceres' min_lm_diagonal, max_lm_diagonal), as the native core has them.
+const DEFAULT_MIN_DIAGONAL = 1e-6;
+const DEFAULT_MAX_DIAGONAL = 1e32;
 
 // Set by NormalEquations' static block.
 let nativeOf: (ne: NormalEquations) => NativeNormalEquations;
@@ -145,13 +149,14 @@ export class NormalEquations {
       eliminate = checkInteger(fn, 'pattern.eliminate', p.eliminate, 0, colBlocks?.length ?? 0);
     }
     checkInteger(fn, 'batch', batch, 1, MAX_INT32);
-    const o = checkOptions(fn, 'options', options, ['kind', 'threads', 'backend']);
+    const o = checkOptions(fn, 'options', options, ['kind', 'threads', 'minDiagonal', 'maxDiagonal', 'backend']);
     const kind = o.kind === undefined ? undefined : checkOneOf(fn, 'options.kind', o.kind, KINDS);
     const threads = o.threads === undefined ? undefined : checkInteger(fn, 'options.threads', o.threads, 1, MAX_THREADS);
+    const { minDiagonal, maxDiagonal } = checkDiagonalBounds(fn, o.minDiagonal, o.maxDiagonal);
 
     const backend = o.backend === undefined ? 'auto' : checkOneOf(fn, 'options.backend', o.backend, BACKENDS);
     const Native = nativeClass(fn, backend);
-    this.#native = new Native({ m, n, rows, cols, colBlocks, eliminate }, batch, { kind, threads, background: inBackground });
+    this.#native = new Native({ m, n, rows, cols, colBlocks, eliminate }, batch, { kind, threads, minDiagonal, maxDiagonal, background: inBackground });
     if (!inBackground) this.#cachedInfo = this.#native.info();
   }
 
@@ -353,6 +358,25 @@ function nativeClass(fn: string, backend: Backend): NativeBinding['NormalEquatio
   if (backend === 'auto') return nativeBinding().NormalEquations;
   const error = new Error(`${fn}: 'options.backend' is 'cuda' but the CUDA backend is unavailable: ${cuda.reason} (${cuda.detail})`);
   throw Object.assign(error, { code: 'ERR_CUDA_UNAVAILABLE', reason: cuda.reason });
+}
+
+/** The damping bounds, checked together as the native core checks them: each finite and positive, min ≤ max. */
+function checkDiagonalBounds(fn: string, min: unknown, max: unknown): { minDiagonal?: number; maxDiagonal?: number } {
+  const bounds: [string, unknown][] = [
+    ['options.minDiagonal', min],
+    ['options.maxDiagonal', max],
+  ];
+  for (const [arg, value] of bounds) {
+    if (value === undefined) continue;
+    if (typeof value !== 'number') throw typeError(fn, arg, 'a number', value);
+    if (!(Number.isFinite(value) && value > 0)) throw rangeError(fn, arg, 'finite and positive', String(value));
+  }
+  const minDiagonal = min as number | undefined;
+  const maxDiagonal = max as number | undefined;
+  if ((minDiagonal ?? DEFAULT_MIN_DIAGONAL) > (maxDiagonal ?? DEFAULT_MAX_DIAGONAL)) {
+    throw rangeError(fn, 'options.minDiagonal', `at most 'options.maxDiagonal' (${maxDiagonal ?? DEFAULT_MAX_DIAGONAL})`, String(minDiagonal ?? DEFAULT_MIN_DIAGONAL));
+  }
+  return { minDiagonal, maxDiagonal };
 }
 
 function checkIndices(fn: string, arg: string, values: Int32Array, bound: number, boundName: string): void {

@@ -30,6 +30,14 @@ export interface NormalEquationsOptions {
   kind?: NormalEquationsKind;
   /** Threads the batch elements are spread over (default: min(cores, batch); at most batch are used). Results do not depend on it. */
   threads?: number;
+  /**
+   * Lower bound of the damping D = clamp(diag A, minDiagonal, maxDiagonal)
+   * of factor and step in 'diagonal' mode (default 1e-6, Ceres'
+   * min_lm_diagonal). Finite, positive and at most maxDiagonal.
+   */
+  minDiagonal?: number;
+  /** Upper bound of that damping (default 1e32, Ceres' max_lm_diagonal). Finite and positive. */
+  maxDiagonal?: number;
   /** The backend (default 'auto'); the facade chooses the addon, the addons ignore it. */
   backend?: Backend;
 }
@@ -72,6 +80,10 @@ export interface NormalEquationsInfo {
   factorNonzeros: number;
   /** Bytes the handle holds once every element is factored. */
   memoryBytes: number;
+  /** The lower bound of the 'diagonal' damping (options.minDiagonal). */
+  minDiagonal: number;
+  /** The upper bound of the 'diagonal' damping (options.maxDiagonal). */
+  maxDiagonal: number;
   /** CUDA backend only: the device's compute seconds in the last call, copies excluded (for benchmarks). */
   lastDeviceSeconds?: number;
 }
@@ -86,7 +98,14 @@ export interface NormalEquationsInfo {
  */
 export interface NativeNormalEquations {
   linearize(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array, out?: LinearizeResult): LinearizeResult;
-  factor(lambda: Float64Array, mode: 'diagonal' | 'identity'): FactorResult;
+  /**
+   * Factors (A + E) + λ·D for the elements active in the last linearize, with
+   * D = clamp(diag(A + E), minDiagonal, maxDiagonal) ('diagonal') or I. E,
+   * when `extra` is given, is B·normalNonzeros values in the slots of
+   * A's upper triangle (`normalPattern()`): a symmetric term of this call only
+   * (an exact Hessian's second-order terms); A stays as linearized.
+   */
+  factor(lambda: Float64Array, mode: 'diagonal' | 'identity', extra?: Float64Array): FactorResult;
   solve(rhs: Float64Array, k?: number, out?: Float64Array): Float64Array;
   /**
    * linearize, factor and solve in one call: the Newton step
@@ -99,8 +118,10 @@ export interface NativeNormalEquations {
   jv(v: Float64Array, out?: Float64Array): Float64Array;
   jtv(u: Float64Array, out?: Float64Array): Float64Array;
   linearizeAsync(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array): Promise<LinearizeResult>;
-  factorAsync(lambda: Float64Array, mode: 'diagonal' | 'identity'): Promise<FactorResult>;
+  factorAsync(lambda: Float64Array, mode: 'diagonal' | 'identity', extra?: Float64Array): Promise<FactorResult>;
   solveAsync(rhs: Float64Array, k?: number): Promise<Float64Array>;
+  /** step off the event loop (what `step` returns, to the bit); the inputs are copied when called. */
+  stepAsync(jValues: Float64Array, residuals: Float64Array, active: Uint8Array | undefined, lambda: Float64Array, mode: 'diagonal' | 'identity'): Promise<StepResult>;
   /**
    * Starts linearize, factor, solve and step calls (each [op, ...its arguments],
    * `out` included) one after another on a thread of their own and returns
@@ -113,10 +134,55 @@ export interface NativeNormalEquations {
    */
   begin(calls: DeferredCall[]): void;
   end(): (LinearizeResult | FactorResult | Float64Array | StepResult)[];
+  /**
+   * The factors of the last factor, for all B elements, in an object of
+   * their own that later calls on this handle (factor, step, dispose) do not
+   * change. Throws ERR_INVALID_STATE before any factor, and after a step on
+   * the CPU core (which keeps no factor) until the next factor; the CUDA
+   * backend has no snapshots (ERR_INVALID_STATE naming it).
+   */
+  snapshot(): NativeFactorSnapshot;
+  /** A's upper triangle by columns (rows ascending in each, the diagonal last): where factor's `extra` values go. */
+  normalPattern(): NormalPattern;
   dispose(): void;
   info(): NormalEquationsInfo;
   factorizationCount(): number;
   disposed(): boolean;
+}
+
+/** The pattern of A = JᵀJ's upper triangle in compressed columns (the slots of factor's `extra`). */
+export interface NormalPattern {
+  /** n + 1: column j's entries are [colStart[j], colStart[j + 1]). */
+  colStart: Int32Array;
+  /** normalNonzeros: the row of each entry, ascending within a column, the diagonal last. */
+  rowIndex: Int32Array;
+}
+
+/**
+ * The factors of a NormalEquations' factor call, kept apart from the handle
+ * (`snapshot()`): a backward pass solves with the factor of any step it
+ * kept. It owns (or shares until the handle refactors them) the factors of
+ * all B elements and reports them to V8 as external memory until disposed.
+ */
+export interface NativeFactorSnapshot {
+  /** As NormalEquations' solve with the factors taken: B·k·n, NaN for the elements without a valid factor; never refactors. */
+  solve(rhs: Float64Array, k?: number, out?: Float64Array): Float64Array;
+  /** solve off the event loop; the inputs are copied when called. */
+  solveAsync(rhs: Float64Array, k?: number): Promise<Float64Array>;
+  info(): FactorSnapshotInfo;
+  /** Frees the factors now (the garbage collector would, later). Idempotent. */
+  dispose(): void;
+  disposed(): boolean;
+}
+
+/** Sizes of a factor snapshot. */
+export interface FactorSnapshotInfo {
+  /** Batch size B. */
+  batch: number;
+  /** Unknowns per batch element. */
+  n: number;
+  /** Bytes the snapshot keeps alive (its factors and solve workspaces). */
+  memoryBytes: number;
 }
 
 /** The arrays `step` writes. */
@@ -133,12 +199,14 @@ export type StepResult = StepBuffers & FactorResult;
 /** A call of `begin`: linearize, factor, solve or step with its arguments. */
 export type DeferredCall =
   | ['linearize', Float64Array, Float64Array, Uint8Array | undefined, LinearizeResult | undefined]
-  | ['factor', Float64Array, 'diagonal' | 'identity']
+  | ['factor', Float64Array, 'diagonal' | 'identity', Float64Array?]
   | ['solve', Float64Array, number, Float64Array | undefined]
   | ['step', Float64Array, Float64Array, Uint8Array | undefined, Float64Array, 'diagonal' | 'identity', StepBuffers | undefined];
 
 /** How the native addon was built and what it runs with. */
 export interface BuildInfo {
+  /** The solver kinds, as options.kind names them besides 'auto' (the addon's table of kinds). */
+  kinds: string[];
   /** Whether the sparse kind uses CHOLMOD (source builds with SuiteSparse). */
   cholmod: boolean;
   /** The sparse factorisation, in words. */

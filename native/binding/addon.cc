@@ -4,6 +4,8 @@
 
 #include <Eigen/Core>
 
+#include <vector>
+
 #include "arguments.h"
 #include "blas_threads.h"
 #include "cholesky_backend.h"
@@ -12,6 +14,7 @@
 #include "normal_equations_factory.h"
 #include "normal_equations_wrap.h"
 #include "reference_ldlt_binding.h"
+#include "solver_kind.h"
 #include "thread_pool.h"
 
 namespace ariadne::binding {
@@ -26,6 +29,11 @@ const napi_type_tag& NormalEquationsTag() {
   return kTag;
 }
 
+const napi_type_tag& FactorSnapshotTag() {
+  static constexpr napi_type_tag kTag = {0x61726961646e6533ULL, 0x466163536e617031ULL};
+  return kTag;
+}
+
 namespace {
 
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
@@ -33,7 +41,10 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   // The sparse kind's factorisation: ours, or CHOLMOD (when built with it) for
   // the rare large patterns where METIS' ordering makes it clearly better.
   const char* sparse = HaveCholmod() ? "ariadne-supernodal (CHOLMOD for some large patterns)" : "ariadne-supernodal";
+  std::vector<Napi::Value> kinds;
+  for (const SolverKindEntry& entry : kSolverKinds) kinds.push_back(Napi::String::New(env, entry.name));
   return NewRecord(env, {
+                            {"kinds", NewList(env, kinds)},
                             {"cholmod", Napi::Boolean::New(env, HaveCholmod())},
                             {"sparseBackend", Napi::String::New(env, sparse)},
                             {"eigen", Napi::String::New(env, Concat(EIGEN_WORLD_VERSION, ".", EIGEN_MAJOR_VERSION, ".", EIGEN_MINOR_VERSION))},
@@ -51,11 +62,14 @@ class Addon : public Napi::Addon<Addon> {
     // so that buildInfo() reports what solves will use.
     if (HaveCholmod()) LimitLibraryThreads();
     DefineAddon(exports, {
-                             InstanceValue("NormalEquations", NormalEquationsWrap::Define(env), napi_enumerable),
+                             InstanceValue("NormalEquations", NormalEquationsWrap::Define(env, &snapshot_class_), napi_enumerable),
                              InstanceValue("referenceLdlt", Napi::Function::New(env, ReferenceLdltSolve, "referenceLdlt"), napi_enumerable),
                              InstanceValue("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"), napi_enumerable),
                          });
   }
+
+ private:
+  Napi::FunctionReference snapshot_class_;  // FactorSnapshot, made by NormalEquations.snapshot()
 };
 
 }  // namespace

@@ -106,6 +106,11 @@ int64_t IntegerArgument(const Napi::Value& value, const char* function, const st
   return static_cast<int64_t>(x);
 }
 
+double NumberArgument(const Napi::Value& value, const char* function, const std::string& name) {
+  if (!value.IsNumber()) throw TypeArgumentError(MustBe(function, name, "a number", Describe(value)));
+  return value.As<Napi::Number>().DoubleValue();
+}
+
 std::string StringArgument(const Napi::Value& value, const char* function, const std::string& name) {
   if (!value.IsString()) throw TypeArgumentError(MustBe(function, name, "a string", Describe(value)));
   return value.As<Napi::String>().Utf8Value();

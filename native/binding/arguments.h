@@ -32,6 +32,8 @@ ArrayView<const uint8_t> Uint8ArrayArgument(const Napi::Value& value, const char
 // A number that is an integer (TypeError when not a number, RangeError when
 // not an integer).
 int64_t IntegerArgument(const Napi::Value& value, const char* function, const std::string& name);
+// A number (TypeError otherwise); its value is the caller's to check.
+double NumberArgument(const Napi::Value& value, const char* function, const std::string& name);
 std::string StringArgument(const Napi::Value& value, const char* function, const std::string& name);
 // An object (TypeError otherwise).
 Napi::Object ObjectArgument(const Napi::Value& value, const char* function, const std::string& name);

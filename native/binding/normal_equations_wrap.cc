@@ -2,29 +2,19 @@
 
 #include <cstring>
 #include <functional>
-#include <mutex>
-#include <set>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "arguments.h"
+#include "class_methods.h"
 #include "errors.h"
+#include "factor_snapshot_wrap.h"
 #include "messages.h"
 #include "normal_equations_factory.h"
 
 namespace ariadne::binding {
 namespace {
-
-// Method names live as long as the process (addon instances in several
-// worker_threads share them).
-const char* Intern(const std::string& name) {
-  static std::mutex mutex;
-  static auto* names = new std::set<std::string>();
-  std::lock_guard<std::mutex> lock(mutex);
-  return names->insert(name).first->c_str();
-}
 
 Damping DampingArgument(const Napi::Value& value, const char* function) {
   const std::string mode = StringArgument(value, function, "mode");
@@ -46,258 +36,7 @@ Napi::Object LinearizeResult(Napi::Env env, Napi::Value gradient, Napi::Value sq
   return NewRecord(env, {{"gradient", gradient}, {"squaredNorm", squared_norm}});
 }
 
-size_t ElementBytes(napi_typedarray_type type) { return type == napi_uint8_array ? 1 : sizeof(double); }
-
-// A new Float64Array or Uint8Array and its memory.
-std::pair<Napi::TypedArray, void*> NewArray(Napi::Env env, napi_typedarray_type type, size_t length) {
-  if (type == napi_uint8_array) {
-    Napi::Uint8Array array = Napi::Uint8Array::New(env, length);
-    return {array, array.Data()};
-  }
-  Napi::Float64Array array = Napi::Float64Array::New(env, length);
-  return {array, array.Data()};
-}
-
-// A result array given in `out`: a Float64Array of exactly `length` numbers.
-ArrayView<const double> GivenResult(const Napi::Value& out, size_t length, const char* function, const std::string& name) {
-  const ArrayView<const double> view = Float64ArrayArgument(out, function, name);
-  if (static_cast<size_t>(view.length) != length) {
-    throw RangeArgumentError(MustBe(function, name, Concat(length, " numbers long"), Concat("length ", view.length)));
-  }
-  return view;
-}
-
-// The memory of an array, for the checks that arrays share none.
-struct Bytes {
-  const uint8_t* begin = nullptr;
-  size_t size = 0;
-
-  template <typename T>
-  explicit Bytes(ArrayView<const T> view)
-      : begin(reinterpret_cast<const uint8_t*>(view.data)), size(static_cast<size_t>(view.length) * sizeof(T)) {}
-  bool Overlaps(const Bytes& other) const {
-    return size > 0 && other.size > 0 && begin < other.begin + other.size && other.begin < begin + size;
-  }
-};
-
 }  // namespace
-
-void* Staging::Take(size_t bytes) {
-  if (next_ == buffers_.size()) buffers_.emplace_back();
-  RawVector<double>& buffer = buffers_[next_++];
-  const size_t doubles = bytes / sizeof(double) + 1;  // never empty: a null address reads as "absent"
-  if (buffer.size() < doubles) {
-    bytes_ -= static_cast<int64_t>(buffer.size() * sizeof(double));
-    buffer.clear();  // nothing to copy when it grows
-    buffer.resize(doubles);
-    bytes_ += static_cast<int64_t>(buffer.size() * sizeof(double));
-  }
-  return buffer.data();
-}
-
-void Staging::Clear() {
-  buffers_.clear();
-  buffers_.shrink_to_fit();
-  next_ = 0;
-  bytes_ = 0;
-}
-
-std::vector<Napi::Object> PreparedCall::Deliver(Napi::Env env, const char* function) {
-  std::vector<Napi::Object> arrays;
-  for (ResultArray& result : results) {
-    if (!result.staged) {
-      arrays.push_back(result.now);
-      continue;
-    }
-    const size_t bytes = result.length * ElementBytes(result.type);
-    if (result.array.IsEmpty()) {
-      auto [array, data] = NewArray(env, result.type, result.length);
-      std::memcpy(data, result.data, bytes);
-      arrays.push_back(array);
-      continue;
-    }
-    // Only Float64Arrays are given in `out`.
-    const Napi::TypedArray out = result.array.Value();
-    GivenResult(out, result.length, function, result.name);
-    std::memcpy(out.As<Napi::Float64Array>().Data(), result.data, bytes);
-    arrays.push_back(out);
-  }
-  return arrays;
-}
-
-// The arrays of one prepared call, in the second phase: inputs read in place
-// (kNow) or copied into the staging memory, and results. A result given in
-// `out` must share no memory with the inputs or the call's other results.
-// begin's inputs are copied when it is called, so that a later call could not
-// see an earlier call's results: an input that shares memory with them is a
-// RangeError rather than stale numbers.
-class CallArrays {
- public:
-  // `earlier`: the memory of the results given to the earlier calls of a begin.
-  CallArrays(Mode mode, Staging& staging, std::vector<Bytes>* earlier = nullptr)
-      : mode_(mode), staging_(staging), earlier_(earlier) {}
-
-  ArrayView<const double> Float64(const Napi::Value& value, const char* function, const char* name) {
-    return Input(Float64ArrayArgument(value, function, name), function, name);
-  }
-  ArrayView<const uint8_t> Uint8(const Napi::Value& value, const char* function, const char* name) {
-    return Input(Uint8ArrayArgument(value, function, name), function, name);
-  }
-
-  // Where the work writes a result of `length` numbers: `out` when given,
-  // else a new array.
-  double* Float64Result(const Napi::Value& out, size_t length, const char* function, const std::string& name) {
-    if (IsAbsent(out)) return static_cast<double*>(Result(napi_float64_array, length, out, name));
-    const ArrayView<const double> view = GivenResult(out, length, function, name);
-    const Bytes bytes(view);
-    for (const Bytes& input : inputs_) {
-      if (bytes.Overlaps(input)) {
-        throw RangeArgumentError(MustBe(function, name, "an array that shares no memory with the inputs", "one that does"));
-      }
-    }
-    for (const auto& [other, other_name] : given_) {
-      if (bytes.Overlaps(other)) {
-        throw RangeArgumentError(MustBe(function, name, Concat("an array that shares no memory with '", other_name, "'"), "one that does"));
-      }
-    }
-    given_.emplace_back(bytes, name);
-    return static_cast<double*>(Result(napi_float64_array, length, out, name));
-  }
-  uint8_t* Uint8Result(Napi::Env env, size_t length) {
-    return static_cast<uint8_t*>(Result(napi_uint8_array, length, env.Undefined(), "ok"));
-  }
-
-  PreparedCall Finish(std::function<void()> work, std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result) {
-    if (earlier_ != nullptr) {
-      for (const auto& given : given_) earlier_->push_back(given.first);
-    }
-    return {std::move(work), std::move(results_), std::move(result)};
-  }
-
- private:
-  template <typename T>
-  ArrayView<const T> Input(ArrayView<const T> view, const char* function, const char* name) {
-    const Bytes bytes(view);
-    if (earlier_ != nullptr) {
-      for (const Bytes& result : *earlier_) {
-        if (bytes.Overlaps(result)) {
-          throw RangeArgumentError(MustBe(function, name, "an array that shares no memory with the results of an earlier call (begin copies its inputs when called)",
-                                          "one that does"));
-        }
-      }
-    }
-    inputs_.push_back(bytes);
-    if (mode_ == Mode::kNow) return view;
-    void* copy = staging_.Take(bytes.size);
-    std::memcpy(copy, view.data, bytes.size);
-    return {static_cast<const T*>(copy), view.length};
-  }
-
-  // `out`: the given array (a checked Float64Array) or undefined.
-  void* Result(napi_typedarray_type type, size_t length, const Napi::Value& out, const std::string& name) {
-    ResultArray result;
-    result.type = type;
-    result.length = length;
-    result.name = name;
-    result.staged = mode_ != Mode::kNow;
-    Napi::TypedArray array = IsAbsent(out) ? Napi::TypedArray() : out.As<Napi::TypedArray>();
-    if (result.staged) {
-      result.data = staging_.Take(length * ElementBytes(type));
-      if (!array.IsEmpty()) result.array = Napi::Persistent(array);
-    } else {
-      if (array.IsEmpty()) {
-        std::tie(array, result.data) = NewArray(out.Env(), type, length);
-      } else {
-        result.data = array.As<Napi::Float64Array>().Data();
-      }
-      result.now = array;
-    }
-    results_.push_back(std::move(result));
-    return results_.back().data;
-  }
-
-  Mode mode_;
-  Staging& staging_;
-  std::vector<Bytes>* earlier_;
-  std::vector<Bytes> inputs_;
-  std::vector<std::pair<Bytes, std::string>> given_;  // results given in `out`, and their names
-  std::vector<ResultArray> results_;
-};
-
-// One asynchronous call: inputs were copied and result arrays staged on the
-// main thread; Execute runs the core on the libuv pool; the promise settles
-// in OnOK with the results delivered into new arrays. The handle is
-// referenced until then.
-class Operation : public Napi::AsyncWorker {
- public:
-  Operation(Napi::Env env, NormalEquationsWrap* owner, const char* function, PreparedCall call)
-      : Napi::AsyncWorker(env, function),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(owner),
-        function_(function),
-        call_(std::move(call)),
-        self_(Napi::Persistent(owner->Value())) {
-    owner_->busy_with_ = function_;
-  }
-
-  Napi::Promise Start() {
-    Queue();
-    return deferred_.Promise();
-  }
-
-  void Execute() override {
-    try {
-      call_.work();
-    } catch (...) {
-      failure_ = std::current_exception();
-    }
-  }
-
-  // Settling the promise throws when no JavaScript can run any more (a
-  // worker_thread exiting or terminated while the work ran): nothing is left
-  // to notify then, and an exception escaping here would abort the process.
-  void OnOK() override {
-    owner_->busy_with_ = nullptr;
-    try {
-      Napi::Env env = Env();
-      if (failure_) {
-        deferred_.Reject(AsyncName(ToJsError(env, failure_, function_)).Value());
-        return;
-      }
-      try {
-        deferred_.Resolve(call_.result(env, call_.Deliver(env, function_)));
-      } catch (const Napi::Error& error) {
-        deferred_.Reject(error.Value());
-      }
-    } catch (...) {
-    }
-  }
-
-  void OnError(const Napi::Error& error) override {
-    owner_->busy_with_ = nullptr;
-    try {
-      deferred_.Reject(error.Value());
-    } catch (...) {
-    }
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  NormalEquationsWrap* owner_;
-  const char* function_;
-  PreparedCall call_;
-  Napi::ObjectReference self_;
-  std::exception_ptr failure_;
-
-  // The core names the synchronous method ("NormalEquations.factor"); the
-  // caller called its async twin ("NormalEquations.factorAsync").
-  Napi::Error AsyncName(Napi::Error error) const {
-    const std::string message = error.Message();
-    const std::string sync(function_, std::strlen(function_) - std::strlen("Async"));
-    if (message.rfind(sync + ":", 0) == 0) error.Set("message", Napi::String::New(error.Env(), function_ + message.substr(sync.size())));
-    return error;
-  }
-};
 
 const NormalEquationsWrap::Op NormalEquationsWrap::kOps[4] = {
     {"linearize", "NormalEquations.linearize", &NormalEquationsWrap::PrepareLinearize, 3, {"gradient", "squaredNorm"}},
@@ -306,32 +45,17 @@ const NormalEquationsWrap::Op NormalEquationsWrap::kOps[4] = {
     {"step", "NormalEquations.step", &NormalEquationsWrap::PrepareStep, 5, {"gradient", "squaredNorm", "step", "jy"}},
 };
 
-template <Napi::Value (NormalEquationsWrap::*Method)(const Napi::CallbackInfo&)>
-Napi::ClassPropertyDescriptor<NormalEquationsWrap> NormalEquationsWrap::Method(const char* name) {
-  // The qualified name travels as the function's data, for messages.
-  napi_property_descriptor descriptor = {};
-  descriptor.utf8name = name;
-  descriptor.method = [](napi_env env, napi_callback_info callback_info) -> napi_value {
-    Napi::CallbackInfo info(env, callback_info);
-    try {
-      return Call<Method>(info);
-    } catch (const Napi::Error& error) {
-      // Throwing fails (and throws) while the environment shuts down, e.g. a
-      // worker_thread being terminated: nothing is left to tell then, and an
-      // exception escaping this C callback would abort the process.
-      try {
-        error.ThrowAsJavaScriptException();
-      } catch (...) {
-      }
-      return nullptr;
-    }
-  };
-  descriptor.attributes = napi_default_method;
-  descriptor.data = const_cast<char*>(Intern(Concat("NormalEquations.", name)));
-  return Napi::ClassPropertyDescriptor<NormalEquationsWrap>(descriptor);
+namespace {
+template <Napi::Value (NormalEquationsWrap::*kMethod)(const Napi::CallbackInfo&)>
+Napi::ClassPropertyDescriptor<NormalEquationsWrap> Method(const char* name) {
+  return ClassMethod<NormalEquationsWrap, kMethod>("NormalEquations", name);
 }
+}  // namespace
 
-Napi::Function NormalEquationsWrap::Define(Napi::Env env) {
+Napi::Function NormalEquationsWrap::Define(Napi::Env env, Napi::FunctionReference* snapshot_class) {
+  // FactorSnapshot's class, kept by the addon instance, reaches every
+  // handle through the class' data.
+  *snapshot_class = Napi::Persistent(FactorSnapshotWrap::Define(env));
   return DefineClass(
       env, "NormalEquations",
       {
@@ -344,22 +68,17 @@ Napi::Function NormalEquationsWrap::Define(Napi::Env env) {
           Method<&NormalEquationsWrap::RunAsync<kLinearize>>("linearizeAsync"),
           Method<&NormalEquationsWrap::RunAsync<kFactor>>("factorAsync"),
           Method<&NormalEquationsWrap::RunAsync<kSolve>>("solveAsync"),
+          Method<&NormalEquationsWrap::RunAsync<kStep>>("stepAsync"),
           Method<&NormalEquationsWrap::Begin>("begin"),
           Method<&NormalEquationsWrap::End>("end"),
+          Method<&NormalEquationsWrap::Snapshot>("snapshot"),
+          Method<&NormalEquationsWrap::NormalPattern>("normalPattern"),
           Method<&NormalEquationsWrap::Dispose>("dispose"),
           Method<&NormalEquationsWrap::Info>("info"),
           Method<&NormalEquationsWrap::FactorizationCount>("factorizationCount"),
           Method<&NormalEquationsWrap::Disposed>("disposed"),
-      });
-}
-
-template <Napi::Value (NormalEquationsWrap::*Method)(const Napi::CallbackInfo&)>
-Napi::Value NormalEquationsWrap::Call(const Napi::CallbackInfo& info) {
-  const char* function = static_cast<const char*>(info.Data());
-  return Guard(info.Env(), function, [&] {
-    NormalEquationsWrap* self = Self(info, function);
-    return (self->*Method)(info);
-  });
+      },
+      snapshot_class);
 }
 
 NormalEquationsWrap* NormalEquationsWrap::Self(const Napi::CallbackInfo& info, const char* function) {
@@ -382,6 +101,8 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
     const PatternValues pattern(info[0]);
     const Napi::Value kind = FieldOf(info[2], "kind");
     const Napi::Value threads = FieldOf(info[2], "threads");
+    const Napi::Value min_diagonal = FieldOf(info[2], "minDiagonal");
+    const Napi::Value max_diagonal = FieldOf(info[2], "maxDiagonal");
     const bool background = FieldOf(info[2], "background").ToBoolean().Value();
 
     const PatternInput input = PatternArgument(pattern, kFunction);
@@ -390,16 +111,7 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
     if (!IsAbsent(info[2])) {
       ObjectArgument(info[2], kFunction, "options");
       if (!IsAbsent(kind)) {
-        const std::string name = StringArgument(kind, kFunction, "options.kind");
-        if (name == "auto") {
-          options.kind = KindRequest::kAuto;
-        } else if (name == "dense") {
-          options.kind = KindRequest::kDense;
-        } else if (name == "sparse") {
-          options.kind = KindRequest::kSparse;
-        } else {
-          throw RangeArgumentError(MustBe(kFunction, "options.kind", "'auto', 'dense' or 'sparse'", Concat("'", name, "'")));
-        }
+        options.kind = ParseKindRequest(StringArgument(kind, kFunction, "options.kind"), kFunction, "options.kind");
       }
       if (!IsAbsent(threads)) {
         options.threads = IntegerArgument(threads, kFunction, "options.threads");
@@ -407,8 +119,12 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
           throw RangeArgumentError(MustBe(kFunction, "options.threads", "an integer in [1, 1024]", Concat(options.threads)));
         }
       }
+      // Their values are checked together by the core (CheckDiagonalBounds).
+      if (!IsAbsent(min_diagonal)) options.min_diagonal = NumberArgument(min_diagonal, kFunction, "options.minDiagonal");
+      if (!IsAbsent(max_diagonal)) options.max_diagonal = NumberArgument(max_diagonal, kFunction, "options.maxDiagonal");
     }
     napi_type_tag_object(env, info.This(), &NormalEquationsTag());
+    snapshot_class_ = static_cast<Napi::FunctionReference*>(info.Data());
     if (!background) {
       core_ = MakeNormalEquations(input, batch, options);
       ReportExternalMemory();
@@ -524,10 +240,12 @@ PreparedCall NormalEquationsWrap::PrepareLinearize(const CallValues& values, Cal
 PreparedCall NormalEquationsWrap::PrepareFactor(const CallValues& values, CallArrays& arrays, const char* function) {
   const auto lambda = arrays.Float64(values.args[0], function, "lambda");
   const Damping damping = DampingArgument(values.args[1], function);
+  ArrayView<const double> extra;
+  if (!IsAbsent(values.args[2])) extra = arrays.Float64(values.args[2], function, "extra");
   uint8_t* ok = arrays.Uint8Result(values.args[0].Env(), core_->batch());
   auto reasons = std::make_shared<std::vector<std::string>>();
   BatchedNormalEquations* core = core_.get();
-  return arrays.Finish([=] { core->Factor({lambda.data, lambda.length}, damping, ok, reasons.get()); },
+  return arrays.Finish([=] { core->Factor({lambda.data, lambda.length}, damping, {extra.data, extra.length}, ok, reasons.get()); },
                        [reasons](Napi::Env env, const std::vector<Napi::Object>& result) {
                          return FactorResult(env, result[0].As<Napi::Uint8Array>(), *reasons);
                        });
@@ -555,12 +273,9 @@ PreparedCall NormalEquationsWrap::PrepareStep(const CallValues& values, CallArra
 }
 
 PreparedCall NormalEquationsWrap::PrepareSolve(const CallValues& values, CallArrays& arrays, const char* function) {
-  const auto rhs = arrays.Float64(values.args[0], function, "rhs");
-  const int64_t k = IsAbsent(values.args[1]) ? 1 : IntegerArgument(values.args[1], function, "k");
-  double* out = arrays.Float64Result(values.out, static_cast<size_t>(rhs.length), function, "out");
   BatchedNormalEquations* core = core_.get();
-  return arrays.Finish([=] { core->Solve({rhs.data, rhs.length}, k, out); },
-                       [](Napi::Env, const std::vector<Napi::Object>& result) -> Napi::Value { return result[0]; });
+  return PrepareSolveCall(values.args[0], values.args[1], values.out, arrays, function,
+                          [core](Span<const double> rhs, int64_t k, double* out) { core->Solve(rhs, k, out); });
 }
 
 namespace {
@@ -594,7 +309,7 @@ Napi::Value NormalEquationsWrap::RunAsync(const Napi::CallbackInfo& info) {
   CallArrays arrays(Mode::kAsync, staging_);
   PreparedCall call = (this->*op.prepare)(values, arrays, function);
   ReportExternalMemory();
-  return (new Operation(info.Env(), this, function, std::move(call)))->Start();
+  return (new Operation(info.Env(), Value(), &busy_with_, function, std::move(call)))->Start();
 }
 
 Napi::Value NormalEquationsWrap::Jv(const Napi::CallbackInfo& info) { return Product(info, "NormalEquations.jv", "v", false); }
@@ -731,16 +446,39 @@ Napi::Value NormalEquationsWrap::Info(const Napi::CallbackInfo& info) {
       {"n", number(core_->n())},
       {"nnz", number(static_cast<double>(core_->nnz()))},
       {"batch", number(core_->batch())},
-      {"kind", Napi::String::New(env, core_->dense() ? "dense" : "sparse")},
+      {"kind", Napi::String::New(env, KindName(core_->kind()))},
       {"backend", Napi::String::New(env, core_->backend_name())},
       {"threads", number(core_->threads())},
       {"normalNonzeros", number(static_cast<double>(core_->a_nonzeros()))},
       {"factorNonzeros", number(static_cast<double>(core_->factor_nonzeros()))},
       {"memoryBytes", number(static_cast<double>(core_->memory_bytes()))},
+      {"minDiagonal", number(core_->min_diagonal())},
+      {"maxDiagonal", number(core_->max_diagonal())},
   };
   // Device cores only: the device's compute time in the last call.
   if (core_->last_device_seconds() >= 0) fields.emplace_back("lastDeviceSeconds", number(core_->last_device_seconds()));
   return NewRecord(env, fields);
+}
+
+Napi::Value NormalEquationsWrap::Snapshot(const Napi::CallbackInfo& info) {
+  constexpr const char* kFunction = "NormalEquations.snapshot";
+  CheckUsable(kFunction);
+  return FactorSnapshotWrap::New(snapshot_class_->Value(), core_->Snapshot());
+}
+
+Napi::Value NormalEquationsWrap::NormalPattern(const Napi::CallbackInfo& info) {
+  constexpr const char* kFunction = "NormalEquations.normalPattern";
+  Ready();
+  if (!core_) throw StateError(Concat(kFunction, ": the handle has been disposed"));
+  // Immutable once analysed: readable while a call runs, as info() is.
+  Napi::Env env = info.Env();
+  const std::vector<int32_t>& col_start = core_->pattern().a_col_start();
+  const std::vector<int32_t>& row_index = core_->pattern().a_row_index();
+  Napi::Int32Array starts = Napi::Int32Array::New(env, col_start.size());
+  std::copy(col_start.begin(), col_start.end(), starts.Data());
+  Napi::Int32Array rows = Napi::Int32Array::New(env, row_index.size());
+  std::copy(row_index.begin(), row_index.end(), rows.Data());
+  return NewRecord(env, {{"colStart", starts}, {"rowIndex", rows}});
 }
 
 Napi::Value NormalEquationsWrap::FactorizationCount(const Napi::CallbackInfo& info) {

@@ -1,6 +1,7 @@
 // The JavaScript class NormalEquations over a BatchedNormalEquations core:
 // the CPU one in the CPU addon, the CUDA one in the CUDA addon (each addon
-// defines MakeNormalEquations, normal_equations_factory.h).
+// defines MakeNormalEquations, normal_equations_factory.h). Its snapshot()
+// makes FactorSnapshot objects (factor_snapshot_wrap.h).
 #pragma once
 
 #include <napi.h>
@@ -14,66 +15,9 @@
 #include <vector>
 
 #include "batched_normal_equations.h"
-#include "raw_vector.h"
+#include "prepared_call.h"
 
 namespace ariadne::binding {
-
-// Memory the handle owns for the calls that run off the main thread (the
-// *Async methods and begin): their inputs are copied into it when called and
-// their results written into it, so that no other thread touches an array
-// that JavaScript can detach, transfer or resize. Reused across calls (first
-// touches of fresh pages are expensive): a call takes its buffers in order
-// from the first, and a buffer grows only when a call needs more.
-class Staging {
- public:
-  void Rewind() { next_ = 0; }
-  // The next buffer, of at least `bytes`, 8-byte aligned, contents undefined.
-  void* Take(size_t bytes);
-  int64_t bytes() const { return bytes_; }
-  void Clear();
-
- private:
-  std::vector<RawVector<double>> buffers_;
-  size_t next_ = 0;
-  int64_t bytes_ = 0;
-};
-
-// An array a prepared call writes: a Float64Array given in `out` or a new
-// array. Staged results are written into staging memory and copied into
-// their JavaScript array when the call completes (PreparedCall::Deliver).
-struct ResultArray {
-  napi_typedarray_type type = napi_float64_array;
-  size_t length = 0;
-  void* data = nullptr;  // where the work writes
-  bool staged = false;
-  // Not staged (a synchronous call): the caller's `out` or a new array, held
-  // by the call's handle scope.
-  Napi::TypedArray now;
-  // Staged: the caller's `out`; empty: a new array at delivery.
-  Napi::Reference<Napi::TypedArray> array;
-  std::string name;  // "out.gradient", in messages
-};
-
-// linearize, factor, solve or step with its arguments checked and its result
-// arrays chosen (normal_equations_wrap.cc).
-struct PreparedCall {
-  std::function<void()> work;  // the core's numerics; may run on another thread
-  std::vector<ResultArray> results;
-  // The JavaScript result, from the delivered result arrays.
-  std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result;
-
-  // The result arrays, staged ones copied in; a caller's `out` is checked
-  // again first (JavaScript ran since the call: TypeError when it was
-  // detached). Runs no JavaScript.
-  std::vector<Napi::Object> Deliver(Napi::Env env, const char* function);
-};
-
-// How a prepared call reaches its arrays.
-enum class Mode {
-  kNow,    // the synchronous methods: inputs read in place, results written into `out` or new arrays
-  kAsync,  // the *Async methods: inputs and results staged, results delivered into new arrays (no `out`)
-  kBegun,  // begin's calls: inputs and results staged, results delivered into `out` or new arrays by end
-};
 
 // A call's arguments, its `out` and, when `out` is an object of named result
 // arrays, their values, all read in the first phase (arguments.h).
@@ -84,25 +28,19 @@ struct CallValues {
   std::array<Napi::Value, 4> fields;  // out[out_fields[i]]
 };
 
-class CallArrays;  // normal_equations_wrap.cc
-
 class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
  public:
-  static Napi::Function Define(Napi::Env env);
+  // The class; `snapshot_class`, owned by the addon instance (it lives as
+  // long as the environment), receives FactorSnapshot's.
+  static Napi::Function Define(Napi::Env env, Napi::FunctionReference* snapshot_class);
   explicit NormalEquationsWrap(const Napi::CallbackInfo& info);
   ~NormalEquationsWrap() override;
 
- private:
-  friend class Operation;
   // Unwraps `this` after checking its type tag (a plain or foreign object is
-  // a TypeError, never a crash) and the handle's state.
+  // a TypeError, never a crash); the methods check the handle's state.
   static NormalEquationsWrap* Self(const Napi::CallbackInfo& info, const char* function);
-  // A prototype method that checks `this` before dispatching to Method.
-  template <Napi::Value (NormalEquationsWrap::*Method)(const Napi::CallbackInfo&)>
-  static Napi::ClassPropertyDescriptor<NormalEquationsWrap> Method(const char* name);
-  template <Napi::Value (NormalEquationsWrap::*Method)(const Napi::CallbackInfo&)>
-  static Napi::Value Call(const Napi::CallbackInfo& info);
 
+ private:
   // linearize, factor, solve and step: their checks (Prepare*), run now
   // (RunSync), on the libuv pool (RunAsync, the *Async twins) or by begin.
   using Prepare = PreparedCall (NormalEquationsWrap::*)(const CallValues&, CallArrays&, const char*);
@@ -130,6 +68,10 @@ class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
   Napi::Value End(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
+  // A FactorSnapshot of the last factor (factor_snapshot_wrap.h).
+  Napi::Value Snapshot(const Napi::CallbackInfo& info);
+  // A's pattern: {colStart, rowIndex}, the slots of factor's `extra`.
+  Napi::Value NormalPattern(const Napi::CallbackInfo& info);
   Napi::Value FactorizationCount(const Napi::CallbackInfo& info);
   Napi::Value Disposed(const Napi::CallbackInfo& info);
 
@@ -183,6 +125,8 @@ class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
   Staging staging_;
 
   std::unique_ptr<BatchedNormalEquations> core_;
+  // FactorSnapshot's class (snapshot makes its instances), the addon's.
+  Napi::FunctionReference* snapshot_class_ = nullptr;
   const char* busy_with_ = nullptr;  // the pending async method, if any
   int64_t external_bytes_ = 0;  // reported to V8
 };

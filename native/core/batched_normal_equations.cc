@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "errors.h"
+#include "factor_snapshot.h"
 #include "messages.h"
 #include "thread_pool.h"
 
@@ -12,6 +14,22 @@ namespace ariadne {
 namespace {
 
 constexpr int kMaxThreads = 1024;
+
+// The damping bounds together (as Ceres' TrustRegionOptionsAreValid checks
+// related options): each finite and positive, and min ≤ max, the message
+// naming both.
+void CheckDiagonalBounds(const char* function, double min, double max) {
+  for (const auto& [name, value] : {std::pair{"options.minDiagonal", min}, std::pair{"options.maxDiagonal", max}}) {
+    if (!(std::isfinite(value) && value > 0)) {
+      throw RangeArgumentError(MustBe(function, name, "finite and positive", FormatNumber(value)));
+    }
+  }
+  if (min > max) {
+    throw RangeArgumentError(MustBe(function, "options.minDiagonal",
+                                    Concat("at most 'options.maxDiagonal' (", FormatNumber(max), ")"),
+                                    FormatNumber(min)));
+  }
+}
 
 }  // namespace
 
@@ -24,43 +42,25 @@ BatchedNormalEquations::BatchedNormalEquations(const PatternInput& input, int64_
     throw RangeArgumentError(MustBe(function, "options.threads", Concat("an integer in [1, ", kMaxThreads, "]"),
                                     Concat(options.threads)));
   }
+  CheckDiagonalBounds(function, options.min_diagonal, options.max_diagonal);
   batch_ = static_cast<int>(batch);
   threads_ = std::min(options.threads > 0 ? static_cast<int>(options.threads) : HardwareThreads(), batch_);
+  min_diagonal_ = options.min_diagonal;
+  max_diagonal_ = options.max_diagonal;
   pattern_ = std::make_unique<NormalPattern>(input, function);
+  kind_ = ResolveKind(options.kind, *pattern_);
 }
 
 BatchedNormalEquations::~BatchedNormalEquations() = default;
 
 void BatchedNormalEquations::CheckLength(const char* function, const char* argument, int64_t actual,
                                          int64_t per_element, const char* per_element_name) const {
-  const int64_t expected = per_element * batch_;
-  if (actual != expected) {
-    throw RangeArgumentError(MustBe(function, argument,
-                                    Concat("of length ", expected, " (batch ", batch_, " × ", per_element_name, " ",
-                                           per_element, ")"),
-                                    Concat("length ", actual)));
-  }
+  CheckBatchLength(function, argument, actual, batch_, per_element, per_element_name);
 }
 
 void BatchedNormalEquations::CheckFinite(const char* function, const char* argument, const double* values,
                                          int64_t per_element, const std::vector<uint8_t>* mask) const {
-  std::vector<int64_t> bad(batch_, -1);
-  ParallelFor(batch_, threads_, [&](int b, int) {
-    if (mask != nullptr && !(*mask)[b]) return;
-    const double* v = values + b * per_element;
-    for (int64_t i = 0; i < per_element; ++i) {
-      if (!std::isfinite(v[i])) {
-        bad[b] = i;
-        return;
-      }
-    }
-  });
-  for (int b = 0; b < batch_; ++b) {
-    if (bad[b] < 0) continue;
-    const double value = values[b * per_element + bad[b]];
-    throw RangeArgumentError(MustBe(function, argument, "finite",
-                                    Concat(FormatNumber(value), " at batch element ", b, ", index ", bad[b])));
-  }
+  CheckBatchFinite(function, argument, values, batch_, per_element, mask, threads_);
 }
 
 std::vector<uint8_t> BatchedNormalEquations::CheckLinearize(const char* function, Span<const double> j_values,
@@ -122,12 +122,16 @@ void BatchedNormalEquations::Linearize(Span<const double> j_values, Span<const d
   a_kept_ = true;
 }
 
-void BatchedNormalEquations::Factor(Span<const double> lambda, Damping damping, uint8_t* ok,
-                                    std::vector<std::string>* reasons) {
+void BatchedNormalEquations::Factor(Span<const double> lambda, Damping damping, Span<const double> extra,
+                                    uint8_t* ok, std::vector<std::string>* reasons) {
   constexpr const char* kFunction = "NormalEquations.factor";
   if (!a_kept_) throw StateError(Concat(kFunction, ": call linearize before factor"));
   CheckLambda(kFunction, lambda);
-  DoFactor(lambda.data, damping);
+  if (extra.data != nullptr) {
+    CheckLength(kFunction, "extra", extra.size, pattern_->a_nnz(), "normalNonzeros");
+    CheckFinite(kFunction, "extra", extra.data, pattern_->a_nnz(), &active_);
+  }
+  DoFactor(lambda.data, damping, extra.data);
   factored_ = true;
   ReportStatus(ok, reasons);
 }
@@ -170,7 +174,7 @@ bool BatchedNormalEquations::DoStep(const double* j_values, const double* residu
                                     Damping damping, double* gradient, double* squared_norm, double* step,
                                     double* jy) {
   DoLinearize(j_values, residuals, active_, gradient, squared_norm);
-  DoFactor(lambda, damping);
+  DoFactor(lambda, damping, nullptr);
   DoSolve(gradient, 1, step);
   const int64_t size = static_cast<int64_t>(batch_) * pattern_->n();
   for (int64_t i = 0; i < size; ++i) step[i] = -step[i];
@@ -182,16 +186,23 @@ void BatchedNormalEquations::Solve(Span<const double> rhs, int64_t k, double* ou
   constexpr const char* kFunction = "NormalEquations.solve";
   if (!factored_) throw StateError(Concat(kFunction, ": call factor before solve"));
   const int n = pattern_->n();
-  if (k < 1 || k > std::numeric_limits<int32_t>::max() / std::max(n, 1)) {
-    throw RangeArgumentError(MustBe(kFunction, "k", "a positive integer (the number of right-hand sides)", Concat(k)));
-  }
-  CheckLength(kFunction, "rhs", rhs.size, k * n, "k·n");
-  CheckFinite(kFunction, "rhs", rhs.data, k * n, nullptr);
+  CheckSolveArguments(kFunction, rhs, k, batch_, n, threads_);
   DoSolve(rhs.data, static_cast<int>(k), out);
-  for (int b = 0; b < batch_; ++b) {
-    if (status_[b].ok) continue;
-    std::fill(out + b * k * n, out + (b + 1) * k * n, std::numeric_limits<double>::quiet_NaN());
-  }
+  FillNaNWhereNotOk(OkMask(), k * n, out);
+}
+
+std::unique_ptr<FactorSnapshot> BatchedNormalEquations::Snapshot() {
+  constexpr const char* kFunction = "NormalEquations.snapshot";
+  if (!factored_) throw StateError(Concat(kFunction, ": call factor before snapshot"));
+  std::vector<uint8_t> ok = OkMask();
+  std::unique_ptr<CholeskyFactors> factors = DoSnapshot(ok);
+  return std::make_unique<FactorSnapshot>(pattern_->n(), threads_, std::move(ok), std::move(factors));
+}
+
+std::vector<uint8_t> BatchedNormalEquations::OkMask() const {
+  std::vector<uint8_t> ok(batch_);
+  for (int b = 0; b < batch_; ++b) ok[b] = status_[b].ok ? 1 : 0;
+  return ok;
 }
 
 void BatchedNormalEquations::Jv(Span<const double> v, double* out) {

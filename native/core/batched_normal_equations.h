@@ -15,30 +15,31 @@
 #include <string>
 #include <vector>
 
+#include "batch_arrays.h"
 #include "cholesky_backend.h"
 #include "normal_pattern.h"
+#include "solver_kind.h"
 
 namespace ariadne {
 
-template <typename T>
-struct Span {
-  T* data = nullptr;
-  int64_t size = 0;
-};
-
-enum class KindRequest { kAuto, kDense, kSparse };
 enum class Damping { kDiagonal, kIdentity };
 
+// Bounds of the damping D = clamp(diag A, min, max) in 'diagonal' mode: by
+// default Ceres' min_lm_diagonal and max_lm_diagonal.
+constexpr double kDefaultMinDiagonal = 1e-6;
+constexpr double kDefaultMaxDiagonal = 1e32;
+
 struct NormalEquationsOptions {
-  KindRequest kind = KindRequest::kAuto;
+  KindRequest kind;  // empty: 'auto'
   // Threads the elements are spread over, at most batch (more would hold
   // workspaces no element uses); 0: min(hardware threads, batch).
   int64_t threads = 0;
+  // D's bounds ('options.minDiagonal', 'options.maxDiagonal'): finite, 0 < min ≤ max.
+  double min_diagonal = kDefaultMinDiagonal;
+  double max_diagonal = kDefaultMaxDiagonal;
 };
 
-// Damping D of A + λD in 'diagonal' mode: diag(A) clamped to this range.
-constexpr double kMinDiagonalDamping = 1e-6;
-constexpr double kMaxDiagonalDamping = 1e32;
+class FactorSnapshot;
 
 class BatchedNormalEquations {
  public:
@@ -53,7 +54,10 @@ class BatchedNormalEquations {
   int64_t factorization_count() const { return factorization_count_.load(); }
   const NormalPattern& pattern() const { return *pattern_; }
 
-  virtual bool dense() const = 0;
+  // The kind in use ('auto' resolved by ResolveKind).
+  SolverKind kind() const { return kind_; }
+  double min_diagonal() const { return min_diagonal_; }
+  double max_diagonal() const { return max_diagonal_; }
   virtual std::string backend_name() const = 0;
   virtual int64_t factor_nonzeros() const = 0;
   // Bytes this object holds or will hold once every element is factored.
@@ -67,9 +71,17 @@ class BatchedNormalEquations {
   // keep their J, A and factor.
   void Linearize(Span<const double> j_values, Span<const double> residuals, Span<const uint8_t> active,
                  double* gradient, double* squared_norm);
-  // Factors A + λ_b D_b for the elements active in the last linearize; the
-  // others keep their factor and status. ok and reasons are filled for all B.
-  void Factor(Span<const double> lambda, Damping damping, uint8_t* ok, std::vector<std::string>* reasons);
+  // Factors (A + E) + λ_b D_b for the elements active in the last linearize,
+  // D = clamp(diag(A + E), min_diagonal, max_diagonal) ('diagonal') or I;
+  // the others keep their factor and status. E, when extra.data is given,
+  // is B·a_nonzeros() values in the slots of A's compressed upper triangle
+  // (pattern().a_col_start(), a_row_index()): a symmetric term of this call
+  // only (A is kept as linearized). ok and reasons are filled for all B.
+  void Factor(Span<const double> lambda, Damping damping, Span<const double> extra, uint8_t* ok,
+              std::vector<std::string>* reasons);
+  void Factor(Span<const double> lambda, Damping damping, uint8_t* ok, std::vector<std::string>* reasons) {
+    Factor(lambda, damping, {}, ok, reasons);
+  }
   // out (B·k·n) = A⁻¹ rhs per element with its last factor; elements without
   // a valid factor get NaN.
   void Solve(Span<const double> rhs, int64_t k, double* out);
@@ -87,10 +99,14 @@ class BatchedNormalEquations {
             std::vector<std::string>* reasons, double* step, double* jy);
   void Jv(Span<const double> v, double* out);   // B·n -> B·m
   void Jtv(Span<const double> u, double* out);  // B·m -> B·n
+  // The factors of the last factor, apart from this object (factor_snapshot.h);
+  // StateError when no factor is kept (none yet, or a core's step kept none).
+  std::unique_ptr<FactorSnapshot> Snapshot();
 
  protected:
-  // Checks batch and options.threads and analyses the pattern; `function`
-  // names the constructor in messages.
+  // Checks batch and the options, analyses the pattern and resolves the
+  // kind (the derived core switches the pattern to the kind's layout);
+  // `function` names the constructor in messages.
   BatchedNormalEquations(const PatternInput& pattern, int64_t batch, const NormalEquationsOptions& options,
                          const char* function);
 
@@ -101,7 +117,8 @@ class BatchedNormalEquations {
   // the elements whose status is not ok alone (they are set to NaN after).
   virtual void DoLinearize(const double* j_values, const double* residuals, const std::vector<uint8_t>& mask,
                            double* gradient, double* squared_norm) = 0;
-  virtual void DoFactor(const double* lambda, Damping damping) = 0;
+  // `extra`: E (B·a_nonzeros(), slots of the compressed upper triangle) or null.
+  virtual void DoFactor(const double* lambda, Damping damping, const double* extra) = 0;
   virtual void DoSolve(const double* rhs, int k, double* out) = 0;
   // out = J in (transpose false: B·n -> B·m) or Jᵀ in (B·m -> B·n).
   virtual void DoMultiply(const double* in, bool transpose, double* out) = 0;
@@ -110,6 +127,9 @@ class BatchedNormalEquations {
   // DoFactor, DoSolve and DoMultiply, which keep them.
   virtual bool DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping,
                       double* gradient, double* squared_norm, double* step, double* jy);
+  // The factors of the elements with take[b] (every element with a valid
+  // factor), for Snapshot; a core without snapshots throws StateError.
+  virtual std::unique_ptr<CholeskyFactors> DoSnapshot(const std::vector<uint8_t>& take) = 0;
 
   NormalPattern& mutable_pattern() { return *pattern_; }
   // The mask of the last linearize, and each element's factor status.
@@ -127,6 +147,8 @@ class BatchedNormalEquations {
   // Zero gradient and ‖r‖² for the elements outside mask.
   void ClearInactive(const std::vector<uint8_t>& mask, double* gradient, double* squared_norm) const;
   void ReportStatus(uint8_t* ok, std::vector<std::string>* reasons) const;
+  // 1 for the elements whose status is ok.
+  std::vector<uint8_t> OkMask() const;
   void CheckLength(const char* function, const char* argument, int64_t actual, int64_t per_element,
                    const char* per_element_name) const;
   // RangeError naming the first non-finite value among the elements with
@@ -136,6 +158,9 @@ class BatchedNormalEquations {
 
   int batch_ = 0;
   int threads_ = 1;
+  SolverKind kind_ = SolverKind::kSparse;
+  double min_diagonal_ = kDefaultMinDiagonal;
+  double max_diagonal_ = kDefaultMaxDiagonal;
   std::unique_ptr<NormalPattern> pattern_;
   std::vector<uint8_t> active_;       // of the last linearize
   std::vector<FactorStatus> status_;  // allocated by the first linearize

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "messages.h"
 #include "normal_pattern.h"
+#include "solver_kind.h"
 
 namespace ariadne {
 
@@ -26,6 +28,20 @@ inline std::string NotPositiveDefiniteReason(int64_t column) {
   return Concat("not positive definite (pivot of column ", column, ")");
 }
 
+// The factors of some batch elements taken from a backend (its Snapshot):
+// they solve as the backend did when they were taken, never refactor, and
+// outlive the backend. Solves of different elements, or on different slots,
+// may run concurrently.
+class CholeskyFactors {
+ public:
+  virtual ~CholeskyFactors() = default;
+  // As CholeskyBackend::Solve, with the element's factor as taken (only
+  // elements that were taken).
+  virtual void Solve(int element, const double* rhs, int k, double* out, int slot) = 0;
+  // Bytes kept alive: the factors taken and the solve workspaces.
+  virtual int64_t memory_bytes() const = 0;
+};
+
 class CholeskyBackend {
  public:
   virtual ~CholeskyBackend() = default;
@@ -40,7 +56,56 @@ class CholeskyBackend {
   virtual void Solve(int element, const double* rhs, int k, double* out, int slot) = 0;
   // Entries of one element's factor L (with the fill-reducing ordering).
   virtual int64_t factor_nonzeros() const = 0;
+  // Doubles one element's factor occupies (factor_nonzeros and whatever
+  // padding the storage has).
+  virtual int64_t factor_storage() const { return factor_nonzeros(); }
+  // The last successful factors of the elements e with take[e] set, with
+  // `slots` workspaces for concurrent solves. Shared, not copied (SharedFactors):
+  // this backend's next Factor of a taken element writes new storage, so
+  // nothing done to the backend later changes them.
+  virtual std::unique_ptr<CholeskyFactors> Snapshot(const std::vector<uint8_t>& take, int slots) const = 0;
 };
+
+// Per-element factors that snapshots may share: copy on write. An element's
+// factor is written in place while this owner alone holds it; once a
+// snapshot shares it, the next write goes to a new one (the snapshot keeps
+// the old). Taking a snapshot costs B pointers, and the new storage is paid
+// only when the element is refactored while the snapshot lives.
+template <typename Factor>
+class SharedFactors {
+ public:
+  explicit SharedFactors(int count) : factors_(static_cast<size_t>(count)) {}
+
+  // Element e's factor to write into: its own, or make() (a shared_ptr to a
+  // new Factor) when it has none or shares it. The use count only falls
+  // while the owner runs (a snapshot released on another thread), so a count
+  // of one stays one.
+  template <typename Make>
+  Factor& Writable(int e, Make&& make) {
+    std::shared_ptr<Factor>& factor = factors_[e];
+    if (!factor || factor.use_count() > 1) factor = make();
+    return *factor;
+  }
+  Factor* get(int e) const { return factors_[e].get(); }
+  // The factors of the elements with take[e] set (null for the others).
+  std::vector<std::shared_ptr<const Factor>> Share(const std::vector<uint8_t>& take) const {
+    std::vector<std::shared_ptr<const Factor>> shared(take.size());
+    for (size_t e = 0; e < take.size(); ++e) {
+      if (take[e]) shared[e] = factors_[e];
+    }
+    return shared;
+  }
+
+ private:
+  std::vector<std::shared_ptr<Factor>> factors_;
+};
+
+// The backend for a kind (as Ceres' LinearSolver::Create): the one factory,
+// one case per SolverKind. `factors` elements keep a factor each; `slots`
+// workspaces serve concurrent calls. The pattern must be in the kind's
+// layout (kSolverKinds) and outlive the backend.
+std::unique_ptr<CholeskyBackend> MakeCholeskyBackend(SolverKind kind, const NormalPattern& pattern, int factors,
+                                                     int slots);
 
 // Dense LLᵀ (Eigen, blocked) on the dense layout.
 std::unique_ptr<CholeskyBackend> MakeDenseCholesky(const NormalPattern& pattern, int batch);

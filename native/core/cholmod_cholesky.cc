@@ -14,8 +14,10 @@
 // threads are limited to one per factorisation (blas_threads.cc).
 #include <cholmod.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <vector>
 
@@ -44,29 +46,127 @@ void CheckStatus(const cholmod_common& common, const char* what) {
   throw InternalError(Concat("CHOLMOD failed in ", what, ": ", last_cholmod_message));
 }
 
+// A cholmod_common of its own per workspace slot, with the workspaces of
+// cholmod_solve2: what one thread needs to solve (and factor).
+struct CholmodSlot {
+  CholmodSlot() {
+    cholmod_start(&common);
+    common.print = 0;
+    common.error_handler = RecordCholmodMessage;
+    common.supernodal = CHOLMOD_SUPERNODAL;
+    // LLᵀ also for the simplicial factorisation: its default LDLᵀ accepts
+    // negative pivots, so indefinite matrices would pass as factored.
+    common.final_ll = 1;
+  }
+  ~CholmodSlot() {
+    cholmod_free_dense(&x, &common);
+    cholmod_free_dense(&y, &common);
+    cholmod_free_dense(&e, &common);
+    cholmod_finish(&common);
+  }
+  CholmodSlot(const CholmodSlot&) = delete;
+  CholmodSlot& operator=(const CholmodSlot&) = delete;
+
+  cholmod_common common;
+  cholmod_dense* x = nullptr;
+  cholmod_dense* y = nullptr;
+  cholmod_dense* e = nullptr;
+};
+
+std::vector<std::unique_ptr<CholmodSlot>> MakeSlots(int count) {
+  std::vector<std::unique_ptr<CholmodSlot>> slots;
+  for (int s = 0; s < std::max(count, 1); ++s) slots.push_back(std::make_unique<CholmodSlot>());
+  return slots;
+}
+
+// Frees a factor that may outlive the backend that made it (a snapshot
+// shares it), with a cholmod_common kept for the process: a free only counts
+// in its common, the memory is SuiteSparse's.
+void FreeFactor(cholmod_factor** factor) {
+  static std::mutex mutex;
+  static cholmod_common* const common = [] {
+    auto* started = new cholmod_common;
+    cholmod_start(started);
+    return started;
+  }();
+  std::lock_guard<std::mutex> lock(mutex);
+  cholmod_free_factor(factor, common);
+}
+
+// One element's numeric factor.
+class CholmodFactor {
+ public:
+  CholmodFactor(const cholmod_factor* symbolic, cholmod_common* common)
+      : factor_(cholmod_copy_factor(const_cast<cholmod_factor*>(symbolic), common)) {
+    if (factor_ == nullptr) CheckStatus(*common, "cholmod_copy_factor");
+  }
+  ~CholmodFactor() { FreeFactor(&factor_); }
+  CholmodFactor(const CholmodFactor&) = delete;
+  CholmodFactor& operator=(const CholmodFactor&) = delete;
+
+  cholmod_factor* get() const { return factor_; }
+
+ private:
+  cholmod_factor* factor_;
+};
+
+// out = A⁻¹ rhs (n×k column-major) with a factor, on a slot's workspaces.
+void SolveWithFactor(const CholmodFactor& factor, int n, const double* rhs, int k, double* out, CholmodSlot& slot) {
+  cholmod_dense b;
+  std::memset(&b, 0, sizeof(b));
+  b.nrow = n;
+  b.ncol = k;
+  b.nzmax = b.nrow * b.ncol;
+  b.d = b.nrow;
+  b.x = const_cast<double*>(rhs);  // read only
+  b.xtype = CHOLMOD_REAL;
+  b.dtype = CHOLMOD_DOUBLE;
+  // cholmod_solve2 reads the factor only (solves may share it).
+  if (!cholmod_solve2(CHOLMOD_A, factor.get(), &b, nullptr, &slot.x, nullptr, &slot.y, &slot.e, &slot.common)) {
+    CheckStatus(slot.common, "cholmod_solve2");
+    throw InternalError(Concat("cholmod_solve2 failed: ", last_cholmod_message));
+  }
+  std::memcpy(out, slot.x->x, sizeof(double) * b.nzmax);
+}
+
+class CholmodFactors : public CholeskyFactors {
+ public:
+  CholmodFactors(int n, int64_t factor_nonzeros, std::vector<std::shared_ptr<const CholmodFactor>> factors, int slots)
+      : n_(n), factor_nonzeros_(factor_nonzeros), factors_(std::move(factors)), slots_(MakeSlots(slots)) {}
+
+  void Solve(int element, const double* rhs, int k, double* out, int slot) override {
+    SolveWithFactor(*factors_[element], n_, rhs, k, out, *slots_[slot]);
+  }
+
+  // L's values and row indices per element taken.
+  int64_t memory_bytes() const override {
+    int64_t count = 0;
+    for (const auto& factor : factors_) count += factor ? 1 : 0;
+    return count * 12 * factor_nonzeros_;
+  }
+
+ private:
+  int n_;
+  int64_t factor_nonzeros_;
+  std::vector<std::shared_ptr<const CholmodFactor>> factors_;
+  std::vector<std::unique_ptr<CholmodSlot>> slots_;
+};
+
 class CholmodCholesky : public CholeskyBackend {
  public:
   CholmodCholesky(const NormalPattern& pattern, int batch, int slots)
-      : pattern_(pattern), commons_(slots), workspaces_(slots), factors_(batch, nullptr) {
+      : pattern_(pattern), factors_(batch) {
     LimitLibraryThreads();
-    for (cholmod_common& common : commons_) {
-      cholmod_start(&common);
-      common.print = 0;
-      common.error_handler = RecordCholmodMessage;
-      common.supernodal = CHOLMOD_SUPERNODAL;
-      // LLᵀ also for the simplicial factorisation: its default LDLᵀ accepts
-      // negative pivots, so indefinite matrices would pass as factored.
-      common.final_ll = 1;
-    }
+    slots_ = MakeSlots(slots);
     cholmod_sparse a = Header(nullptr);
     a.xtype = CHOLMOD_PATTERN;
-    cholmod_common& common = commons_[0];
+    cholmod_common& common = slots_[0]->common;
     symbolic_ = Analyze(&a, nullptr);
     if (common.lnz < kMinEntriesPerSupernode * symbolic_->nsuper) {  // lnz: nnz(L) of that analysis
       // Again as simplicial, in the ordering just found.
       std::vector<int> perm(static_cast<const int*>(symbolic_->Perm), static_cast<const int*>(symbolic_->Perm) + pattern.n());
       cholmod_free_factor(&symbolic_, &common);
-      for (cholmod_common& c : commons_) c.supernodal = CHOLMOD_SIMPLICIAL;
+      for (auto& slot : slots_) slot->common.supernodal = CHOLMOD_SIMPLICIAL;
       common.nmethods = 1;
       common.method[0].ordering = CHOLMOD_GIVEN;
       common.postorder = 0;
@@ -76,17 +176,13 @@ class CholmodCholesky : public CholeskyBackend {
                                            : static_cast<int64_t>(common.lnz);
   }
 
-  ~CholmodCholesky() override { FreeAll(); }
+  ~CholmodCholesky() override { cholmod_free_factor(&symbolic_, &slots_[0]->common); }
 
   std::string name() const override { return symbolic_->is_super ? "cholmod-supernodal" : "cholmod-simplicial"; }
 
   FactorStatus Factor(int element, const double* a_values, int slot) override {
-    cholmod_common& common = commons_[slot];
-    cholmod_factor*& factor = factors_[element];
-    if (factor == nullptr) {
-      factor = cholmod_copy_factor(symbolic_, &common);
-      if (factor == nullptr) CheckStatus(common, "cholmod_copy_factor");
-    }
+    cholmod_common& common = slots_[slot]->common;
+    cholmod_factor* factor = factors_.Writable(element, [&] { return std::make_shared<CholmodFactor>(symbolic_, &common); }).get();
     cholmod_sparse a = Header(a_values);
     cholmod_factorize(&a, factor, &common);
     if (common.status == CHOLMOD_NOT_POSDEF) {
@@ -99,44 +195,24 @@ class CholmodCholesky : public CholeskyBackend {
   }
 
   void Solve(int element, const double* rhs, int k, double* out, int slot) override {
-    cholmod_common& common = commons_[slot];
-    Workspace& work = workspaces_[slot];
-    cholmod_dense b;
-    std::memset(&b, 0, sizeof(b));
-    b.nrow = pattern_.n();
-    b.ncol = k;
-    b.nzmax = b.nrow * b.ncol;
-    b.d = b.nrow;
-    b.x = const_cast<double*>(rhs);  // read only
-    b.xtype = CHOLMOD_REAL;
-    b.dtype = CHOLMOD_DOUBLE;
-    if (!cholmod_solve2(CHOLMOD_A, factors_[element], &b, nullptr, &work.x, nullptr, &work.y,
-                        &work.e, &common)) {
-      CheckStatus(common, "cholmod_solve2");
-      throw InternalError(Concat("cholmod_solve2 failed: ", last_cholmod_message));
-    }
-    std::memcpy(out, work.x->x, sizeof(double) * b.nzmax);
+    SolveWithFactor(*factors_.get(element), pattern_.n(), rhs, k, out, *slots_[slot]);
   }
 
   int64_t factor_nonzeros() const override { return factor_nonzeros_; }
 
- private:
-  struct Workspace {
-    cholmod_dense* x = nullptr;
-    cholmod_dense* y = nullptr;
-    cholmod_dense* e = nullptr;
-  };
+  std::unique_ptr<CholeskyFactors> Snapshot(const std::vector<uint8_t>& take, int slots) const override {
+    return std::make_unique<CholmodFactors>(pattern_.n(), factor_nonzeros_, factors_.Share(take), slots);
+  }
 
+ private:
   static constexpr double kMinEntriesPerSupernode = 450;
 
   // The symbolic factorisation, in CHOLMOD's ordering or in `perm`.
   cholmod_factor* Analyze(cholmod_sparse* a, int* perm) {
-    cholmod_factor* factor = perm == nullptr ? cholmod_analyze(a, &commons_[0])
-                                             : cholmod_analyze_p(a, perm, nullptr, 0, &commons_[0]);
+    cholmod_common& common = slots_[0]->common;
+    cholmod_factor* factor = perm == nullptr ? cholmod_analyze(a, &common) : cholmod_analyze_p(a, perm, nullptr, 0, &common);
     if (factor == nullptr) {
-      const cholmod_common status = commons_[0];
-      FreeAll();
-      CheckStatus(status, "cholmod_analyze");
+      CheckStatus(common, "cholmod_analyze");
       throw InternalError("cholmod_analyze returned no factor");
     }
     return factor;
@@ -160,25 +236,10 @@ class CholmodCholesky : public CholeskyBackend {
     return a;
   }
 
-  void FreeAll() {
-    for (size_t s = 0; s < commons_.size(); ++s) {
-      cholmod_common& common = commons_[s];
-      if (s == 0) {
-        for (cholmod_factor*& factor : factors_) cholmod_free_factor(&factor, &common);
-        cholmod_free_factor(&symbolic_, &common);
-      }
-      cholmod_free_dense(&workspaces_[s].x, &common);
-      cholmod_free_dense(&workspaces_[s].y, &common);
-      cholmod_free_dense(&workspaces_[s].e, &common);
-      cholmod_finish(&common);
-    }
-    commons_.clear();
-  }
-
   const NormalPattern& pattern_;
-  std::vector<cholmod_common> commons_;
-  std::vector<Workspace> workspaces_;
-  std::vector<cholmod_factor*> factors_;
+  // Declared before the factors: the slots' commons go last.
+  std::vector<std::unique_ptr<CholmodSlot>> slots_;
+  SharedFactors<CholmodFactor> factors_;
   cholmod_factor* symbolic_ = nullptr;
   int64_t factor_nonzeros_ = 0;
 };

@@ -5,9 +5,40 @@
 #include "cholesky_backend.h"
 #include "eigen.h"
 #include "messages.h"
+#include "raw_vector.h"
 
 namespace ariadne {
 namespace {
+
+using DenseFactor = RawVector<double>;  // n×n column-major, L in the lower triangle
+
+// out = (L Lᵀ)⁻¹ rhs for n×k column-major rhs.
+void SolveWithFactor(const DenseFactor& factor, int n, const double* rhs, int k, double* out) {
+  Eigen::Map<const Eigen::MatrixXd> l(factor.data(), n, n);
+  Eigen::Map<Eigen::MatrixXd> x(out, n, k);
+  x = Eigen::Map<const Eigen::MatrixXd>(rhs, n, k);
+  l.triangularView<Eigen::Lower>().solveInPlace(x);
+  l.triangularView<Eigen::Lower>().adjoint().solveInPlace(x);
+}
+
+class DenseFactors : public CholeskyFactors {
+ public:
+  DenseFactors(int n, std::vector<std::shared_ptr<const DenseFactor>> factors) : n_(n), factors_(std::move(factors)) {}
+
+  void Solve(int element, const double* rhs, int k, double* out, int /*slot*/) override {
+    SolveWithFactor(*factors_[element], n_, rhs, k, out);
+  }
+
+  int64_t memory_bytes() const override {
+    int64_t bytes = 0;
+    for (const auto& factor : factors_) bytes += factor ? static_cast<int64_t>(sizeof(double) * factor->size()) : 0;
+    return bytes;
+  }
+
+ private:
+  int n_;
+  std::vector<std::shared_ptr<const DenseFactor>> factors_;
+};
 
 class DenseCholesky : public CholeskyBackend {
  public:
@@ -16,9 +47,13 @@ class DenseCholesky : public CholeskyBackend {
   std::string name() const override { return "dense-llt"; }
 
   FactorStatus Factor(int element, const double* a_values, int /*slot*/) override {
-    const int64_t size = static_cast<int64_t>(n_) * n_;
-    if (!factors_[element]) factors_[element].reset(new double[size]);
-    double* l = factors_[element].get();
+    const size_t size = static_cast<size_t>(n_) * n_;
+    DenseFactor& factor = factors_.Writable(element, [&] {
+      auto made = std::make_shared<DenseFactor>();
+      made->resize(size);
+      return made;
+    });
+    double* l = factor.data();
     std::copy(a_values, a_values + size, l);
     Eigen::Map<Eigen::MatrixXd> matrix(l, n_, n_);
     // Returns the first column whose pivot is not positive, or -1.
@@ -31,18 +66,19 @@ class DenseCholesky : public CholeskyBackend {
   }
 
   void Solve(int element, const double* rhs, int k, double* out, int /*slot*/) override {
-    Eigen::Map<const Eigen::MatrixXd> l(factors_[element].get(), n_, n_);
-    Eigen::Map<Eigen::MatrixXd> x(out, n_, k);
-    x = Eigen::Map<const Eigen::MatrixXd>(rhs, n_, k);
-    l.triangularView<Eigen::Lower>().solveInPlace(x);
-    l.triangularView<Eigen::Lower>().adjoint().solveInPlace(x);
+    SolveWithFactor(*factors_.get(element), n_, rhs, k, out);
   }
 
   int64_t factor_nonzeros() const override { return static_cast<int64_t>(n_) * (n_ + 1) / 2; }
+  int64_t factor_storage() const override { return static_cast<int64_t>(n_) * n_; }
+
+  std::unique_ptr<CholeskyFactors> Snapshot(const std::vector<uint8_t>& take, int /*slots*/) const override {
+    return std::make_unique<DenseFactors>(n_, factors_.Share(take));
+  }
 
  private:
   int n_;
-  std::vector<std::unique_ptr<double[]>> factors_;
+  SharedFactors<DenseFactor> factors_;
 };
 
 }  // namespace

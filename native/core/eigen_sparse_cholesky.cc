@@ -53,6 +53,33 @@ Eigen::Map<const SparseMatrix> MapUpper(const NormalPattern& pattern, const doub
                                         values);
 }
 
+// out = A⁻¹ rhs with a factored solver (n×k column-major).
+void SolveWithFactor(const SharedSymbolicLLT& solver, int n, const double* rhs, int k, double* out) {
+  Eigen::Map<Eigen::MatrixXd>(out, n, k) = solver.solve(Eigen::Map<const Eigen::MatrixXd>(rhs, n, k));
+}
+
+class EigenSparseFactors : public CholeskyFactors {
+ public:
+  EigenSparseFactors(int n, int64_t factor_nonzeros, std::vector<std::shared_ptr<const SharedSymbolicLLT>> factors)
+      : n_(n), factor_nonzeros_(factor_nonzeros), factors_(std::move(factors)) {}
+
+  void Solve(int element, const double* rhs, int k, double* out, int /*slot*/) override {
+    SolveWithFactor(*factors_[element], n_, rhs, k, out);
+  }
+
+  // L's values and row indices, and the ordering, per element taken.
+  int64_t memory_bytes() const override {
+    int64_t count = 0;
+    for (const auto& factor : factors_) count += factor ? 1 : 0;
+    return count * (12 * factor_nonzeros_ + 16 * static_cast<int64_t>(n_));
+  }
+
+ private:
+  int n_;
+  int64_t factor_nonzeros_;
+  std::vector<std::shared_ptr<const SharedSymbolicLLT>> factors_;
+};
+
 class EigenSparseCholesky : public CholeskyBackend {
  public:
   EigenSparseCholesky(const NormalPattern& pattern, int batch)
@@ -64,29 +91,31 @@ class EigenSparseCholesky : public CholeskyBackend {
   std::string name() const override { return "eigen-simplicial-llt"; }
 
   FactorStatus Factor(int element, const double* a_values, int /*slot*/) override {
-    auto& solver = factors_[element];
-    if (!solver) {
-      solver = std::make_unique<SharedSymbolicLLT>();
-      solver->AdoptSymbolic(analysed_);
-    }
-    solver->factorize(SparseMatrix(MapUpper(pattern_, a_values)));
-    if (solver->info() != Eigen::Success) return {false, "not positive definite"};
-    if (!solver->DiagonalIsFinite()) return {false, kOverflowReason};
+    SharedSymbolicLLT& solver = factors_.Writable(element, [&] {
+      auto made = std::make_shared<SharedSymbolicLLT>();
+      made->AdoptSymbolic(analysed_);
+      return made;
+    });
+    solver.factorize(SparseMatrix(MapUpper(pattern_, a_values)));
+    if (solver.info() != Eigen::Success) return {false, "not positive definite"};
+    if (!solver.DiagonalIsFinite()) return {false, kOverflowReason};
     return {true, ""};
   }
 
   void Solve(int element, const double* rhs, int k, double* out, int /*slot*/) override {
-    const int n = pattern_.n();
-    Eigen::Map<Eigen::MatrixXd>(out, n, k) =
-        factors_[element]->solve(Eigen::Map<const Eigen::MatrixXd>(rhs, n, k));
+    SolveWithFactor(*factors_.get(element), pattern_.n(), rhs, k, out);
   }
 
   int64_t factor_nonzeros() const override { return analysed_.FactorNonzeros(); }
 
+  std::unique_ptr<CholeskyFactors> Snapshot(const std::vector<uint8_t>& take, int /*slots*/) const override {
+    return std::make_unique<EigenSparseFactors>(pattern_.n(), factor_nonzeros(), factors_.Share(take));
+  }
+
  private:
   const NormalPattern& pattern_;
   SharedSymbolicLLT analysed_;
-  std::vector<std::unique_ptr<SharedSymbolicLLT>> factors_;
+  SharedFactors<SharedSymbolicLLT> factors_;
 };
 
 }  // namespace

@@ -7,76 +7,22 @@
 #include "errors.h"
 #include "memory.h"
 #include "messages.h"
-#include "supernodal_cholesky.h"
 #include "thread_pool.h"
 
 namespace ariadne {
 namespace {
 
 constexpr const char* kConstructor = "NormalEquations";
-// 'auto' takes the dense kind up to this n, and up to kDenseMaxN when the
-// factor would be at least kDenseFill full anyway.
-constexpr int kDenseAlwaysN = 64;
-constexpr int kDenseMaxN = 2000;
-constexpr double kDenseFill = 0.25;
-
-
-// The sparse kind's backend: ariadne's supernodal LLᵀ, unless this build has
-// CHOLMOD and CHOLMOD's own analysis finds a supernodal factor that stores at
-// most kCholmodStorageRatio of ours (both count the square diagonal blocks).
-//
-// Measured with native/bench/factor_bench (one thread, -O3 as the addon is
-// built): ours factors the five pose graphs of ../shared/data 1.6x
-// (sphere2500) to 24x (intel) faster than the better CHOLMOD variant, and
-// lattices of poses (100² SE2, 6³ SE3) 1.9-3.3x faster; on a 10³ SE3 lattice
-// (fronts of ~1500) CHOLMOD's AVX-512 BLAS makes it 1.2x faster than our
-// -O3 kernels (ours is 1.7x faster with -march=native). CHOLMOD wins clearly
-// by its ordering: when AMD fills badly it also tries METIS and
-// keeps the better one; on a 14³ lattice of SE3 poses that halves the flops
-// (2.9 vs 6.2 GFLOP), and CHOLMOD factors 2.9x faster while storing 0.71 of
-// ours. On every other graph measured CHOLMOD's factor stores 0.99-1.23x of
-// ours, so the ratio separates the two cases.
-constexpr double kCholmodStorageRatio = 0.8;
-// CHOLMOD's analysis (10-25 ms on the shared pose graphs) is only worth
-// running where METIS could pay it back: factorisations of at least this many
-// flops (about 0.1 s with our kernels). The pose graphs are below it.
-constexpr double kCholmodMinFlops = 1e9;
-
-std::unique_ptr<CholeskyBackend> MakeSparseBackend(const NormalPattern& pattern, int batch, int slots) {
-  std::unique_ptr<CholeskyBackend> ours = MakeSupernodalCholesky(pattern, batch, slots);
-  if (!HaveCholmod() || SupernodalFactorFlops(*ours) < kCholmodMinFlops) return ours;
-  std::unique_ptr<CholeskyBackend> cholmod = MakeSparseCholesky(pattern, batch, slots);
-  const double ours_storage = static_cast<double>(SupernodalFactorStorage(*ours));
-  if (cholmod->name() == "cholmod-supernodal" &&
-      static_cast<double>(cholmod->factor_nonzeros()) <= kCholmodStorageRatio * ours_storage) {
-    return cholmod;
-  }
-  return ours;
-}
-
-// Doubles one element's factor occupies.
-double FactorValues(const CholeskyBackend& backend) {
-  const int64_t storage = SupernodalFactorStorage(backend);
-  return static_cast<double>(storage >= 0 ? storage : backend.factor_nonzeros());
-}
 
 }  // namespace
-
-bool AutoKindIsDense(const NormalPattern& pattern) {
-  const int n = pattern.n();
-  return n <= kDenseAlwaysN ||
-         (n <= kDenseMaxN && EstimateFactorNonzeros(pattern) >= kDenseFill * 0.5 * n * (n + 1.0));
-}
 
 NormalEquations::NormalEquations(const PatternInput& input, int64_t batch,
                                  const NormalEquationsOptions& options)
     : BatchedNormalEquations(input, batch, options, kConstructor) {
   NormalPattern& pattern = mutable_pattern();
   const int batch_size = this->batch();
-  const int n = pattern.n();
-  const bool dense =
-      options.kind == KindRequest::kDense || (options.kind == KindRequest::kAuto && AutoKindIsDense(pattern));
-  if (dense) pattern.UseDenseLayout(kConstructor);
+  if (KindEntry(kind()).layout == ALayout::kDenseLower) pattern.UseDenseLayout(kConstructor);
+  const bool dense_layout = pattern.layout() == ALayout::kDenseLower;
 
   // Everything this handle will hold, checked against the machine before the
   // allocations (first without the factors, whose size the backend's symbolic
@@ -89,18 +35,17 @@ NormalEquations::NormalEquations(const PatternInput& input, int64_t batch,
     throw RangeArgumentError(MustBe(kConstructor, "batch", Concat("at most ", std::numeric_limits<int>::max() - threads()),
                                     Concat(batch_size)));
   }
-  const int factors = batch_size + threads();
-  backend_ = dense ? MakeDenseCholesky(pattern, factors) : MakeSparseBackend(pattern, factors, threads());
-  const double factor = dense ? static_cast<double>(n) * n : FactorValues(*backend_);
+  backend_ = MakeCholeskyBackend(kind(), pattern, batch_size + threads(), threads());
+  const double factor = static_cast<double>(backend_->factor_storage());
   memory_bytes_ = CheckMemory(8.0 * (batch_size * (per_element + factor) + threads() * factor) + fixed);
 
   const int64_t a_count = pattern.a_value_count();
   unique_values_.resize(static_cast<size_t>(batch_size) * pattern.unique_count());
   a_values_.resize(static_cast<size_t>(batch_size) * a_count);
-  if (dense) std::fill(a_values_.begin(), a_values_.end(), 0.0);
+  if (dense_layout) std::fill(a_values_.begin(), a_values_.end(), 0.0);
   workspace_.resize(static_cast<size_t>(threads()) * a_count);
   // Step forms A in the workspace, where only the pattern's slots are written.
-  if (dense) std::fill(workspace_.begin(), workspace_.end(), 0.0);
+  if (dense_layout) std::fill(workspace_.begin(), workspace_.end(), 0.0);
   linearized_element_.assign(batch_size, 0);
   a_finite_.assign(batch_size, 1);
 }
@@ -140,9 +85,12 @@ void NormalEquations::DoLinearize(const double* j_values, const double* residual
   });
 }
 
-void NormalEquations::DoFactor(const double* lambda, Damping damping) {
+void NormalEquations::DoFactor(const double* lambda, Damping damping, const double* extra) {
   const NormalPattern& p = pattern();
   const int64_t a_count = p.a_value_count();
+  const std::vector<int64_t>& slots = p.a_slots();
+  const int64_t a_nnz = p.a_nnz();
+  const bool dense_layout = p.layout() == ALayout::kDenseLower;
   ParallelFor(batch(), threads(), [&](int b, int slot) {
     if (!active()[b]) return;
     if (!a_finite_[b]) {
@@ -151,21 +99,25 @@ void NormalEquations::DoFactor(const double* lambda, Damping damping) {
     }
     double* work = workspace_.data() + slot * a_count;
     const double* a = a_values_.data() + b * a_count;
-    if (dense()) {
+    if (dense_layout) {
       std::copy(a, a + a_count, work);
     } else {
-      for (int64_t s : p.a_slots()) work[s] = a[s];
+      for (int64_t s : slots) work[s] = a[s];
     }
-    Damp(work, a, lambda[b], damping);
+    if (extra != nullptr) {
+      const double* e = extra + b * a_nnz;
+      for (int64_t s = 0; s < a_nnz; ++s) work[slots[s]] += e[s];
+    }
+    Damp(work, lambda[b], damping);
     CountFactorizations(1);
     set_status(b, backend_->Factor(b, work, slot));
   });
 }
 
-void NormalEquations::Damp(double* work, const double* a, double lambda, Damping damping) const {
+void NormalEquations::Damp(double* work, double lambda, Damping damping) const {
   for (int64_t s : pattern().diagonal_slots()) {
-    const double d = damping == Damping::kIdentity ? 1.0 : std::clamp(a[s], kMinDiagonalDamping, kMaxDiagonalDamping);
-    work[s] = a[s] + lambda * d;
+    const double d = damping == Damping::kIdentity ? 1.0 : std::clamp(work[s], min_diagonal(), max_diagonal());
+    work[s] += lambda * d;
   }
 }
 
@@ -181,7 +133,7 @@ bool NormalEquations::DoStep(const double* j_values, const double* residuals, co
       set_status(b, {false, kNotFiniteReason});
       return;
     }
-    Damp(work, work, lambda[b], damping);
+    Damp(work, lambda[b], damping);
     CountFactorizations(1);
     const int factor = batch() + slot;
     FactorStatus status = backend_->Factor(factor, work, slot);
@@ -194,6 +146,10 @@ bool NormalEquations::DoStep(const double* j_values, const double* residuals, co
     set_status(b, std::move(status));
   });
   return false;
+}
+
+std::unique_ptr<CholeskyFactors> NormalEquations::DoSnapshot(const std::vector<uint8_t>& take) {
+  return backend_->Snapshot(take, threads());
 }
 
 void NormalEquations::DoSolve(const double* rhs, int k, double* out) {

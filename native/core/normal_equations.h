@@ -1,7 +1,8 @@
 // The CPU core of the batched normal equations (batched_normal_equations.h):
-// A = JᵀJ formed by the pattern's scatter map, Eigen's dense LLᵀ or a sparse
-// Cholesky (ariadne-supernodal, or CHOLMOD) per element; inside a call, batch
-// elements run in parallel on the shared thread pool.
+// A = JᵀJ formed by the pattern's scatter map, factored per element by the
+// kind's backend (MakeCholeskyBackend: Eigen's dense LLᵀ, or a sparse
+// Cholesky, ariadne-supernodal or CHOLMOD); inside a call, batch elements
+// run in parallel on the shared thread pool.
 #pragma once
 
 #include <cstdint>
@@ -16,16 +17,11 @@
 
 namespace ariadne {
 
-// What kind 'auto' resolves to for a pattern (every core uses this rule, so
-// that the kind depends on n and the pattern only).
-bool AutoKindIsDense(const NormalPattern& pattern);
-
 class NormalEquations : public BatchedNormalEquations {
  public:
   NormalEquations(const PatternInput& pattern, int64_t batch, const NormalEquationsOptions& options);
   ~NormalEquations() override;
 
-  bool dense() const override { return pattern().layout() == ALayout::kDenseLower; }
   std::string backend_name() const override { return backend_->name(); }
   int64_t factor_nonzeros() const override { return backend_->factor_nonzeros(); }
   int64_t memory_bytes() const override { return memory_bytes_; }
@@ -33,7 +29,7 @@ class NormalEquations : public BatchedNormalEquations {
  protected:
   void DoLinearize(const double* j_values, const double* residuals, const std::vector<uint8_t>& mask,
                    double* gradient, double* squared_norm) override;
-  void DoFactor(const double* lambda, Damping damping) override;
+  void DoFactor(const double* lambda, Damping damping, const double* extra) override;
   void DoSolve(const double* rhs, int k, double* out) override;
   void DoMultiply(const double* in, bool transpose, double* out) override;
   // Per element: form A and g in the thread's workspace, damp, factor into
@@ -41,6 +37,8 @@ class NormalEquations : public BatchedNormalEquations {
   // keeps neither A nor the factor.
   bool DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping,
               double* gradient, double* squared_norm, double* step, double* jy) override;
+  // The backend's factors of the taken elements, shared until it refactors them.
+  std::unique_ptr<CholeskyFactors> DoSnapshot(const std::vector<uint8_t>& take) override;
 
  private:
   // RangeError naming 'batch' when `bytes` exceed the physical memory.
@@ -48,8 +46,9 @@ class NormalEquations : public BatchedNormalEquations {
   // Element b's J kept, A into `a`, g and ‖r‖²; whether A is finite.
   bool FormElement(int b, const double* j_values, const double* residuals, double* a, double* gradient,
                    double* squared_norm);
-  // A + λD in `work` (A's layout; only the diagonal slots change).
-  void Damp(double* work, const double* a, double lambda, Damping damping) const;
+  // work + λD in `work` (A's layout; only the diagonal slots change), D from
+  // work's own diagonal.
+  void Damp(double* work, double lambda, Damping damping) const;
 
   // Factors of elements 0 … B − 1, then one per thread for Step (allocated on first use).
   std::unique_ptr<CholeskyBackend> backend_;

@@ -31,7 +31,7 @@ bool ReferenceLdlt::Solve(const double* j_values, const double* residuals, doubl
   SparseMatrix a = SparseMatrix(j_.transpose()) * j_;
   for (int c = 0; c < n_; ++c) {
     double& d = a.coeffRef(c, c);
-    d += lambda * std::clamp(d, kMinDiagonalDamping, kMaxDiagonalDamping);
+    d += lambda * std::clamp(d, kDefaultMinDiagonal, kDefaultMaxDiagonal);
   }
   const Eigen::VectorXd g = j_.transpose() * Eigen::Map<const Eigen::VectorXd>(residuals, m_);
   ldlt_.factorize(a);

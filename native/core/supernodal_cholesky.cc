@@ -8,6 +8,7 @@
 
 #include "eigen.h"
 #include "messages.h"
+#include "raw_vector.h"
 #include "supernodal_kernels.h"
 
 namespace ariadne {
@@ -90,34 +91,148 @@ void UpdateMatrix(const double* l21, int r, int n, int ld, const double* w, doub
   }
 }
 
+using FactorValues = RawVector<double>;  // L's panels, by supernode (value_start)
+
+// The workspace of one solve: x (n × kSolveChunk, permuted right-hand sides)
+// and max_rows × kSolveChunk gathered values.
+struct SolveWorkspace {
+  explicit SolveWorkspace(const SupernodalSymbolic& sym)
+      : x(static_cast<size_t>(sym.n) * kSolveChunk, 0.0), gathered(static_cast<size_t>(sym.max_rows) * kSolveChunk, 0.0) {}
+  int64_t bytes() const { return static_cast<int64_t>(sizeof(double) * (x.size() + gathered.size())); }
+  std::vector<double> x;
+  std::vector<double> gathered;
+};
+
+// Forward substitution through supernode s for kc right-hand sides (x is
+// n × kc, permuted): x_S ← L11⁻¹ x_S, then x_R ← x_R − L21 x_S.
+void ForwardStep(const SupernodalSymbolic& sym, int s, const double* values, double* x, int kc, double* gathered) {
+  const int f = sym.first[s];
+  const int n = sym.columns(s);
+  const int r = sym.below(s);
+  const int ld = n + r;
+  const double* panel = values + sym.value_start[s];
+  for (int c = 0; c < kc; ++c) {
+    double* xs = x + static_cast<ptrdiff_t>(c) * sym.n + f;
+    for (int j = 0; j < n; ++j) {
+      // The reciprocal does not depend on x, so the division runs beside
+      // the substitution's dependency chain instead of in it.
+      const double* column = panel + static_cast<ptrdiff_t>(j) * ld;
+      const double xj = xs[j] * (1.0 / column[j]);
+      xs[j] = xj;
+      for (int i = j + 1; i < n; ++i) xs[i] -= column[i] * xj;
+    }
+  }
+  if (r == 0) return;
+  // T (r × kc) = −L21 X_S, then scattered into x_R.
+  kernels::SubtractProduct<false>(r, kc, n, panel + n, ld, x + f, sym.n, 1, gathered, gathered, r);
+  const int32_t* rows = sym.rows.data() + sym.row_start[s];
+  for (int c = 0; c < kc; ++c) {
+    double* xc = x + static_cast<ptrdiff_t>(c) * sym.n;
+    const double* t = gathered + static_cast<ptrdiff_t>(c) * r;
+    for (int i = 0; i < r; ++i) xc[rows[i]] += t[i];
+  }
+}
+
+// Backward substitution through supernode s: x_S ← L11⁻ᵀ (x_S − L21ᵀ x_R).
+void BackwardStep(const SupernodalSymbolic& sym, int s, const double* values, double* x, int kc, double* gathered) {
+  const int f = sym.first[s];
+  const int n = sym.columns(s);
+  const int r = sym.below(s);
+  const int ld = n + r;
+  const double* panel = values + sym.value_start[s];
+  const int32_t* rows = sym.rows.data() + sym.row_start[s];
+  for (int c = 0; c < kc; ++c) {
+    double* xc = x + static_cast<ptrdiff_t>(c) * sym.n;
+    double* xs = xc + f;
+    if (r > 0) {
+      for (int i = 0; i < r; ++i) gathered[i] = xc[rows[i]];
+      kernels::SubtractTransposedProduct(r, n, panel + n, ld, gathered, xs);
+    }
+    for (int j = n - 1; j >= 0; --j) {
+      const double* column = panel + static_cast<ptrdiff_t>(j) * ld;
+      xs[j] = (xs[j] - kernels::Dot(n - j - 1, column + j + 1, xs + j + 1)) * (1.0 / column[j]);
+    }
+  }
+}
+
+// out = A⁻¹ rhs with one element's factor values (null: never factored, NaN).
+void SolveWithFactor(const SupernodalSymbolic& sym, const double* values, const double* rhs, int k, double* out,
+                     SolveWorkspace& work) {
+  const int n_total = sym.n;
+  if (values == nullptr) {  // never factored (NormalEquations does not ask)
+    std::fill(out, out + static_cast<ptrdiff_t>(k) * n_total, std::numeric_limits<double>::quiet_NaN());
+    return;
+  }
+  for (int c0 = 0; c0 < k; c0 += kSolveChunk) {
+    const int kc = std::min(kSolveChunk, k - c0);
+    double* x = work.x.data();
+    for (int c = 0; c < kc; ++c) {
+      const double* b = rhs + static_cast<ptrdiff_t>(c0 + c) * n_total;
+      double* xc = x + static_cast<ptrdiff_t>(c) * n_total;
+      for (int i = 0; i < n_total; ++i) xc[i] = b[sym.perm[i]];
+    }
+    for (int s = 0; s < sym.supernode_count; ++s) ForwardStep(sym, s, values, x, kc, work.gathered.data());
+    for (int s = sym.supernode_count - 1; s >= 0; --s) BackwardStep(sym, s, values, x, kc, work.gathered.data());
+    for (int c = 0; c < kc; ++c) {
+      double* o = out + static_cast<ptrdiff_t>(c0 + c) * n_total;
+      const double* xc = x + static_cast<ptrdiff_t>(c) * n_total;
+      for (int i = 0; i < n_total; ++i) o[sym.perm[i]] = xc[i];
+    }
+  }
+}
+
+class SupernodalFactors : public CholeskyFactors {
+ public:
+  SupernodalFactors(std::shared_ptr<const SupernodalSymbolic> symbolic,
+                    std::vector<std::shared_ptr<const FactorValues>> values, int slots)
+      : symbolic_(std::move(symbolic)), values_(std::move(values)), workspaces_(std::max(slots, 1), SolveWorkspace(*symbolic_)) {}
+
+  void Solve(int element, const double* rhs, int k, double* out, int slot) override {
+    SolveWithFactor(*symbolic_, values_[element]->data(), rhs, k, out, workspaces_[slot]);
+  }
+
+  int64_t memory_bytes() const override {
+    int64_t bytes = 0;
+    for (const auto& values : values_) bytes += values ? static_cast<int64_t>(sizeof(double) * values->size()) : 0;
+    for (const SolveWorkspace& work : workspaces_) bytes += work.bytes();
+    return bytes;
+  }
+
+ private:
+  std::shared_ptr<const SupernodalSymbolic> symbolic_;  // shared with the backend
+  std::vector<std::shared_ptr<const FactorValues>> values_;
+  std::vector<SolveWorkspace> workspaces_;
+};
+
 class SupernodalCholesky : public CholeskyBackend {
  public:
   SupernodalCholesky(const NormalPattern& pattern, int batch, int slots, const SupernodalOptions& options,
                      const SupernodalKernelOptions& kernel_options)
-      : symbolic_(AnalyseSupernodal(pattern, options)),
+      : symbolic_(std::make_shared<const SupernodalSymbolic>(AnalyseSupernodal(pattern, options))),
         kernel_options_(kernel_options),
-        values_(batch),
-        workspaces_(std::max(slots, 1)) {
-    const SupernodalSymbolic& sym = symbolic_;
-    for (Workspace& work : workspaces_) {
+        values_(batch) {
+    const SupernodalSymbolic& sym = *symbolic_;
+    for (int s = 0; s < std::max(slots, 1); ++s) {
+      Workspace& work = workspaces_.emplace_back(sym);
       work.stack.assign(static_cast<size_t>(sym.stack_size), 0.0);
       work.front.assign(static_cast<size_t>(sym.max_rows) * sym.max_rows, 0.0);
-      work.x.assign(static_cast<size_t>(sym.n) * kSolveChunk, 0.0);
-      work.gathered.assign(static_cast<size_t>(sym.max_rows) * kSolveChunk, 0.0);
     }
   }
 
   std::string name() const override { return "ariadne-supernodal"; }
 
-  int64_t factor_nonzeros() const override { return symbolic_.factor_nonzeros; }
-  int64_t storage() const { return symbolic_.value_start[symbolic_.supernode_count]; }
-  double flops() const { return symbolic_.factor_flops; }
+  int64_t factor_nonzeros() const override { return symbolic_->factor_nonzeros; }
+  int64_t factor_storage() const override { return symbolic_->value_start[symbolic_->supernode_count]; }
+  double flops() const { return symbolic_->factor_flops; }
 
   FactorStatus Factor(int element, const double* a_values, int slot) override {
-    const SupernodalSymbolic& sym = symbolic_;
-    std::unique_ptr<double[]>& storage = values_[element];
-    if (!storage) storage.reset(new double[sym.value_start[sym.supernode_count]]);
-    double* values = storage.get();
+    const SupernodalSymbolic& sym = *symbolic_;
+    FactorValues& storage = values_.Writable(element, [&] {
+      auto made = std::make_shared<FactorValues>();
+      made->resize(static_cast<size_t>(factor_storage()));
+      return made;
+    });
+    double* values = storage.data();
     Workspace& work = workspaces_[slot];
     double* stack = work.stack.data();
     double* front = work.front.data();
@@ -158,38 +273,19 @@ class SupernodalCholesky : public CholeskyBackend {
   }
 
   void Solve(int element, const double* rhs, int k, double* out, int slot) override {
-    const SupernodalSymbolic& sym = symbolic_;
-    const double* values = values_[element].get();
-    const int n_total = sym.n;
-    if (values == nullptr) {  // never factored (NormalEquations does not ask)
-      std::fill(out, out + static_cast<ptrdiff_t>(k) * n_total, std::numeric_limits<double>::quiet_NaN());
-      return;
-    }
-    Workspace& work = workspaces_[slot];
-    for (int c0 = 0; c0 < k; c0 += kSolveChunk) {
-      const int kc = std::min(kSolveChunk, k - c0);
-      double* x = work.x.data();
-      for (int c = 0; c < kc; ++c) {
-        const double* b = rhs + static_cast<ptrdiff_t>(c0 + c) * n_total;
-        double* xc = x + static_cast<ptrdiff_t>(c) * n_total;
-        for (int i = 0; i < n_total; ++i) xc[i] = b[sym.perm[i]];
-      }
-      for (int s = 0; s < sym.supernode_count; ++s) ForwardStep(s, values, x, kc, work.gathered.data());
-      for (int s = sym.supernode_count - 1; s >= 0; --s) BackwardStep(s, values, x, kc, work.gathered.data());
-      for (int c = 0; c < kc; ++c) {
-        double* o = out + static_cast<ptrdiff_t>(c0 + c) * n_total;
-        const double* xc = x + static_cast<ptrdiff_t>(c) * n_total;
-        for (int i = 0; i < n_total; ++i) o[sym.perm[i]] = xc[i];
-      }
-    }
+    const FactorValues* values = values_.get(element);
+    SolveWithFactor(*symbolic_, values == nullptr ? nullptr : values->data(), rhs, k, out, workspaces_[slot]);
+  }
+
+  std::unique_ptr<CholeskyFactors> Snapshot(const std::vector<uint8_t>& take, int slots) const override {
+    return std::make_unique<SupernodalFactors>(symbolic_, values_.Share(take), slots);
   }
 
  private:
-  struct Workspace {
-    std::vector<double> stack;     // update matrices
-    std::vector<double> front;     // W: the F22 block of the current front
-    std::vector<double> x;         // n × kSolveChunk, permuted right-hand sides
-    std::vector<double> gathered;  // max_rows × kSolveChunk
+  struct Workspace : SolveWorkspace {
+    using SolveWorkspace::SolveWorkspace;
+    std::vector<double> stack;  // update matrices
+    std::vector<double> front;  // W: the F22 block of the current front
   };
 
   // Adds U_c (rc × rc, lower) to the parent's front: entry (p, q), p ≥ q,
@@ -211,63 +307,11 @@ class SupernodalCholesky : public CholeskyBackend {
       }
     }
   }
-  // Forward substitution through supernode s for kc right-hand sides (x is
-  // n × kc, permuted): x_S ← L11⁻¹ x_S, then x_R ← x_R − L21 x_S.
-  void ForwardStep(int s, const double* values, double* x, int kc, double* gathered) const {
-    const SupernodalSymbolic& sym = symbolic_;
-    const int f = sym.first[s];
-    const int n = sym.columns(s);
-    const int r = sym.below(s);
-    const int ld = n + r;
-    const double* panel = values + sym.value_start[s];
-    for (int c = 0; c < kc; ++c) {
-      double* xs = x + static_cast<ptrdiff_t>(c) * sym.n + f;
-      for (int j = 0; j < n; ++j) {
-        // The reciprocal does not depend on x, so the division runs beside
-        // the substitution's dependency chain instead of in it.
-        const double* column = panel + static_cast<ptrdiff_t>(j) * ld;
-        const double xj = xs[j] * (1.0 / column[j]);
-        xs[j] = xj;
-        for (int i = j + 1; i < n; ++i) xs[i] -= column[i] * xj;
-      }
-    }
-    if (r == 0) return;
-    // T (r × kc) = −L21 X_S, then scattered into x_R.
-    kernels::SubtractProduct<false>(r, kc, n, panel + n, ld, x + f, sym.n, 1, gathered, gathered, r);
-    const int32_t* rows = sym.rows.data() + sym.row_start[s];
-    for (int c = 0; c < kc; ++c) {
-      double* xc = x + static_cast<ptrdiff_t>(c) * sym.n;
-      const double* t = gathered + static_cast<ptrdiff_t>(c) * r;
-      for (int i = 0; i < r; ++i) xc[rows[i]] += t[i];
-    }
-  }
 
-  // Backward substitution through supernode s: x_S ← L11⁻ᵀ (x_S − L21ᵀ x_R).
-  void BackwardStep(int s, const double* values, double* x, int kc, double* gathered) const {
-    const SupernodalSymbolic& sym = symbolic_;
-    const int f = sym.first[s];
-    const int n = sym.columns(s);
-    const int r = sym.below(s);
-    const int ld = n + r;
-    const double* panel = values + sym.value_start[s];
-    const int32_t* rows = sym.rows.data() + sym.row_start[s];
-    for (int c = 0; c < kc; ++c) {
-      double* xc = x + static_cast<ptrdiff_t>(c) * sym.n;
-      double* xs = xc + f;
-      if (r > 0) {
-        for (int i = 0; i < r; ++i) gathered[i] = xc[rows[i]];
-        kernels::SubtractTransposedProduct(r, n, panel + n, ld, gathered, xs);
-      }
-      for (int j = n - 1; j >= 0; --j) {
-        const double* column = panel + static_cast<ptrdiff_t>(j) * ld;
-        xs[j] = (xs[j] - kernels::Dot(n - j - 1, column + j + 1, xs + j + 1)) * (1.0 / column[j]);
-      }
-    }
-  }
-
-  const SupernodalSymbolic symbolic_;
+  // The analysis, shared with the snapshots (which solve with it).
+  const std::shared_ptr<const SupernodalSymbolic> symbolic_;
   const SupernodalKernelOptions kernel_options_;
-  std::vector<std::unique_ptr<double[]>> values_;
+  SharedFactors<FactorValues> values_;
   std::vector<Workspace> workspaces_;
 };
 
@@ -289,7 +333,7 @@ SupernodalSymbolic AnalyseSupernodalDefault(const NormalPattern& pattern) {
 
 int64_t SupernodalFactorStorage(const CholeskyBackend& backend) {
   const auto* ours = dynamic_cast<const SupernodalCholesky*>(&backend);
-  return ours == nullptr ? -1 : ours->storage();
+  return ours == nullptr ? -1 : ours->factor_storage();
 }
 
 double SupernodalFactorFlops(const CholeskyBackend& backend) {

@@ -12,7 +12,9 @@
 #include <cusolverSp.h>
 #include <cusolverSp_LOWLEVEL_PREVIEW.h>
 
+#include <algorithm>
 #include <limits>
+#include <utility>
 
 #include "cuda_check.h"
 #include "device_buffer.h"
@@ -22,7 +24,6 @@
 #include "kernels.h"
 #include "memory.h"
 #include "messages.h"
-#include "normal_equations.h"
 #include "supernodal_cholesky.h"
 
 namespace ariadne::cuda {
@@ -56,32 +57,25 @@ T* OrNull(DeviceBuffer<T>& buffer) {
 
 }  // namespace
 
+// What every kind keeps on the device: the stream, the maps and the values.
 struct CudaNormalEquations::Device {
   cudaStream_t stream = nullptr;
   cudaEvent_t start = nullptr;
   cudaEvent_t stop = nullptr;
-  cusolverDnHandle_t dense_solver = nullptr;
-  cublasHandle_t blas = nullptr;
-  cusolverSpHandle_t sparse_solver = nullptr;
-  cusparseMatDescr_t descr = nullptr;
-  csrcholInfo_t chol = nullptr;
 
   // The maps (normal_maps.h).
   DeviceBuffer<int32_t> gather_start, gather_coo, row_start, unique_col, col_start, col_entry, col_row;
   DeviceBuffer<int64_t> product_start;
-  DeviceBuffer<int32_t> product_p, product_q, target_upper, target_lower, iperm;
+  DeviceBuffer<int32_t> product_p, product_q, target_upper, target_lower;
   DeviceBuffer<uint8_t> slot_diagonal;
-  DeviceBuffer<int32_t> csr_row_ptr, csr_col;  // the block diagonal of all elements (sparse)
 
   // Values: J's COO values and r as copied in, U and A (batch-minor), the
-  // factorisation input W (B blocks of maps.stride; dense: the factors).
-  DeviceBuffer<double> coo, residuals, u, a, w, gradient, squared_norm, lambda;
+  // factorisation input W (B blocks of maps.stride; dense: the factors), and
+  // factor's extra term E as copied in (batch-major).
+  DeviceBuffer<double> coo, residuals, u, a, w, gradient, squared_norm, lambda, extra;
   DeviceBuffer<uint8_t> mask, not_finite, mode;
-  DeviceBuffer<double> in, out;         // vectors of solve, jv and jtv
-  DeviceBuffer<double> z, x, pivots;    // B·n each (sparse)
-  DeviceBuffer<int32_t> first_bad, info;
-  DeviceBuffer<double*> w_pointers, rhs_pointers;  // dense
-  DeviceBuffer<char> chol_workspace;
+  DeviceBuffer<double> in, out;  // vectors of solve, jv and jtv
+  DeviceBuffer<int32_t> first_bad;
 
   Device() {
     CheckCuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
@@ -89,11 +83,6 @@ struct CudaNormalEquations::Device {
     CheckCuda(cudaEventCreate(&stop), "cudaEventCreate");
   }
   ~Device() {
-    if (chol != nullptr) cusolverSpDestroyCsrcholInfo(chol);
-    if (descr != nullptr) cusparseDestroyMatDescr(descr);
-    if (sparse_solver != nullptr) cusolverSpDestroy(sparse_solver);
-    if (blas != nullptr) cublasDestroy(blas);
-    if (dense_solver != nullptr) cusolverDnDestroy(dense_solver);
     if (stop != nullptr) cudaEventDestroy(stop);
     if (start != nullptr) cudaEventDestroy(start);
     if (stream != nullptr) cudaStreamDestroy(stream);
@@ -111,6 +100,301 @@ struct CudaNormalEquations::Device {
   void Synchronize() { CheckCuda(cudaStreamSynchronize(stream), "the device's work"); }
 };
 
+// A solver kind on the device. Its constructor puts the pattern and the maps
+// in the kind's layout (host only); Allocate makes its device state once the
+// shared buffers exist; Factor factors W's blocks whose mode is kDamp (W
+// written by Damp) and sets their statuses; Solve solves with the kept
+// factors for the k right-hand sides in d.in and returns the buffer that
+// holds the solutions.
+class CudaNormalEquations::DeviceCholesky {
+ public:
+  explicit DeviceCholesky(CudaNormalEquations& core) : core_(core) {}
+  virtual ~DeviceCholesky() = default;
+
+  virtual std::string name() const = 0;
+  virtual int64_t factor_nonzeros() const = 0;
+  // Device bytes per element beyond the shared buffers (for the memory check).
+  virtual double bytes_per_element() const = 0;
+  // Whether W's blocks are zeroed before Damp writes A's slots (a dense
+  // block holds the last factor's fill outside A's pattern).
+  virtual bool zeroes_blocks() const = 0;
+  virtual void Allocate() = 0;
+  // Device bytes it holds.
+  virtual int64_t memory_bytes() const = 0;
+  virtual void Factor(std::vector<uint8_t> mode) = 0;
+  virtual DeviceBuffer<double>& Solve(int k) = 0;
+
+ protected:
+  CudaNormalEquations& core_;
+  Device& device() { return *core_.device_; }
+  const NormalMaps& maps() const { return core_.maps_; }
+};
+
+class CudaNormalEquations::DenseDeviceCholesky : public DeviceCholesky {
+ public:
+  explicit DenseDeviceCholesky(CudaNormalEquations& core) : DeviceCholesky(core) {
+    core.mutable_pattern().UseDenseLayout(kConstructor);
+    UseDenseLayout(core.pattern(), &core.maps_);
+  }
+  ~DenseDeviceCholesky() override {
+    if (blas_ != nullptr) cublasDestroy(blas_);
+    if (solver_ != nullptr) cusolverDnDestroy(solver_);
+  }
+
+  std::string name() const override { return "cusolver-potrf-batched"; }
+  int64_t factor_nonzeros() const override { return static_cast<int64_t>(maps().n) * (maps().n + 1) / 2; }
+  double bytes_per_element() const override { return 0.0; }
+  bool zeroes_blocks() const override { return true; }
+
+  void Allocate() override {
+    Device& d = device();
+    const int B = core_.batch();
+    info_.Resize(B);
+    w_pointers_.Resize(B);
+    rhs_pointers_.Resize(B);
+    CheckSolver(cusolverDnCreate(&solver_), "cusolverDnCreate");
+    CheckSolver(cusolverDnSetStream(solver_, d.stream), "cusolverDnSetStream");
+    CheckBlas(cublasCreate(&blas_), "cublasCreate");
+    CheckBlas(cublasSetStream(blas_, d.stream), "cublasSetStream");
+  }
+
+  int64_t memory_bytes() const override { return 0; }
+
+  void Factor(std::vector<uint8_t> mode) override {
+    Device& d = device();
+    const int B = core_.batch();
+    const int n = maps().n;
+    const int64_t stride = maps().stride;
+    std::vector<double*> pointers;
+    std::vector<int> elements;
+    for (int b = 0; b < B; ++b) {
+      if (mode[b] != kDamp) continue;
+      pointers.push_back(d.w.data() + b * stride);
+      elements.push_back(b);
+    }
+    if (elements.empty()) return;
+    const int count = static_cast<int>(elements.size());
+    w_pointers_.Upload(pointers.data(), count, d.stream);
+    CheckSolver(cusolverDnDpotrfBatched(solver_, CUBLAS_FILL_MODE_LOWER, n, w_pointers_.data(), n, info_.data(), count),
+                "cusolverDnDpotrfBatched");
+    // L's diagonal: finite and positive, or the factorisation overflowed.
+    CudaFirstBadPivot(d.w.data(), n, B, stride, n + 1, d.first_bad.data(), d.stream);
+    std::vector<int32_t> info(count);
+    std::vector<int32_t> first_bad(B);
+    info_.Download(info.data(), count, d.stream);
+    d.first_bad.Download(first_bad.data(), B, d.stream);
+    d.Synchronize();
+    for (int i = 0; i < count; ++i) {
+      const int b = elements[i];
+      if (info[i] < 0) throw InternalError(Concat("cusolverDnDpotrfBatched: invalid parameter ", -info[i]));
+      if (info[i] > 0) {
+        core_.set_status(b, {false, NotPositiveDefiniteReason(info[i] - 1)});  // the leading minor of order info fails
+      } else if (first_bad[b] >= 0) {
+        core_.set_status(b, {false, kOverflowReason});
+      } else {
+        core_.set_status(b, {true, ""});
+      }
+    }
+  }
+
+  // x = L⁻ᵀ (L⁻¹ rhs) in place in d.in, k columns of n per element.
+  DeviceBuffer<double>& Solve(int k) override {
+    Device& d = device();
+    const int n = maps().n;
+    std::vector<const double*> factors;
+    std::vector<double*> sides;
+    for (int b = 0; b < core_.batch(); ++b) {
+      if (!core_.status(b).ok) continue;
+      factors.push_back(d.w.data() + b * maps().stride);
+      sides.push_back(d.in.data() + static_cast<size_t>(b) * k * n);
+    }
+    const int count = static_cast<int>(factors.size());
+    if (count > 0) {
+      w_pointers_.Upload(const_cast<double**>(factors.data()), count, d.stream);
+      rhs_pointers_.Upload(sides.data(), count, d.stream);
+      const double one = 1.0;
+      for (const cublasOperation_t op : {CUBLAS_OP_N, CUBLAS_OP_T}) {
+        CheckBlas(cublasDtrsmBatched(blas_, CUBLAS_SIDE_LEFT, CUBLAS_FILL_MODE_LOWER, op, CUBLAS_DIAG_NON_UNIT, n, k,
+                                     &one, w_pointers_.data(), n, rhs_pointers_.data(), n, count),
+                  "cublasDtrsmBatched");
+      }
+    }
+    return d.in;
+  }
+
+ private:
+  cusolverDnHandle_t solver_ = nullptr;
+  cublasHandle_t blas_ = nullptr;
+  DeviceBuffer<int32_t> info_;
+  DeviceBuffer<double*> w_pointers_, rhs_pointers_;
+};
+
+class CudaNormalEquations::SparseDeviceCholesky : public DeviceCholesky {
+ public:
+  explicit SparseDeviceCholesky(CudaNormalEquations& core) : DeviceCholesky(core) {
+    const SupernodalSymbolic symbolic = AnalyseSupernodalDefault(core.pattern());
+    UseSparseLayout(core.pattern(), symbolic.perm, &core.maps_);
+    factor_nonzeros_ = symbolic.true_nonzeros;
+    // csrchol indexes the block diagonal of all elements with 32-bit integers.
+    const NormalMaps& m = maps();
+    const int64_t limit = std::min(kMaxInt32 / m.stride, (kMaxInt32 - 1) / m.n);
+    if (core.batch() > limit) {
+      throw RangeArgumentError(MustBe(kConstructor, "batch",
+                                      Concat("at most ", limit, " for this pattern with the sparse kind on CUDA (",
+                                             "cuSOLVER's sparse Cholesky indexes all elements' entries with 32-bit integers)"),
+                                      Concat(core.batch())));
+    }
+  }
+  ~SparseDeviceCholesky() override {
+    if (chol_ != nullptr) cusolverSpDestroyCsrcholInfo(chol_);
+    if (descr_ != nullptr) cusparseDestroyMatDescr(descr_);
+    if (solver_ != nullptr) cusolverSpDestroy(solver_);
+  }
+
+  std::string name() const override { return "cusolver-csrchol"; }
+  int64_t factor_nonzeros() const override { return factor_nonzeros_; }
+  // The block diagonal's indices, the vectors and the factor (values and row indices).
+  double bytes_per_element() const override { return 4.0 * (maps().stride + maps().n) + 12.0 * factor_nonzeros_; }
+  bool zeroes_blocks() const override { return false; }
+
+  void Allocate() override {
+    Device& d = device();
+    const NormalMaps& m = maps();
+    const int B = core_.batch();
+    const int n = m.n;
+    cudaStream_t stream = d.stream;
+    iperm_ = ToDevice(m.iperm, stream);
+    z_.Resize(static_cast<size_t>(B) * n);
+    x_.Resize(static_cast<size_t>(B) * n);
+    pivots_.Resize(static_cast<size_t>(B) * n);
+    {
+      const DeviceBuffer<int32_t> row_ptr = ToDevice(m.csr_row_ptr, stream);
+      const DeviceBuffer<int32_t> col = ToDevice(m.csr_col, stream);
+      csr_row_ptr_.Resize(static_cast<size_t>(B) * n + 1);
+      csr_col_.Resize(static_cast<size_t>(B) * m.stride);
+      CudaReplicateCsr(row_ptr.data(), col.data(), n, m.stride, B, csr_row_ptr_.data(), csr_col_.data(), stream);
+      d.Synchronize();  // before the temporaries are freed
+    }
+    const int rows = B * n;
+    const int entries = static_cast<int>(B * m.stride);
+    CheckSolver(cusolverSpCreate(&solver_), "cusolverSpCreate");
+    CheckSolver(cusolverSpSetStream(solver_, stream), "cusolverSpSetStream");
+    CheckSparse(cusparseCreateMatDescr(&descr_), "cusparseCreateMatDescr");
+    CheckSparse(cusparseSetMatType(descr_, CUSPARSE_MATRIX_TYPE_GENERAL), "cusparseSetMatType");
+    CheckSparse(cusparseSetMatIndexBase(descr_, CUSPARSE_INDEX_BASE_ZERO), "cusparseSetMatIndexBase");
+    CheckSolver(cusolverSpCreateCsrcholInfo(&chol_), "cusolverSpCreateCsrcholInfo");
+    CheckSolver(cusolverSpXcsrcholAnalysis(solver_, rows, entries, descr_, csr_row_ptr_.data(), csr_col_.data(), chol_),
+                "cusolverSpXcsrcholAnalysis");
+    size_t workspace_bytes = 0;
+    CheckSolver(cusolverSpDcsrcholBufferInfo(solver_, rows, entries, descr_, d.w.data(), csr_row_ptr_.data(),
+                                             csr_col_.data(), chol_, &internal_bytes_, &workspace_bytes),
+                "cusolverSpDcsrcholBufferInfo");
+    workspace_.Resize(workspace_bytes);
+  }
+
+  int64_t memory_bytes() const override {
+    size_t bytes = internal_bytes_;
+    for (const size_t b : {iperm_.bytes(), csr_row_ptr_.bytes(), csr_col_.bytes(), z_.bytes(), x_.bytes(),
+                           pivots_.bytes(), workspace_.bytes()}) {
+      bytes += b;
+    }
+    return static_cast<int64_t>(bytes);
+  }
+
+  void Factor(std::vector<uint8_t> mode) override {
+    Device& d = device();
+    const NormalMaps& m = maps();
+    const int B = core_.batch();
+    const int n = m.n;
+    bool changed = false;
+    for (uint8_t mo : mode) changed = changed || mo != kKeep;
+    if (!changed && factor_exists_) return;  // every block as factored last time
+    const int rows = B * n;
+    const int entries = static_cast<int>(B * m.stride);
+    // At most one round per failing element, plus the clean one.
+    for (int round = 0; round <= B; ++round) {
+      CheckSolver(cusolverSpDcsrcholFactor(solver_, rows, entries, descr_, d.w.data(), csr_row_ptr_.data(),
+                                           csr_col_.data(), chol_, workspace_.data()),
+                  "cusolverSpDcsrcholFactor");
+      factor_exists_ = true;
+      // The first zero pivot, trusted alone (the factorisation may not have
+      // reached the later blocks); without one, every block's pivots.
+      int position = -1;
+      CheckSolver(cusolverSpDcsrcholZeroPivot(solver_, chol_, 0.0, &position), "cusolverSpDcsrcholZeroPivot");
+      std::vector<int32_t> bad(B, -1);
+      if (position >= 0) {
+        bad[position / n] = position % n;
+      } else {
+        CheckSolver(cusolverSpDcsrcholDiag(solver_, chol_, pivots_.data()), "cusolverSpDcsrcholDiag");
+        CudaFirstBadPivot(pivots_.data(), n, B, n, 1, d.first_bad.data(), d.stream);
+        d.first_bad.Download(bad.data(), B, d.stream);
+        d.Synchronize();
+      }
+      std::vector<uint8_t> replace(B, kKeep);
+      bool replaced = false;
+      for (int b = 0; b < B; ++b) {
+        if (bad[b] < 0) continue;
+        if (mode[b] != kDamp) {
+          throw InternalError(Concat("cusolverSpDcsrcholFactor: a pivot of batch element ", b,
+                                     " failed although its block is positive definite"));
+        }
+        core_.set_status(b, {false, NotPositiveDefiniteReason(m.perm[bad[b]])});
+        mode[b] = kIdentity;
+        replace[b] = kIdentity;
+        replaced = true;
+      }
+      if (!replaced) {
+        for (int b = 0; b < B; ++b) {
+          if (mode[b] == kDamp) core_.set_status(b, {true, ""});
+        }
+        return;
+      }
+      core_.Damp(replace, false, false);
+    }
+    throw InternalError("cusolverSpDcsrcholFactor: pivots kept failing after every failed block was replaced");
+  }
+
+  DeviceBuffer<double>& Solve(int k) override {
+    Device& d = device();
+    const int B = core_.batch();
+    const int n = maps().n;
+    d.out.Reserve(static_cast<size_t>(B) * k * n);
+    if (factor_exists_) {
+      for (int kk = 0; kk < k; ++kk) {
+        CudaPermuteIn(d.in.data(), B, k, kk, n, iperm_.data(), z_.data(), d.stream);
+        CheckSolver(cusolverSpDcsrcholSolve(solver_, B * n, z_.data(), x_.data(), chol_, workspace_.data()),
+                    "cusolverSpDcsrcholSolve");
+        CudaPermuteOut(x_.data(), B, k, kk, n, iperm_.data(), d.out.data(), d.stream);
+      }
+    }
+    return d.out;
+  }
+
+ private:
+  int64_t factor_nonzeros_ = 0;
+  cusolverSpHandle_t solver_ = nullptr;
+  cusparseMatDescr_t descr_ = nullptr;
+  csrcholInfo_t chol_ = nullptr;
+  size_t internal_bytes_ = 0;
+  DeviceBuffer<int32_t> iperm_;
+  DeviceBuffer<int32_t> csr_row_ptr_, csr_col_;  // the block diagonal of all elements
+  DeviceBuffer<double> z_, x_, pivots_;          // B·n each
+  DeviceBuffer<char> workspace_;
+  bool factor_exists_ = false;
+};
+
+std::unique_ptr<CudaNormalEquations::DeviceCholesky> CudaNormalEquations::MakeDeviceCholesky(SolverKind kind,
+                                                                                             CudaNormalEquations& core) {
+  switch (kind) {
+    case SolverKind::kDense:
+      return std::make_unique<DenseDeviceCholesky>(core);
+    case SolverKind::kSparse:
+      return std::make_unique<SparseDeviceCholesky>(core);
+  }
+  throw RangeArgumentError(MustBe(kConstructor, "options.kind", "a kind the CUDA backend has",
+                                  Concat("'", KindName(kind), "'")));
+}
+
 CudaNormalEquations::CudaNormalEquations(const PatternInput& input, int64_t batch,
                                          const NormalEquationsOptions& options)
     : BatchedNormalEquations(input, batch, options, kConstructor) {
@@ -118,33 +402,14 @@ CudaNormalEquations::CudaNormalEquations(const PatternInput& input, int64_t batc
   if (!info.available) throw StateError(Concat(kConstructor, ": the CUDA backend is unavailable (", info.reason, ")"));
   CheckCuda(cudaSetDevice(0), "cudaSetDevice");
 
-  NormalPattern& pattern = mutable_pattern();
   const int B = this->batch();
-  const int n = pattern.n();
-  maps_ = BuildNormalMaps(pattern);
-  dense_ = options.kind == KindRequest::kDense || (options.kind == KindRequest::kAuto && AutoKindIsDense(pattern));
-  if (dense_) {
-    pattern.UseDenseLayout(kConstructor);
-    UseDenseLayout(pattern, &maps_);
-    factor_nonzeros_ = static_cast<int64_t>(n) * (n + 1) / 2;
-  } else {
-    const SupernodalSymbolic symbolic = AnalyseSupernodalDefault(pattern);
-    UseSparseLayout(pattern, symbolic.perm, &maps_);
-    factor_nonzeros_ = symbolic.true_nonzeros;
-    // csrchol indexes the block diagonal of all elements with 32-bit integers.
-    const int64_t limit = std::min(kMaxInt32 / maps_.stride, (kMaxInt32 - 1) / n);
-    if (B > limit) {
-      throw RangeArgumentError(MustBe(kConstructor, "batch",
-                                      Concat("at most ", limit, " for this pattern with the sparse kind on CUDA (",
-                                             "cuSOLVER's sparse Cholesky indexes all elements' entries with 32-bit integers)"),
-                                      Concat(B)));
-    }
-  }
+  const int n = pattern().n();
+  maps_ = BuildNormalMaps(pattern());
+  solver_ = MakeDeviceCholesky(kind(), *this);
 
-  // Doubles per element (J in, r, U, A, W, g, vectors, pivots) plus, sparse,
-  // the block-diagonal indices and the factor (its values and row indices).
+  // Doubles per element (J in, r, U, A, W, g, vectors, pivots) plus the kind's own.
   const double per_element = 8.0 * (maps_.nnz + 3.0 * maps_.m + maps_.unique + maps_.a_nnz + maps_.stride + 6.0 * n) +
-                             (dense_ ? 0.0 : 4.0 * (maps_.stride + n) + 12.0 * factor_nonzeros_);
+                             solver_->bytes_per_element();
   const double maps_bytes = 8.0 * maps_.product_start.size() + 4.0 * (maps_.product_p.size() + maps_.product_q.size()) +
                             4.0 * (maps_.gather_coo.size() + 3.0 * maps_.unique + 2.0 * maps_.m + 3.0 * maps_.a_nnz);
   CheckDeviceMemory(B * per_element + maps_bytes);
@@ -183,65 +448,29 @@ CudaNormalEquations::CudaNormalEquations(const PatternInput& input, int64_t batc
   d.mode.Resize(B);
   d.first_bad.Resize(B);
   // Every block starts as I: elements not yet factored stay positive definite.
-  Damp(std::vector<uint8_t>(B, kIdentity), false);
+  Damp(std::vector<uint8_t>(B, kIdentity), false, false);
 
-  if (dense_) {
-    d.info.Resize(B);
-    d.w_pointers.Resize(B);
-    d.rhs_pointers.Resize(B);
-    CheckSolver(cusolverDnCreate(&d.dense_solver), "cusolverDnCreate");
-    CheckSolver(cusolverDnSetStream(d.dense_solver, stream), "cusolverDnSetStream");
-    CheckBlas(cublasCreate(&d.blas), "cublasCreate");
-    CheckBlas(cublasSetStream(d.blas, stream), "cublasSetStream");
-  } else {
-    d.iperm = ToDevice(maps_.iperm, stream);
-    d.z.Resize(static_cast<size_t>(B) * n);
-    d.x.Resize(static_cast<size_t>(B) * n);
-    d.pivots.Resize(static_cast<size_t>(B) * n);
-    {
-      const DeviceBuffer<int32_t> row_ptr = ToDevice(maps_.csr_row_ptr, stream);
-      const DeviceBuffer<int32_t> col = ToDevice(maps_.csr_col, stream);
-      d.csr_row_ptr.Resize(static_cast<size_t>(B) * n + 1);
-      d.csr_col.Resize(static_cast<size_t>(B) * maps_.stride);
-      CudaReplicateCsr(row_ptr.data(), col.data(), n, maps_.stride, B, d.csr_row_ptr.data(), d.csr_col.data(), stream);
-      d.Synchronize();  // before the temporaries are freed
-    }
-    const int rows = B * n;
-    const int entries = static_cast<int>(B * maps_.stride);
-    CheckSolver(cusolverSpCreate(&d.sparse_solver), "cusolverSpCreate");
-    CheckSolver(cusolverSpSetStream(d.sparse_solver, stream), "cusolverSpSetStream");
-    CheckSparse(cusparseCreateMatDescr(&d.descr), "cusparseCreateMatDescr");
-    CheckSparse(cusparseSetMatType(d.descr, CUSPARSE_MATRIX_TYPE_GENERAL), "cusparseSetMatType");
-    CheckSparse(cusparseSetMatIndexBase(d.descr, CUSPARSE_INDEX_BASE_ZERO), "cusparseSetMatIndexBase");
-    CheckSolver(cusolverSpCreateCsrcholInfo(&d.chol), "cusolverSpCreateCsrcholInfo");
-    CheckSolver(cusolverSpXcsrcholAnalysis(d.sparse_solver, rows, entries, d.descr, d.csr_row_ptr.data(),
-                                           d.csr_col.data(), d.chol),
-                "cusolverSpXcsrcholAnalysis");
-    size_t internal_bytes = 0;
-    size_t workspace_bytes = 0;
-    CheckSolver(cusolverSpDcsrcholBufferInfo(d.sparse_solver, rows, entries, d.descr, d.w.data(), d.csr_row_ptr.data(),
-                                             d.csr_col.data(), d.chol, &internal_bytes, &workspace_bytes),
-                "cusolverSpDcsrcholBufferInfo");
-    d.chol_workspace.Resize(workspace_bytes);
-    memory_bytes_ += static_cast<int64_t>(internal_bytes);
-  }
+  solver_->Allocate();
   d.Synchronize();
   a_finite_.assign(B, 1);
+  memory_bytes_ = solver_->memory_bytes();
   for (const size_t bytes :
        {d.gather_start.bytes(), d.gather_coo.bytes(), d.row_start.bytes(), d.unique_col.bytes(), d.col_start.bytes(),
         d.col_entry.bytes(), d.col_row.bytes(), d.product_start.bytes(), d.product_p.bytes(), d.product_q.bytes(),
-        d.target_upper.bytes(), d.target_lower.bytes(), d.iperm.bytes(), d.slot_diagonal.bytes(),
-        d.csr_row_ptr.bytes(), d.csr_col.bytes(), d.coo.bytes(), d.residuals.bytes(), d.u.bytes(), d.a.bytes(),
-        d.w.bytes(), d.gradient.bytes(), d.z.bytes(), d.x.bytes(), d.pivots.bytes(), d.chol_workspace.bytes()}) {
+        d.target_upper.bytes(), d.target_lower.bytes(), d.slot_diagonal.bytes(), d.coo.bytes(), d.residuals.bytes(),
+        d.u.bytes(), d.a.bytes(), d.w.bytes(), d.gradient.bytes()}) {
     memory_bytes_ += static_cast<int64_t>(bytes);
   }
 }
 
-CudaNormalEquations::~CudaNormalEquations() = default;
-
-std::string CudaNormalEquations::backend_name() const {
-  return dense_ ? "cusolver-potrf-batched" : "cusolver-csrchol";
+CudaNormalEquations::~CudaNormalEquations() {
+  // The solver's handles go before the stream they run on.
+  solver_.reset();
 }
+
+std::string CudaNormalEquations::backend_name() const { return solver_->name(); }
+
+int64_t CudaNormalEquations::factor_nonzeros() const { return solver_->factor_nonzeros(); }
 
 void CudaNormalEquations::CheckDeviceMemory(double bytes) const {
   size_t free_bytes = 0;
@@ -256,11 +485,12 @@ void CudaNormalEquations::CheckDeviceMemory(double bytes) const {
   }
 }
 
-void CudaNormalEquations::Damp(const std::vector<uint8_t>& mode, bool identity_damping) {
+void CudaNormalEquations::Damp(const std::vector<uint8_t>& mode, bool identity_damping, bool with_extra) {
   Device& d = *device_;
   d.mode.Upload(mode.data(), mode.size(), d.stream);
   DampArguments arguments{};
   arguments.a = d.a.data();
+  arguments.extra = with_extra ? d.extra.data() : nullptr;
   arguments.batch = batch();
   arguments.a_nnz = maps_.a_nnz;
   arguments.slot_diagonal = d.slot_diagonal.data();
@@ -270,11 +500,10 @@ void CudaNormalEquations::Damp(const std::vector<uint8_t>& mode, bool identity_d
   arguments.lambda = d.lambda.data();
   arguments.mode = d.mode.data();
   arguments.identity_damping = identity_damping;
-  arguments.min_damping = kMinDiagonalDamping;
-  arguments.max_damping = kMaxDiagonalDamping;
+  arguments.min_damping = min_diagonal();
+  arguments.max_damping = max_diagonal();
   arguments.w = d.w.data();
-  // The dense blocks hold the last factor's fill outside A's pattern.
-  if (dense_) CudaZeroBlocks(d.w.data(), maps_.stride, batch(), d.mode.data(), d.stream);
+  if (solver_->zeroes_blocks()) CudaZeroBlocks(d.w.data(), maps_.stride, batch(), d.mode.data(), d.stream);
   CudaDamp(arguments, d.stream);
 }
 
@@ -305,7 +534,7 @@ void CudaNormalEquations::DoLinearize(const double* j_values, const double* resi
   }
 }
 
-void CudaNormalEquations::DoFactor(const double* lambda, Damping damping) {
+void CudaNormalEquations::DoFactor(const double* lambda, Damping damping, const double* extra) {
   Device& d = *device_;
   const int B = batch();
   // Active elements are damped and factored; those whose A is not finite get
@@ -324,150 +553,32 @@ void CudaNormalEquations::DoFactor(const double* lambda, Damping damping) {
   }
   CountFactorizations(count);
   d.lambda.Upload(lambda, B, d.stream);
+  if (extra != nullptr) {
+    const size_t size = static_cast<size_t>(B) * maps_.a_nnz;
+    d.extra.Reserve(size);
+    d.extra.Upload(extra, size, d.stream);
+  }
   d.Start();
-  Damp(mode, damping == Damping::kIdentity);
-  if (dense_) {
-    FactorDense(mode);
-  } else {
-    FactorSparse(std::move(mode));
-  }
+  Damp(mode, damping == Damping::kIdentity, extra != nullptr);
+  solver_->Factor(std::move(mode));
   last_device_seconds_ = d.Stop();
-}
-
-void CudaNormalEquations::FactorDense(const std::vector<uint8_t>& mode) {
-  Device& d = *device_;
-  const int B = batch();
-  const int n = maps_.n;
-  std::vector<double*> pointers;
-  std::vector<int> elements;
-  for (int b = 0; b < B; ++b) {
-    if (mode[b] != kDamp) continue;
-    pointers.push_back(d.w.data() + b * maps_.stride);
-    elements.push_back(b);
-  }
-  if (elements.empty()) return;
-  const int count = static_cast<int>(elements.size());
-  d.w_pointers.Upload(pointers.data(), count, d.stream);
-  CheckSolver(cusolverDnDpotrfBatched(d.dense_solver, CUBLAS_FILL_MODE_LOWER, n, d.w_pointers.data(), n, d.info.data(),
-                                      count),
-              "cusolverDnDpotrfBatched");
-  // L's diagonal: finite and positive, or the factorisation overflowed.
-  CudaFirstBadPivot(d.w.data(), n, B, maps_.stride, n + 1, d.first_bad.data(), d.stream);
-  std::vector<int32_t> info(count);
-  std::vector<int32_t> first_bad(B);
-  d.info.Download(info.data(), count, d.stream);
-  d.first_bad.Download(first_bad.data(), B, d.stream);
-  d.Synchronize();
-  for (int i = 0; i < count; ++i) {
-    const int b = elements[i];
-    if (info[i] < 0) throw InternalError(Concat("cusolverDnDpotrfBatched: invalid parameter ", -info[i]));
-    if (info[i] > 0) {
-      set_status(b, {false, NotPositiveDefiniteReason(info[i] - 1)});  // the leading minor of order info fails
-    } else if (first_bad[b] >= 0) {
-      set_status(b, {false, kOverflowReason});
-    } else {
-      set_status(b, {true, ""});
-    }
-  }
-}
-
-void CudaNormalEquations::FactorSparse(std::vector<uint8_t> mode) {
-  Device& d = *device_;
-  const int B = batch();
-  const int n = maps_.n;
-  bool changed = false;
-  for (uint8_t m : mode) changed = changed || m != kKeep;
-  if (!changed && factor_exists_) return;  // every block as factored last time
-  const int rows = B * n;
-  const int entries = static_cast<int>(B * maps_.stride);
-  // At most one round per failing element, plus the clean one.
-  for (int round = 0; round <= B; ++round) {
-    CheckSolver(cusolverSpDcsrcholFactor(d.sparse_solver, rows, entries, d.descr, d.w.data(), d.csr_row_ptr.data(),
-                                         d.csr_col.data(), d.chol, d.chol_workspace.data()),
-                "cusolverSpDcsrcholFactor");
-    factor_exists_ = true;
-    // The first zero pivot, trusted alone (the factorisation may not have
-    // reached the later blocks); without one, every block's pivots.
-    int position = -1;
-    CheckSolver(cusolverSpDcsrcholZeroPivot(d.sparse_solver, d.chol, 0.0, &position), "cusolverSpDcsrcholZeroPivot");
-    std::vector<int32_t> bad(B, -1);
-    if (position >= 0) {
-      bad[position / n] = position % n;
-    } else {
-      CheckSolver(cusolverSpDcsrcholDiag(d.sparse_solver, d.chol, d.pivots.data()), "cusolverSpDcsrcholDiag");
-      CudaFirstBadPivot(d.pivots.data(), n, B, n, 1, d.first_bad.data(), d.stream);
-      d.first_bad.Download(bad.data(), B, d.stream);
-      d.Synchronize();
-    }
-    std::vector<uint8_t> replace(B, kKeep);
-    bool replaced = false;
-    for (int b = 0; b < B; ++b) {
-      if (bad[b] < 0) continue;
-      if (mode[b] != kDamp) {
-        throw InternalError(Concat("cusolverSpDcsrcholFactor: a pivot of batch element ", b,
-                                   " failed although its block is positive definite"));
-      }
-      set_status(b, {false, NotPositiveDefiniteReason(maps_.perm[bad[b]])});
-      mode[b] = kIdentity;
-      replace[b] = kIdentity;
-      replaced = true;
-    }
-    if (!replaced) {
-      for (int b = 0; b < B; ++b) {
-        if (mode[b] == kDamp) set_status(b, {true, ""});
-      }
-      return;
-    }
-    Damp(replace, false);
-  }
-  throw InternalError("cusolverSpDcsrcholFactor: pivots kept failing after every failed block was replaced");
 }
 
 void CudaNormalEquations::DoSolve(const double* rhs, int k, double* out) {
   Device& d = *device_;
-  const int B = batch();
-  const int n = maps_.n;
-  const size_t size = static_cast<size_t>(B) * k * n;
+  const size_t size = static_cast<size_t>(batch()) * k * maps_.n;
   d.in.Reserve(size);
   d.in.Upload(rhs, size, d.stream);
   d.Start();
-  if (dense_) {
-    std::vector<const double*> factors;
-    std::vector<double*> sides;
-    for (int b = 0; b < B; ++b) {
-      if (!status(b).ok) continue;
-      factors.push_back(d.w.data() + b * maps_.stride);
-      sides.push_back(d.in.data() + static_cast<size_t>(b) * k * n);
-    }
-    const int count = static_cast<int>(factors.size());
-    if (count > 0) {
-      d.w_pointers.Upload(const_cast<double**>(factors.data()), count, d.stream);
-      d.rhs_pointers.Upload(sides.data(), count, d.stream);
-      const double one = 1.0;
-      // x = L⁻ᵀ (L⁻¹ rhs), k columns of n per element.
-      for (const cublasOperation_t op : {CUBLAS_OP_N, CUBLAS_OP_T}) {
-        CheckBlas(cublasDtrsmBatched(d.blas, CUBLAS_SIDE_LEFT, CUBLAS_FILL_MODE_LOWER, op, CUBLAS_DIAG_NON_UNIT, n, k,
-                                     &one, d.w_pointers.data(), n, d.rhs_pointers.data(), n, count),
-                  "cublasDtrsmBatched");
-      }
-    }
-    last_device_seconds_ = d.Stop();
-    d.in.Download(out, size, d.stream);
-  } else {
-    d.out.Reserve(size);
-    if (factor_exists_) {
-      for (int kk = 0; kk < k; ++kk) {
-        CudaPermuteIn(d.in.data(), B, k, kk, n, d.iperm.data(), d.z.data(), d.stream);
-        CheckSolver(cusolverSpDcsrcholSolve(d.sparse_solver, B * n, d.z.data(), d.x.data(), d.chol,
-                                            d.chol_workspace.data()),
-                    "cusolverSpDcsrcholSolve");
-        CudaPermuteOut(d.x.data(), B, k, kk, n, d.iperm.data(), d.out.data(), d.stream);
-      }
-    }
-    last_device_seconds_ = d.Stop();
-    d.out.Download(out, size, d.stream);
-  }
+  const DeviceBuffer<double>& solutions = solver_->Solve(k);
+  last_device_seconds_ = d.Stop();
+  solutions.Download(out, size, d.stream);
   d.Synchronize();
+}
+
+std::unique_ptr<CholeskyFactors> CudaNormalEquations::DoSnapshot(const std::vector<uint8_t>& /*take*/) {
+  throw StateError(Concat("NormalEquations.snapshot: factor snapshots are not available on the CUDA backend ('",
+                          backend_name(), "'); use the CPU backend for them"));
 }
 
 void CudaNormalEquations::DoMultiply(const double* in, bool transpose, double* out) {

@@ -69,6 +69,13 @@ ARIADNE_HD inline double ColumnProduct(const double* u, int batch, int b, const 
   return sum;
 }
 
+// Slot s of element b's A + E, E (B·a_nnz, batch-major) an additive term of
+// one factor call, or null: A itself (bit for bit, −0 included), as the CPU
+// core forms it.
+ARIADNE_HD inline double WithExtra(double a, const double* extra, int64_t a_nnz, int b, int64_t s) {
+  return extra == nullptr ? a : a + extra[static_cast<int64_t>(b) * a_nnz + s];
+}
+
 // How the damping pass treats an element's block of the factorisation input.
 enum DampMode : uint8_t { kKeep = 0, kDamp = 1, kIdentity = 2 };
 

@@ -91,8 +91,9 @@ __global__ void DampKernel(DampArguments x) {
     const uint8_t mode = x.mode[b];
     if (mode == kKeep) continue;
     const int64_t s = i / x.batch;
-    const double value = DampedEntry(x.a[i], x.slot_diagonal[s] != 0, mode, x.lambda[b], x.identity_damping,
-                                     x.min_damping, x.max_damping);
+    const double a = WithExtra(x.a[i], x.extra, x.a_nnz, b, s);
+    const double value =
+        DampedEntry(a, x.slot_diagonal[s] != 0, mode, x.lambda[b], x.identity_damping, x.min_damping, x.max_damping);
     double* w_b = x.w + b * x.stride;
     w_b[x.target_upper[s]] = value;
     if (x.target_lower[s] >= 0) w_b[x.target_lower[s]] = value;

@@ -33,10 +33,13 @@ void CudaMultiplyJt(const double* u, int batch, const uint8_t* mask, const int32
 // out[b] = ‖r_b‖² (r: B·m) for the masked elements, by a fixed reduction tree.
 void CudaSquaredNorms(const double* r, int m, int batch, const uint8_t* mask, double* out, cudaStream_t stream);
 
-// The factorisation input w (B blocks of `stride`) from A: per element, by
-// mode[b] (kernel_math.h DampMode), A + λ_b D, I, or untouched.
+// The factorisation input w (B blocks of `stride`) from A (+ E): per
+// element, by mode[b] (kernel_math.h DampMode), (A + E) + λ_b D, I, or
+// untouched.
 struct DampArguments {
   const double* a;
+  const double* extra;  // E: B·a_nnz, batch-major, or null
+
   int batch;
   int64_t a_nnz;
   const uint8_t* slot_diagonal;

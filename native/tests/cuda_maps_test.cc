@@ -74,7 +74,7 @@ std::vector<double> Damped(const cuda::NormalMaps& maps, const std::vector<doubl
   std::vector<double> w(maps.stride, 0.0);
   for (int s = 0; s < maps.a_nnz; ++s) {
     const double v = cuda::DampedEntry(a[s * kBatch + b], maps.slot_diagonal[s] != 0, mode, kLambda, false,
-                                       ariadne::kMinDiagonalDamping, ariadne::kMaxDiagonalDamping);
+                                       ariadne::kDefaultMinDiagonal, ariadne::kDefaultMaxDiagonal);
     w[maps.target_upper[s]] = v;
     if (maps.target_lower[s] >= 0) w[maps.target_lower[s]] = v;
   }
@@ -86,7 +86,7 @@ Eigen::MatrixXd DampedDense(const Problem& p, const std::vector<double>& coo, in
   const Eigen::MatrixXd j = testing::DenseJ(p, coo.data() + b * p.rows.size());
   Eigen::MatrixXd a = j.transpose() * j;
   for (int c = 0; c < p.n; ++c) {
-    a(c, c) += kLambda * std::clamp(a(c, c), ariadne::kMinDiagonalDamping, ariadne::kMaxDiagonalDamping);
+    a(c, c) += kLambda * std::clamp(a(c, c), ariadne::kDefaultMinDiagonal, ariadne::kDefaultMaxDiagonal);
   }
   return a;
 }

@@ -11,13 +11,17 @@
 #include "cholesky_backend.h"
 #include "errors.h"
 #include "harness.h"
+#include "messages.h"
 #include "random_problems.h"
+#include "solver_kind.h"
 
 using ariadne::Damping;
 using ariadne::KindRequest;
+using ariadne::SolverKind;
 using ariadne::NormalEquations;
 using ariadne::NormalEquationsOptions;
 using ariadne::Span;
+using ariadne::Concat;
 using testing::Problem;
 
 namespace {
@@ -91,18 +95,18 @@ void CheckAgainstDense(const Problem& p, int batch, KindRequest kind, Damping da
 }  // namespace
 
 TEST(DenseKindMatchesDenseReference) {
-  CheckAgainstDense(testing::RandomScalarPattern(40, 12, 4, 1), 3, KindRequest::kDense, Damping::kDiagonal, 10);
-  CheckAgainstDense(testing::RandomBlockPattern(20, 3, 15, 2), 3, KindRequest::kDense, Damping::kIdentity, 20);
+  CheckAgainstDense(testing::RandomScalarPattern(40, 12, 4, 1), 3, SolverKind::kDense, Damping::kDiagonal, 10);
+  CheckAgainstDense(testing::RandomBlockPattern(20, 3, 15, 2), 3, SolverKind::kDense, Damping::kIdentity, 20);
 }
 
 TEST(SparseKindMatchesDenseReference) {
-  CheckAgainstDense(testing::RandomScalarPattern(400, 150, 5, 3), 3, KindRequest::kSparse, Damping::kDiagonal, 30);
-  CheckAgainstDense(testing::RandomBlockPattern(100, 6, 60, 4), 4, KindRequest::kSparse, Damping::kIdentity, 40);
+  CheckAgainstDense(testing::RandomScalarPattern(400, 150, 5, 3), 3, SolverKind::kSparse, Damping::kDiagonal, 30);
+  CheckAgainstDense(testing::RandomBlockPattern(100, 6, 60, 4), 4, SolverKind::kSparse, Damping::kIdentity, 40);
 }
 
 TEST(AutoKindMatchesDenseReference) {
-  CheckAgainstDense(testing::RandomScalarPattern(30, 8, 3, 5), 1, KindRequest::kAuto, Damping::kDiagonal, 50);
-  CheckAgainstDense(testing::RandomBlockPattern(200, 3, 100, 6), 2, KindRequest::kAuto, Damping::kDiagonal, 60);
+  CheckAgainstDense(testing::RandomScalarPattern(30, 8, 3, 5), 1, KindRequest(), Damping::kDiagonal, 50);
+  CheckAgainstDense(testing::RandomBlockPattern(200, 3, 100, 6), 2, KindRequest(), Damping::kDiagonal, 60);
 }
 
 TEST(EigenSparseBackendMatchesDense) {
@@ -131,16 +135,16 @@ TEST(DenseAndSparseKindsAgree) {
   const auto r = testing::RandomValues(static_cast<size_t>(batch) * p.m, 81);
   const std::vector<double> lambda(batch, 1e-4);
   const auto rhs = testing::RandomValues(static_cast<size_t>(batch) * k * p.n, 82);
-  const auto dense = Run(p, batch, KindRequest::kDense, 1, j, r, lambda, Damping::kDiagonal, k, rhs);
-  const auto sparse = Run(p, batch, KindRequest::kSparse, 1, j, r, lambda, Damping::kDiagonal, k, rhs);
+  const auto dense = Run(p, batch, SolverKind::kDense, 1, j, r, lambda, Damping::kDiagonal, k, rhs);
+  const auto sparse = Run(p, batch, SolverKind::kSparse, 1, j, r, lambda, Damping::kDiagonal, k, rhs);
   const Eigen::Map<const Eigen::VectorXd> xd(dense.solution.data(), dense.solution.size());
   const Eigen::Map<const Eigen::VectorXd> xs(sparse.solution.data(), sparse.solution.size());
   CHECK(RelativeError(xs, xd) < 1e-10);
 }
 
 TEST(ThreadCountDoesNotChangeBits) {
-  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
-    const Problem p = testing::RandomBlockPattern(kind == KindRequest::kDense ? 30 : 150, 6, 80, 9);
+  for (SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
+    const Problem p = testing::RandomBlockPattern(kind == SolverKind::kDense ? 30 : 150, 6, 80, 9);
     const int batch = 7, k = 3;
     const auto j = testing::RandomValues(batch * p.rows.size(), 90);
     const auto r = testing::RandomValues(static_cast<size_t>(batch) * p.m, 91);
@@ -160,7 +164,7 @@ TEST(ThreadCountDoesNotChangeBits) {
 TEST(NotPositiveDefiniteElementsAreReportedAlone) {
   // Column 5 is touched only by row 5; zeroing that value in element 1 makes
   // its A singular while elements 0 and 2 stay positive definite.
-  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+  for (SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
     Problem p;
     p.m = 12;
     p.n = 6;
@@ -260,7 +264,7 @@ TEST(ElementsSteppedWithoutAKeptFactorAreNotSolvedWithOne) {
   // The CPU core's step keeps no factor: an element stepped, then left
   // inactive by the next linearize, has no factor of that step to solve with
   // (it had none at all when never factored: a null read before).
-  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+  for (SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
     const Problem p = testing::RandomBlockPattern(30, 3, 20, 14);
     const int batch = 2;
     NormalEquationsOptions options;
@@ -290,9 +294,9 @@ TEST(StepEqualsLinearizeFactorSolve) {
   // The same bits as the three calls and jv, per element, whatever the kind
   // and thread count; inactive and failed elements get NaN steps; afterwards
   // A and the factor are gone (factor and solve need a new linearize), J is not.
-  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+  for (SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
     for (int threads : {1, 3}) {
-      const Problem p = testing::RandomBlockPattern(kind == KindRequest::kDense ? 30 : 150, 6, 80, 13);
+      const Problem p = testing::RandomBlockPattern(kind == SolverKind::kDense ? 30 : 150, 6, 80, 13);
       const int batch = 5;
       auto j = testing::RandomValues(batch * p.rows.size(), 130);
       std::fill(j.begin() + 4 * p.rows.size(), j.end(), 0.0);  // element 4: A = 0, not positive definite undamped
@@ -373,7 +377,7 @@ TEST(BaseStepMatchesTheCpuStepAndKeepsTheFactors) {
   const Span<const double> rs{r.data(), static_cast<int64_t>(r.size())};
   const Span<const uint8_t> as{active.data(), batch};
   NormalEquationsOptions options;
-  options.kind = KindRequest::kSparse;
+  options.kind = SolverKind::kSparse;
   NormalEquations cpu(p.Input(), batch, options);
   BaseStepNormalEquations base(p.Input(), batch, options);
   std::vector<double> g1(batch * p.n), s1(batch), y1(batch * p.n), jy1(batch * p.m);
@@ -403,8 +407,8 @@ TEST(DuplicateEntriesAreSummed) {
   p.n = 2;
   p.rows = {0, 0, 1, 2, 2, 0};
   p.cols = {0, 1, 1, 0, 0, 0};
-  CheckAgainstDense(p, 2, KindRequest::kDense, Damping::kDiagonal, 130);
-  CheckAgainstDense(p, 2, KindRequest::kSparse, Damping::kDiagonal, 131);
+  CheckAgainstDense(p, 2, SolverKind::kDense, Damping::kDiagonal, 130);
+  CheckAgainstDense(p, 2, SolverKind::kSparse, Damping::kDiagonal, 131);
 }
 
 // An empty row (a cost instance on constant elements only) adds its
@@ -436,7 +440,7 @@ TEST(EmptyRowsKeepTheRowsAfterThem) {
       p.cols.push_back(c);
     }
   }
-  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+  for (SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
     CheckAgainstDense(p, 1, kind, Damping::kDiagonal, 140);
     CheckAgainstDense(p, 3, kind, Damping::kIdentity, 141);
   }
@@ -446,7 +450,7 @@ TEST(EmptyRowsKeepTheRowsAfterThem) {
 // element uses: at most `batch` are used.
 TEST(ThreadsAreAtMostTheBatch) {
   const Problem p = testing::RandomBlockPattern(60, 3, 30, 18);
-  for (KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+  for (SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
     NormalEquationsOptions many, two;
     many.kind = two.kind = kind;
     many.threads = 1024;
@@ -538,7 +542,7 @@ TEST(FactorisationsStartNoLibraryThreads) {
   // CHOLMOD starts 3 more threads here).
   const Problem p = testing::RandomBlockPattern(3000, 6, 1000, 16, 60);
   NormalEquationsOptions options;
-  options.kind = KindRequest::kSparse;
+  options.kind = SolverKind::kSparse;
   options.threads = 1;
   NormalEquations ne(p.Input(), 1, options);
   const int before = ProcessThreads();
@@ -551,6 +555,190 @@ TEST(FactorisationsStartNoLibraryThreads) {
   ne.Factor({lambda.data(), 1}, Damping::kDiagonal, ok.data(), &reasons);
   CHECK(ok[0] == 1);
   CHECK(ProcessThreads() == before);
+}
+
+namespace {
+
+// Dense symmetric E from values in the slots of A's compressed upper triangle.
+Eigen::MatrixXd DenseFromSlots(const ariadne::NormalPattern& pattern, const double* values) {
+  Eigen::MatrixXd e = Eigen::MatrixXd::Zero(pattern.n(), pattern.n());
+  for (int j = 0; j < pattern.n(); ++j) {
+    for (int32_t s = pattern.a_col_start()[j]; s < pattern.a_col_start()[j + 1]; ++s) {
+      const int i = pattern.a_row_index()[s];
+      e(i, j) = e(j, i) = values[s];
+    }
+  }
+  return e;
+}
+
+}  // namespace
+
+// factor's additive term: (A + E) + λ clamp(diag(A + E)) against dense Eigen,
+// an indefinite A + E reported per element, and E gone at the next factor.
+TEST(ExtraTermMatchesDenseReference) {
+  for (SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
+    const Problem p = testing::RandomBlockPattern(kind == SolverKind::kDense ? 15 : 120, 3, 60, 21);
+    const int batch = 3, k = 2;
+    const ariadne::NormalPattern pattern(p.Input(), "test");
+    const int64_t a_nnz = pattern.a_nnz();
+    NormalEquationsOptions options;
+    options.kind = kind;
+    NormalEquations ne(p.Input(), batch, options);
+    CHECK(ne.a_nonzeros() == a_nnz);
+    const auto j = testing::RandomValues(batch * p.rows.size(), 210);
+    const auto r = testing::RandomValues(static_cast<size_t>(batch) * p.m, 211);
+    const auto rhs = testing::RandomValues(static_cast<size_t>(batch) * k * p.n, 212);
+    // Random symmetric E in A's pattern: element 0's diagonally dominant
+    // (positive semidefinite), element 1's indefinite (λ large enough to
+    // make (A + E) + λD positive definite).
+    std::vector<double> extra = testing::RandomValues(batch * a_nnz, 213);
+    std::vector<double> dominance(p.n, 0.0);
+    for (int c = 0; c < p.n; ++c) {
+      for (int32_t s = pattern.a_col_start()[c]; s + 1 < pattern.a_col_start()[c + 1]; ++s) {
+        dominance[c] += std::abs(extra[s]);
+        dominance[pattern.a_row_index()[s]] += std::abs(extra[s]);
+      }
+    }
+    for (int c = 0; c < p.n; ++c) extra[pattern.a_col_start()[c + 1] - 1] = dominance[c];
+    // Element 2: A + E indefinite (one diagonal entry −1 − A_cc), undamped.
+    const Eigen::MatrixXd j2 = testing::DenseJ(p, j.data() + 2 * p.rows.size());
+    const int bad_column = p.n / 2;
+    const int64_t bad_slot = pattern.a_col_start()[bad_column + 1] - 1;  // the diagonal is last in its column
+    CHECK(pattern.a_row_index()[bad_slot] == bad_column);
+    extra[2 * a_nnz + bad_slot] = -1.0 - (j2.transpose() * j2)(bad_column, bad_column);
+    const std::vector<double> lambda = {1e-3, 4.0, 0.0};
+    std::vector<double> g(batch * p.n), s(batch), x(rhs.size());
+    std::vector<uint8_t> ok(batch);
+    std::vector<std::string> reasons;
+    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
+    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), static_cast<int64_t>(extra.size())}, ok.data(), &reasons);
+    CHECK(ok == std::vector<uint8_t>({1, 1, 0}));
+    CHECK(reasons[2].rfind("not positive definite", 0) == 0);
+    ne.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, k, x.data());
+    for (int b = 0; b < 2; ++b) {
+      const Eigen::MatrixXd jd = testing::DenseJ(p, j.data() + b * p.rows.size());
+      Eigen::MatrixXd m = jd.transpose() * jd + DenseFromSlots(pattern, extra.data() + b * a_nnz);
+      for (int c = 0; c < p.n; ++c) m(c, c) += lambda[b] * std::clamp(m(c, c), 1e-6, 1e32);
+      const Eigen::MatrixXd expected = m.ldlt().solve(Eigen::Map<const Eigen::MatrixXd>(rhs.data() + b * k * p.n, p.n, k));
+      CHECK(RelativeError(Eigen::Map<const Eigen::MatrixXd>(x.data() + b * k * p.n, p.n, k), expected) < 1e-10);
+    }
+    CHECK(std::isnan(x[2 * k * p.n]));
+    // E belongs to that call: the next factor is of A again, as a fresh handle's.
+    NormalEquations plain(p.Input(), batch, options);
+    std::vector<double> x_plain(rhs.size()), x_again(rhs.size());
+    plain.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
+    plain.Factor({lambda.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
+    plain.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, k, x_plain.data());
+    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
+    ne.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, k, x_again.data());
+    CHECK(std::memcmp(x_plain.data(), x_again.data(), sizeof(double) * x_plain.size()) == 0);
+    // An all-zero E changes no bit.
+    const std::vector<double> zeros(extra.size(), 0.0);
+    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {zeros.data(), static_cast<int64_t>(zeros.size())}, ok.data(), &reasons);
+    ne.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, k, x_again.data());
+    CHECK(std::memcmp(x_plain.data(), x_again.data(), sizeof(double) * x_plain.size()) == 0);
+
+    // Its checks: length, and finiteness over the active elements only.
+    using ariadne::ArgumentError;
+    CHECK_THROWS(ArgumentError, Concat("NormalEquations.factor: 'extra' must be of length ", batch * a_nnz, " (batch 3 × normalNonzeros ", a_nnz, "), got length 5"),
+                 ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), 5}, ok.data(), &reasons));
+    extra[a_nnz + 4] = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS(ArgumentError, "NormalEquations.factor: 'extra' must be finite, got NaN at batch element 1, index 4",
+                 ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), static_cast<int64_t>(extra.size())}, ok.data(), &reasons));
+    const std::vector<uint8_t> active = {1, 0, 1};
+    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {active.data(), batch}, g.data(), s.data());
+    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), static_cast<int64_t>(extra.size())}, ok.data(), &reasons);
+  }
+}
+
+// The damping bounds are options, checked together, and 'diagonal' damping
+// in factor and step uses them.
+TEST(DampingBoundsAreOptions) {
+  using ariadne::ArgumentError;
+  const Problem p = testing::RandomBlockPattern(40, 3, 20, 22);
+  auto with = [](double min, double max) {
+    NormalEquationsOptions options;
+    options.min_diagonal = min;
+    options.max_diagonal = max;
+    return options;
+  };
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be finite and positive, got 0", NormalEquations(p.Input(), 1, with(0, 1)));
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be finite and positive, got -1e-7", NormalEquations(p.Input(), 1, with(-1e-7, 1)));
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.maxDiagonal' must be finite and positive, got Infinity",
+               NormalEquations(p.Input(), 1, with(1, std::numeric_limits<double>::infinity())));
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.maxDiagonal' must be finite and positive, got NaN",
+               NormalEquations(p.Input(), 1, with(1, std::numeric_limits<double>::quiet_NaN())));
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be at most 'options.maxDiagonal' (0.5), got 2",
+               NormalEquations(p.Input(), 1, with(2, 0.5)));
+  NormalEquations defaults(p.Input(), 1, {});
+  CHECK(defaults.min_diagonal() == 1e-6 && defaults.max_diagonal() == 1e32);
+
+  for (SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
+    const double lo = 3.0, hi = 6.0;  // between diag A's smallest and largest entries
+    NormalEquationsOptions options = with(lo, hi);
+    options.kind = kind;
+    const int batch = 2;
+    NormalEquations ne(p.Input(), batch, options);
+    NormalEquations stepper(p.Input(), batch, options);
+    CHECK(ne.min_diagonal() == lo && ne.max_diagonal() == hi);
+    const auto j = testing::RandomValues(batch * p.rows.size(), 220);
+    const auto r = testing::RandomValues(static_cast<size_t>(batch) * p.m, 221);
+    const std::vector<double> lambda = {0.3, 2.0};
+    std::vector<double> g(batch * p.n), s(batch), x(batch * p.n), y(batch * p.n), jy(batch * p.m);
+    std::vector<uint8_t> ok(batch);
+    std::vector<std::string> reasons;
+    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
+    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
+    ne.Solve({g.data(), static_cast<int64_t>(g.size())}, 1, x.data());
+    bool clamped_low = false, clamped_high = false;
+    for (int b = 0; b < batch; ++b) {
+      const Eigen::MatrixXd jd = testing::DenseJ(p, j.data() + b * p.rows.size());
+      Eigen::MatrixXd a = jd.transpose() * jd;
+      for (int c = 0; c < p.n; ++c) {
+        clamped_low = clamped_low || a(c, c) < lo;
+        clamped_high = clamped_high || a(c, c) > hi;
+        a(c, c) += lambda[b] * std::clamp(a(c, c), lo, hi);
+      }
+      const Eigen::VectorXd expected = a.ldlt().solve(Eigen::Map<const Eigen::VectorXd>(g.data() + b * p.n, p.n));
+      CHECK(RelativeError(Eigen::Map<const Eigen::VectorXd>(x.data() + b * p.n, p.n), expected) < 1e-10);
+    }
+    CHECK(clamped_low && clamped_high);  // both bounds bite
+    stepper.Step({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {},
+                 {lambda.data(), batch}, Damping::kDiagonal, g.data(), s.data(), ok.data(), &reasons, y.data(), jy.data());
+    for (size_t i = 0; i < x.size(); ++i) CHECK(y[i] == -x[i]);
+  }
+}
+
+// One table names every kind; 'auto' resolves in one place.
+TEST(SolverKindsComeFromOneTable) {
+  using ariadne::KindEntry;
+  using ariadne::KindName;
+  using ariadne::ParseKindRequest;
+  CHECK(ariadne::KindRequestNames() == "'auto', 'dense' or 'sparse'");
+  for (const ariadne::SolverKindEntry& entry : ariadne::kSolverKinds) {
+    CHECK(&KindEntry(entry.kind) == &entry);
+    CHECK(ParseKindRequest(entry.name, "f", "kind") == entry.kind);
+  }
+  CHECK(!ParseKindRequest("auto", "f", "kind").has_value());
+  CHECK_THROWS(ariadne::ArgumentError, "NormalEquations: 'options.kind' must be 'auto', 'dense' or 'sparse', got 'schur'",
+               ParseKindRequest("schur", "NormalEquations", "options.kind"));
+  // 'auto': dense for small n, sparse for a large sparse pattern; the handle's layout is its kind's.
+  const Problem small = testing::RandomBlockPattern(10, 3, 5, 23);
+  const Problem large = testing::RandomBlockPattern(400, 6, 100, 24);
+  for (const Problem* p : {&small, &large}) {
+    NormalEquations ne(p->Input(), 1, {});
+    const SolverKind expected = p == &small ? SolverKind::kDense : SolverKind::kSparse;
+    CHECK(ne.kind() == expected);
+    CHECK(ne.pattern().layout() == KindEntry(expected).layout);
+    CHECK(ariadne::ResolveKind({}, ariadne::NormalPattern(p->Input(), "test")) == expected);
+    for (SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
+      if (p == &large && kind == SolverKind::kDense) continue;
+      NormalEquationsOptions options;
+      options.kind = kind;
+      CHECK(NormalEquations(p->Input(), 1, options).kind() == kind);
+    }
+  }
+  CHECK(std::string(KindName(SolverKind::kSparse)) == "sparse");
 }
 
 HARNESS_MAIN()

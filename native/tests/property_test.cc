@@ -16,6 +16,7 @@
 using ariadne::Concat;
 using ariadne::Damping;
 using ariadne::KindRequest;
+using ariadne::SolverKind;
 using ariadne::NormalEquations;
 using ariadne::NormalEquationsOptions;
 using testing::Problem;
@@ -128,14 +129,14 @@ TEST(RandomPatternsMatchTheDenseReference) {
   for (int c = 0; c < kCases; ++c) {
     const Problem p = RandomPattern(rng);
     // Every combination of kind, batch and threads in turn.
-    const KindRequest kind = c % 2 == 0 ? KindRequest::kDense : KindRequest::kSparse;
+    const KindRequest kind = c % 2 == 0 ? SolverKind::kDense : SolverKind::kSparse;
     const int batch = (c / 2) % 2 == 0 ? 1 : 3;
     const int threads = (c / 4) % 2 == 0 ? 1 : 2;
     try {
       CheckCase(p, batch, kind, threads, rng);
     } catch (const harness::Failure& failure) {
       throw harness::Failure(Concat("case ", c, " (seed ", kSeed, ", m = ", p.m, ", n = ", p.n, ", B = ", batch,
-                                    ", ", kind == KindRequest::kDense ? "dense" : "sparse", ", threads ", threads,
+                                    ", ", kind == SolverKind::kDense ? "dense" : "sparse", ", threads ", threads,
                                     "): ", failure.what()));
     }
     ++shares.cases;

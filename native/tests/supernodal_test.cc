@@ -481,7 +481,7 @@ TEST(OrderingGraphSizeIsCheckedIn64Bits) {
 
 TEST(NormalEquationsUsesItForTheSparseKind) {
   ariadne::NormalEquationsOptions options;
-  options.kind = ariadne::KindRequest::kSparse;
+  options.kind = ariadne::SolverKind::kSparse;
   const Problem p = testing::RandomBlockPattern(200, 6, 150, 1201, 20);
   ariadne::NormalEquations ne(p.Input(), 2, options);
   CHECK(ne.backend_name() == "ariadne-supernodal");

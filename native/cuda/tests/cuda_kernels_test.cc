@@ -110,7 +110,7 @@ TEST(KernelsMatchTheirHostArithmetic) {
   const std::vector<double> ones(w.size(), 1.0);
   w.Upload(ones.data(), ones.size(), stream);
   cuda::CudaZeroBlocks(w.data(), maps.stride, kBatch, d_mode.data(), stream);
-  cuda::CudaDamp({a.data(), kBatch, maps.a_nnz, slot_diagonal.data(), target_upper.data(), target_lower.data(),
+  cuda::CudaDamp({a.data(), nullptr, kBatch, maps.a_nnz, slot_diagonal.data(), target_upper.data(), target_lower.data(),
                   maps.stride, d_lambda.data(), d_mode.data(), false, 1e-6, 1e32, w.data()},
                  stream);
   const auto w_host = ToHost(w);
@@ -121,6 +121,27 @@ TEST(KernelsMatchTheirHostArithmetic) {
                                                                          mode[b], 0.5, false, 1e-6, 1e32);
       CHECK(w_host[b * maps.stride + maps.target_upper[s]] == expected);
       if (maps.target_lower[s] >= 0) CHECK(w_host[b * maps.stride + maps.target_lower[s]] == expected);
+    }
+  }
+  // With factor's extra term E (batch-major) and other damping bounds: (A + E) + λ clamp(diag(A + E)).
+  {
+    std::vector<double> extra_host(static_cast<size_t>(kBatch) * maps.a_nnz);
+    for (size_t i = 0; i < extra_host.size(); ++i) extra_host[i] = 0.25 * static_cast<double>(i % 7) - 0.5;
+    auto extra = cuda::ToDevice(extra_host, stream);
+    w.Upload(ones.data(), ones.size(), stream);
+    cuda::CudaZeroBlocks(w.data(), maps.stride, kBatch, d_mode.data(), stream);
+    cuda::CudaDamp({a.data(), extra.data(), kBatch, maps.a_nnz, slot_diagonal.data(), target_upper.data(),
+                    target_lower.data(), maps.stride, d_lambda.data(), d_mode.data(), false, 1e-3, 10.0, w.data()},
+                   stream);
+    const auto w_extra = ToHost(w);
+    for (int b = 0; b < kBatch; ++b) {
+      for (int s = 0; s < maps.a_nnz; ++s) {
+        const double sum = cuda::WithExtra(a_host[s * kBatch + b], extra_host.data(), maps.a_nnz, b, s);
+        CHECK(sum == a_host[s * kBatch + b] + extra_host[b * maps.a_nnz + s]);
+        const double expected =
+            mode[b] == cuda::kKeep ? 1.0 : cuda::DampedEntry(sum, maps.slot_diagonal[s], mode[b], 0.5, false, 1e-3, 10.0);
+        CHECK(w_extra[b * maps.stride + maps.target_upper[s]] == expected);
+      }
     }
   }
 

@@ -13,11 +13,13 @@
 #include "../../tests/random_problems.h"
 #include "device_info.h"
 #include "errors.h"
+#include "factor_snapshot.h"
 #include "messages.h"
 #include "normal_equations.h"
 
 using ariadne::Damping;
 using ariadne::KindRequest;
+using ariadne::SolverKind;
 using ariadne::NormalEquations;
 using ariadne::cuda::CudaNormalEquations;
 using testing::Problem;
@@ -110,7 +112,7 @@ void CheckAgainstCpu(const Case& c, int batch, KindRequest kind, Damping damping
   const Inputs in = MakeInputs(p, batch, k, 7 + batch);
   CudaNormalEquations gpu(p.Input(), batch, Kind(kind));
   NormalEquations cpu(p.Input(), batch, {});
-  CHECK(gpu.dense() == (kind == KindRequest::kDense));
+  CHECK(gpu.kind() == kind);
 
   std::vector<double> g_gpu(batch * p.n), g_cpu(batch * p.n), s_gpu(batch), s_cpu(batch);
   gpu.Linearize({in.j.data(), batch * nnz}, {in.r.data(), batch * p.m}, {}, g_gpu.data(), s_gpu.data());
@@ -139,7 +141,7 @@ void CheckAgainstCpu(const Case& c, int batch, KindRequest kind, Damping damping
       const int64_t s = pattern.a_col_start()[col + 1] - 1;
       const double d = damping == Damping::kIdentity
                            ? 1.0
-                           : std::clamp(a[s], ariadne::kMinDiagonalDamping, ariadne::kMaxDiagonalDamping);
+                           : std::clamp(a[s], ariadne::kDefaultMinDiagonal, ariadne::kDefaultMaxDiagonal);
       damped[s] += in.lambda[b] * d;
     }
     const double norm_a = FrobeniusSymmetric(pattern, damped);
@@ -170,7 +172,7 @@ void CheckAgainstCpu(const Case& c, int batch, KindRequest kind, Damping damping
 void ForEachCase(KindRequest kind) {
   RequireDevice();
   for (const Case& c : Cases()) {
-    if (kind == KindRequest::kDense && c.problem.n > 300) continue;  // n² per element
+    if (kind == SolverKind::kDense && c.problem.n > 300) continue;  // n² per element
     for (int batch : {1, 7, 256}) {
       CheckAgainstCpu(c, batch, kind, batch == 7 ? Damping::kIdentity : Damping::kDiagonal);
     }
@@ -179,15 +181,15 @@ void ForEachCase(KindRequest kind) {
 
 }  // namespace
 
-TEST(DenseKindMatchesTheCpuCore) { ForEachCase(KindRequest::kDense); }
+TEST(DenseKindMatchesTheCpuCore) { ForEachCase(SolverKind::kDense); }
 
-TEST(SparseKindMatchesTheCpuCore) { ForEachCase(KindRequest::kSparse); }
+TEST(SparseKindMatchesTheCpuCore) { ForEachCase(SolverKind::kSparse); }
 
 // Elements 2 and 5 of 7 have a column of zeros (λ = 0): exactly they fail,
 // with a reason; the others' solutions are unaffected; solves never refactor.
 TEST(NonPositiveDefiniteElementsAreReportedPerElement) {
   RequireDevice();
-  for (const KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+  for (const SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
     const Problem p = testing::RandomBlockPattern(20, 6, 15, 4, 5);
     const int batch = 7;
     const int64_t nnz = static_cast<int64_t>(p.rows.size());
@@ -232,7 +234,7 @@ TEST(NonPositiveDefiniteElementsAreReportedPerElement) {
 // refactors the whole block diagonal, reproduces theirs).
 TEST(InactiveElementsKeepTheirFactor) {
   RequireDevice();
-  for (const KindRequest kind : {KindRequest::kDense, KindRequest::kSparse}) {
+  for (const SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
     const Problem p = testing::RandomBlockPattern(20, 6, 15, 5, 5);
     const int batch = 7;
     const int64_t nnz = static_cast<int64_t>(p.rows.size());
@@ -261,6 +263,49 @@ TEST(InactiveElementsKeepTheirFactor) {
         CHECK(s[b] == 0.0);
       }
     }
+  }
+}
+
+// factor's extra term and the damping bounds: the CPU core's numbers, the
+// same elements failing; snapshots are a StateError naming the backend.
+TEST(ExtraTermAndDampingBoundsMatchTheCpuCore) {
+  RequireDevice();
+  for (const SolverKind kind : {SolverKind::kDense, SolverKind::kSparse}) {
+    const Problem p = testing::RandomBlockPattern(20, 6, 15, 4, 6);
+    const int batch = 5;
+    const int64_t nnz = static_cast<int64_t>(p.rows.size());
+    const Inputs in = MakeInputs(p, batch, 1, 71);
+    ariadne::NormalEquationsOptions options = Kind(kind);
+    options.min_diagonal = 0.5;
+    options.max_diagonal = 4.0;
+    CudaNormalEquations gpu(p.Input(), batch, options);
+    options.kind = SolverKind::kSparse;
+    NormalEquations cpu(p.Input(), batch, options);
+    CHECK(gpu.min_diagonal() == 0.5 && gpu.max_diagonal() == 4.0);
+    const int64_t a_nnz = cpu.a_nonzeros();
+    std::vector<double> extra = testing::RandomValues(batch * a_nnz, 72);
+    for (double& e : extra) e *= 1e-3;
+    // Element 3: one diagonal entry of E far below −A, undamped: not positive definite.
+    extra[3 * a_nnz + cpu.pattern().a_col_start()[1] - 1] = -1e6;
+    std::vector<double> lambda(in.lambda);
+    lambda[3] = 0.0;
+    std::vector<double> g(batch * p.n), s(batch);
+    gpu.Linearize({in.j.data(), batch * nnz}, {in.r.data(), batch * p.m}, {}, g.data(), s.data());
+    cpu.Linearize({in.j.data(), batch * nnz}, {in.r.data(), batch * p.m}, {}, g.data(), s.data());
+    std::vector<uint8_t> ok(batch), ok_cpu(batch);
+    std::vector<std::string> reasons, reasons_cpu;
+    gpu.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), batch * a_nnz}, ok.data(), &reasons);
+    cpu.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), batch * a_nnz}, ok_cpu.data(), &reasons_cpu);
+    CHECK(ok == ok_cpu);
+    CHECK(ok[3] == 0 && ok[0] == 1);
+    std::vector<double> x(batch * p.n), x_cpu(batch * p.n);
+    gpu.Solve({in.rhs.data(), batch * p.n}, 1, x.data());
+    cpu.Solve({in.rhs.data(), batch * p.n}, 1, x_cpu.data());
+    for (int b = 0; b < batch; ++b) {
+      if (ok[b]) CHECK(RelativeDifference(x.data() + b * p.n, x_cpu.data() + b * p.n, p.n) <= 1e-9);
+    }
+    CHECK_THROWS(ariadne::StateError, "NormalEquations.snapshot: factor snapshots are not available on the CUDA backend",
+                 gpu.Snapshot());
   }
 }
 

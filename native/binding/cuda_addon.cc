@@ -24,6 +24,11 @@ const napi_type_tag& NormalEquationsTag() {
   return kTag;
 }
 
+const napi_type_tag& FactorSnapshotTag() {
+  static constexpr napi_type_tag kTag = {0x61726961646e6534ULL, 0x466163536e617032ULL};
+  return kTag;
+}
+
 namespace {
 
 Napi::Value DeviceInfoValue(const Napi::CallbackInfo& info) {
@@ -54,11 +59,14 @@ class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports) {
     DefineAddon(exports, {
-                             InstanceValue("NormalEquations", NormalEquationsWrap::Define(env), napi_enumerable),
+                             InstanceValue("NormalEquations", NormalEquationsWrap::Define(env, &snapshot_class_), napi_enumerable),
                              InstanceValue("deviceInfo", Napi::Function::New(env, DeviceInfoValue, "deviceInfo"), napi_enumerable),
                              InstanceValue("copyBandwidth", Napi::Function::New(env, CopyBandwidth, "copyBandwidth"), napi_enumerable),
                          });
   }
+
+ private:
+  Napi::FunctionReference snapshot_class_;  // FactorSnapshot, made by NormalEquations.snapshot()
 };
 
 }  // namespace
