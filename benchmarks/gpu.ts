@@ -16,8 +16,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { NormalEquations, gridWorld, noisyMeasurements, poseGraphObjective, readG2o, type G2oGraph } from '../lib/index.js';
-import { uncheckedNative } from '../lib/linear/normal-equations.js';
+import { gridWorld, noisyMeasurements, poseGraphObjective, readG2o, type G2oGraph } from '../lib/index.js';
+import { LinearSystem } from '../lib/linear/linear-system.js';
 import { cudaAvailability } from '../lib/native/binding.js';
 import { median, printTable } from './stats.js';
 
@@ -28,22 +28,21 @@ interface Timing {
   device: number;
 }
 
-function iterate(ne: NormalEquations, j: Float64Array, r: Float64Array, repeats: number): Timing {
-  const native = uncheckedNative(ne);
-  const lambda = new Float64Array(ne.batch);
+function iterate(native: LinearSystem, j: Float64Array, r: Float64Array, repeats: number): Timing {
+  const lambda = new Float64Array(native.batch);
   const walls: number[] = [];
   const devices: number[] = [];
   for (let run = 0; run <= repeats; run++) {
     const start = process.hrtime.bigint();
     const { gradient } = native.linearize(j, r);
-    let device = native.info().lastDeviceSeconds ?? 0;
+    let device = native.lastDeviceSeconds ?? 0;
     const { ok, reason } = native.factor(lambda, 'identity');
-    device += native.info().lastDeviceSeconds ?? 0;
+    device += native.lastDeviceSeconds ?? 0;
     native.solve(gradient);
-    device += native.info().lastDeviceSeconds ?? 0;
+    device += native.lastDeviceSeconds ?? 0;
     const wall = Number(process.hrtime.bigint() - start) / 1e9;
     const bad = ok.findIndex((v) => v !== 1);
-    if (bad >= 0) throw new Error(`${ne.info.backend}: element ${bad}: ${reason[bad]}`);
+    if (bad >= 0) throw new Error(`${native.info.backend}: element ${bad}: ${reason[bad]}`);
     if (run === 0) continue; // warm-up
     walls.push(wall);
     devices.push(device);
@@ -78,11 +77,11 @@ export function gpuBenchmark(args: string[]): void {
       const evaluation = objective.evaluate(objective.initialState(), { residuals: true, jacobians: true });
       const j = evaluation.jValues!;
       const r = evaluation.residuals!;
-      const cpu = new NormalEquations(objective.pattern, batch, { backend: 'cpu' });
+      const cpu = new LinearSystem(objective.pattern, batch, { backend: 'cpu' });
       const cpuTime = iterate(cpu, j, r, repeats);
       cpu.dispose();
       const setup = process.hrtime.bigint();
-      const gpu = new NormalEquations(objective.pattern, batch, { backend: 'cuda' });
+      const gpu = new LinearSystem(objective.pattern, batch, { backend: 'cuda' });
       const setupSeconds = Number(process.hrtime.bigint() - setup) / 1e9;
       const gpuTime = iterate(gpu, j, r, repeats);
       const info = gpu.info;

@@ -62,6 +62,7 @@ export {
   type LinearizeResult,
   type NormalEquationsInfo,
   type NormalEquationsKind,
+  type SolverKind,
   type NormalEquationsOptions,
 } from './linear/normal-equations.js';
 export { buildInfo, cudaStatus, type BuildInfo, type CudaDeviceInfo, type CudaStatus, type CudaUnavailableReason } from './linear/build-info.js';

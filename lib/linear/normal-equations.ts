@@ -16,18 +16,8 @@ import {
   stateError,
   typeError,
 } from '../base/check.js';
-import {
-  cudaAvailability,
-  nativeBinding,
-  type Backend,
-  type FactorResult,
-  type JacobianPattern,
-  type LinearizeResult,
-  type NativeBinding,
-  type NativeNormalEquations,
-  type NormalEquationsInfo,
-  type NormalEquationsOptions,
-} from '../native/binding.js';
+import { KIND_REQUESTS, BACKENDS, type FactorResult, type JacobianPattern, type LinearizeResult, type NormalEquationsInfo, type NormalEquationsOptions, type SolverKind } from '../native/binding.js';
+import { LinearSystem, type DampingMode } from './linear-system.js';
 
 export type {
   Backend,
@@ -35,56 +25,21 @@ export type {
   FactorResult,
   JacobianPattern,
   LinearizeResult,
-  NativeNormalEquations,
   NormalEquationsInfo,
   NormalEquationsKind,
   NormalEquationsOptions,
+  SolverKind,
   StepBuffers,
   StepResult,
 } from '../native/binding.js';
-export { cudaAvailability } from '../native/binding.js';
+export { KIND_REQUESTS, cudaAvailability } from '../native/binding.js';
+export type { DampingMode } from './linear-system.js';
 
-/** D in A + λD: clamp(diag A, minDiagonal, maxDiagonal) (Levenberg-Marquardt with Jacobi scaling; by default 1e-6 and 1e32) or I. */
-export type DampingMode = 'diagonal' | 'identity';
-
-const KINDS = ['auto', 'dense', 'sparse'] as const;
-const BACKENDS = ['auto', 'cpu', 'cuda'] as const;
 const MODES = ['diagonal', 'identity'] as const;
 const MAX_THREADS = 1024;
 // The damping bounds' defaults (Ceres' min_lm_diagonal, max_lm_diagonal), as the native core has them.
 const DEFAULT_MIN_DIAGONAL = 1e-6;
 const DEFAULT_MAX_DIAGONAL = 1e32;
-
-// Set by NormalEquations' static block.
-let nativeOf: (ne: NormalEquations) => NativeNormalEquations;
-
-/**
- * The native handle without the TypeScript-side checks, for the library's
- * own callers whose inputs are well-formed by construction (the optimisers);
- * the native side still checks everything. Not exported from the package.
- */
-export function uncheckedNative(ne: NormalEquations): NativeNormalEquations {
-  return nativeOf(ne);
-}
-
-// Set by normalEquationsInBackground for the constructor it calls.
-let inBackground = false;
-
-/**
- * A NormalEquations whose symbolic analysis runs on a thread of its own
- * while the caller goes on (the optimisers evaluate the initial point
- * meanwhile); its first call waits for it and throws its errors. For the
- * library's own patterns, which are well-formed by construction. Not
- * exported from the package.
- */
-export function normalEquationsInBackground(pattern: JacobianPattern, batch: number, options: NormalEquationsOptions): NormalEquations {
-  inBackground = true;
-  try {
-    return new NormalEquations(pattern, batch, options);
-  } finally {
-    inBackground = false;
-  }
-}
 
 /**
  * Forms, damps, factors and solves A = JᵀJ for B problems at once, on the
@@ -115,8 +70,7 @@ export function normalEquationsInBackground(pattern: JacobianPattern, batch: num
  * ```
  */
 export class NormalEquations {
-  readonly #native: NativeNormalEquations;
-  #cachedInfo: NormalEquationsInfo | undefined;
+  readonly #system: LinearSystem;
   #busyWith: string | null = null;
 
   /**
@@ -150,20 +104,17 @@ export class NormalEquations {
     }
     checkInteger(fn, 'batch', batch, 1, MAX_INT32);
     const o = checkOptions(fn, 'options', options, ['kind', 'threads', 'minDiagonal', 'maxDiagonal', 'backend']);
-    const kind = o.kind === undefined ? undefined : checkOneOf(fn, 'options.kind', o.kind, KINDS);
+    const kind = o.kind === undefined ? undefined : checkOneOf(fn, 'options.kind', o.kind, KIND_REQUESTS);
     const threads = o.threads === undefined ? undefined : checkInteger(fn, 'options.threads', o.threads, 1, MAX_THREADS);
     const { minDiagonal, maxDiagonal } = checkDiagonalBounds(fn, o.minDiagonal, o.maxDiagonal);
 
     const backend = o.backend === undefined ? 'auto' : checkOneOf(fn, 'options.backend', o.backend, BACKENDS);
-    const Native = nativeClass(fn, backend);
-    this.#native = new Native({ m, n, rows, cols, colBlocks, eliminate }, batch, { kind, threads, minDiagonal, maxDiagonal, background: inBackground });
-    if (!inBackground) this.#cachedInfo = this.#native.info();
+    this.#system = new LinearSystem({ m, n, rows, cols, colBlocks, eliminate }, batch, { kind, threads, backend, minDiagonal, maxDiagonal }, fn);
   }
 
-  // Read at construction, or (a handle built in the background) when first needed.
+  // Read at construction.
   get #info(): NormalEquationsInfo {
-    this.#cachedInfo ??= this.#native.info();
-    return this.#cachedInfo;
+    return this.#system.info;
   }
 
   /** Rows of J per element. */
@@ -183,7 +134,7 @@ export class NormalEquations {
     return this.#info.batch;
   }
   /** The kind in use, 'auto' resolved. */
-  get kind(): 'dense' | 'sparse' {
+  get kind(): SolverKind {
     return this.#info.kind;
   }
   /** Sizes and the factorisation in use. */
@@ -193,11 +144,11 @@ export class NormalEquations {
   /** Numeric factorisations done so far, summed over batch elements (solves never add to it). */
   get factorizationCount(): number {
     this.#checkUsable('factorizationCount');
-    return this.#native.factorizationCount();
+    return this.#system.factorizationCount;
   }
   /** Whether `dispose` was called; a disposed handle throws ERR_INVALID_STATE on every call. */
   get disposed(): boolean {
-    return this.#native.disposed();
+    return this.#system.disposed;
   }
 
   /**
@@ -210,7 +161,7 @@ export class NormalEquations {
    */
   linearize(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array): LinearizeResult {
     this.#checkLinearize('linearize', jValues, residuals, active);
-    return this.#native.linearize(jValues, residuals, active);
+    return this.#system.linearize(jValues, residuals, active);
   }
 
   /**
@@ -222,7 +173,7 @@ export class NormalEquations {
    */
   factor(lambda: Float64Array, mode: DampingMode): FactorResult {
     this.#checkFactor('factor', lambda, mode);
-    return this.#native.factor(lambda, mode);
+    return this.#system.factor(lambda, mode);
   }
 
   /**
@@ -232,37 +183,37 @@ export class NormalEquations {
    */
   solve(rhs: Float64Array, k = 1): Float64Array {
     this.#checkSolve('solve', rhs, k);
-    return this.#native.solve(rhs, k);
+    return this.#system.solve(rhs, k);
   }
 
   /** J v per element with the last linearized J: B·n → B·m. */
   jv(v: Float64Array): Float64Array {
     this.#checkVector('jv', 'v', v, this.n, 'n');
-    return this.#native.jv(v);
+    return this.#system.jv(v);
   }
 
   /** Jᵀ u per element with the last linearized J: B·m → B·n. */
   jtv(u: Float64Array): Float64Array {
     this.#checkVector('jtv', 'u', u, this.m, 'm');
-    return this.#native.jtv(u);
+    return this.#system.jtv(u);
   }
 
   /** linearize off the event loop; the inputs are copied when called. */
   linearizeAsync(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array): Promise<LinearizeResult> {
     this.#checkLinearize('linearizeAsync', jValues, residuals, active);
-    return this.#async('linearizeAsync', this.#native.linearizeAsync(jValues, residuals, active));
+    return this.#async('linearizeAsync', this.#system.linearizeAsync(jValues, residuals, active));
   }
 
   /** factor off the event loop; the inputs are copied when called. */
   factorAsync(lambda: Float64Array, mode: DampingMode): Promise<FactorResult> {
     this.#checkFactor('factorAsync', lambda, mode);
-    return this.#async('factorAsync', this.#native.factorAsync(lambda, mode));
+    return this.#async('factorAsync', this.#system.factorAsync(lambda, mode));
   }
 
   /** solve off the event loop; the inputs are copied when called. */
   solveAsync(rhs: Float64Array, k = 1): Promise<Float64Array> {
     this.#checkSolve('solveAsync', rhs, k);
-    return this.#async('solveAsync', this.#native.solveAsync(rhs, k));
+    return this.#async('solveAsync', this.#system.solveAsync(rhs, k));
   }
 
   /** Frees the native memory now (the garbage collector would, later). Idempotent. */
@@ -270,12 +221,12 @@ export class NormalEquations {
     if (this.#busyWith !== null) {
       throw stateError(`NormalEquations.dispose: the handle is busy with NormalEquations.${this.#busyWith}; await it before the next call`);
     }
-    this.#native.dispose();
+    this.#system.dispose();
   }
 
   #checkUsable(method: string): void {
     const fn = `NormalEquations.${method}`;
-    if (this.#native.disposed()) throw stateError(`${fn}: the handle has been disposed`);
+    if (this.#system.disposed) throw stateError(`${fn}: the handle has been disposed`);
     if (this.#busyWith !== null) {
       throw stateError(`${fn}: the handle is busy with NormalEquations.${this.#busyWith}; await it before the next call`);
     }
@@ -327,10 +278,6 @@ export class NormalEquations {
     checkFinite(fn, arg, v, perElement);
   }
 
-  static {
-    nativeOf = (ne) => ne.#native;
-  }
-
   /** Marks the handle busy until `promise` settles; a rejection carries the caller's stack. */
   async #async<T>(method: string, promise: Promise<T>): Promise<T> {
     const caller = new Error();
@@ -350,15 +297,6 @@ export class NormalEquations {
   }
 }
 
-/** The addon's class for `backend`; 'cuda' throws where the CUDA backend is unavailable, naming why. */
-function nativeClass(fn: string, backend: Backend): NativeBinding['NormalEquations'] {
-  if (backend === 'cpu') return nativeBinding().NormalEquations;
-  const cuda = cudaAvailability();
-  if (cuda.available) return cuda.binding.NormalEquations;
-  if (backend === 'auto') return nativeBinding().NormalEquations;
-  const error = new Error(`${fn}: 'options.backend' is 'cuda' but the CUDA backend is unavailable: ${cuda.reason} (${cuda.detail})`);
-  throw Object.assign(error, { code: 'ERR_CUDA_UNAVAILABLE', reason: cuda.reason });
-}
 
 /** The damping bounds, checked together as the native core checks them: each finite and positive, min ≤ max. */
 function checkDiagonalBounds(fn: string, min: unknown, max: unknown): { minDiagonal?: number; maxDiagonal?: number } {

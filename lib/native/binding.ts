@@ -11,18 +11,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { JacobianPattern } from '../core/pattern.js';
+import type { Backend, NormalEquationsKind, SolverKind } from './kinds.js';
 
 export type { JacobianPattern };
+export { BACKENDS, KIND_REQUESTS, SOLVER_KINDS, type Backend, type NormalEquationsKind, type SolverKind } from './kinds.js';
 
-/** 'auto' picks dense or sparse from n and the pattern (never from the batch size). */
-export type NormalEquationsKind = 'auto' | 'dense' | 'sparse';
 
-/**
- * Where the batched linear algebra runs: 'cpu' (the CPU addon), 'cuda' (the
- * CUDA addon on device 0; throws where it is unavailable, naming why), or
- * 'auto': CUDA when its addon loads and a device exists, else the CPU.
- */
-export type Backend = 'auto' | 'cpu' | 'cuda';
 
 /** Options of the NormalEquations constructor. */
 export interface NormalEquationsOptions {
@@ -69,7 +63,7 @@ export interface NormalEquationsInfo {
   /** Batch size B. */
   batch: number;
   /** The kind in use ('auto' resolved). */
-  kind: 'dense' | 'sparse';
+  kind: SolverKind;
   /** 'dense-llt', 'ariadne-supernodal', or (CHOLMOD builds, large patterns) 'cholmod-supernodal'. */
   backend: string;
   /** Threads the batch elements are spread over (at most the batch size). */
@@ -357,4 +351,14 @@ export function cudaAvailability(): CudaAvailability {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   cudaCached ??= probeCudaAddon(cudaAddonCandidates(), (file) => require(file));
   return cudaCached;
+}
+
+/** The addon's class for `backend`; 'cuda' throws where the CUDA backend is unavailable, naming why. */
+export function normalEquationsClass(fn: string, backend: Backend): NativeBinding['NormalEquations'] {
+  if (backend === 'cpu') return nativeBinding().NormalEquations;
+  const cuda = cudaAvailability();
+  if (cuda.available) return cuda.binding.NormalEquations;
+  if (backend === 'auto') return nativeBinding().NormalEquations;
+  const error = new Error(`${fn}: 'options.backend' is 'cuda' but the CUDA backend is unavailable: ${cuda.reason} (${cuda.detail})`);
+  throw Object.assign(error, { code: 'ERR_CUDA_UNAVAILABLE', reason: cuda.reason });
 }

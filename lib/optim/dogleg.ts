@@ -11,7 +11,7 @@
  */
 import type { Objective } from '../core/objective.js';
 import type { FactorResult } from '../linear/normal-equations.js';
-import type { NativeSteps } from '../linear/drivers.js';
+import type { LinearSteps } from '../linear/drivers.js';
 import type { OptimizerOptions, ResolvedOptions, TrustRegionOptions } from './options.js';
 import { Optimizer } from './optimizer.js';
 import type { StepContext, StepOutput, Strategy } from './strategy.js';
@@ -46,7 +46,7 @@ class DoglegStrategy implements Strategy {
     return false;
   }
 
-  *step(ctx: StepContext): NativeSteps<StepOutput> {
+  *step(ctx: StepContext): LinearSteps<StepOutput> {
     const { batch: B, n, gradient } = ctx;
     this.#gaussNewton ??= new Float64Array(B * n);
     this.#cauchy ??= new Float64Array(B * n);

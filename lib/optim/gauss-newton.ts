@@ -5,7 +5,7 @@
  * The result keeps the best point seen, since GN may increase the cost.
  */
 import type { Objective } from '../core/objective.js';
-import type { NativeSteps } from '../linear/drivers.js';
+import type { LinearSteps } from '../linear/drivers.js';
 import type { OptimizerOptions } from './options.js';
 import { Optimizer } from './optimizer.js';
 import type { StepContext, StepOutput, Strategy } from './strategy.js';
@@ -23,7 +23,7 @@ class GaussNewtonStrategy implements Strategy {
     return { lambda: new Float64Array(this.batch), mode: 'identity' };
   }
 
-  *step(ctx: StepContext): NativeSteps<StepOutput> {
+  *step(ctx: StepContext): LinearSteps<StepOutput> {
     return yield* ctx.dampedNewtonStep(this.plannedFactor());
   }
 

@@ -7,7 +7,7 @@
  * Converged when μ < the minimum radius (1e-32).
  */
 import type { Objective } from '../core/objective.js';
-import type { NativeSteps } from '../linear/drivers.js';
+import type { LinearSteps } from '../linear/drivers.js';
 import type { OptimizerOptions, ResolvedOptions, TrustRegionOptions } from './options.js';
 import { Optimizer } from './optimizer.js';
 import type { StepContext, StepOutput, Strategy } from './strategy.js';
@@ -35,7 +35,7 @@ class LevenbergMarquardtStrategy implements Strategy {
     return { lambda, mode: 'diagonal' };
   }
 
-  *step(ctx: StepContext): NativeSteps<StepOutput> {
+  *step(ctx: StepContext): LinearSteps<StepOutput> {
     return yield* ctx.dampedNewtonStep(this.plannedFactor());
   }
 

@@ -26,8 +26,9 @@
  * decisions (for a backward pass that replays them).
  */
 import type { Evaluation, Program, State } from '../core/program.js';
-import type { NativeSteps } from '../linear/drivers.js';
-import { uncheckedNative, type LinearizeResult, type NativeNormalEquations, type NormalEquations, type StepBuffers, type StepResult } from '../linear/normal-equations.js';
+import type { LinearSteps } from '../linear/drivers.js';
+import type { LinearSystem } from '../linear/linear-system.js';
+import type { LinearizeResult, StepBuffers, StepResult } from '../linear/normal-equations.js';
 import type { ResolvedOptions } from './options.js';
 import type { IterationReport } from './report.js';
 import { SolveResult, type SolveStatus } from './result.js';
@@ -53,12 +54,12 @@ export function minimize(
   objective: Program,
   strategy: Strategy,
   options: ResolvedOptions,
-  ne: NormalEquations,
+  system: LinearSystem,
   start: number,
   report: (r: IterationReport) => void,
   recorder?: (r: IterationRecord) => void,
-): NativeSteps<SolveResult> {
-  return new TrustRegionLoop(objective, strategy, options, uncheckedNative(ne), start, report, recorder).run();
+): LinearSteps<SolveResult> {
+  return new TrustRegionLoop(objective, strategy, options, system, start, report, recorder).run();
 }
 
 /** A planned factor's step from the last linearisation (Strategy.plannedFactor), with the elements it covered. */
@@ -74,7 +75,7 @@ class TrustRegionLoop {
   readonly #objective: Program;
   readonly #strategy: Strategy;
   readonly #options: ResolvedOptions;
-  readonly #native: NativeNormalEquations;
+  readonly #system: LinearSystem;
   readonly #start: number;
   readonly #report: (r: IterationReport) => void;
   readonly #recorder: ((r: IterationRecord) => void) | undefined;
@@ -130,7 +131,7 @@ class TrustRegionLoop {
     objective: Program,
     strategy: Strategy,
     options: ResolvedOptions,
-    native: NativeNormalEquations,
+    system: LinearSystem,
     start: number,
     report: (r: IterationReport) => void,
     recorder: ((r: IterationRecord) => void) | undefined,
@@ -140,7 +141,7 @@ class TrustRegionLoop {
     this.#objective = objective;
     this.#strategy = strategy;
     this.#options = options;
-    this.#native = native;
+    this.#system = system;
     this.#start = start;
     this.#report = report;
     this.#recorder = recorder;
@@ -183,7 +184,7 @@ class TrustRegionLoop {
     this.#context = this.#stepContext();
   }
 
-  *run(): NativeSteps<SolveResult> {
+  *run(): LinearSteps<SolveResult> {
     yield* this.#iterationZero();
     while (this.#refreshRunning() > 0) {
       this.#iteration++;
@@ -216,7 +217,7 @@ class TrustRegionLoop {
   }
 
   /** The initial point: its cost, the Jacobi scaling, the first linearisation and the tolerances that stop at once. */
-  *#iterationZero(): NativeSteps<void> {
+  *#iterationZero(): LinearSteps<void> {
     const B = this.#B;
     for (let b = 0; b < B; b++) {
       this.#history[b]!.push(this.#cost[b]!);
@@ -241,7 +242,7 @@ class TrustRegionLoop {
    * and, when `plan` and the strategy knows the next damping, the damped
    * step too (one native call).
    */
-  *#linearize(active: Uint8Array, plan: boolean): NativeSteps<void> {
+  *#linearize(active: Uint8Array, plan: boolean): LinearSteps<void> {
     const factor = plan ? this.#strategy.plannedFactor?.() : undefined;
     const { jValues, residuals } = this.#current;
     let lin: LinearizeResult;
@@ -267,7 +268,7 @@ class TrustRegionLoop {
       n: this.#n,
       running: this.#running,
       gradient: this.#gradient,
-      jv: (v) => this.#native.jv(v, this.#jvOut),
+      jv: (v) => this.#system.jv(v, this.#jvOut),
       relinearize: (active) => this.#linearize(active, false),
       *newtonStep() {
         const g = loop.#gradient;
@@ -404,7 +405,7 @@ class TrustRegionLoop {
    * relinearisation of the moved elements (and of those the strategy asks
    * for), the gradient tolerance, the report and the time limit.
    */
-  *#endIteration(): NativeSteps<void> {
+  *#endIteration(): LinearSteps<void> {
     const B = this.#B;
     const relinearize = new Uint8Array(B);
     for (let b = 0; b < B; b++) {

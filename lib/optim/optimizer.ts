@@ -15,8 +15,9 @@ import * as os from 'node:os';
 import { typeError } from '../base/check.js';
 import { Objective } from '../core/objective.js';
 import type { Program } from '../core/program.js';
-import { cudaAvailability, normalEquationsInBackground, type NormalEquations } from '../linear/normal-equations.js';
 import { runAsync, runPipelined, runSync } from '../linear/drivers.js';
+import { LinearSystem } from '../linear/linear-system.js';
+import { cudaAvailability } from '../linear/normal-equations.js';
 import { minimize } from './minimizer.js';
 import { resolveOptions, type OptimizerOptions, type ResolvedOptions } from './options.js';
 import { partReporters, reporter } from './report.js';
@@ -52,7 +53,7 @@ export abstract class Optimizer {
       const half = Math.floor(objective.batch / 2);
       const parts = [objective.elementRange(0, half), objective.elementRange(half, objective.batch)];
       const reports = partReporters([parts[0]!.batch, parts[1]!.batch], report);
-      const handles: NormalEquations[] = [];
+      const handles: LinearSystem[] = [];
       try {
         for (const part of parts) handles.push(this.#normalEquations(part, Math.max(1, Math.floor(threads / 2))));
         const loops = parts.map((part, i) => minimize(part, this.strategy(part.batch, this.#options), this.#options, handles[i]!, start, reports[i]!));
@@ -90,14 +91,15 @@ export abstract class Optimizer {
   }
 
   // The symbolic analysis runs in the background while the loop evaluates the initial point.
-  #normalEquations(objective: Program, threads: number | undefined): NormalEquations {
+  #normalEquations(objective: Program, threads: number | undefined): LinearSystem {
     const { kind } = this.#options.linearSolver;
-    return normalEquationsInBackground(objective.pattern, objective.batch, threads === undefined ? { kind } : { kind, threads });
+    const { minDiagonal, maxDiagonal } = this.#options.trustRegion;
+    return new LinearSystem(objective.pattern, objective.batch, { kind, threads, minDiagonal, maxDiagonal, background: true }, this.#fn);
   }
 }
 
 /** Disposes every handle, even when one throws (the first error is rethrown after). */
-function disposeAll(handles: readonly NormalEquations[]): void {
+function disposeAll(handles: readonly LinearSystem[]): void {
   let failure: unknown;
   for (const ne of handles) {
     try {

@@ -5,7 +5,7 @@
  * region radius 1e4, Jacobi scaling.
  */
 import { checkInteger, checkOneOf, checkOptions, rangeError, typeError } from '../base/check.js';
-import type { NormalEquationsKind } from '../linear/normal-equations.js';
+import { KIND_REQUESTS, type NormalEquationsKind } from '../linear/normal-equations.js';
 
 /** What `onIteration` receives after each iteration. */
 export interface IterationInfo {
@@ -178,7 +178,7 @@ export function resolveOptions(fn: string, options: unknown): ResolvedOptions {
   const maxIterations = o.maxIterations === undefined ? 100 : checkInteger(fn, 'options.maxIterations', o.maxIterations, 0, 1e9);
   if (o.jacobiScaling !== undefined && typeof o.jacobiScaling !== 'boolean') throw typeError(fn, 'options.jacobiScaling', 'a boolean', o.jacobiScaling);
   const solver = o.linearSolver === undefined ? {} : checkOptions(fn, 'options.linearSolver', o.linearSolver, ['kind', 'threads']);
-  const kind = solver.kind === undefined ? 'auto' : checkOneOf(fn, 'options.linearSolver.kind', solver.kind, ['auto', 'dense', 'sparse'] as const);
+  const kind = solver.kind === undefined ? 'auto' : checkOneOf(fn, 'options.linearSolver.kind', solver.kind, KIND_REQUESTS);
   const threads = solver.threads === undefined ? undefined : checkInteger(fn, 'options.linearSolver.threads', solver.threads, 1, 1024);
   let log: ((line: string) => void) | undefined;
   if (o.verbose === true) log = (line) => process.stderr.write(`${line}\n`);

@@ -5,7 +5,7 @@
  * Levenberg-Marquardt and Dogleg are strategies of one loop (minimizer.ts).
  */
 import type { DampingMode } from '../linear/normal-equations.js';
-import type { NativeSteps } from '../linear/drivers.js';
+import type { LinearSteps } from '../linear/drivers.js';
 
 /** What a strategy sees: the batch, the scaled gradient G = S·Jᵀr at each element's x, and J·v. */
 export interface StepContext {
@@ -16,16 +16,16 @@ export interface StepContext {
   /** J·v with each element's current (scaled) Jacobian (valid until the next call). */
   jv(v: Float64Array): Float64Array;
   /** y = −A⁻¹ G with the last factor, for all elements (valid until the next call). */
-  newtonStep(): NativeSteps<Float64Array>;
+  newtonStep(): LinearSteps<Float64Array>;
   /** Re-forms A for the given elements (their J and r are unchanged), so that the next factor covers only them. */
-  relinearize(active: Uint8Array): NativeSteps<void>;
+  relinearize(active: Uint8Array): LinearSteps<void>;
   /**
    * The Newton step y = −(A + λD)⁻¹G with this damping: the one computed
    * with the last linearisation (when the strategy planned this factor,
    * plannedFactor, and that linearisation covered every running element),
    * else factored and solved now.
    */
-  dampedNewtonStep(factor: { lambda: Float64Array; mode: DampingMode }): NativeSteps<StepOutput>;
+  dampedNewtonStep(factor: { lambda: Float64Array; mode: DampingMode }): LinearSteps<StepOutput>;
 }
 
 export interface StepOutput {
@@ -50,7 +50,7 @@ export interface Strategy {
    * the Newton step as one call; see StepContext.dampedNewtonStep).
    */
   plannedFactor?(): { lambda: Float64Array; mode: DampingMode };
-  step(ctx: StepContext): NativeSteps<StepOutput>;
+  step(ctx: StepContext): LinearSteps<StepOutput>;
   accepted(b: number, quality: number, stepNorm: number): void;
   rejected(b: number): void;
   /** A step that could not be computed: a reason to fail the element, or null to go on (e.g. more damping). */

@@ -1,5 +1,5 @@
 import { NormalEquations } from '../../lib/index.js';
-import { uncheckedNative } from '../../lib/linear/normal-equations.js';
+import { LinearSystem } from '../../lib/linear/linear-system.js';
 import type { JacobianPattern, NormalPattern } from '../../lib/native/binding.js';
 import { SeededRandom } from '../../lib/base/random.js';
 import { blockPattern, denseA, denseSolve, relativeError } from '../helpers/problems.js';
@@ -30,15 +30,15 @@ describe('NormalEquations factor with an extra term', () => {
   for (const kind of ['dense', 'sparse'] as const) {
     test(`normalPattern gives A's upper triangle, rows sorted, the diagonal last (${kind})`, () => {
       const { pattern } = problem(kind);
-      const ne = uncheckedNative(new NormalEquations(pattern, B, { kind }));
+      const ne = new LinearSystem(pattern, B, { kind });
       const np = ne.normalPattern();
       // By name: arrays made by the addon belong to the main realm, not jest's.
       expect(np.colStart.constructor.name).toBe('Int32Array');
       expect(np.rowIndex.constructor.name).toBe('Int32Array');
       expect(np.colStart.length).toBe(pattern.n + 1);
       expect(np.colStart[0]).toBe(0);
-      expect(np.rowIndex.length).toBe(ne.info().normalNonzeros);
-      expect(np.colStart[pattern.n]).toBe(ne.info().normalNonzeros);
+      expect(np.rowIndex.length).toBe(ne.info.normalNonzeros);
+      expect(np.colStart[pattern.n]).toBe(ne.info.normalNonzeros);
       // Exactly the pairs (r ≤ c) that some row of J couples.
       const coupled = new Set<number>();
       const rows = new Map<number, number[]>();
@@ -58,7 +58,7 @@ describe('NormalEquations factor with an extra term', () => {
 
     test(`factors (A + E) + λ clamp(diag(A + E)) against a dense reference; an indefinite A + E fails alone (${kind})`, async () => {
       const { pattern, j, r, rng } = problem(kind);
-      const ne = uncheckedNative(new NormalEquations(pattern, B, { kind }));
+      const ne = new LinearSystem(pattern, B, { kind });
       const np = ne.normalPattern();
       const count = np.rowIndex.length;
       const n = pattern.n;
@@ -91,13 +91,13 @@ describe('NormalEquations factor with an extra term', () => {
       }
       expect(x.subarray(2 * n).every(Number.isNaN)).toBe(true);
       // factorAsync and begin take it too, to the bit; the next factor without it is A's again.
-      const other = uncheckedNative(new NormalEquations(pattern, B, { kind }));
+      const other = new LinearSystem(pattern, B, { kind });
       other.linearize(j, r);
       expect(await other.factorAsync(lambda, 'diagonal', extra)).toEqual(f);
       expect(other.solve(gradient)).toEqual(x);
       other.begin([['factor', lambda, 'diagonal', extra]]);
       expect(other.end()).toEqual([f]);
-      const plain = uncheckedNative(new NormalEquations(pattern, B, { kind }));
+      const plain = new LinearSystem(pattern, B, { kind });
       plain.linearize(j, r);
       plain.factor(lambda, 'diagonal');
       other.factor(lambda, 'diagonal');
@@ -108,8 +108,8 @@ describe('NormalEquations factor with an extra term', () => {
 
   test('BAD CALL - extra of the wrong type or length, or not finite where an element is active', () => {
     const { pattern, j, r } = problem('sparse');
-    const ne = uncheckedNative(new NormalEquations(pattern, B));
-    const count = ne.info().normalNonzeros;
+    const ne = new LinearSystem(pattern, B);
+    const count = ne.info.normalNonzeros;
     const lambda = new Float64Array(B);
     ne.linearize(j, r, Uint8Array.from([1, 0, 1]));
     const bad = (extra: unknown, name: string, message: string) =>

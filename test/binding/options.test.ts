@@ -1,5 +1,5 @@
 import { NormalEquations, buildInfo } from '../../lib/index.js';
-import { uncheckedNative } from '../../lib/linear/normal-equations.js';
+import { LinearSystem } from '../../lib/linear/linear-system.js';
 import { nativeBinding } from '../../lib/native/binding.js';
 import { SeededRandom } from '../../lib/base/random.js';
 import { blockPattern, denseA, denseSolve, normalDiagonal, relativeError } from '../helpers/problems.js';
@@ -38,7 +38,7 @@ describe('NormalEquations options: the damping bounds and the kinds', () => {
         expect(relativeError(x.subarray(b * n, (b + 1) * n), expected)).toBeLessThan(1e-10);
       }
       // step damps as factor does: its step is −solve, to the bit.
-      const step = uncheckedNative(new NormalEquations(pattern, B, { kind, minDiagonal: lo, maxDiagonal: hi })).step(j, r, undefined, lambda, 'diagonal');
+      const step = new LinearSystem(pattern, B, { kind, minDiagonal: lo, maxDiagonal: hi }).step(j, r, undefined, lambda, 'diagonal');
       expect(Array.from(step.step)).toEqual(Array.from(x, (v) => -v));
       // Other bounds, other numbers.
       const defaults = new NormalEquations(pattern, B, { kind });

@@ -1,5 +1,5 @@
 import { NormalEquations } from '../../lib/index.js';
-import { uncheckedNative } from '../../lib/linear/normal-equations.js';
+import { LinearSystem } from '../../lib/linear/linear-system.js';
 import type { StepResult } from '../../lib/native/binding.js';
 import { SeededRandom } from '../../lib/base/random.js';
 import { blockPattern } from '../helpers/problems.js';
@@ -35,8 +35,8 @@ describe('NormalEquations stepAsync', () => {
     for (const active of [undefined, Uint8Array.from([1, 0, 1, 1, 1]), Uint8Array.from([0, 1, 0, 0, 1])]) {
       test(`equals step field by field, bitwise (${kind}, active ${active ? Array.from(active).join('') : 'all'})`, async () => {
         const { pattern, j, r, lambda } = problem(kind);
-        const sync = uncheckedNative(new NormalEquations(pattern, B, { kind }));
-        const async = uncheckedNative(new NormalEquations(pattern, B, { kind }));
+        const sync = new LinearSystem(pattern, B, { kind });
+        const async = new LinearSystem(pattern, B, { kind });
         for (const mode of ['diagonal', 'identity'] as const) {
           const expected = sync.step(j, r, active, lambda, mode);
           const got = await async.stepAsync(j, r, active, lambda, mode);
@@ -45,7 +45,7 @@ describe('NormalEquations stepAsync', () => {
         // The non-positive-definite element failed alone, with a reason.
         const last = await async.stepAsync(j, r, active, lambda, 'diagonal');
         if (active === undefined || active[4] === 1) expect(last.reason[4]).toMatch(/^not positive definite/);
-        expect(async.factorizationCount()).toBe(sync.factorizationCount() + (active ? active.reduce((s, a) => s + a, 0) : B));
+        expect(async.factorizationCount).toBe(sync.factorizationCount + (active ? active.reduce((s, a) => s + a, 0) : B));
         // As after step: J kept for jv; no factor kept (the CPU core).
         const v = new SeededRandom(3).normals(B * pattern.n);
         expect(async.jv(v)).toEqual(sync.jv(v));
@@ -58,8 +58,8 @@ describe('NormalEquations stepAsync', () => {
 
   test('copies its inputs when called and marks the handle busy until it settles', async () => {
     const { pattern, j, r, lambda } = problem('sparse');
-    const reference = uncheckedNative(new NormalEquations(pattern, B)).step(j, r, undefined, lambda, 'diagonal');
-    const ne = uncheckedNative(new NormalEquations(pattern, B));
+    const reference = new LinearSystem(pattern, B).step(j, r, undefined, lambda, 'diagonal');
+    const ne = new LinearSystem(pattern, B);
     const jValues = j.slice();
     const pending = ne.stepAsync(jValues, r, undefined, lambda, 'diagonal');
     jValues.fill(0);
@@ -73,7 +73,7 @@ describe('NormalEquations stepAsync', () => {
 
   test('BAD CALL - stepAsync: its errors name stepAsync, as TypeError, RangeError or a rejection', async () => {
     const { pattern, j, r, lambda } = problem('dense');
-    const ne = uncheckedNative(new NormalEquations(pattern, B));
+    const ne = new LinearSystem(pattern, B);
     expect(() => ne.stepAsync(j, r, undefined, lambda, 'lm' as never)).toThrow(/^NormalEquations.stepAsync: 'mode' must be 'diagonal' or 'identity', got 'lm'$/);
     expect(() => ne.stepAsync(Array.from(j) as never, r, undefined, lambda, 'diagonal')).toThrow(
       expect.objectContaining({ name: 'TypeError', message: 'NormalEquations.stepAsync: \'jValues\' must be a Float64Array, got an Array' }),

@@ -1,5 +1,5 @@
 import { NormalEquations } from '../../lib/index.js';
-import { normalEquationsInBackground, uncheckedNative } from '../../lib/linear/normal-equations.js';
+import { LinearSystem } from '../../lib/linear/linear-system.js';
 import type { DeferredCall, StepResult } from '../../lib/native/binding.js';
 import { blockPattern } from '../helpers/problems.js';
 import { SeededRandom } from '../../lib/base/random.js';
@@ -29,7 +29,7 @@ describe('NormalEquations step, begin and end', () => {
       const lin = reference.linearize(j, r, active);
       const factor = reference.factor(lambda, 'diagonal');
       const expected = reference.solve(lin.gradient);
-      const ne = uncheckedNative(new NormalEquations(pattern, B, { kind }));
+      const ne = new LinearSystem(pattern, B, { kind });
       const step = ne.step(j, r, active, lambda, 'diagonal');
       expect(step.gradient).toEqual(lin.gradient);
       expect(step.squaredNorm).toEqual(lin.squaredNorm);
@@ -62,7 +62,7 @@ describe('NormalEquations step, begin and end', () => {
   test.each(['dense', 'sparse'] as const)('elements stepped, then left inactive, have no factor to solve with (%s)', (kind) => {
     // The CPU core's step keeps no factor; a solve read a missing one (dense: a null factor, SIGSEGV).
     const { pattern, j, r, lambda } = problem(kind);
-    const ne = uncheckedNative(new NormalEquations(pattern, B, { kind }));
+    const ne = new LinearSystem(pattern, B, { kind });
     ne.step(j, r, undefined, lambda, 'diagonal');
     ne.linearize(j, r, Uint8Array.from([0, 1, 1, 1, 1]));
     const factor = ne.factor(lambda, 'diagonal');
@@ -81,7 +81,7 @@ describe('NormalEquations step, begin and end', () => {
     const factor = reference.factor(lambda, 'diagonal');
     const rhs = new SeededRandom(5).normals(B * pattern.n);
     const solved = reference.solve(rhs);
-    const ne = uncheckedNative(new NormalEquations(pattern, B));
+    const ne = new LinearSystem(pattern, B);
     const out = new Float64Array(B * pattern.n);
     ne.begin([
       ['linearize', j, r, active, undefined],
@@ -103,7 +103,7 @@ describe('NormalEquations step, begin and end', () => {
 
   test('begin checks every call before running any; errors of a running call come from end', () => {
     const { pattern, j, r, lambda } = problem('sparse');
-    const ne = uncheckedNative(new NormalEquations(pattern, B));
+    const ne = new LinearSystem(pattern, B);
     expect(() => ne.begin('linearize' as never)).toThrow(/^NormalEquations.begin: 'calls' must be an array of \[op, ...arguments\] arrays, got a string$/);
     expect(() => ne.begin([])).toThrow(/^NormalEquations.begin: 'calls' must be a non-empty array, got an empty one$/);
     // A sparse array is read up to its first hole.
@@ -124,7 +124,7 @@ describe('NormalEquations step, begin and end', () => {
     const { pattern, j, r } = problem('sparse');
     const reference = new NormalEquations(pattern, B);
     const lin = reference.linearize(j, r, active);
-    const ne = uncheckedNative(new NormalEquations(pattern, B));
+    const ne = new LinearSystem(pattern, B);
     const jValues = j.slice();
     const out = { gradient: new Float64Array(B * pattern.n).fill(7), squaredNorm: new Float64Array(B).fill(7) };
     ne.begin([['linearize', jValues, r, active, out]]);
@@ -141,7 +141,7 @@ describe('NormalEquations step, begin and end', () => {
 
   test('BAD CALL - begin: an input that shares memory with an earlier call\'s out (it would not see that call\'s results)', () => {
     const { pattern, j, r, lambda } = problem('sparse');
-    const ne = uncheckedNative(new NormalEquations(pattern, B));
+    const ne = new LinearSystem(pattern, B);
     const out = { gradient: new Float64Array(B * pattern.n), squaredNorm: new Float64Array(B) };
     const calls: DeferredCall[] = [
       ['linearize', j, r, undefined, out],
@@ -158,7 +158,7 @@ describe('NormalEquations step, begin and end', () => {
   });
 
   test('begin keeps no unknown op names (it checks a name before keeping it)', () => {
-    const ne = uncheckedNative(new NormalEquations(problem('dense').pattern, B));
+    const ne = new LinearSystem(problem('dense').pattern, B);
     const long = 'x'.repeat(100_000);
     const before = process.memoryUsage().rss;
     for (let i = 0; i < 1000; i++) {
@@ -172,20 +172,20 @@ describe('NormalEquations step, begin and end', () => {
   test('a handle built in the background gives the same numbers; its construction errors come from its first call', () => {
     const { pattern, j, r, lambda } = problem('sparse');
     const reference = new NormalEquations(pattern, B);
-    const background = normalEquationsInBackground(pattern, B, {});
+    const background = new LinearSystem(pattern, B, { background: true });
     expect(background.info).toEqual(reference.info);
     expect(background.linearize(j, r)).toEqual(reference.linearize(j, r));
     expect(background.factor(lambda, 'diagonal')).toEqual(reference.factor(lambda, 'diagonal'));
     background.dispose();
     reference.dispose();
     // Disposed before it was used, or never used at all: no call waits in vain, nothing crashes.
-    normalEquationsInBackground(pattern, B, {}).dispose();
-    normalEquationsInBackground(pattern, B, {});
+    new LinearSystem(pattern, B, { background: true }).dispose();
+    new LinearSystem(pattern, B, { background: true });
     // More batch elements than this machine's memory holds: the first call throws what the constructor would.
     const huge = 2 ** 31 - 1;
     const message = /^NormalEquations: 'batch' must be small enough for this machine's .* of memory/;
     expect(() => new NormalEquations(pattern, huge)).toThrow(message);
-    const failed = normalEquationsInBackground(pattern, huge, {});
+    const failed = new LinearSystem(pattern, huge, { background: true });
     expect(() => failed.info).toThrow(message);
     expect(() => failed.linearize(j, r)).toThrow(message);
   });

@@ -6,7 +6,7 @@
 // linearize (g = Jᵀr, ‖r‖²), A itself ((A + λI)⁻¹ column by column), the
 // damped solve in 'diagonal' mode, jv, jtv and the binding's step.
 import { NormalEquations, type JacobianPattern } from '../../lib/index.js';
-import { uncheckedNative } from '../../lib/linear/normal-equations.js';
+import { LinearSystem } from '../../lib/linear/linear-system.js';
 import { blockPattern, damping, denseA, denseSolve, drawnFeatures, multiplyJ, multiplyJt, randomScalarPattern, relativeError } from '../helpers/problems.js';
 import { SeededRandom } from '../../lib/base/random.js';
 
@@ -105,8 +105,8 @@ function checkCase(c: Case, kind: 'dense' | 'sparse', batch: number, threads: nu
   const okDiagonal = ne.factor(lambdaDiagonal, 'diagonal').ok;
   const x = ne.solve(rhs);
   ne.dispose();
-  const stepper = new NormalEquations(p, batch, { kind, threads });
-  const step = uncheckedNative(stepper).step(j, r, undefined, lambdaDiagonal, 'diagonal');
+  const stepper = new LinearSystem(p, batch, { kind, threads });
+  const step = stepper.step(j, r, undefined, lambdaDiagonal, 'diagonal');
   stepper.dispose();
 
   const failed: string[] = [];
