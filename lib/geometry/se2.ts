@@ -152,8 +152,6 @@ function writeJrInv(J: Float64Array, o: number, r1: number, r2: number, theta: n
   J[o + 8] = 1;
 }
 
-// Scratch for retract (Exp δ) and local (x⁻¹y); never escapes a call.
-const S = new Float64Array(3);
 
 /**
  * Log of z = (tx, ty, θ) into out[o..o+3] (θ wrapped) and, when J is given,

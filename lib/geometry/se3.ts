@@ -40,7 +40,6 @@ import {
   coefK,
   holdError,
   jacobianArray,
-  matmul,
   mul3,
   oneInput,
   operand,

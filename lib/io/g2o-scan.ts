@@ -96,7 +96,6 @@ export function scanText(text: string): ScannedText {
   let start = i;
   let record = -1; // the current line's record, −1 before its first token
   while (i < n) {
-    let c = 0;
     const k = CLASS[text.charCodeAt(i)]!;
     if (k === BLANK) {
       i++;
@@ -138,6 +137,7 @@ export function scanText(text: string): ScannedText {
 
     // A field: find its end, noting whether it is all digits (after a sign).
     let integer = true;
+    let c: number;
     while (++i < n && CLASS[(c = text.charCodeAt(i))] === TOKEN) {
       if (c < ZERO || c > NINE) integer = false;
     }

@@ -238,7 +238,7 @@ export function formatG2o(graph: G2oGraph, poses?: Float64Array): string {
   const k = spec.storage;
   const tri = spec.tri;
   const lines: string[] = [];
-  let row = '';
+  let row: string;
   for (let i = 0; i < ids.length; i++) {
     row = `${spec.vertexTag} ${ids[i]}`;
     for (let c = 0; c < k; c++) row += ' ' + formatNumber(g.poses[i * k + c]!);

@@ -261,6 +261,7 @@ export function nativeBinding(): NativeBinding {
           `${process.platform}-${process.arch} or it failed to load: build it from source with ` +
           "'npm rebuild ariadne --foreground-scripts' (npm 11 asks you to allow its install script: " +
           "'npm install --allow-scripts=ariadne'); scripts/bootstrap.sh installs what a source build needs.",
+        { cause: error },
       );
     } finally {
       if (ompLimit === undefined) delete process.env.OMP_THREAD_LIMIT;

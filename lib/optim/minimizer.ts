@@ -28,7 +28,7 @@
 import type { Evaluation, Program, State } from '../core/program.js';
 import type { LinearSteps } from '../linear/drivers.js';
 import type { LinearSystem } from '../linear/linear-system.js';
-import type { LinearizeResult, StepBuffers, StepResult } from '../linear/normal-equations.js';
+import type { DampingMode, FactorResult, LinearizeResult, StepBuffers, StepResult } from '../linear/normal-equations.js';
 import type { ResolvedOptions } from './options.js';
 import type { IterationReport } from './report.js';
 import { SolveResult, type SolveStatus } from './result.js';
@@ -262,28 +262,32 @@ class TrustRegionLoop {
 
   /** What the strategies see and may ask for. */
   #stepContext(): StepContext {
-    const loop = this;
-    const context: StepContext = {
+    return {
       batch: this.#B,
       n: this.#n,
       running: this.#running,
       gradient: this.#gradient,
       jv: (v) => this.#system.jv(v, this.#jvOut),
       relinearize: (active) => this.#linearize(active, false),
-      *newtonStep() {
-        const g = loop.#gradient;
-        for (let i = 0; i < g.length; i++) loop.#negatedGradient[i] = -g[i]!;
-        return (yield { op: 'solve', rhs: loop.#negatedGradient, out: loop.#solveOut }) as Float64Array;
-      },
-      *dampedNewtonStep(factor) {
-        const planned = loop.#takePlanned();
-        if (planned !== undefined) return { y: planned.y, jy: planned.jy, valid: planned.ok, reason: planned.reason };
-        const { ok, reason } = (yield { op: 'factor', ...factor }) as { ok: Uint8Array; reason: (string | null)[] };
-        const y = yield* context.newtonStep();
-        return { y, valid: ok, reason };
-      },
+      newtonStep: () => this.#newtonStep(),
+      dampedNewtonStep: (factor) => this.#dampedNewtonStep(factor),
     };
-    return context;
+  }
+
+  /** y = −A⁻¹G with the last factor. */
+  *#newtonStep(): LinearSteps<Float64Array> {
+    const g = this.#gradient;
+    for (let i = 0; i < g.length; i++) this.#negatedGradient[i] = -g[i]!;
+    return (yield { op: 'solve', rhs: this.#negatedGradient, out: this.#solveOut }) as Float64Array;
+  }
+
+  /** The planned step when it covers every running element, else factor with this damping and solve. */
+  *#dampedNewtonStep(factor: { lambda: Float64Array; mode: DampingMode }): LinearSteps<StepOutput> {
+    const planned = this.#takePlanned();
+    if (planned !== undefined) return { y: planned.y, jy: planned.jy, valid: planned.ok, reason: planned.reason };
+    const { ok, reason } = (yield { op: 'factor', ...factor }) as FactorResult;
+    const y = yield* this.#newtonStep();
+    return { y, valid: ok, reason };
   }
 
   /** The planned step when the last linearisation covered every running element (it is used once). */

@@ -137,11 +137,19 @@ export function renderConvergenceSvg(series: readonly ConvergenceSeries[], optio
   const floor = smallest === Infinity ? top || 1 : Math.max(smallest, top * 10 ** -DECADES);
   let zeros = 0;
   let tiny = 0;
-  for (const d of data) for (const v of d.values) if (v < floor) v === 0 ? zeros++ : tiny++;
+  for (const d of data) {
+    for (const v of d.values) {
+      if (v === 0) zeros++;
+      else if (v < floor) tiny++;
+    }
+  }
   // Clamped costs get a decade of their own at the bottom, apart from the smallest drawn one.
   let k0 = Math.floor(Math.log10(floor) + 1e-12) - (zeros + tiny > 0 ? 1 : 0);
   let k1 = Math.ceil(Math.log10(top || 1) - 1e-12);
-  if (k1 <= k0) (k0 -= 1), (k1 += 1);
+  if (k1 <= k0) {
+    k0 -= 1;
+    k1 += 1;
+  }
   const lo = 10 ** k0;
   const hi = 10 ** k1;
   const iterations = Math.max(...lines.map((l) => l.values.length));

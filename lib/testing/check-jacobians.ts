@@ -286,11 +286,10 @@ export function checkJacobians(
   );
   const problems: string[] = [];
   const yCount = outputCount(fn, yWithJacobians, out);
-  let valueError = 0;
   if (yCount !== count) {
     problems.push(`f returned ${yCount} elements when asked for Jacobians and ${count} without`);
-    valueError = NaN;
   } else {
+    let valueError = 0;
     const d = out.local(y, yWithJacobians);
     for (const v of d) valueError = Number.isNaN(v) || Math.abs(v) > valueError ? Math.abs(v) : valueError;
     if (!(valueError <= tolerance)) problems.push(`f's value changed when asked for Jacobians (by ${valueError.toExponential(2)})`);

@@ -1,4 +1,3 @@
-import { NormalEquations } from '../../lib/index.js';
 import { LinearSystem } from '../../lib/linear/linear-system.js';
 import type { StepResult } from '../../lib/native/binding.js';
 import { SeededRandom } from '../../lib/base/random.js';

@@ -19,7 +19,9 @@ describe('ariadne solve: live progress', () => {
   test('on a terminal: redrawn lines, cleared before the summary', () => {
     const { io, cli } = capture(true);
     expect(main(['solve', file], cli)).toBe(0);
+    // eslint-disable-next-line no-control-regex -- the terminal's escape codes are what is tested
     expect(io.stderr).toMatch(/^\r\x1b\[Kiteration 1: cost /);
+    // eslint-disable-next-line no-control-regex -- as above
     expect(io.stderr).toMatch(/\r\x1b\[K[^\r]*loop\.g2o: SE2, 3 vertices, 3 edges; cost .* converged\n$/);
   });
 

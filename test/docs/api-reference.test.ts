@@ -30,7 +30,7 @@ describe('the API reference in docs/api', () => {
       execFileSync(process.execPath, [typedoc, '--out', out, '--logLevel', 'Warn'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
     } catch (error) {
       const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-      throw new Error(`typedoc failed (warnings are errors, see typedoc.json):\n${stdout ?? ''}${stderr ?? ''}`);
+      throw new Error(`typedoc failed (warnings are errors, see typedoc.json):\n${stdout ?? ''}${stderr ?? ''}`, { cause: error });
     }
     const generated = files(out).sort();
     const committed = files(path.join(root, 'docs', 'api')).sort();

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 
 import { SeededRandom } from '../../lib/base/random.js';
 import { Vector, type LieGroup } from '../../lib/geometry/index.js';
-import { checkJacobians, type JacobianFunction, type ManifoldArgument } from '../../lib/testing/index.js';
+import { checkJacobians, type ManifoldArgument } from '../../lib/testing/index.js';
 import {
   FC_RANDOM,
   FC_SPECIAL,

@@ -1,3 +1,4 @@
+/* eslint-disable no-loss-of-precision -- the references carry more digits than a double, on purpose */
 /**
  * Accuracy where the closed forms are 0/0 or cancel: the rotation
  * coefficients against 50-digit references (mpmath) on both sides of every

@@ -52,7 +52,6 @@ function ready(make: Make, stage: 'new' | 'linearized' | 'factored'): Handle {
   return h;
 }
 
-const C = 'NormalEquations';
 const with_ = (changes: Partial<Record<keyof JacobianPattern, unknown>>) => ({ ...pattern(), ...changes });
 
 export const badCalls: BadCall[] = [

@@ -33,7 +33,7 @@ export function runExample(code: string, name: string): string {
     return execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
   } catch (error) {
     const { stderr, stdout } = error as { stderr?: string; stdout?: string };
-    throw new Error(`${name} failed:\n${stderr ?? ''}${stdout ? `\n(stdout)\n${stdout}` : ''}`);
+    throw new Error(`${name} failed:\n${stderr ?? ''}${stdout ? `\n(stdout)\n${stdout}` : ''}`, { cause: error });
   }
 }
 

@@ -58,12 +58,16 @@ export function gridGraph(side: number, sigma: number, seed: number, features?: 
   SE2.normalize(truth, truth);
   const from: number[] = [];
   const to: number[] = [];
-  for (let v = 0; v + 1 < count; v++) from.push(v), to.push(v + 1);
+  for (let v = 0; v + 1 < count; v++) {
+    from.push(v);
+    to.push(v + 1);
+  }
   for (let v = side; v < count; v++) {
     const row = Math.floor(v / side);
     const col = row % 2 === 0 ? v % side : side - 1 - (v % side);
     const below = (row - 1) * side + (row % 2 === 1 ? col : side - 1 - col);
-    from.push(below), to.push(v);
+    from.push(below);
+    to.push(v);
   }
   const a = new Float64Array(from.length * 3);
   const b = new Float64Array(from.length * 3);
