@@ -7,13 +7,44 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'build-native/', 'build-cuda/', 'prebuilds/', 'prebuilds-cuda/', 'docs/api/', 'node_modules/', '.cache/', 'ariadne-demo/', 'coverage/'] },
+  {
+    ignores: [
+      'dist/',
+      'build/',
+      'build-native/',
+      'build-cuda/',
+      'prebuilds/',
+      'prebuilds-cuda/',
+      'docs/api/',
+      'node_modules/',
+      '.cache/',
+      'ariadne-demo/',
+      'coverage/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
   {
     files: ['**/*.js', '**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', __filename: 'readonly', Buffer: 'readonly', setImmediate: 'readonly', setTimeout: 'readonly', structuredClone: 'readonly', global: 'readonly', performance: 'readonly', SharedArrayBuffer: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+        Buffer: 'readonly',
+        setImmediate: 'readonly',
+        setTimeout: 'readonly',
+        structuredClone: 'readonly',
+        global: 'readonly',
+        performance: 'readonly',
+        SharedArrayBuffer: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -68,7 +68,13 @@ export function linearBenchmark(args: string[]): void {
   const shapes: (string | number)[][] = [];
   for (const g of graphs) {
     const { pattern, dim, vertices, edges } = g.load();
-    const configs = quick ? [{ batch: 1, threads: 1 }] : [{ batch: 1, threads: 1 }, { batch: 16, threads: 1 }, { batch: 16, threads: 2 }];
+    const configs = quick
+      ? [{ batch: 1, threads: 1 }]
+      : [
+          { batch: 1, threads: 1 },
+          { batch: 16, threads: 1 },
+          { batch: 16, threads: 2 },
+        ];
     const maxBatch = Math.max(...configs.map((c) => c.batch));
     const { j, r } = jacobianValues(pattern, dim, maxBatch, 1);
     const nnz = pattern.rows.length;
@@ -85,12 +91,15 @@ export function linearBenchmark(args: string[]): void {
       const rb = r.subarray(0, batch * pattern.m);
       const lambda = new Float64Array(batch).fill(LAMBDA);
       let x: Float64Array = new Float64Array(0);
-      const seconds = time(() => {
-        const { gradient } = ne.linearize(jb, rb);
-        const { ok } = ne.factor(lambda, 'diagonal');
-        if (!ok.every((v) => v === 1)) throw new Error(`${g.name}: factorization failed`);
-        x = ne.solve(gradient);
-      }, quick ? 3 : batch === 1 ? 7 : 3);
+      const seconds = time(
+        () => {
+          const { gradient } = ne.linearize(jb, rb);
+          const { ok } = ne.factor(lambda, 'diagonal');
+          if (!ok.every((v) => v === 1)) throw new Error(`${g.name}: factorization failed`);
+          x = ne.solve(gradient);
+        },
+        quick ? 3 : batch === 1 ? 7 : 3,
+      );
       // Same numbers as the reference (element 0).
       let diff = 0;
       let scale = 0;

@@ -51,11 +51,21 @@ function ceresEnv(): NodeJS.ProcessEnv {
 }
 
 function fields(line: string): Record<string, string> {
-  return Object.fromEntries(line.split('\t').slice(1).map((f) => f.split('=') as [string, string]));
+  return Object.fromEntries(
+    line
+      .split('\t')
+      .slice(1)
+      .map((f) => f.split('=') as [string, string]),
+  );
 }
 
 function ceres(binary: string, kind: string, file: string, solver: string, extra: string[]): Run {
-  const out = execFileSync(binary, [kind, file, '--solver', solver, ...extra], { encoding: 'utf8', env: ceresEnv(), maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(binary, [kind, file, '--solver', solver, ...extra], {
+    encoding: 'utf8',
+    env: ceresEnv(),
+    maxBuffer: 1 << 26,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const batch = out.split('\n').find((l) => l.startsWith('BATCH'));
   if (batch) {
     const f = fields(batch);
@@ -82,7 +92,10 @@ export function pgoBenchmark(args: string[]): void {
   const only = onlyIndex >= 0 ? new Set((args[onlyIndex + 1] ?? '').split(',')) : undefined;
   const repeats = quick ? 1 : 3;
   const files: { kind: string; file: string }[] = [];
-  for (const [kind, folder] of [['se2', 'g2o-2d'], ['se3', 'g2o-3d']] as const) {
+  for (const [kind, folder] of [
+    ['se2', 'g2o-2d'],
+    ['se3', 'g2o-3d'],
+  ] as const) {
     const dir = path.join(shared, 'data', folder);
     if (!fs.existsSync(dir)) continue;
     for (const name of fs.readdirSync(dir).sort()) {
@@ -94,7 +107,9 @@ export function pgoBenchmark(args: string[]): void {
     return;
   }
   const binary = ceresBinary();
-  console.log(`pgo benchmark: ariadne solve --json (fresh process) vs ceres-bench (OpenBLAS 1 thread, OMP_THREAD_LIMIT=1, faster of suitesparse/eigen); medians of ${repeats}\n`);
+  console.log(
+    `pgo benchmark: ariadne solve --json (fresh process) vs ceres-bench (OpenBLAS 1 thread, OMP_THREAD_LIMIT=1, faster of suitesparse/eigen); medians of ${repeats}\n`,
+  );
 
   const rows: (string | number)[][] = [];
   const verdicts: string[] = [];
@@ -119,7 +134,10 @@ export function pgoBenchmark(args: string[]): void {
       theirs ? theirs.finalCost.toPrecision(10) : '-',
       ours.status,
     ]);
-    if (theirs && GATED.includes(name)) verdicts.push(`${name}: ariadne ${ours.seconds.toFixed(3)} s vs Ceres ${theirs.seconds.toFixed(3)} s → ${ratio >= 1 ? 'meets' : 'misses'} the target (ariadne ≤ Ceres)`);
+    if (theirs && GATED.includes(name))
+      verdicts.push(
+        `${name}: ariadne ${ours.seconds.toFixed(3)} s vs Ceres ${theirs.seconds.toFixed(3)} s → ${ratio >= 1 ? 'meets' : 'misses'} the target (ariadne ≤ Ceres)`,
+      );
   }
   printTable(['file', 'ariadne s', 'Ceres s (solver)', 'Ceres/ariadne', 'iterations (ours / Ceres)', 'ariadne final cost', 'Ceres final cost', 'status'], rows);
 

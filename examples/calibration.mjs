@@ -71,7 +71,9 @@ const handEye = new Custom({
 const objective = new Objective([handEye]);
 const check = checkObjective(objective);
 console.log(`${motions} motion pairs (A_i, B_i), noise ${sigmaT * 1e3} mm and ${fmt((sigmaR * 180) / Math.PI, 2)}° per axis`);
-console.log(`checkObjective: analytic Jacobian ${check.ok ? 'agrees with' : 'DIFFERS FROM'} central differences (largest error ${fmt(check.jacobianError, 2)})`);
+console.log(
+  `checkObjective: analytic Jacobian ${check.ok ? 'agrees with' : 'DIFFERS FROM'} central differences (largest error ${fmt(check.jacobianError, 2)})`,
+);
 
 const result = new LevenbergMarquardt(objective).solve();
 const estimate = result.values('X');

@@ -69,14 +69,17 @@ function exponentialFit(ty, sets = 1, loss = undefined) {
 
 const row = (label, [a, b, c], note = '') => `  ${label.padEnd(16)}${[a, b, c].map((v) => v.toFixed(4).padStart(9)).join('')}${note}`;
 const header = `  ${''.padEnd(16)}${['a', 'b', 'c'].map((name) => name.padStart(9)).join('')}`;
-const summary = (result, b = 0) => `   cost ${fmt(result.initialCost[b])} → ${fmt(result.finalCost[b])}, ${result.iterations[b]} iterations, ${result.status[b]}`;
+const summary = (result, b = 0) =>
+  `   cost ${fmt(result.initialCost[b])} → ${fmt(result.finalCost[b])}, ${result.iterations[b]} iterations, ${result.status[b]}`;
 
 console.log(`y = a·exp(b·t) + c, ${samples} samples on t ∈ [0, 4], noise σ = ${sigma}`);
 
 // 1. Gaussian noise only.
 const clean = new Objective([exponentialFit(makeSamples(truth, samples))]);
 const check = checkObjective(clean);
-console.log(`checkObjective: analytic Jacobian ${check.ok ? 'agrees with' : 'DIFFERS FROM'} central differences (largest error ${fmt(check.jacobianError, 2)})`);
+console.log(
+  `checkObjective: analytic Jacobian ${check.ok ? 'agrees with' : 'DIFFERS FROM'} central differences (largest error ${fmt(check.jacobianError, 2)})`,
+);
 const fit = new LevenbergMarquardt(clean).solve();
 console.log(`\n1. Least squares\n${header}\n${row('true', truth)}\n${row('least squares', fit.values('abc'), summary(fit))}`);
 

@@ -37,7 +37,9 @@ export function poseGraphExample({ script, dataFile, generate, view }) {
     console.log(`input: ${description} (${why})`);
   }
   const stats = poseGraphStats(graph);
-  console.log(`graph: ${graph.kind.toUpperCase()}, ${stats.vertices} poses, ${stats.edges} edges (${stats.loopClosures} loop closures), pose ${stats.fixed.join(', ')} held fixed`);
+  console.log(
+    `graph: ${graph.kind.toUpperCase()}, ${stats.vertices} poses, ${stats.edges} edges (${stats.loopClosures} loop closures), pose ${stats.fixed.join(', ')} held fixed`,
+  );
 
   // The objective: one Between term over all the edges, weighted by the g2o information matrices.
   const { objective } = poseGraphObjective(graph);
@@ -48,7 +50,9 @@ export function poseGraphExample({ script, dataFile, generate, view }) {
       `${(result.seconds * 1e3).toFixed(1)} ms: ${result.status[0]} (${result.reason[0]})`,
   );
   if (truth !== undefined) {
-    console.log(`position error against the true poses (RMS): ${fmt(rmsPositionError(graph, graph.poses, truth))} m → ${fmt(rmsPositionError(graph, solved, truth))} m`);
+    console.log(
+      `position error against the true poses (RMS): ${fmt(rmsPositionError(graph, graph.poses, truth))} m → ${fmt(rmsPositionError(graph, solved, truth))} m`,
+    );
   }
 
   // The outputs: the solved graph as g2o, and a picture of the initial and the solved poses, edges coloured by cost.

@@ -33,7 +33,16 @@ export type { IterationInfo, OptimizerOptions } from './optim/options.js';
 export { G2oFormatError, formatG2o, parseG2o, readG2o, writeG2o, type G2oGraph, type ParseG2oOptions, type ReadG2oOptions } from './io/g2o.js';
 export { groupOfGraph, noisyMeasurements, poseGraphObjective, type PoseGraph, type PoseGraphOptions } from './io/pose-graph.js';
 export { poseGraphStats, type PoseGraphStats } from './io/graph-stats.js';
-export { gridWorld, manhattanWorld, sphereWorld, type GridOptions, type ManhattanOptions, type NoiseOptions, type SphereOptions, type SyntheticWorld } from './io/synthetic.js';
+export {
+  gridWorld,
+  manhattanWorld,
+  sphereWorld,
+  type GridOptions,
+  type ManhattanOptions,
+  type NoiseOptions,
+  type SphereOptions,
+  type SyntheticWorld,
+} from './io/synthetic.js';
 
 // Pictures (SVG).
 export { renderPoseGraphSvg, type PoseGraphSvgOptions } from './plot/pose-graph.js';

@@ -11,7 +11,10 @@ const root = path.join(__dirname, '..');
 const entries = [{ cjs: 'dist/cjs/index.js', esm: 'dist/esm/index.mjs' }];
 for (const { cjs, esm } of entries) {
   const names = Object.keys(require(path.join(root, cjs))).filter((name) => name !== 'default' && name !== '__esModule');
-  const relative = path.relative(path.dirname(path.join(root, esm)), path.join(root, cjs)).split(path.sep).join('/');
+  const relative = path
+    .relative(path.dirname(path.join(root, esm)), path.join(root, cjs))
+    .split(path.sep)
+    .join('/');
   fs.mkdirSync(path.dirname(path.join(root, esm)), { recursive: true });
   fs.writeFileSync(
     path.join(root, esm),

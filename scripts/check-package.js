@@ -59,10 +59,14 @@ try {
     if (x.some((v, i) => Math.abs(v - expected[i]) > 1e-12)) throw new Error('wrong solution ' + x);
     console.log(JSON.stringify({ x, info: ne.info, build: buildInfo() }));`;
   const cjs = JSON.parse(run(process.execPath, ['-e', `const { NormalEquations, buildInfo } = require('ariadne');${solve}`], { cwd: app, env }));
-  const esm = JSON.parse(run(process.execPath, ['--input-type=module', '-e', `import { NormalEquations, buildInfo } from 'ariadne';${solve}`], { cwd: app, env }));
+  const esm = JSON.parse(
+    run(process.execPath, ['--input-type=module', '-e', `import { NormalEquations, buildInfo } from 'ariadne';${solve}`], { cwd: app, env }),
+  );
   if (cjs.build.cholmod || esm.build.cholmod) throw new Error('check-package: the installed package loaded a binary with CHOLMOD, not the prebuild');
-  console.log(`check-package: ${path.basename(filename)} (${files.length} files) installed with --ignore-scripts; ` +
-    `solved through prebuilds/${target} from CommonJS and ESM (sparse backend ${cjs.info.backend}, no compiler on the PATH)`);
+  console.log(
+    `check-package: ${path.basename(filename)} (${files.length} files) installed with --ignore-scripts; ` +
+      `solved through prebuilds/${target} from CommonJS and ESM (sparse backend ${cjs.info.backend}, no compiler on the PATH)`,
+  );
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });
 }

@@ -16,7 +16,12 @@ if (mode !== '--check' && mode !== '--write') {
 }
 
 const platform = os.platform() === 'win32' ? 'win32' : `${os.platform()}_${os.arch()}`;
-const binary = path.join(path.dirname(require.resolve('clang-format/package.json')), 'bin', platform, os.platform() === 'win32' ? 'clang-format.exe' : 'clang-format');
+const binary = path.join(
+  path.dirname(require.resolve('clang-format/package.json')),
+  'bin',
+  platform,
+  os.platform() === 'win32' ? 'clang-format.exe' : 'clang-format',
+);
 if (!fs.existsSync(binary)) {
   console.error(`clang-format: no binary for ${platform} in the clang-format package`);
   process.exit(2);

@@ -46,9 +46,11 @@ if (missing.length > 0) {
   process.exit(1);
 }
 if (!useCholmod()) {
-  console.error(process.env.ARIADNE_CHOLMOD === '0'
-    ? 'ariadne: building without CHOLMOD (ARIADNE_CHOLMOD=0): the sparse kind uses Eigen'
-    : 'ariadne: SuiteSparse (CHOLMOD) not found: the sparse kind uses Eigen; install libsuitesparse-dev for CHOLMOD');
+  console.error(
+    process.env.ARIADNE_CHOLMOD === '0'
+      ? 'ariadne: building without CHOLMOD (ARIADNE_CHOLMOD=0): the sparse kind uses Eigen'
+      : 'ariadne: SuiteSparse (CHOLMOD) not found: the sparse kind uses Eigen; install libsuitesparse-dev for CHOLMOD',
+  );
 }
 
 // node-gyp must use this Node's own headers rather than download them.

@@ -16,13 +16,17 @@ const { execFileSync } = require('node:child_process');
 
 const root = path.join(__dirname, '..');
 const custom = process.env.ARIADNE_INCLUDE_PREFIXES;
-const prefixes = custom !== undefined ? custom.split(':').filter(Boolean) : ['/usr/include', '/usr/local/include', '/opt/homebrew/include', '/opt/local/include'];
+const prefixes =
+  custom !== undefined ? custom.split(':').filter(Boolean) : ['/usr/include', '/usr/local/include', '/opt/homebrew/include', '/opt/local/include'];
 
 function pkgConfigIncludes(name) {
   if (custom !== undefined) return [];
   try {
     const out = execFileSync('pkg-config', ['--cflags-only-I', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.split(/\s+/).filter((flag) => flag.startsWith('-I')).map((flag) => flag.slice(2));
+    return out
+      .split(/\s+/)
+      .filter((flag) => flag.startsWith('-I'))
+      .map((flag) => flag.slice(2));
   } catch {
     return [];
   }
@@ -50,7 +54,16 @@ function findCholmodInclude() {
 
 /** The folder of libcholmod ('' when none is found). */
 function findCholmodLibrary() {
-  const dirs = [process.env.SUITESPARSE_LIBRARY_DIR, '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/opt/homebrew/lib', '/opt/local/lib'].filter(Boolean);
+  const dirs = [
+    process.env.SUITESPARSE_LIBRARY_DIR,
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+    '/opt/homebrew/lib',
+    '/opt/local/lib',
+  ].filter(Boolean);
   return dirs.find((dir) => ['libcholmod.so', 'libcholmod.dylib', 'libcholmod.a'].some((name) => fs.existsSync(path.join(dir, name)))) ?? '';
 }
 

@@ -16,7 +16,8 @@ import type { PlotView } from '../plot/projection.js';
 function integer(name: string, min: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got '${value}'`);
+    if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got '${value}'`);
     return n;
   };
 }
@@ -41,7 +42,8 @@ function robust(value: string): RobustSpec {
 }
 
 const VIEWS = ['top', 'front', 'side', 'iso'] as const;
-const optimizerOption = () => new Option('--optimizer <name>', 'lm (Levenberg-Marquardt), gn (Gauss-Newton) or dogleg').choices(['lm', 'gn', 'dogleg']).default('lm');
+const optimizerOption = () =>
+  new Option('--optimizer <name>', 'lm (Levenberg-Marquardt), gn (Gauss-Newton) or dogleg').choices(['lm', 'gn', 'dogleg']).default('lm');
 const iterationsOption = () => new Option('--max-iterations <n>', 'iteration limit (linear solves)').argParser(integer('--max-iterations', 0)).default(100);
 
 export function main(argv: string[], io: CliIo = processIo): number {

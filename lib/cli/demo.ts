@@ -32,7 +32,8 @@ export interface DemoCommandOptions {
 export function demoCommand(options: DemoCommandOptions, io: CliIo): void {
   const { outDir } = options;
   if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new InputError(`cannot write into ${outDir} (--out-dir): it is a file`);
-  if (!fs.existsSync(path.dirname(path.resolve(outDir)))) throw new InputError(`cannot create ${outDir} (--out-dir): the folder ${path.dirname(outDir)} does not exist`);
+  if (!fs.existsSync(path.dirname(path.resolve(outDir))))
+    throw new InputError(`cannot create ${outDir} (--out-dir): the folder ${path.dirname(outDir)} does not exist`);
 
   const world: SyntheticWorld =
     options.world === 'sphere'
@@ -68,9 +69,15 @@ export function demoCommand(options: DemoCommandOptions, io: CliIo): void {
   const solved = result.values('poses');
   // At the truth, the whitened residuals are standard normal: E[cost] ≈ ½·d·(edges − unknown poses).
   const expected = 0.5 * d * (E - (V - 1));
-  out(`\n${OPTIMIZER_NAMES[options.optimizer]}: ${result.status[0]} in ${result.iterations[0]} iterations, ${seconds.toFixed(3)} s (symbolic analysis included)`);
-  out(`  cost            ${significant(result.initialCost[0]!, 6)} → ${significant(result.finalCost[0]!, 6)}   (≈ ${significant(expected, 4)} expected at the optimum from the noise)`);
-  out(`  position error  ${rmsPositionError(graph.poses, truth, st).toFixed(3)} m → ${rmsPositionError(solved, truth, st).toFixed(3)} m   (RMS against the ground truth)`);
+  out(
+    `\n${OPTIMIZER_NAMES[options.optimizer]}: ${result.status[0]} in ${result.iterations[0]} iterations, ${seconds.toFixed(3)} s (symbolic analysis included)`,
+  );
+  out(
+    `  cost            ${significant(result.initialCost[0]!, 6)} → ${significant(result.finalCost[0]!, 6)}   (≈ ${significant(expected, 4)} expected at the optimum from the noise)`,
+  );
+  out(
+    `  position error  ${rmsPositionError(graph.poses, truth, st).toFixed(3)} m → ${rmsPositionError(solved, truth, st).toFixed(3)} m   (RMS against the ground truth)`,
+  );
 
   // The same graph, B noisy copies as one batch (one symbolic analysis, elements in parallel).
   if (options.batch > 1) {
@@ -101,7 +108,11 @@ export function demoCommand(options: DemoCommandOptions, io: CliIo): void {
         }),
       ),
     ],
-    ['convergence.svg', 'the cost per iteration', svg(renderConvergenceSvg([{ label: OPTIMIZER_NAMES[options.optimizer], costs: result.history[0]! }], { title: 'Convergence' }))],
+    [
+      'convergence.svg',
+      'the cost per iteration',
+      svg(renderConvergenceSvg([{ label: OPTIMIZER_NAMES[options.optimizer], costs: result.history[0]! }], { title: 'Convergence' })),
+    ],
     ['problem.g2o', 'the generated graph (try: ariadne solve it)', (target) => writeG2o(target, graph)],
     ['solution.g2o', 'the solved graph', (target) => writeG2o(target, graph, solved)],
   ];

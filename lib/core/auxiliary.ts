@@ -64,7 +64,6 @@ export class Auxiliary {
     this.#values = this.group === undefined ? v.slice() : this.group.normalize(v);
   }
 
-
   static {
     readValues = (aux) => aux.#values;
   }

@@ -123,7 +123,9 @@ export abstract class CostTerm {
     this.name = spec.name;
     this.dim = checkInteger(fn, 'dim', spec.dim, 1, 1024);
     const uses = spec.variables.map(({ arg, ref }) => resolveRef(fn, arg, ref));
-    this.auxiliary = spec.auxiliary.map((a) => new Auxiliary(fn, a.arg, a.name, a.values, a.k, a.batch, a.group, (v, f, g) => (a.group ? a.group.validate(v, f, g) : checkFiniteArray(v, f, g))));
+    this.auxiliary = spec.auxiliary.map(
+      (a) => new Auxiliary(fn, a.arg, a.name, a.values, a.k, a.batch, a.group, (v, f, g) => (a.group ? a.group.validate(v, f, g) : checkFiniteArray(v, f, g))),
+    );
 
     let instances = 1;
     const counts: [string, number][] = [
@@ -175,7 +177,13 @@ export abstract class CostTerm {
    * `world[k]` is set and the term {@link writesWorldFrame}, to its
    * world-frame update (lib/core/tangent.ts).
    */
-  abstract evaluate(rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[], world?: readonly boolean[]): void;
+  abstract evaluate(
+    rows: number,
+    inputs: readonly Float64Array[],
+    residuals: Float64Array,
+    jacobians: readonly (Float64Array | undefined)[],
+    world?: readonly boolean[],
+  ): void;
 
   /**
    * Whether `evaluate` honours its `world` flags; otherwise it always gives
@@ -189,7 +197,6 @@ export abstract class CostTerm {
 function checkInstances(fn: string, arg: string, count: number, instances: number): void {
   if (count !== 1 && count !== instances) throw rangeError(fn, arg, `1 or ${instances} instances (the term's instance count)`, `${count}`);
 }
-
 
 /** Resolves an ElementRef, checking the indices against the variable's element count. */
 export function resolveRef(fn: string, arg: string, ref: unknown): VariableUse {
@@ -212,7 +219,12 @@ export function resolveRef(fn: string, arg: string, ref: unknown): VariableUse {
   for (let i = 0; i < list.length; i++) {
     const e = list[i];
     if (typeof e !== 'number' || !Number.isInteger(e) || e < 0 || e >= variable.count) {
-      throw rangeError(fn, `${arg}.indices[${i}]`, `an element index of '${variable.name}' in [0, ${variable.count})`, typeof e === 'number' ? `${e}` : describe(e));
+      throw rangeError(
+        fn,
+        `${arg}.indices[${i}]`,
+        `an element index of '${variable.name}' in [0, ${variable.count})`,
+        typeof e === 'number' ? `${e}` : describe(e),
+      );
     }
     out[i] = e;
   }

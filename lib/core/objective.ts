@@ -108,7 +108,12 @@ export class Objective {
       for (let e = 0; e < v.count; e++) {
         if (v.isConstant(e)) continue;
         if (!used[vi]![e]) {
-          throw rangeError(fn, 'terms', `cost terms that use every non-constant element (or that element made constant)`, `element ${e} of variable '${v.name}' used by no term`);
+          throw rangeError(
+            fn,
+            'terms',
+            `cost terms that use every non-constant element (or that element made constant)`,
+            `element ${e} of variable '${v.name}' used by no term`,
+          );
         }
         cols[e] = n;
         n += v.group.dof;
@@ -235,7 +240,17 @@ function placeUse(indices: Int32Array, columns: Int32Array, size: number, length
 }
 
 /** The pattern's (row, column) of one variable use's blocks, row-major per instance. */
-function writeUse(indices: Int32Array, columns: Int32Array, d: number, dof: number, rowStart: number, entryStart: Int32Array, offsets: Int32Array, rows: Int32Array, cols: Int32Array): void {
+function writeUse(
+  indices: Int32Array,
+  columns: Int32Array,
+  d: number,
+  dof: number,
+  rowStart: number,
+  entryStart: Int32Array,
+  offsets: Int32Array,
+  rows: Int32Array,
+  cols: Int32Array,
+): void {
   const shared = indices.length === 1;
   for (let i = 0; i < offsets.length; i++) {
     if (offsets[i]! < 0) continue;
@@ -260,4 +275,3 @@ function fixedInstances(instances: number, useOffset: readonly Int32Array[]): Ui
   }
   return any ? fixed : undefined;
 }
-

@@ -160,7 +160,15 @@ export class Program {
     return out;
   }
 
-  #evaluateTerm(layout: TermLayout, state: State, actives: number[], withJacobians: boolean, out: Evaluation, nnz: number, columnScale: Float64Array | undefined): void {
+  #evaluateTerm(
+    layout: TermLayout,
+    state: State,
+    actives: number[],
+    withJacobians: boolean,
+    out: Evaluation,
+    nnz: number,
+    columnScale: Float64Array | undefined,
+  ): void {
     const { term, rowStart, entryStart, useOffset, variableIndex, world } = layout;
     const I = term.instances;
     const d = term.dim;
@@ -193,7 +201,7 @@ export class Program {
     const instanceCosts = out.instanceCosts?.[this.terms.indexOf(term)];
 
     const total = actives.length * I;
-    for (let start = 0; start < total; ) {
+    for (let start = 0; start < total;) {
       const rows = elementsPerChunk === 0 ? Math.min(CHUNK_ROWS, I - (start % I)) : Math.min(chunk, total - start);
       const inputs = inputBuffers.map((buffer, k) => {
         const width = buffer.length / chunk;
@@ -232,7 +240,23 @@ export class Program {
       if (out.jValues && withJacobians) {
         const scale = columnScale;
         uses.forEach((use, k) => {
-          scatterRows(jacobians[k]!, d, use.variable.group.dof, entryStart, useOffset[k]!, actives, I, start, rows, out.jValues!, out.finite, nnz, scale, this.n, this.pattern.cols);
+          scatterRows(
+            jacobians[k]!,
+            d,
+            use.variable.group.dof,
+            entryStart,
+            useOffset[k]!,
+            actives,
+            I,
+            start,
+            rows,
+            out.jValues!,
+            out.finite,
+            nnz,
+            scale,
+            this.n,
+            this.pattern.cols,
+          );
         });
       }
       start += rows;
@@ -298,7 +322,17 @@ const CHUNK_ROWS = 4096;
  * order, row = a·I + i, from x: element indices[i] (indices[0] for all when
  * it has one entry) of batch element actives[a], `st` numbers each.
  */
-function gatherRows(x: Float64Array, indices: Int32Array, count: number, actives: readonly number[], I: number, start: number, rows: number, g: Float64Array, st: number): void {
+function gatherRows(
+  x: Float64Array,
+  indices: Int32Array,
+  count: number,
+  actives: readonly number[],
+  I: number,
+  start: number,
+  rows: number,
+  g: Float64Array,
+  st: number,
+): void {
   const shared = indices.length === 1;
   let a = Math.floor(start / I);
   let i = start - a * I;

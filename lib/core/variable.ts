@@ -93,7 +93,14 @@ export class Variable {
   /** Replaces the values (same length); the optimisers start from them. */
   setValues(values: Float64Array): void {
     const fn = 'Variable.setValues';
-    const v = checkTypedArray(fn, 'values', values, Float64Array, this.#values.length, `batch ${this.batch} × count ${this.count} × storage ${this.group.storage}`);
+    const v = checkTypedArray(
+      fn,
+      'values',
+      values,
+      Float64Array,
+      this.#values.length,
+      `batch ${this.batch} × count ${this.count} × storage ${this.group.storage}`,
+    );
     this.group.validate(v, fn, 'values');
     this.#values = this.group.normalize(v);
   }

@@ -166,9 +166,16 @@ function upperTimes(w: Float64Array, d: number, rows: number, x: Float64Array, c
 function upperTimes3(w: Float64Array, _d: number, rows: number, x: Float64Array, cols: number): void {
   for (let row = 0; row < rows; row++) {
     const p = row * 6;
-    const w0 = w[p]!, w1 = w[p + 1]!, w2 = w[p + 2]!, w3 = w[p + 3]!, w4 = w[p + 4]!, w5 = w[p + 5]!;
+    const w0 = w[p]!,
+      w1 = w[p + 1]!,
+      w2 = w[p + 2]!,
+      w3 = w[p + 3]!,
+      w4 = w[p + 4]!,
+      w5 = w[p + 5]!;
     for (let o = row * 3 * cols, end = o + cols; o < end; o++) {
-      const x0 = x[o]!, x1 = x[o + cols]!, x2 = x[o + 2 * cols]!;
+      const x0 = x[o]!,
+        x1 = x[o + cols]!,
+        x2 = x[o + 2 * cols]!;
       x[o] = w0 * x0 + w1 * x1 + w2 * x2;
       x[o + cols] = w3 * x1 + w4 * x2;
       x[o + 2 * cols] = w5 * x2;
@@ -181,7 +188,12 @@ function upperTimes6(w: Float64Array, _d: number, rows: number, x: Float64Array,
   for (let row = 0; row < rows; row++) {
     const p = row * 21;
     for (let o = row * 6 * cols, end = o + cols; o < end; o++) {
-      const x0 = x[o]!, x1 = x[o + cols]!, x2 = x[o + 2 * cols]!, x3 = x[o + 3 * cols]!, x4 = x[o + 4 * cols]!, x5 = x[o + 5 * cols]!;
+      const x0 = x[o]!,
+        x1 = x[o + cols]!,
+        x2 = x[o + 2 * cols]!,
+        x3 = x[o + 3 * cols]!,
+        x4 = x[o + 4 * cols]!,
+        x5 = x[o + 5 * cols]!;
       x[o] = w[p]! * x0 + w[p + 1]! * x1 + w[p + 2]! * x2 + w[p + 3]! * x3 + w[p + 4]! * x4 + w[p + 5]! * x5;
       x[o + cols] = w[p + 6]! * x1 + w[p + 7]! * x2 + w[p + 8]! * x3 + w[p + 9]! * x4 + w[p + 10]! * x5;
       x[o + 2 * cols] = w[p + 11]! * x2 + w[p + 12]! * x3 + w[p + 13]! * x4 + w[p + 14]! * x5;

@@ -198,7 +198,9 @@ function worldJacobians(D: Float64Array, Jb: Float64Array, jo: number, Ja: Float
   // Ja's right block ← A[u]× (row j·[u]× = (j1u2 − j2u1, j2u0 − j0u2, j0u1 − j1u0)).
   for (let a = 0; a < 6; a++) {
     const p = jo + 6 * a;
-    const j0 = Jb[p]!, j1 = Jb[p + 1]!, j2 = Jb[p + 2]!;
+    const j0 = Jb[p]!,
+      j1 = Jb[p + 1]!,
+      j2 = Jb[p + 2]!;
     const q = ja + 6 * a + 3;
     Ja[q] = j1 * u2 - j2 * u1;
     Ja[q + 1] = j2 * u0 - j0 * u2;

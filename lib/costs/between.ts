@@ -57,7 +57,16 @@ export class Between extends CostTerm {
         { arg: 'options.a', ref: o.a },
         { arg: 'options.b', ref: o.b },
       ],
-      auxiliary: [{ arg: 'options.measurement', name: (o.measurementName as string | undefined) ?? `${name}.measurement`, values: o.measurement as Float64Array, k: group.storage, batch: o.measurementBatch as number | undefined, group }],
+      auxiliary: [
+        {
+          arg: 'options.measurement',
+          name: (o.measurementName as string | undefined) ?? `${name}.measurement`,
+          values: o.measurement as Float64Array,
+          k: group.storage,
+          batch: o.measurementBatch as number | undefined,
+          group,
+        },
+      ],
       weight: o.weight,
       loss: o.loss,
     });
@@ -69,7 +78,13 @@ export class Between extends CostTerm {
     return this.#kernel !== undefined;
   }
 
-  evaluate(rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[], world?: readonly boolean[]): void {
+  evaluate(
+    rows: number,
+    inputs: readonly Float64Array[],
+    residuals: Float64Array,
+    jacobians: readonly (Float64Array | undefined)[],
+    world?: readonly boolean[],
+  ): void {
     const G = this.group;
     const [xa, xb, z] = inputs as [Float64Array, Float64Array, Float64Array];
     const [ja, jb] = jacobians;

@@ -88,9 +88,11 @@ export class Custom extends CostTerm {
   constructor(options: CustomOptions) {
     const fn = 'Custom';
     const o = checkOptions(fn, 'options', options, ['name', 'weight', 'loss', 'dim', 'variables', 'auxiliary', 'residual', 'jacobians', 'step']);
-    if (!Array.isArray(o.variables) || o.variables.length === 0) throw typeError(fn, 'options.variables', 'a non-empty array of Variables or { variable, indices }', o.variables);
+    if (!Array.isArray(o.variables) || o.variables.length === 0)
+      throw typeError(fn, 'options.variables', 'a non-empty array of Variables or { variable, indices }', o.variables);
     if (typeof o.residual !== 'function') throw typeError(fn, 'options.residual', 'a function (rows, inputs, out) => void', o.residual);
-    if (o.jacobians !== undefined && typeof o.jacobians !== 'function') throw typeError(fn, 'options.jacobians', 'a function (rows, inputs, out) => void', o.jacobians);
+    if (o.jacobians !== undefined && typeof o.jacobians !== 'function')
+      throw typeError(fn, 'options.jacobians', 'a function (rows, inputs, out) => void', o.jacobians);
     const step = (o.step as number | undefined) ?? 1e-6;
     if (typeof step !== 'number' || !(step > 0 && step < 1)) throw rangeError(fn, 'options.step', 'a number in (0, 1)', `${String(step)}`);
     const auxiliary = (o.auxiliary as CustomAuxiliary[] | undefined) ?? [];
@@ -130,7 +132,10 @@ export class Custom extends CostTerm {
       const shifted = inputs.slice();
       const delta = new Float64Array(rows * dof);
       for (let c = 0; c < dof; c++) {
-        for (const [sign, out] of [[1, plus], [-1, minus]] as const) {
+        for (const [sign, out] of [
+          [1, plus],
+          [-1, minus],
+        ] as const) {
           delta.fill(0);
           for (let row = 0; row < rows; row++) delta[row * dof + c] = sign * h;
           shifted[k] = group.retract(x, delta);

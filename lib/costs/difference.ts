@@ -47,7 +47,15 @@ export class Difference extends CostTerm {
         { arg: 'options.a', ref: o.a },
         { arg: 'options.b', ref: o.b },
       ],
-      auxiliary: [{ arg: 'options.target', name: (o.targetName as string | undefined) ?? `${name}.target`, values: (o.target as Float64Array | undefined) ?? new Float64Array(group.dof), k: group.dof, batch: o.targetBatch as number | undefined }],
+      auxiliary: [
+        {
+          arg: 'options.target',
+          name: (o.targetName as string | undefined) ?? `${name}.target`,
+          values: (o.target as Float64Array | undefined) ?? new Float64Array(group.dof),
+          k: group.dof,
+          batch: o.targetBatch as number | undefined,
+        },
+      ],
       weight: o.weight,
       loss: o.loss,
     });

@@ -44,7 +44,16 @@ export class Prior extends CostTerm {
       name,
       dim: group.dof,
       variables: [{ arg: 'options.variable', ref: o.variable }],
-      auxiliary: [{ arg: 'options.target', name: (o.targetName as string | undefined) ?? `${name}.target`, values: o.target as Float64Array, k: group.storage, batch: o.targetBatch as number | undefined, group }],
+      auxiliary: [
+        {
+          arg: 'options.target',
+          name: (o.targetName as string | undefined) ?? `${name}.target`,
+          values: o.target as Float64Array,
+          k: group.storage,
+          batch: o.targetBatch as number | undefined,
+          group,
+        },
+      ],
       weight: o.weight,
       loss: o.loss,
     });

@@ -345,17 +345,7 @@ export function checkRandom(fn: string, random: unknown): SeededRandom {
 // Small row-major matrix helpers (no allocation).
 
 /** C = A·B for n×m times m×p blocks at the given offsets; C must not overlap A or B. */
-export function matmul(
-  A: Float64Array,
-  ao: number,
-  B: Float64Array,
-  bo: number,
-  C: Float64Array,
-  co: number,
-  n: number,
-  m: number,
-  p: number,
-): void {
+export function matmul(A: Float64Array, ao: number, B: Float64Array, bo: number, C: Float64Array, co: number, n: number, m: number, p: number): void {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < p; j++) {
       let s = 0;
@@ -398,8 +388,15 @@ export function timesRotation2T(J: Float64Array, o: number, rows: number, cols: 
  * row-major at R[ro] (SO3 and SE3 Jacobians taken to the world frame).
  */
 export function timesRotation3T(J: Float64Array, o: number, rows: number, cols: number, R: Float64Array, ro: number): void {
-  const r0 = R[ro]!, r1 = R[ro + 1]!, r2 = R[ro + 2]!, r3 = R[ro + 3]!, r4 = R[ro + 4]!;
-  const r5 = R[ro + 5]!, r6 = R[ro + 6]!, r7 = R[ro + 7]!, r8 = R[ro + 8]!;
+  const r0 = R[ro]!,
+    r1 = R[ro + 1]!,
+    r2 = R[ro + 2]!,
+    r3 = R[ro + 3]!,
+    r4 = R[ro + 4]!;
+  const r5 = R[ro + 5]!,
+    r6 = R[ro + 6]!,
+    r7 = R[ro + 7]!,
+    r8 = R[ro + 8]!;
   for (let a = 0; a < rows; a++) {
     for (let p = o + a * cols, end = p + cols; p < end; p += 3) {
       const j0 = J[p]!;
@@ -488,8 +485,7 @@ export function coefF(theta: number, sh: number, ch: number): number {
       t2 *
         (-1 / 2520 +
           t2 *
-            (1 / 120960 +
-              t2 * (-1 / 9979200 + t2 * (1 / 1245404160 + t2 * (-1 / 217945728000 + t2 * (1 / 50812489728000 + t2 * (-1 / 15205637551104000)))))))
+            (1 / 120960 + t2 * (-1 / 9979200 + t2 * (1 / 1245404160 + t2 * (-1 / 217945728000 + t2 * (1 / 50812489728000 + t2 * (-1 / 15205637551104000)))))))
     );
   }
   return (3 * theta - 6 * sh * ch - 2 * theta * sh * sh) / (2 * t2 * t2 * theta);

@@ -152,7 +152,6 @@ function writeJrInv(J: Float64Array, o: number, r1: number, r2: number, theta: n
   J[o + 8] = 1;
 }
 
-
 /**
  * Log of z = (tx, ty, θ) into out[o..o+3] (θ wrapped) and, when J is given,
  * Jr⁻¹(s·Log z) at J[jo]. Reads z before writing.

@@ -181,8 +181,7 @@ function fillQ(v1: number, v2: number, v3: number, w1: number, w2: number, w3: n
     for (let j = 0; j < 3; j++) {
       const ij = 3 * i + j;
       const ji = 3 * j + i;
-      Qm[ij] =
-        Qm[ij]! + b * (WP[ij]! + WP[ji]! + WPW[ij]!) + e * (W2P[ij]! - W2P[ji]! - 3 * WPW[ij]!) + f * (W2PW[ij]! + W2PW[ji]!);
+      Qm[ij] = Qm[ij]! + b * (WP[ij]! + WP[ji]! + WPW[ij]!) + e * (W2P[ij]! - W2P[ji]! - 3 * WPW[ij]!) + f * (W2PW[ij]! + W2PW[ji]!);
     }
   }
 }
@@ -206,7 +205,19 @@ function zeroLowerLeft(J: Float64Array, o: number): void {
 }
 
 /** Jr(v, ω) at J[o] (6×6); sh, ch = sin, cos of θ/2, k = k(θ). */
-function writeJr(J: Float64Array, o: number, v1: number, v2: number, v3: number, w1: number, w2: number, w3: number, theta: number, sh: number, ch: number): void {
+function writeJr(
+  J: Float64Array,
+  o: number,
+  v1: number,
+  v2: number,
+  v3: number,
+  w1: number,
+  w2: number,
+  w3: number,
+  theta: number,
+  sh: number,
+  ch: number,
+): void {
   const k = coefK(theta, sh);
   const b = coefB(theta, sh, ch);
   const A = 2 * k * ch;

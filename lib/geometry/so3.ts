@@ -79,17 +79,7 @@ export interface SO3Group extends LieGroup {
  * s·R(q) (or s·R(q)ᵀ when `transpose`) into the 3×3 block at M[o], rows
  * `stride` apart (3 for a 3×3 array, 6 inside a 6×6 Jacobian).
  */
-export function writeRotation(
-  M: Float64Array,
-  o: number,
-  stride: number,
-  qx: number,
-  qy: number,
-  qz: number,
-  qw: number,
-  s: number,
-  transpose: boolean,
-): void {
+export function writeRotation(M: Float64Array, o: number, stride: number, qx: number, qy: number, qz: number, qw: number, s: number, transpose: boolean): void {
   const xx = qx * qx;
   const yy = qy * qy;
   const zz = qz * qz;
@@ -168,7 +158,18 @@ export function storeQuaternion(out: Float64Array, o: number, qx: number, qy: nu
 }
 
 /** The Hamilton product a ⊗ b, stored as storeQuaternion does. */
-export function storeProduct(out: Float64Array, o: number, ax: number, ay: number, az: number, aw: number, bx: number, by: number, bz: number, bw: number): void {
+export function storeProduct(
+  out: Float64Array,
+  o: number,
+  ax: number,
+  ay: number,
+  az: number,
+  aw: number,
+  bx: number,
+  by: number,
+  bz: number,
+  bw: number,
+): void {
   storeQuaternion(
     out,
     o,

@@ -52,7 +52,18 @@ function make(n: number): LieGroup {
   };
 
   /** out = sa·a + sb·b element-wise with Jacobians sa·I, sb·I. */
-  function combine(verb: string, A: Operand, a: Float64Array, B: Operand, b: Float64Array, sa: number, sb: number, out: unknown, Ja: unknown, Jb: unknown): Float64Array {
+  function combine(
+    verb: string,
+    A: Operand,
+    a: Float64Array,
+    B: Operand,
+    b: Float64Array,
+    sa: number,
+    sb: number,
+    out: unknown,
+    Ja: unknown,
+    Jb: unknown,
+  ): Float64Array {
     const { count, sa: ia, sb: ib, o, Ja: JA, Jb: JB } = twoInputs(`${name}.${verb}`, A, a, B, b, out, n, n, Ja, Jb);
     for (let k = 0; k < count; k++) {
       const pa = k * ia;

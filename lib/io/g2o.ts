@@ -458,7 +458,8 @@ class Records {
     if (this.scanned.syntax[j] === INTEGER && x >= INT32_MIN && x <= INT32_MAX) return x;
     const raw = fieldText(this.text, this.scanned.lineStart[r]!, f);
     const line = this.scanned.lineNumber[r]!;
-    if (this.scanned.syntax[j] === INTEGER) throw this.fail(line, `${tag} expects a vertex id in [${INT32_MIN}, ${INT32_MAX}] for field ${f + 1} (${name}), got '${raw}'`);
+    if (this.scanned.syntax[j] === INTEGER)
+      throw this.fail(line, `${tag} expects a vertex id in [${INT32_MIN}, ${INT32_MAX}] for field ${f + 1} (${name}), got '${raw}'`);
     throw this.fail(line, `${tag} expects an integer vertex id for field ${f + 1} (${name}), got '${raw}'`);
   }
 
@@ -536,7 +537,8 @@ class Records {
 
   unknown(r: number, strict: boolean): void {
     const tag = this.text.slice(this.scanned.tagStart[r]!, this.scanned.tagEnd[r]!);
-    if (strict) throw this.fail(this.scanned.lineNumber[r]!, `expected ${KNOWN_TAGS}, got the unknown tag '${tag}' (strict mode; without it the line is skipped)`);
+    if (strict)
+      throw this.fail(this.scanned.lineNumber[r]!, `expected ${KNOWN_TAGS}, got the unknown tag '${tag}' (strict mode; without it the line is skipped)`);
     this.skipped.set(tag, (this.skipped.get(tag) ?? 0) + 1);
   }
 }
@@ -574,7 +576,10 @@ function assemble(records: Records): G2oGraph {
   const { spec, vertexIds, vertexPoses, edgeA, edgeB, edgeLines, measurements, information, fixIds, fixLines, skipped } = records;
   const hasVertices = vertexIds.length > 0;
   if (spec === undefined || (!hasVertices && edgeA.length === 0)) {
-    throw records.fail(Math.max(records.scanned.lastLine, 1), 'expected at least one VERTEX_SE2, EDGE_SE2, VERTEX_SE3:QUAT or EDGE_SE3:QUAT line, got none (an empty file)');
+    throw records.fail(
+      Math.max(records.scanned.lastLine, 1),
+      'expected at least one VERTEX_SE2, EDGE_SE2, VERTEX_SE3:QUAT or EDGE_SE3:QUAT line, got none (an empty file)',
+    );
   }
 
   const k = spec.storage;

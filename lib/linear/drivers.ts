@@ -94,4 +94,3 @@ export async function runAsync<T>(steps: LinearSteps<T>, system: LinearSystem, s
     else reply = await system.stepAsync(r.jValues, r.residuals, r.active, r.lambda, r.mode);
   }
 }
-

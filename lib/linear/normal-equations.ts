@@ -5,18 +5,17 @@
  * factorisation, the scatter map from J into A) is done once, here; each
  * iteration of an optimiser then calls linearize → factor → solve.
  */
+import { MAX_INT32, checkFinite, checkInteger, checkOneOf, checkOptions, checkTypedArray, rangeError, stateError, typeError } from '../base/check.js';
 import {
-  MAX_INT32,
-  checkFinite,
-  checkInteger,
-  checkOneOf,
-  checkOptions,
-  checkTypedArray,
-  rangeError,
-  stateError,
-  typeError,
-} from '../base/check.js';
-import { KIND_REQUESTS, BACKENDS, type FactorResult, type JacobianPattern, type LinearizeResult, type NormalEquationsInfo, type NormalEquationsOptions, type SolverKind } from '../native/binding.js';
+  KIND_REQUESTS,
+  BACKENDS,
+  type FactorResult,
+  type JacobianPattern,
+  type LinearizeResult,
+  type NormalEquationsInfo,
+  type NormalEquationsOptions,
+  type SolverKind,
+} from '../native/binding.js';
 import { LinearSystem, type DampingMode } from './linear-system.js';
 
 export type {
@@ -297,7 +296,6 @@ export class NormalEquations {
   }
 }
 
-
 /** The damping bounds, checked together as the native core checks them: each finite and positive, min ≤ max. */
 function checkDiagonalBounds(fn: string, min: unknown, max: unknown): { minDiagonal?: number; maxDiagonal?: number } {
   const bounds: [string, unknown][] = [
@@ -312,7 +310,12 @@ function checkDiagonalBounds(fn: string, min: unknown, max: unknown): { minDiago
   const minDiagonal = min as number | undefined;
   const maxDiagonal = max as number | undefined;
   if ((minDiagonal ?? DEFAULT_MIN_DIAGONAL) > (maxDiagonal ?? DEFAULT_MAX_DIAGONAL)) {
-    throw rangeError(fn, 'options.minDiagonal', `at most 'options.maxDiagonal' (${maxDiagonal ?? DEFAULT_MAX_DIAGONAL})`, String(minDiagonal ?? DEFAULT_MIN_DIAGONAL));
+    throw rangeError(
+      fn,
+      'options.minDiagonal',
+      `at most 'options.maxDiagonal' (${maxDiagonal ?? DEFAULT_MAX_DIAGONAL})`,
+      String(minDiagonal ?? DEFAULT_MIN_DIAGONAL),
+    );
   }
   return { minDiagonal, maxDiagonal };
 }

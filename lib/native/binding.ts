@@ -16,8 +16,6 @@ import type { Backend, NormalEquationsKind, SolverKind } from './kinds.js';
 export type { JacobianPattern };
 export { BACKENDS, KIND_REQUESTS, SOLVER_KINDS, type Backend, type NormalEquationsKind, type SolverKind } from './kinds.js';
 
-
-
 /** Options of the NormalEquations constructor. */
 export interface NormalEquationsOptions {
   /** Dense or sparse factorisation (default 'auto'). */
@@ -108,14 +106,27 @@ export interface NativeNormalEquations {
    * solve need a new linearize after it (jv and jtv do not) and the elements
    * it stepped have no factor until they are factored again.
    */
-  step(jValues: Float64Array, residuals: Float64Array, active: Uint8Array | undefined, lambda: Float64Array, mode: 'diagonal' | 'identity', out?: StepBuffers): StepResult;
+  step(
+    jValues: Float64Array,
+    residuals: Float64Array,
+    active: Uint8Array | undefined,
+    lambda: Float64Array,
+    mode: 'diagonal' | 'identity',
+    out?: StepBuffers,
+  ): StepResult;
   jv(v: Float64Array, out?: Float64Array): Float64Array;
   jtv(u: Float64Array, out?: Float64Array): Float64Array;
   linearizeAsync(jValues: Float64Array, residuals: Float64Array, active?: Uint8Array): Promise<LinearizeResult>;
   factorAsync(lambda: Float64Array, mode: 'diagonal' | 'identity', extra?: Float64Array): Promise<FactorResult>;
   solveAsync(rhs: Float64Array, k?: number): Promise<Float64Array>;
   /** step off the event loop (what `step` returns, to the bit); the inputs are copied when called. */
-  stepAsync(jValues: Float64Array, residuals: Float64Array, active: Uint8Array | undefined, lambda: Float64Array, mode: 'diagonal' | 'identity'): Promise<StepResult>;
+  stepAsync(
+    jValues: Float64Array,
+    residuals: Float64Array,
+    active: Uint8Array | undefined,
+    lambda: Float64Array,
+    mode: 'diagonal' | 'identity',
+  ): Promise<StepResult>;
   /**
    * Starts linearize, factor, solve and step calls (each [op, ...its arguments],
    * `out` included) one after another on a thread of their own and returns
@@ -304,8 +315,7 @@ export type CudaUnavailableReason = 'not built' | 'libraries missing' | 'failed 
 
 /** The CUDA addon loaded with a usable device, or why not (`detail`: the loader's or the runtime's words). */
 export type CudaAvailability =
-  | { available: true; binding: CudaBinding; device: CudaDeviceInfo; file: string }
-  | { available: false; reason: CudaUnavailableReason; detail: string };
+  { available: true; binding: CudaBinding; device: CudaDeviceInfo; file: string } | { available: false; reason: CudaUnavailableReason; detail: string };
 
 /** Where the CUDA addon may be, in order: $ARIADNE_CUDA_ADDON, the cmake-js build, a prebuild. */
 export function cudaAddonCandidates(root: string = packageRoot()): string[] {

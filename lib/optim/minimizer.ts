@@ -417,16 +417,25 @@ class TrustRegionLoop {
       if (this.#iterations[b]! > this.#counted[b]!) this.#history[b]!.push(this.#cost[b]!);
       if (this.#status[b] !== null) continue;
       if (this.#strategy.exhausted(b)) this.#stop(b, 'converged', 'minimum trust region radius reached');
-      else if (this.#iterations[b]! >= this.#options.maxIterations) this.#stop(b, 'iteration-limit', `iteration limit (${this.#options.maxIterations}) reached`);
+      else if (this.#iterations[b]! >= this.#options.maxIterations)
+        this.#stop(b, 'iteration-limit', `iteration limit (${this.#options.maxIterations}) reached`);
       else if (this.#accepted[b] || this.#strategy.needsRefactor(b)) relinearize[b] = 1;
     }
     if (relinearize.includes(1)) yield* this.#linearize(relinearize, true);
     for (let b = 0; b < B; b++) {
-      if (this.#status[b] === null && this.#accepted[b] && this.#gradientNorm[b]! <= this.#options.gradientTolerance) this.#stop(b, 'converged', 'gradient tolerance reached');
+      if (this.#status[b] === null && this.#accepted[b] && this.#gradientNorm[b]! <= this.#options.gradientTolerance)
+        this.#stop(b, 'converged', 'gradient tolerance reached');
     }
     if (this.#monotone) this.#bestCost.set(this.#cost);
     const seconds = this.#reportIteration(this.#iteration);
-    this.#recorder?.({ iteration: this.#iteration, candidates: this.#candidates, accepted: this.#accepted, delta: this.#delta, quality: this.#quality, radius: this.#radius });
+    this.#recorder?.({
+      iteration: this.#iteration,
+      candidates: this.#candidates,
+      accepted: this.#accepted,
+      delta: this.#delta,
+      quality: this.#quality,
+      radius: this.#radius,
+    });
     if (seconds > this.#options.timeLimit) {
       for (let b = 0; b < B; b++) if (this.#status[b] === null) this.#stop(b, 'time-limit', `time limit (${this.#options.timeLimit} s) reached`);
     }

@@ -136,4 +136,3 @@ export class SolveResult {
     return state[index]!.slice(element * per, (element + 1) * per);
   }
 }
-

@@ -14,7 +14,16 @@ const rgb = (hex: string): [number, number, number] => [1, 3, 5].map((i) => pars
 const STOPS = INFERNO.map(rgb);
 
 function hex(c: readonly number[]): string {
-  return '#' + c.map((v) => Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, '0')).join('');
+  return (
+    '#' +
+    c
+      .map((v) =>
+        Math.round(Math.min(255, Math.max(0, v)))
+          .toString(16)
+          .padStart(2, '0'),
+      )
+      .join('')
+  );
 }
 
 /** The cost scale's colour at t ∈ [0, 1] (clamped): t = 1 is the top colour, given to the highest cost. */

@@ -165,7 +165,12 @@ export function renderConvergenceSvg(series: readonly ConvergenceSeries[], optio
 
   // Layout.
   const head: string[] = [];
-  const headingBottom = heading(head, 14, title, `${data.length} series · ${iterations} iteration${iterations === 1 ? '' : 's'} (the initial cost is iteration 0)`);
+  const headingBottom = heading(
+    head,
+    14,
+    title,
+    `${data.length} series · ${iterations} iteration${iterations === 1 ? '' : 's'} (the initial cost is iteration 0)`,
+  );
   const legendItems = legend(lines, band, data.length);
   const legendWidth = Math.max(...legendItems.map((it) => SWATCH_WIDTH + 6 + textWidth(it.label, 12)));
   const plotTop = headingBottom + 20;
@@ -230,7 +235,9 @@ export function renderConvergenceSvg(series: readonly ConvergenceSeries[], optio
   }
 
   out.push(legendColumn(legendItems, x0 + plotW + 20, plotTop + 8, 12, 20), '\n');
-  notes.forEach((note, i) => out.push(text(x0, plotTop + plotH + 7 + TICK_FONT + 8 + 14 + 8 + 12 + i * 16, note, { size: 11, fill: MUTED, className: 'note' })));
+  notes.forEach((note, i) =>
+    out.push(text(x0, plotTop + plotH + 7 + TICK_FONT + 8 + 14 + 8 + 12 + i * 16, note, { size: 11, fill: MUTED, className: 'note' })),
+  );
   out.push('\n</svg>\n');
   return out.join('');
 }
@@ -256,10 +263,15 @@ function pathOf(values: readonly number[], X: (k: number) => number, Y: (v: numb
 
 function legend(lines: readonly Line[], band: unknown, count: number): LegendItem[] {
   const swatch = (line: Line) => (x: number, y: number) =>
-    `<path d="M${px(x)} ${px(y)}h${SWATCH_WIDTH}" stroke="${line.color}" stroke-width="${line.width}" fill="none"/>` + (line.markers ? `<circle cx="${px(x + SWATCH_WIDTH / 2)}" cy="${px(y)}" r="3" fill="${line.color}" stroke="#ffffff"/>` : '');
+    `<path d="M${px(x)} ${px(y)}h${SWATCH_WIDTH}" stroke="${line.color}" stroke-width="${line.width}" fill="none"/>` +
+    (line.markers ? `<circle cx="${px(x + SWATCH_WIDTH / 2)}" cy="${px(y)}" r="3" fill="${line.color}" stroke="#ffffff"/>` : '');
   const items: LegendItem[] = lines.slice(0, lines.length > LEGEND_ROWS ? LEGEND_ROWS - 1 : LEGEND_ROWS).map((l) => ({ label: l.label, swatch: swatch(l) }));
   if (lines.length > LEGEND_ROWS) items.push({ label: `… and ${lines.length - (LEGEND_ROWS - 1)} more`, swatch: () => '' });
-  if (band) items.push({ label: `min–max of ${count}`, swatch: (x, y) => `<rect x="${px(x)}" y="${px(y - 6)}" width="${SWATCH_WIDTH}" height="12" fill="${SERIES_COLORS[0]}" fill-opacity="0.18"/>` });
+  if (band)
+    items.push({
+      label: `min–max of ${count}`,
+      swatch: (x, y) => `<rect x="${px(x)}" y="${px(y - 6)}" width="${SWATCH_WIDTH}" height="12" fill="${SERIES_COLORS[0]}" fill-opacity="0.18"/>`,
+    });
   return items;
 }
 
@@ -267,7 +279,8 @@ function checkSeries(fn: string, arg: string, s: unknown): { label: string; valu
   if (typeof s !== 'object' || s === null || Array.isArray(s)) throw typeError(fn, arg, 'an object { label, costs }', s);
   const { label, costs } = s as { label: unknown; costs: unknown };
   if (typeof label !== 'string') throw typeError(fn, `${arg}.label`, 'a string', label);
-  if (typeof costs !== 'object' || costs === null || typeof (costs as ArrayLike<number>).length !== 'number') throw typeError(fn, `${arg}.costs`, 'an array of numbers', costs);
+  if (typeof costs !== 'object' || costs === null || typeof (costs as ArrayLike<number>).length !== 'number')
+    throw typeError(fn, `${arg}.costs`, 'an array of numbers', costs);
   const list = costs as ArrayLike<unknown>;
   if (list.length === 0) throw rangeError(fn, `${arg}.costs`, 'non-empty', 'length 0');
   const values: number[] = [];

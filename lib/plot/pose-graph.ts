@@ -154,7 +154,17 @@ interface Layout {
 
 const AXIS_TITLE = 14;
 
-function layout(options: { width: number; height: number | undefined; panels: number; yLabelWidth: number; ortho: boolean; colorBar: boolean; headingBottom: number; panelTitles: boolean; aspect: number }): Layout {
+function layout(options: {
+  width: number;
+  height: number | undefined;
+  panels: number;
+  yLabelWidth: number;
+  ortho: boolean;
+  colorBar: boolean;
+  headingBottom: number;
+  panelTitles: boolean;
+  aspect: number;
+}): Layout {
   const { width, panels, ortho } = options;
   const top = options.headingBottom + (options.panelTitles ? 34 : 16);
   const yAxis = ortho ? options.yLabelWidth + 10 + AXIS_TITLE + 10 : 6;
@@ -266,7 +276,9 @@ function edgesSvg(g: CheckedGraph, panel: Panel, f: Frame, scale: CostScale, siz
     const lv = (key >> 1) - 1;
     const loop = (key & 1) === 0;
     const color = lv < 0 ? NON_FINITE : costColor(lv / (LEVELS - 1));
-    const style = loop ? ` stroke-width="${w2(size.loop)}" stroke-dasharray="${w2(3 * size.loop)} ${w2(2.2 * size.loop)}" stroke-linecap="butt"` : ` stroke-width="${w2(size.odometry)}"`;
+    const style = loop
+      ? ` stroke-width="${w2(size.loop)}" stroke-dasharray="${w2(3 * size.loop)} ${w2(2.2 * size.loop)}" stroke-linecap="butt"`
+      : ` stroke-width="${w2(size.odometry)}"`;
     out.push(`<g class="${loop ? 'loop-closures' : 'odometry'}" stroke="${color}"${style}>`);
     for (const e of edges) out.push(`<path class="edge" d="M${X(from[e]!)} ${Y(from[e]!)}L${X(to[e]!)} ${Y(to[e]!)}"/>`);
     out.push('</g>');
@@ -333,17 +345,27 @@ function colorBar(scale: CostScale, x: number, y: number, h: number): string {
 }
 
 /** Entries for what the picture holds: odometry, loop closures, free and fixed poses. */
-function legendItems(counts: { odometry: number; loops: number; free: number; fixed: number }, size: { odometry: number; loop: number }, headings: boolean): LegendItem[] {
-  const line = (dash: string, width: number) => (x: number, y: number) => `<path d="M${px(x)} ${px(y)}h24" stroke="#3d444d" stroke-width="${w2(width)}"${dash} fill="none"/>`;
+function legendItems(
+  counts: { odometry: number; loops: number; free: number; fixed: number },
+  size: { odometry: number; loop: number },
+  headings: boolean,
+): LegendItem[] {
+  const line = (dash: string, width: number) => (x: number, y: number) =>
+    `<path d="M${px(x)} ${px(y)}h24" stroke="#3d444d" stroke-width="${w2(width)}"${dash} fill="none"/>`;
   const w = Math.max(1.5, size.odometry);
   const items: LegendItem[] = [];
   if (counts.odometry > 0) items.push({ label: 'odometry', swatch: line('', w) });
   if (counts.loops > 0) items.push({ label: 'loop closure', swatch: line(` stroke-dasharray="${w2(3 * w * 0.75)} ${w2(2.2 * w * 0.75)}"`, w * 0.75) });
-  if (counts.free > 0) items.push({
-    label: 'pose',
-    swatch: (x, y) => (headings ? `<path d="M${px(x + 17)} ${px(y)}l-9 -4.5v9Z" fill="${POSE_FILL}"/>` : `<circle cx="${px(x + 12)}" cy="${px(y)}" r="3.5" fill="${POSE_FILL}"/>`),
-  });
-  if (counts.fixed > 0) items.push({ label: 'fixed pose', swatch: (x, y) => `<rect x="${px(x + 8)}" y="${px(y - 4)}" width="8" height="8" fill="${FIXED_FILL}"/>` });
+  if (counts.free > 0)
+    items.push({
+      label: 'pose',
+      swatch: (x, y) =>
+        headings
+          ? `<path d="M${px(x + 17)} ${px(y)}l-9 -4.5v9Z" fill="${POSE_FILL}"/>`
+          : `<circle cx="${px(x + 12)}" cy="${px(y)}" r="3.5" fill="${POSE_FILL}"/>`,
+    });
+  if (counts.fixed > 0)
+    items.push({ label: 'fixed pose', swatch: (x, y) => `<rect x="${px(x + 8)}" y="${px(y - 4)}" width="8" height="8" fill="${FIXED_FILL}"/>` });
   return items;
 }
 
@@ -371,13 +393,25 @@ function legendItems(counts: { odometry: number; loops: number; free: number; fi
 export function renderPoseGraphSvg(graph: G2oGraph, options: PoseGraphSvgOptions = {}): string {
   const fn = 'renderPoseGraphSvg';
   const g = checkPoseGraph(fn, graph);
-  const o = checkOptions(fn, 'options', options, ['poses', 'before', 'edgeCosts', 'beforeEdgeCosts', 'view', 'width', 'height', 'title', 'panelTitles', 'scale']);
+  const o = checkOptions(fn, 'options', options, [
+    'poses',
+    'before',
+    'edgeCosts',
+    'beforeEdgeCosts',
+    'view',
+    'width',
+    'height',
+    'title',
+    'panelTitles',
+    'scale',
+  ]);
   const { from, to } = g.graph;
   const edges = from.length;
   const poses = o.poses === undefined ? g.graph.poses : checkG2oPoses(fn, 'options.poses', o.poses, g.storage, g.count);
   const before = o.before === undefined ? undefined : checkG2oPoses(fn, 'options.before', o.before, g.storage, g.count);
   const costs = (arg: string, value: unknown, at: Float64Array) => (value === undefined ? edgeCosts(g, at) : checkCosts(fn, arg, value, edges));
-  if (o.beforeEdgeCosts !== undefined && before === undefined) throw rangeError(fn, 'options.beforeEdgeCosts', "given only with 'options.before'", 'it without');
+  if (o.beforeEdgeCosts !== undefined && before === undefined)
+    throw rangeError(fn, 'options.beforeEdgeCosts', "given only with 'options.before'", 'it without');
   const angles = checkView(fn, 'options.view', o.view ?? 'top');
   const count = before ? 2 : 1;
   const width = checkSize(fn, 'options.width', o.width, count === 2 ? 1560 : 960);
@@ -404,7 +438,10 @@ export function renderPoseGraphSvg(graph: G2oGraph, options: PoseGraphSvgOptions
   let loops = 0;
   for (let e = 0; e < edges; e++) if (Math.abs(from[e]! - to[e]!) !== 1) loops++;
   const names: Record<string, string> = { top: 'top view (x–y)', front: 'front view (x–z)', side: 'side view (y–z)', iso: 'isometric view' };
-  const viewName = typeof o.view === 'object' ? `view from azimuth ${formatValue(angles.azimuth)}°, elevation ${formatValue(angles.elevation)}°` : names[(o.view as string | undefined) ?? 'top']!;
+  const viewName =
+    typeof o.view === 'object'
+      ? `view from azimuth ${formatValue(angles.azimuth)}°, elevation ${formatValue(angles.elevation)}°`
+      : names[(o.view as string | undefined) ?? 'top']!;
   const total = (c: Float64Array) => c.reduce((s, x) => s + x, 0);
   const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   let subtitle = `${g.storage === 3 ? 'SE2' : 'SE3'} · ${plural(g.count, 'pose')} · ${plural(edges, 'edge')} (${plural(loops, 'loop closure')}) · ${viewName}`;
@@ -413,11 +450,26 @@ export function renderPoseGraphSvg(graph: G2oGraph, options: PoseGraphSvgOptions
   const headingBottom = heading(head, 14, title, subtitle);
 
   // Frames: lay out once with a guess of the y labels' width, then again with the real one.
-  const union = { u0: Math.min(...panels.map((q) => q.u0)), u1: Math.max(...panels.map((q) => q.u1)), v0: Math.min(...panels.map((q) => q.v0)), v1: Math.max(...panels.map((q) => q.v1)) };
+  const union = {
+    u0: Math.min(...panels.map((q) => q.u0)),
+    u1: Math.max(...panels.map((q) => q.u1)),
+    v0: Math.min(...panels.map((q) => q.v0)),
+    v1: Math.max(...panels.map((q) => q.v1)),
+  };
   const fitted = (q: Panel) => (scaleMode === 'shared' ? union : q);
   const aspect = Math.max(...panels.map((q) => (fitted(q).v1 - fitted(q).v0) / Math.max(fitted(q).u1 - fitted(q).u0, 1e-9)));
   const place = (yLabelWidth: number) => {
-    const l = layout({ width, height, panels: count, yLabelWidth, ortho, colorBar: scale.hi > 0, headingBottom, panelTitles: count === 2 || panelTitles[0] !== undefined, aspect });
+    const l = layout({
+      width,
+      height,
+      panels: count,
+      yLabelWidth,
+      ortho,
+      colorBar: scale.hi > 0,
+      headingBottom,
+      panelTitles: count === 2 || panelTitles[0] !== undefined,
+      aspect,
+    });
     const frames = panels.map((q, i) => fitFrame(l.boxes[i]!, fitted(q)));
     if (scaleMode === 'shared' && count === 2) {
       // One metres-per-pixel for both: the smaller scale.
@@ -439,7 +491,9 @@ export function renderPoseGraphSvg(graph: G2oGraph, options: PoseGraphSvgOptions
     out.push(`<g class="panel">`);
     if (q.title !== undefined) {
       const costText = edges > 0 && count === 2 ? `cost ${formatValue(total(q.costs))}` : '';
-      out.push(`<text x="${px(f.x)}" y="${px(f.y - 10)}" font-size="14" class="panel-title"><tspan font-weight="bold">${escapeXml(q.title)}</tspan>${costText ? ` <tspan fill="${MUTED}">· ${costText}</tspan>` : ''}</text>`);
+      out.push(
+        `<text x="${px(f.x)}" y="${px(f.y - 10)}" font-size="14" class="panel-title"><tspan font-weight="bold">${escapeXml(q.title)}</tspan>${costText ? ` <tspan fill="${MUTED}">· ${costText}</tspan>` : ''}</text>`,
+      );
     }
     out.push(ortho ? axes(f, p.axisNames!, ticks[i]!) : scaleBarAndTriad(f, p));
     const size = sizes(f, g.count);

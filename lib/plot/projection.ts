@@ -56,7 +56,8 @@ function cosSin(degrees: number): [number, number] {
 export function checkView(fn: string, arg: string, view: unknown): { azimuth: number; elevation: number } {
   if (typeof view === 'string') {
     const angles = NAMED[view];
-    if (angles === undefined || !Object.hasOwn(NAMED, view)) throw rangeError(fn, arg, "'top', 'front', 'side', 'iso' or { azimuth, elevation } in degrees", `'${view}'`);
+    if (angles === undefined || !Object.hasOwn(NAMED, view))
+      throw rangeError(fn, arg, "'top', 'front', 'side', 'iso' or { azimuth, elevation } in degrees", `'${view}'`);
     return angles;
   }
   if (typeof view !== 'object' || view === null) throw typeError(fn, arg, "'top', 'front', 'side', 'iso' or { azimuth, elevation } in degrees", view);

@@ -33,7 +33,12 @@ export function textWidth(text: string, size: number): number {
 export type Anchor = 'start' | 'middle' | 'end';
 
 /** A text element; `rotate` turns it about its anchor point (−90: reads bottom to top). */
-export function text(x: number, y: number, content: string, options: { size: number; anchor?: Anchor; weight?: 'bold'; fill?: string; rotate?: number; className?: string }): string {
+export function text(
+  x: number,
+  y: number,
+  content: string,
+  options: { size: number; anchor?: Anchor; weight?: 'bold'; fill?: string; rotate?: number; className?: string },
+): string {
   const { size, anchor = 'start', weight, fill = INK, rotate, className } = options;
   let attrs = `x="${px(x)}" y="${px(y)}" font-size="${size}"`;
   if (anchor !== 'start') attrs += ` text-anchor="${anchor}"`;

@@ -277,9 +277,7 @@ export function checkJacobians(
   const y = plain(args.map((a) => a.value));
   const count = outputCount(fn, y, out);
 
-  const analytic: (Float64Array | undefined)[] = args.map((a, i) =>
-    wrt.includes(i) ? new Float64Array(count * out.dof * a.group.dof).fill(NaN) : undefined,
-  );
+  const analytic: (Float64Array | undefined)[] = args.map((a, i) => (wrt.includes(i) ? new Float64Array(count * out.dof * a.group.dof).fill(NaN) : undefined));
   const yWithJacobians = f(
     args.map((a) => a.value),
     analytic.slice(),
@@ -329,6 +327,10 @@ export function checkJacobians(
     if (a.value.length !== before.length || a.value.some((v, j) => !Object.is(v, before[j]))) problems.push(`f modified input ${i}`);
   });
   const ok = maxError <= tolerance && problems.length === 0;
-  const report = [`checkJacobians: ${ok ? 'ok' : 'FAILED'} (tolerance ${tolerance}, step ${h}, ${count} element${count === 1 ? '' : 's'})`, ...lines, ...problems].join('\n');
+  const report = [
+    `checkJacobians: ${ok ? 'ok' : 'FAILED'} (tolerance ${tolerance}, step ${h}, ${count} element${count === 1 ? '' : 's'})`,
+    ...lines,
+    ...problems,
+  ].join('\n');
   return { ok, maxError, errors, analytic, numeric, report };
 }

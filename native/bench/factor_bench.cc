@@ -63,7 +63,7 @@ double Median(std::vector<double> v) {
 
 struct Settings {
   bool ours_only = false;
-  int pin = 0;     // CPU of the one-thread timings (−1: not pinned)
+  int pin = 0;  // CPU of the one-thread timings (−1: not pinned)
   bool scaling = true;
   int repeat = 0;  // 0: adaptive
   ariadne::SupernodalOptions options;
@@ -226,10 +226,10 @@ void PinTo(int cpu) {
 }
 
 struct Scaling {
-  double one[2] = {0, 0};  // best rate of one thread pinned to CPU 0, CPU 1
-  double two = 0;          // best rate of two threads
+  double one[2] = {0, 0};                 // best rate of one thread pinned to CPU 0, CPU 1
+  double two = 0;                         // best rate of two threads
   double one_median = 0, two_median = 0;  // one thread on CPU 0
-  double others = 0;  // CPUs used by other processes meanwhile (average)
+  double others = 0;                      // CPUs used by other processes meanwhile (average)
 };
 
 // Elements per second of 1 thread (pinned to CPU 0, then to CPU 1) and of 2
@@ -303,13 +303,14 @@ void RunPattern(const Settings& settings, const std::string& file) {
 
   std::printf("\n%s: n = %d, nnz(A upper) = %lld, blocks %d×%d\n", graph.name.c_str(), graph.n,
               static_cast<long long>(pattern.a_nnz()), static_cast<int>(graph.col_blocks.size()), graph.d);
-  std::printf("  ours: nnz(L) = %lld (%lld without amalgamation zeros, +%.1f%%), "
-              "flops = %.1f M (%.1f M with the zeros), "
-              "%d supernodes (mean %.1f columns, max %d; max rows %d), stack %.2f MB/slot, symbolic %.2f ms\n",
-              static_cast<long long>(sym.factor_nonzeros), static_cast<long long>(sym.true_nonzeros),
-              100.0 * (sym.factor_nonzeros - sym.true_nonzeros) / sym.true_nonzeros, sym.true_flops / 1e6,
-              sym.factor_flops / 1e6, sym.supernode_count, static_cast<double>(graph.n) / sym.supernode_count,
-              sym.max_columns, sym.max_rows, 8.0 * sym.stack_size / 1e6, 1e3 * Median(symbolic_times));
+  std::printf(
+      "  ours: nnz(L) = %lld (%lld without amalgamation zeros, +%.1f%%), "
+      "flops = %.1f M (%.1f M with the zeros), "
+      "%d supernodes (mean %.1f columns, max %d; max rows %d), stack %.2f MB/slot, symbolic %.2f ms\n",
+      static_cast<long long>(sym.factor_nonzeros), static_cast<long long>(sym.true_nonzeros),
+      100.0 * (sym.factor_nonzeros - sym.true_nonzeros) / sym.true_nonzeros, sym.true_flops / 1e6,
+      sym.factor_flops / 1e6, sym.supernode_count, static_cast<double>(graph.n) / sym.supernode_count, sym.max_columns,
+      sym.max_rows, 8.0 * sym.stack_size / 1e6, 1e3 * Median(symbolic_times));
 
   std::vector<Timing> timings;
   Timing t = TimeBackend(settings, "ariadne-supernodal", *ours, a, rhs);
@@ -364,10 +365,11 @@ void RunPattern(const Settings& settings, const std::string& file) {
     batch.push_back(FormA(pattern, other.values));
   }
   auto report = [](const char* name, const Scaling& s) {
-    std::printf("  16 elements, %s: best 1 thread %.1f /s on CPU 0 (%.1f /s on CPU 1), 2 threads %.1f /s: %.2fx "
-                "(%.0f%% of the two CPUs' sum; medians %.2fx; other processes used %.2f CPUs meanwhile)\n",
-                name, s.one[0], s.one[1], s.two, s.two / s.one[0], 100 * s.two / (s.one[0] + s.one[1]),
-                s.two_median / s.one_median, s.others);
+    std::printf(
+        "  16 elements, %s: best 1 thread %.1f /s on CPU 0 (%.1f /s on CPU 1), 2 threads %.1f /s: %.2fx "
+        "(%.0f%% of the two CPUs' sum; medians %.2fx; other processes used %.2f CPUs meanwhile)\n",
+        name, s.one[0], s.one[1], s.two, s.two / s.one[0], 100 * s.two / (s.one[0] + s.one[1]),
+        s.two_median / s.one_median, s.others);
   };
   report("ours", MeasureScaling(*ours, batch));
   if (!settings.ours_only) {

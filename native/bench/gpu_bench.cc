@@ -132,8 +132,9 @@ int main(int argc, char** argv) {
                 pose_graphs::SharedDataDirectory().c_str());
   }
   const int repeats = quick ? 2 : 5;
-  std::printf("| graph | n | B | GPU kind | setup s | CPU ms | GPU linear algebra ms | GPU end to end ms | "
-              "speed-up (linear algebra) | speed-up (end to end) | bandwidth bound |\n");
+  std::printf(
+      "| graph | n | B | GPU kind | setup s | CPU ms | GPU linear algebra ms | GPU end to end ms | "
+      "speed-up (linear algebra) | speed-up (end to end) | bandwidth bound |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
   bool target_met = false;
   bool target_measured = false;
@@ -150,8 +151,8 @@ int main(int argc, char** argv) {
       // Bytes per iteration: J read once, A (upper triangle) written and read
       // once, the factor written once and read by the two triangular solves
       // (a lower bound of the traffic; benchmarks/gpu.ts counts the same).
-      const double bytes = 8.0 * batch *
-                           (static_cast<double>(g.values.size()) + 2.0 * gpu.a_nonzeros() + 3.0 * gpu.factor_nonzeros());
+      const double bytes =
+          8.0 * batch * (static_cast<double>(g.values.size()) + 2.0 * gpu.a_nonzeros() + 3.0 * gpu.factor_nonzeros());
       const double per = 1e3 / batch;
       std::printf("| %s | %d | %d | %s | %.2f | %.3f | %.3f | %.3f | %.1fx | %.1fx | %.0f%% |\n", g.name.c_str(), g.n,
                   batch, gpu.backend_name().c_str(), setup_seconds, cpu_time.wall * per, gpu_time.device * per,

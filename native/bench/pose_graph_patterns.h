@@ -120,7 +120,8 @@ inline bool LoadPoseGraph(const std::string& path, uint64_t seed, PoseGraphPatte
   *out = PoseGraphPattern();
   const size_t slash = path.find_last_of('/');
   out->name = path.substr(slash == std::string::npos ? 0 : slash + 1);
-  EdgesToPattern(edges, [&](int64_t v) { return vertex[v]; }, blocks, d, seed, out);
+  EdgesToPattern(
+      edges, [&](int64_t v) { return vertex[v]; }, blocks, d, seed, out);
   return true;
 }
 
@@ -143,7 +144,8 @@ inline void MakeGridGraph(int k, bool planar, int d, uint64_t seed, PoseGraphPat
   *out = PoseGraphPattern();
   out->name = std::string(planar ? "grid2d-" : "grid3d-") + std::to_string(k);
   const int blocks = k * k * depth - 1;  // vertex 0 is held constant
-  EdgesToPattern(edges, [](int64_t v) { return static_cast<int>(v) - 1; }, blocks, d, seed, out);
+  EdgesToPattern(
+      edges, [](int64_t v) { return static_cast<int>(v) - 1; }, blocks, d, seed, out);
 }
 
 // The GPU benchmark's synthetic SE3 graph, the edges of lib/io/synthetic.ts'
@@ -175,8 +177,8 @@ inline std::vector<std::pair<int64_t, int64_t>> SerpentineGridEdges(int nx, int 
   for (size_t v = 0; v + 1 < path.size(); ++v) edges.emplace_back(v, v + 1);
   for (size_t i = 0; i < path.size(); ++i) {
     const auto [x, y, z] = path[i];
-    for (const int64_t j : {x + 1 < nx ? at(x + 1, y, z) : -1, y + 1 < ny ? at(x, y + 1, z) : -1,
-                            z + 1 < nz ? at(x, y, z + 1) : -1}) {
+    for (const int64_t j :
+         {x + 1 < nx ? at(x + 1, y, z) : -1, y + 1 < ny ? at(x, y + 1, z) : -1, z + 1 < nz ? at(x, y, z + 1) : -1}) {
       const int64_t a = static_cast<int64_t>(i);
       if (j >= 0 && std::abs(a - j) != 1) edges.emplace_back(std::min(a, j), std::max(a, j));
     }
@@ -187,8 +189,9 @@ inline std::vector<std::pair<int64_t, int64_t>> SerpentineGridEdges(int nx, int 
 inline void MakeSerpentineGrid(int nx, int ny, int nz, uint64_t seed, PoseGraphPattern* out) {
   *out = PoseGraphPattern();
   out->name = "se3-grid-" + std::to_string(nx) + "x" + std::to_string(ny) + "x" + std::to_string(nz);
-  EdgesToPattern(SerpentineGridEdges(nx, ny, nz), [](int64_t v) { return static_cast<int>(v) - 1; },
-                 nx * ny * nz - 1, 6, seed, out);
+  EdgesToPattern(
+      SerpentineGridEdges(nx, ny, nz), [](int64_t v) { return static_cast<int>(v) - 1; }, nx * ny * nz - 1, 6, seed,
+      out);
 }
 
 // A g2o file under the shared data directory, or "grid3d-K" / "grid2d-K"

@@ -47,7 +47,8 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
                             {"kinds", NewList(env, kinds)},
                             {"cholmod", Napi::Boolean::New(env, HaveCholmod())},
                             {"sparseBackend", Napi::String::New(env, sparse)},
-                            {"eigen", Napi::String::New(env, Concat(EIGEN_WORLD_VERSION, ".", EIGEN_MAJOR_VERSION, ".", EIGEN_MINOR_VERSION))},
+                            {"eigen", Napi::String::New(env, Concat(EIGEN_WORLD_VERSION, ".", EIGEN_MAJOR_VERSION, ".",
+                                                                    EIGEN_MINOR_VERSION))},
                             {"blas", Napi::String::New(env, BlasDescription())},
                             {"openmpThreadLimit", Napi::Number::New(env, OpenMpThreadLimit())},
                             {"hardwareThreads", Napi::Number::New(env, HardwareThreads())},
@@ -61,11 +62,14 @@ class Addon : public Napi::Addon<Addon> {
     // CHOLMOD's OpenMP and BLAS run one thread per factorisation from the start,
     // so that buildInfo() reports what solves will use.
     if (HaveCholmod()) LimitLibraryThreads();
-    DefineAddon(exports, {
-                             InstanceValue("NormalEquations", NormalEquationsWrap::Define(env, &snapshot_class_), napi_enumerable),
-                             InstanceValue("referenceLdlt", Napi::Function::New(env, ReferenceLdltSolve, "referenceLdlt"), napi_enumerable),
-                             InstanceValue("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"), napi_enumerable),
-                         });
+    DefineAddon(
+        exports,
+        {
+            InstanceValue("NormalEquations", NormalEquationsWrap::Define(env, &snapshot_class_), napi_enumerable),
+            InstanceValue("referenceLdlt", Napi::Function::New(env, ReferenceLdltSolve, "referenceLdlt"),
+                          napi_enumerable),
+            InstanceValue("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"), napi_enumerable),
+        });
   }
 
  private:

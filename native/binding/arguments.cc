@@ -11,18 +11,30 @@ namespace {
 
 const char* TypedArrayName(napi_typedarray_type type) {
   switch (type) {
-    case napi_int8_array: return "Int8Array";
-    case napi_uint8_array: return "Uint8Array";
-    case napi_uint8_clamped_array: return "Uint8ClampedArray";
-    case napi_int16_array: return "Int16Array";
-    case napi_uint16_array: return "Uint16Array";
-    case napi_int32_array: return "Int32Array";
-    case napi_uint32_array: return "Uint32Array";
-    case napi_float32_array: return "Float32Array";
-    case napi_float64_array: return "Float64Array";
-    case napi_bigint64_array: return "BigInt64Array";
-    case napi_biguint64_array: return "BigUint64Array";
-    default: break;  // kinds newer than these headers' Node (the CUDA addon builds against node-api-headers)
+    case napi_int8_array:
+      return "Int8Array";
+    case napi_uint8_array:
+      return "Uint8Array";
+    case napi_uint8_clamped_array:
+      return "Uint8ClampedArray";
+    case napi_int16_array:
+      return "Int16Array";
+    case napi_uint16_array:
+      return "Uint16Array";
+    case napi_int32_array:
+      return "Int32Array";
+    case napi_uint32_array:
+      return "Uint32Array";
+    case napi_float32_array:
+      return "Float32Array";
+    case napi_float64_array:
+      return "Float64Array";
+    case napi_bigint64_array:
+      return "BigInt64Array";
+    case napi_biguint64_array:
+      return "BigUint64Array";
+    default:
+      break;  // kinds newer than these headers' Node (the CUDA addon builds against node-api-headers)
   }
   return "TypedArray";
 }
@@ -65,19 +77,28 @@ ArrayView<const T> TypedArrayArgument(const Napi::Value& value, const char* func
 
 std::string Describe(const Napi::Value& value) {
   switch (value.Type()) {
-    case napi_undefined: return "undefined";
-    case napi_null: return "null";
-    case napi_boolean: return Concat("a boolean (", value.As<Napi::Boolean>().Value() ? "true" : "false", ")");
+    case napi_undefined:
+      return "undefined";
+    case napi_null:
+      return "null";
+    case napi_boolean:
+      return Concat("a boolean (", value.As<Napi::Boolean>().Value() ? "true" : "false", ")");
     case napi_number: {
       const double x = value.As<Napi::Number>().DoubleValue();
       return Concat("a number (", FormatNumber(x), ")");
     }
-    case napi_string: return "a string";
-    case napi_symbol: return "a symbol";
-    case napi_function: return "a function";
-    case napi_bigint: return "a bigint";
-    case napi_external: return "an external";
-    case napi_object: break;
+    case napi_string:
+      return "a string";
+    case napi_symbol:
+      return "a symbol";
+    case napi_function:
+      return "a function";
+    case napi_bigint:
+      return "a bigint";
+    case napi_external:
+      return "an external";
+    case napi_object:
+      break;
   }
   if (value.IsTypedArray()) return TypedArrayName(value.As<Napi::TypedArray>().TypedArrayType());
   if (value.IsArray()) return "an Array";
@@ -150,7 +171,8 @@ PatternInput PatternArgument(const PatternValues& values, const char* function) 
   const auto rows = Int32ArrayArgument(values.rows, function, "pattern.rows");
   const auto cols = Int32ArrayArgument(values.cols, function, "pattern.cols");
   if (cols.length != rows.length) {
-    throw RangeArgumentError(MustBe(function, "pattern.cols", Concat("of length ", rows.length, " (the length of 'pattern.rows')"),
+    throw RangeArgumentError(MustBe(function, "pattern.cols",
+                                    Concat("of length ", rows.length, " (the length of 'pattern.rows')"),
                                     Concat("length ", cols.length)));
   }
   input.rows = rows.data;
@@ -167,7 +189,8 @@ PatternInput PatternArgument(const PatternValues& values, const char* function) 
 
 namespace {
 void Define(Napi::Env env, napi_value object, const std::vector<napi_property_descriptor>& descriptors) {
-  if (napi_define_properties(env, object, descriptors.size(), descriptors.data()) != napi_ok) throw Napi::Error::New(env);
+  if (napi_define_properties(env, object, descriptors.size(), descriptors.data()) != napi_ok)
+    throw Napi::Error::New(env);
 }
 }  // namespace
 

@@ -36,33 +36,37 @@ Napi::Value DeviceInfoValue(const Napi::CallbackInfo& info) {
   return Guard(env, "deviceInfo", [&]() -> Napi::Value {
     const cuda::DeviceInfo device = cuda::QueryDevice();
     auto number = [&](double x) -> Napi::Value { return Napi::Number::New(env, x); };
-    return NewRecord(env, {
-                              {"available", Napi::Boolean::New(env, device.available)},
-                              {"reason", device.available ? env.Null() : Napi::String::New(env, device.reason)},
-                              {"count", number(device.count)},
-                              {"name", Napi::String::New(env, device.name)},
-                              {"computeCapability", Napi::String::New(env, Concat(device.compute_major, ".", device.compute_minor))},
-                              {"memoryBytes", number(static_cast<double>(device.memory_bytes))},
-                              {"driverVersion", number(device.driver_version)},
-                              {"runtimeVersion", number(device.runtime_version)},
-                          });
+    return NewRecord(
+        env, {
+                 {"available", Napi::Boolean::New(env, device.available)},
+                 {"reason", device.available ? env.Null() : Napi::String::New(env, device.reason)},
+                 {"count", number(device.count)},
+                 {"name", Napi::String::New(env, device.name)},
+                 {"computeCapability", Napi::String::New(env, Concat(device.compute_major, ".", device.compute_minor))},
+                 {"memoryBytes", number(static_cast<double>(device.memory_bytes))},
+                 {"driverVersion", number(device.driver_version)},
+                 {"runtimeVersion", number(device.runtime_version)},
+             });
   });
 }
 
 // Bytes per second of a device-to-device copy (read + write).
 Napi::Value CopyBandwidth(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return Guard(env, "copyBandwidth", [&]() -> Napi::Value { return Napi::Number::New(env, cuda::MeasureCopyBandwidth()); });
+  return Guard(env, "copyBandwidth",
+               [&]() -> Napi::Value { return Napi::Number::New(env, cuda::MeasureCopyBandwidth()); });
 }
 
 class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports) {
-    DefineAddon(exports, {
-                             InstanceValue("NormalEquations", NormalEquationsWrap::Define(env, &snapshot_class_), napi_enumerable),
-                             InstanceValue("deviceInfo", Napi::Function::New(env, DeviceInfoValue, "deviceInfo"), napi_enumerable),
-                             InstanceValue("copyBandwidth", Napi::Function::New(env, CopyBandwidth, "copyBandwidth"), napi_enumerable),
-                         });
+    DefineAddon(
+        exports,
+        {
+            InstanceValue("NormalEquations", NormalEquationsWrap::Define(env, &snapshot_class_), napi_enumerable),
+            InstanceValue("deviceInfo", Napi::Function::New(env, DeviceInfoValue, "deviceInfo"), napi_enumerable),
+            InstanceValue("copyBandwidth", Napi::Function::New(env, CopyBandwidth, "copyBandwidth"), napi_enumerable),
+        });
   }
 
  private:

@@ -90,8 +90,9 @@ Napi::Value FactorSnapshotWrap::Solve(const Napi::CallbackInfo& info) {
   CheckUsable(function);
   CallArrays arrays(Mode::kNow, staging_);
   FactorSnapshot* snapshot = snapshot_.get();
-  PreparedCall call = PrepareSolveCall(info[0], info[1], info[2], arrays, function,
-                                       [snapshot](Span<const double> rhs, int64_t k, double* out) { snapshot->Solve(rhs, k, out); });
+  PreparedCall call =
+      PrepareSolveCall(info[0], info[1], info[2], arrays, function,
+                       [snapshot](Span<const double> rhs, int64_t k, double* out) { snapshot->Solve(rhs, k, out); });
   call.work();
   return call.result(info.Env(), call.Deliver(info.Env(), function));
 }
@@ -102,8 +103,9 @@ Napi::Value FactorSnapshotWrap::SolveAsync(const Napi::CallbackInfo& info) {
   staging_.Rewind();
   CallArrays arrays(Mode::kAsync, staging_);
   FactorSnapshot* snapshot = snapshot_.get();
-  PreparedCall call = PrepareSolveCall(info[0], info[1], info.Env().Undefined(), arrays, function,
-                                       [snapshot](Span<const double> rhs, int64_t k, double* out) { snapshot->Solve(rhs, k, out); });
+  PreparedCall call =
+      PrepareSolveCall(info[0], info[1], info.Env().Undefined(), arrays, function,
+                       [snapshot](Span<const double> rhs, int64_t k, double* out) { snapshot->Solve(rhs, k, out); });
   ReportExternalMemory();
   return (new Operation(info.Env(), Value(), &busy_with_, function, std::move(call)))->Start();
 }
@@ -120,7 +122,8 @@ Napi::Value FactorSnapshotWrap::Info(const Napi::CallbackInfo& info) {
 
 Napi::Value FactorSnapshotWrap::Dispose(const Napi::CallbackInfo& info) {
   if (busy_with_ != nullptr) {
-    throw StateError(Concat("FactorSnapshot.dispose: the snapshot is busy with ", busy_with_, "; await it before the next call"));
+    throw StateError(
+        Concat("FactorSnapshot.dispose: the snapshot is busy with ", busy_with_, "; await it before the next call"));
   }
   Release();
   return info.Env().Undefined();

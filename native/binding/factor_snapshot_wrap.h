@@ -42,7 +42,7 @@ class FactorSnapshotWrap : public Napi::ObjectWrap<FactorSnapshotWrap> {
   void ReportExternalMemory();
 
   std::unique_ptr<FactorSnapshot> snapshot_;
-  Staging staging_;                   // solveAsync's copies
+  Staging staging_;                  // solveAsync's copies
   const char* busy_with_ = nullptr;  // the pending solveAsync, if any
   int64_t external_bytes_ = 0;       // reported to V8
 };

@@ -24,7 +24,8 @@ Damping DampingArgument(const Napi::Value& value, const char* function) {
 }
 
 // factor's result: ok and reason, with `more` fields after them (step's).
-Napi::Object FactorResult(Napi::Env env, Napi::Uint8Array ok, const std::vector<std::string>& reasons, Fields more = {}) {
+Napi::Object FactorResult(Napi::Env env, Napi::Uint8Array ok, const std::vector<std::string>& reasons,
+                          Fields more = {}) {
   std::vector<Napi::Value> reason;
   for (const std::string& text : reasons) reason.push_back(text.empty() ? env.Null() : Napi::String::New(env, text));
   Fields fields = {{"ok", ok}, {"reason", NewList(env, reason)}};
@@ -56,29 +57,28 @@ Napi::Function NormalEquationsWrap::Define(Napi::Env env, Napi::FunctionReferenc
   // FactorSnapshot's class, kept by the addon instance, reaches every
   // handle through the class' data.
   *snapshot_class = Napi::Persistent(FactorSnapshotWrap::Define(env));
-  return DefineClass(
-      env, "NormalEquations",
-      {
-          Method<&NormalEquationsWrap::RunSync<kLinearize>>("linearize"),
-          Method<&NormalEquationsWrap::RunSync<kFactor>>("factor"),
-          Method<&NormalEquationsWrap::RunSync<kSolve>>("solve"),
-          Method<&NormalEquationsWrap::RunSync<kStep>>("step"),
-          Method<&NormalEquationsWrap::Jv>("jv"),
-          Method<&NormalEquationsWrap::Jtv>("jtv"),
-          Method<&NormalEquationsWrap::RunAsync<kLinearize>>("linearizeAsync"),
-          Method<&NormalEquationsWrap::RunAsync<kFactor>>("factorAsync"),
-          Method<&NormalEquationsWrap::RunAsync<kSolve>>("solveAsync"),
-          Method<&NormalEquationsWrap::RunAsync<kStep>>("stepAsync"),
-          Method<&NormalEquationsWrap::Begin>("begin"),
-          Method<&NormalEquationsWrap::End>("end"),
-          Method<&NormalEquationsWrap::Snapshot>("snapshot"),
-          Method<&NormalEquationsWrap::NormalPattern>("normalPattern"),
-          Method<&NormalEquationsWrap::Dispose>("dispose"),
-          Method<&NormalEquationsWrap::Info>("info"),
-          Method<&NormalEquationsWrap::FactorizationCount>("factorizationCount"),
-          Method<&NormalEquationsWrap::Disposed>("disposed"),
-      },
-      snapshot_class);
+  return DefineClass(env, "NormalEquations",
+                     {
+                         Method<&NormalEquationsWrap::RunSync<kLinearize>>("linearize"),
+                         Method<&NormalEquationsWrap::RunSync<kFactor>>("factor"),
+                         Method<&NormalEquationsWrap::RunSync<kSolve>>("solve"),
+                         Method<&NormalEquationsWrap::RunSync<kStep>>("step"),
+                         Method<&NormalEquationsWrap::Jv>("jv"),
+                         Method<&NormalEquationsWrap::Jtv>("jtv"),
+                         Method<&NormalEquationsWrap::RunAsync<kLinearize>>("linearizeAsync"),
+                         Method<&NormalEquationsWrap::RunAsync<kFactor>>("factorAsync"),
+                         Method<&NormalEquationsWrap::RunAsync<kSolve>>("solveAsync"),
+                         Method<&NormalEquationsWrap::RunAsync<kStep>>("stepAsync"),
+                         Method<&NormalEquationsWrap::Begin>("begin"),
+                         Method<&NormalEquationsWrap::End>("end"),
+                         Method<&NormalEquationsWrap::Snapshot>("snapshot"),
+                         Method<&NormalEquationsWrap::NormalPattern>("normalPattern"),
+                         Method<&NormalEquationsWrap::Dispose>("dispose"),
+                         Method<&NormalEquationsWrap::Info>("info"),
+                         Method<&NormalEquationsWrap::FactorizationCount>("factorizationCount"),
+                         Method<&NormalEquationsWrap::Disposed>("disposed"),
+                     },
+                     snapshot_class);
 }
 
 NormalEquationsWrap* NormalEquationsWrap::Self(const Napi::CallbackInfo& info, const char* function) {
@@ -116,12 +116,15 @@ NormalEquationsWrap::NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi:
       if (!IsAbsent(threads)) {
         options.threads = IntegerArgument(threads, kFunction, "options.threads");
         if (options.threads < 1) {
-          throw RangeArgumentError(MustBe(kFunction, "options.threads", "an integer in [1, 1024]", Concat(options.threads)));
+          throw RangeArgumentError(
+              MustBe(kFunction, "options.threads", "an integer in [1, 1024]", Concat(options.threads)));
         }
       }
       // Their values are checked together by the core (CheckDiagonalBounds).
-      if (!IsAbsent(min_diagonal)) options.min_diagonal = NumberArgument(min_diagonal, kFunction, "options.minDiagonal");
-      if (!IsAbsent(max_diagonal)) options.max_diagonal = NumberArgument(max_diagonal, kFunction, "options.maxDiagonal");
+      if (!IsAbsent(min_diagonal))
+        options.min_diagonal = NumberArgument(min_diagonal, kFunction, "options.minDiagonal");
+      if (!IsAbsent(max_diagonal))
+        options.max_diagonal = NumberArgument(max_diagonal, kFunction, "options.maxDiagonal");
     }
     napi_type_tag_object(env, info.This(), &NormalEquationsTag());
     snapshot_class_ = static_cast<Napi::FunctionReference*>(info.Data());
@@ -233,8 +236,13 @@ PreparedCall NormalEquationsWrap::PrepareLinearize(const CallValues& values, Cal
   const std::vector<double*> out = ObjectResults(values, {batch * core_->n(), batch}, arrays, function);
   BatchedNormalEquations* core = core_.get();
   return arrays.Finish(
-      [=] { core->Linearize({in.j.data, in.j.length}, {in.r.data, in.r.length}, {in.active.data, in.active.length}, out[0], out[1]); },
-      [](Napi::Env env, const std::vector<Napi::Object>& result) { return LinearizeResult(env, result[0], result[1]); });
+      [=] {
+        core->Linearize({in.j.data, in.j.length}, {in.r.data, in.r.length}, {in.active.data, in.active.length}, out[0],
+                        out[1]);
+      },
+      [](Napi::Env env, const std::vector<Napi::Object>& result) {
+        return LinearizeResult(env, result[0], result[1]);
+      });
 }
 
 PreparedCall NormalEquationsWrap::PrepareFactor(const CallValues& values, CallArrays& arrays, const char* function) {
@@ -245,10 +253,13 @@ PreparedCall NormalEquationsWrap::PrepareFactor(const CallValues& values, CallAr
   uint8_t* ok = arrays.Uint8Result(values.args[0].Env(), core_->batch());
   auto reasons = std::make_shared<std::vector<std::string>>();
   BatchedNormalEquations* core = core_.get();
-  return arrays.Finish([=] { core->Factor({lambda.data, lambda.length}, damping, {extra.data, extra.length}, ok, reasons.get()); },
-                       [reasons](Napi::Env env, const std::vector<Napi::Object>& result) {
-                         return FactorResult(env, result[0].As<Napi::Uint8Array>(), *reasons);
-                       });
+  return arrays.Finish(
+      [=] {
+        core->Factor({lambda.data, lambda.length}, damping, {extra.data, extra.length}, ok, reasons.get());
+      },
+      [reasons](Napi::Env env, const std::vector<Napi::Object>& result) {
+        return FactorResult(env, result[0].As<Napi::Uint8Array>(), *reasons);
+      });
 }
 
 PreparedCall NormalEquationsWrap::PrepareStep(const CallValues& values, CallArrays& arrays, const char* function) {
@@ -267,8 +278,9 @@ PreparedCall NormalEquationsWrap::PrepareStep(const CallValues& values, CallArra
                    {lambda.data, lambda.length}, damping, out[0], out[1], ok, reasons.get(), out[2], out[3]);
       },
       [reasons](Napi::Env env, const std::vector<Napi::Object>& result) {
-        return FactorResult(env, result[4].As<Napi::Uint8Array>(), *reasons,
-                            {{"gradient", result[0]}, {"squaredNorm", result[1]}, {"step", result[2]}, {"jy", result[3]}});
+        return FactorResult(
+            env, result[4].As<Napi::Uint8Array>(), *reasons,
+            {{"gradient", result[0]}, {"squaredNorm", result[1]}, {"step", result[2]}, {"jy", result[3]}});
       });
 }
 
@@ -312,11 +324,16 @@ Napi::Value NormalEquationsWrap::RunAsync(const Napi::CallbackInfo& info) {
   return (new Operation(info.Env(), Value(), &busy_with_, function, std::move(call)))->Start();
 }
 
-Napi::Value NormalEquationsWrap::Jv(const Napi::CallbackInfo& info) { return Product(info, "NormalEquations.jv", "v", false); }
+Napi::Value NormalEquationsWrap::Jv(const Napi::CallbackInfo& info) {
+  return Product(info, "NormalEquations.jv", "v", false);
+}
 
-Napi::Value NormalEquationsWrap::Jtv(const Napi::CallbackInfo& info) { return Product(info, "NormalEquations.jtv", "u", true); }
+Napi::Value NormalEquationsWrap::Jtv(const Napi::CallbackInfo& info) {
+  return Product(info, "NormalEquations.jtv", "u", true);
+}
 
-Napi::Value NormalEquationsWrap::Product(const Napi::CallbackInfo& info, const char* function, const char* name, bool transpose) {
+Napi::Value NormalEquationsWrap::Product(const Napi::CallbackInfo& info, const char* function, const char* name,
+                                         bool transpose) {
   CheckUsable(function);
   CallArrays arrays(Mode::kNow, staging_);
   const auto in = arrays.Float64(info[0], function, name);
@@ -361,7 +378,8 @@ Napi::Value NormalEquationsWrap::Begin(const Napi::CallbackInfo& info) {
     entry.values = Fetch(*entry.op, args, Mode::kBegun);
   }
   CheckUsable(kFunction);
-  if (!is_array) throw TypeArgumentError(MustBe(kFunction, "calls", "an array of [op, ...arguments] arrays", Describe(info[0])));
+  if (!is_array)
+    throw TypeArgumentError(MustBe(kFunction, "calls", "an array of [op, ...arguments] arrays", Describe(info[0])));
   if (count == 0) throw RangeArgumentError(MustBe(kFunction, "calls", "a non-empty array", "an empty one"));
   // Every call is prepared (its arguments checked, its inputs copied) before any runs.
   staging_.Rewind();
@@ -370,10 +388,12 @@ Napi::Value NormalEquationsWrap::Begin(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < entries.size(); ++i) {
     const Entry& entry = entries[i];
     const std::string name = Concat("calls[", i, "]");
-    if (!entry.value.IsArray()) throw TypeArgumentError(MustBe(kFunction, name, "an array [op, ...arguments]", Describe(entry.value)));
+    if (!entry.value.IsArray())
+      throw TypeArgumentError(MustBe(kFunction, name, "an array [op, ...arguments]", Describe(entry.value)));
     const std::string op = StringArgument(entry.op_name, kFunction, Concat(name, "[0]"));
     if (entry.op == nullptr) {
-      throw RangeArgumentError(MustBe(kFunction, Concat(name, "[0]"), "'linearize', 'factor', 'solve' or 'step'", Concat("'", op, "'")));
+      throw RangeArgumentError(
+          MustBe(kFunction, Concat(name, "[0]"), "'linearize', 'factor', 'solve' or 'step'", Concat("'", op, "'")));
     }
     CallArrays arrays(Mode::kBegun, staging_, &given);
     prepared.push_back({(this->*entry.op->prepare)(entry.values, arrays, entry.op->function), entry.op->function});
@@ -429,7 +449,8 @@ Napi::Value NormalEquationsWrap::Dispose(const Napi::CallbackInfo& info) {
   if (constructing_.joinable()) constructing_.join();
   construction_error_ = nullptr;  // disposed: later calls say so
   if (busy_with_ != nullptr) {
-    throw StateError(Concat("NormalEquations.dispose: the handle is busy with ", busy_with_, "; await it before the next call"));
+    throw StateError(
+        Concat("NormalEquations.dispose: the handle is busy with ", busy_with_, "; await it before the next call"));
   }
   Release();
   return info.Env().Undefined();

@@ -128,7 +128,7 @@ class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
   // FactorSnapshot's class (snapshot makes its instances), the addon's.
   Napi::FunctionReference* snapshot_class_ = nullptr;
   const char* busy_with_ = nullptr;  // the pending async method, if any
-  int64_t external_bytes_ = 0;  // reported to V8
+  int64_t external_bytes_ = 0;       // reported to V8
 };
 
 }  // namespace ariadne::binding

@@ -21,7 +21,8 @@ std::pair<Napi::TypedArray, void*> NewArray(Napi::Env env, napi_typedarray_type 
 }
 
 // A result array given in `out`: a Float64Array of exactly `length` numbers.
-ArrayView<const double> GivenResult(const Napi::Value& out, size_t length, const char* function, const std::string& name) {
+ArrayView<const double> GivenResult(const Napi::Value& out, size_t length, const char* function,
+                                    const std::string& name) {
   const ArrayView<const double> view = Float64ArrayArgument(out, function, name);
   if (static_cast<size_t>(view.length) != length) {
     throw RangeArgumentError(MustBe(function, name, Concat(length, " numbers long"), Concat("length ", view.length)));
@@ -78,8 +79,11 @@ PreparedCall PrepareSolveCall(const Napi::Value& rhs_value, const Napi::Value& k
   const auto rhs = arrays.Float64(rhs_value, function, "rhs");
   const int64_t k = IsAbsent(k_value) ? 1 : IntegerArgument(k_value, function, "k");
   double* out = arrays.Float64Result(out_value, static_cast<size_t>(rhs.length), function, "out");
-  return arrays.Finish([=] { solve({rhs.data, rhs.length}, k, out); },
-                       [](Napi::Env, const std::vector<Napi::Object>& result) -> Napi::Value { return result[0]; });
+  return arrays.Finish(
+      [=] {
+        solve({rhs.data, rhs.length}, k, out);
+      },
+      [](Napi::Env, const std::vector<Napi::Object>& result) -> Napi::Value { return result[0]; });
 }
 
 }  // namespace ariadne::binding

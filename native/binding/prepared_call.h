@@ -96,7 +96,8 @@ struct Bytes {
 };
 
 // A result array given in `out`: a Float64Array of exactly `length` numbers.
-ArrayView<const double> GivenResult(const Napi::Value& out, size_t length, const char* function, const std::string& name);
+ArrayView<const double> GivenResult(const Napi::Value& out, size_t length, const char* function,
+                                    const std::string& name);
 
 // A new Float64Array or Uint8Array and its memory.
 std::pair<Napi::TypedArray, void*> NewArray(Napi::Env env, napi_typedarray_type type, size_t length);
@@ -129,12 +130,14 @@ class CallArrays {
     const Bytes bytes(view);
     for (const Bytes& input : inputs_) {
       if (bytes.Overlaps(input)) {
-        throw RangeArgumentError(MustBe(function, name, "an array that shares no memory with the inputs", "one that does"));
+        throw RangeArgumentError(
+            MustBe(function, name, "an array that shares no memory with the inputs", "one that does"));
       }
     }
     for (const auto& [other, other_name] : given_) {
       if (bytes.Overlaps(other)) {
-        throw RangeArgumentError(MustBe(function, name, Concat("an array that shares no memory with '", other_name, "'"), "one that does"));
+        throw RangeArgumentError(
+            MustBe(function, name, Concat("an array that shares no memory with '", other_name, "'"), "one that does"));
       }
     }
     given_.emplace_back(bytes, name);
@@ -144,7 +147,8 @@ class CallArrays {
     return static_cast<uint8_t*>(Result(napi_uint8_array, length, env.Undefined(), "ok"));
   }
 
-  PreparedCall Finish(std::function<void()> work, std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result) {
+  PreparedCall Finish(std::function<void()> work,
+                      std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result) {
     if (earlier_ != nullptr) {
       for (const auto& given : given_) earlier_->push_back(given.first);
     }
@@ -158,7 +162,9 @@ class CallArrays {
     if (earlier_ != nullptr) {
       for (const Bytes& result : *earlier_) {
         if (bytes.Overlaps(result)) {
-          throw RangeArgumentError(MustBe(function, name, "an array that shares no memory with the results of an earlier call (begin copies its inputs when called)",
+          throw RangeArgumentError(MustBe(function, name,
+                                          "an array that shares no memory with the results of an earlier call (begin "
+                                          "copies its inputs when called)",
                                           "one that does"));
         }
       }
@@ -272,7 +278,8 @@ class Operation : public Napi::AsyncWorker {
   Napi::Error AsyncName(Napi::Error error) const {
     const std::string message = error.Message();
     const std::string sync(function_, std::strlen(function_) - std::strlen("Async"));
-    if (message.rfind(sync + ":", 0) == 0) error.Set("message", Napi::String::New(error.Env(), function_ + message.substr(sync.size())));
+    if (message.rfind(sync + ":", 0) == 0)
+      error.Set("message", Napi::String::New(error.Env(), function_ + message.substr(sync.size())));
     return error;
   }
 };

@@ -30,7 +30,8 @@ Napi::Value ReferenceLdltSolve(const Napi::CallbackInfo& info) {
       const auto start = std::chrono::steady_clock::now();
       for (int64_t b = 0; b < batch; ++b) {
         all_ok = reference.Solve(j.data + b * pattern.nnz, r.data + b * pattern.m, lambda.data[b],
-                                 x.Data() + b * pattern.n) && all_ok;
+                                 x.Data() + b * pattern.n) &&
+                 all_ok;
       }
       seconds.Data()[repeat] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }

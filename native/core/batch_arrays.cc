@@ -14,15 +14,15 @@ void CheckBatchLength(const char* function, const char* argument, int64_t actual
                       const char* per_element_name) {
   const int64_t expected = per_element * batch;
   if (actual != expected) {
-    throw RangeArgumentError(MustBe(function, argument,
-                                    Concat("of length ", expected, " (batch ", batch, " × ", per_element_name, " ",
-                                           per_element, ")"),
-                                    Concat("length ", actual)));
+    throw RangeArgumentError(
+        MustBe(function, argument,
+               Concat("of length ", expected, " (batch ", batch, " × ", per_element_name, " ", per_element, ")"),
+               Concat("length ", actual)));
   }
 }
 
-void CheckBatchFinite(const char* function, const char* argument, const double* values, int batch,
-                      int64_t per_element, const std::vector<uint8_t>* mask, int threads) {
+void CheckBatchFinite(const char* function, const char* argument, const double* values, int batch, int64_t per_element,
+                      const std::vector<uint8_t>* mask, int threads) {
   std::vector<int64_t> bad(batch, -1);
   ParallelFor(batch, threads, [&](int b, int) {
     if (mask != nullptr && !(*mask)[b]) return;
@@ -37,8 +37,8 @@ void CheckBatchFinite(const char* function, const char* argument, const double* 
   for (int b = 0; b < batch; ++b) {
     if (bad[b] < 0) continue;
     const double value = values[b * per_element + bad[b]];
-    throw RangeArgumentError(MustBe(function, argument, "finite",
-                                    Concat(FormatNumber(value), " at batch element ", b, ", index ", bad[b])));
+    throw RangeArgumentError(
+        MustBe(function, argument, "finite", Concat(FormatNumber(value), " at batch element ", b, ", index ", bad[b])));
   }
 }
 

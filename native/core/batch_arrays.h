@@ -22,8 +22,8 @@ void CheckBatchLength(const char* function, const char* argument, int64_t actual
 
 // RangeError naming the first non-finite value among the elements with
 // mask[b] (all when mask is null), its element and index.
-void CheckBatchFinite(const char* function, const char* argument, const double* values, int batch,
-                      int64_t per_element, const std::vector<uint8_t>* mask, int threads);
+void CheckBatchFinite(const char* function, const char* argument, const double* values, int batch, int64_t per_element,
+                      const std::vector<uint8_t>* mask, int threads);
 
 // solve's checks: k a positive integer whose k·n fits in 32 bits, rhs of
 // length B·k·n and finite.

@@ -39,8 +39,8 @@ BatchedNormalEquations::BatchedNormalEquations(const PatternInput& input, int64_
     throw RangeArgumentError(MustBe(function, "batch", "an integer in [1, 2147483647]", Concat(batch)));
   }
   if (options.threads < 0 || options.threads > kMaxThreads) {
-    throw RangeArgumentError(MustBe(function, "options.threads", Concat("an integer in [1, ", kMaxThreads, "]"),
-                                    Concat(options.threads)));
+    throw RangeArgumentError(
+        MustBe(function, "options.threads", Concat("an integer in [1, ", kMaxThreads, "]"), Concat(options.threads)));
   }
   CheckDiagonalBounds(function, options.min_diagonal, options.max_diagonal);
   batch_ = static_cast<int>(batch);
@@ -85,8 +85,8 @@ void BatchedNormalEquations::CheckLambda(const char* function, Span<const double
   for (int b = 0; b < batch_; ++b) {
     const double value = lambda.data[b];
     if (!(std::isfinite(value) && value >= 0)) {
-      throw RangeArgumentError(MustBe(function, "lambda", "finite and non-negative",
-                                      Concat(FormatNumber(value), " at batch element ", b)));
+      throw RangeArgumentError(
+          MustBe(function, "lambda", "finite and non-negative", Concat(FormatNumber(value), " at batch element ", b)));
     }
   }
 }
@@ -122,8 +122,8 @@ void BatchedNormalEquations::Linearize(Span<const double> j_values, Span<const d
   a_kept_ = true;
 }
 
-void BatchedNormalEquations::Factor(Span<const double> lambda, Damping damping, Span<const double> extra,
-                                    uint8_t* ok, std::vector<std::string>* reasons) {
+void BatchedNormalEquations::Factor(Span<const double> lambda, Damping damping, Span<const double> extra, uint8_t* ok,
+                                    std::vector<std::string>* reasons) {
   constexpr const char* kFunction = "NormalEquations.factor";
   if (!a_kept_) throw StateError(Concat(kFunction, ": call linearize before factor"));
   CheckLambda(kFunction, lambda);
@@ -136,10 +136,9 @@ void BatchedNormalEquations::Factor(Span<const double> lambda, Damping damping, 
   ReportStatus(ok, reasons);
 }
 
-void BatchedNormalEquations::Step(Span<const double> j_values, Span<const double> residuals,
-                                  Span<const uint8_t> active, Span<const double> lambda, Damping damping,
-                                  double* gradient, double* squared_norm, uint8_t* ok,
-                                  std::vector<std::string>* reasons, double* step, double* jy) {
+void BatchedNormalEquations::Step(Span<const double> j_values, Span<const double> residuals, Span<const uint8_t> active,
+                                  Span<const double> lambda, Damping damping, double* gradient, double* squared_norm,
+                                  uint8_t* ok, std::vector<std::string>* reasons, double* step, double* jy) {
   constexpr const char* kFunction = "NormalEquations.step";
   std::vector<uint8_t> mask = CheckLinearize(kFunction, j_values, residuals, active);
   CheckLambda(kFunction, lambda);
@@ -171,8 +170,7 @@ void BatchedNormalEquations::Step(Span<const double> j_values, Span<const double
 }
 
 bool BatchedNormalEquations::DoStep(const double* j_values, const double* residuals, const double* lambda,
-                                    Damping damping, double* gradient, double* squared_norm, double* step,
-                                    double* jy) {
+                                    Damping damping, double* gradient, double* squared_norm, double* step, double* jy) {
   DoLinearize(j_values, residuals, active_, gradient, squared_norm);
   DoFactor(lambda, damping, nullptr);
   DoSolve(gradient, 1, step);
@@ -213,8 +211,8 @@ void BatchedNormalEquations::Jtv(Span<const double> u, double* out) {
   Multiply("NormalEquations.jtv", "u", u, /*transpose=*/true, out);
 }
 
-void BatchedNormalEquations::Multiply(const char* function, const char* argument, Span<const double> in,
-                                      bool transpose, double* out) {
+void BatchedNormalEquations::Multiply(const char* function, const char* argument, Span<const double> in, bool transpose,
+                                      double* out) {
   if (!linearized_) throw StateError(Concat(function, ": call linearize before ", transpose ? "jtv" : "jv"));
   const int64_t in_size = transpose ? pattern_->m() : pattern_->n();
   CheckLength(function, argument, in.size, in_size, transpose ? "m" : "n");

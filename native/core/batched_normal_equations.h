@@ -164,8 +164,8 @@ class BatchedNormalEquations {
   std::unique_ptr<NormalPattern> pattern_;
   std::vector<uint8_t> active_;       // of the last linearize
   std::vector<FactorStatus> status_;  // allocated by the first linearize
-  bool linearized_ = false;  // J kept (jv, jtv)
-  bool a_kept_ = false;      // A kept (factor)
+  bool linearized_ = false;           // J kept (jv, jtv)
+  bool a_kept_ = false;               // A kept (factor)
   bool factored_ = false;
   std::atomic<int64_t> factorization_count_{0};
 };

@@ -32,8 +32,8 @@ namespace {
 thread_local std::string last_cholmod_message;
 
 void RecordCholmodMessage(int status, const char* file, int line, const char* message) {
-  last_cholmod_message = Concat("CHOLMOD status ", status, " at ", file, ":", line, ": ",
-                                message == nullptr ? "" : message);
+  last_cholmod_message =
+      Concat("CHOLMOD status ", status, " at ", file, ":", line, ": ", message == nullptr ? "" : message);
 }
 
 // Turns a CHOLMOD error status into an exception (warnings are data).
@@ -154,8 +154,7 @@ class CholmodFactors : public CholeskyFactors {
 
 class CholmodCholesky : public CholeskyBackend {
  public:
-  CholmodCholesky(const NormalPattern& pattern, int batch, int slots)
-      : pattern_(pattern), factors_(batch) {
+  CholmodCholesky(const NormalPattern& pattern, int batch, int slots) : pattern_(pattern), factors_(batch) {
     LimitLibraryThreads();
     slots_ = MakeSlots(slots);
     cholmod_sparse a = Header(nullptr);
@@ -164,7 +163,8 @@ class CholmodCholesky : public CholeskyBackend {
     symbolic_ = Analyze(&a, nullptr);
     if (common.lnz < kMinEntriesPerSupernode * symbolic_->nsuper) {  // lnz: nnz(L) of that analysis
       // Again as simplicial, in the ordering just found.
-      std::vector<int> perm(static_cast<const int*>(symbolic_->Perm), static_cast<const int*>(symbolic_->Perm) + pattern.n());
+      std::vector<int> perm(static_cast<const int*>(symbolic_->Perm),
+                            static_cast<const int*>(symbolic_->Perm) + pattern.n());
       cholmod_free_factor(&symbolic_, &common);
       for (auto& slot : slots_) slot->common.supernodal = CHOLMOD_SIMPLICIAL;
       common.nmethods = 1;
@@ -172,8 +172,7 @@ class CholmodCholesky : public CholeskyBackend {
       common.postorder = 0;
       symbolic_ = Analyze(&a, perm.data());
     }
-    factor_nonzeros_ = symbolic_->is_super ? static_cast<int64_t>(symbolic_->xsize)
-                                           : static_cast<int64_t>(common.lnz);
+    factor_nonzeros_ = symbolic_->is_super ? static_cast<int64_t>(symbolic_->xsize) : static_cast<int64_t>(common.lnz);
   }
 
   ~CholmodCholesky() override { cholmod_free_factor(&symbolic_, &slots_[0]->common); }
@@ -182,12 +181,13 @@ class CholmodCholesky : public CholeskyBackend {
 
   FactorStatus Factor(int element, const double* a_values, int slot) override {
     cholmod_common& common = slots_[slot]->common;
-    cholmod_factor* factor = factors_.Writable(element, [&] { return std::make_shared<CholmodFactor>(symbolic_, &common); }).get();
+    cholmod_factor* factor =
+        factors_.Writable(element, [&] { return std::make_shared<CholmodFactor>(symbolic_, &common); }).get();
     cholmod_sparse a = Header(a_values);
     cholmod_factorize(&a, factor, &common);
     if (common.status == CHOLMOD_NOT_POSDEF) {
       const int column = factor->Perm != nullptr ? static_cast<const int*>(factor->Perm)[factor->minor]
-                                                  : static_cast<int>(factor->minor);
+                                                 : static_cast<int>(factor->minor);
       return {false, NotPositiveDefiniteReason(column)};
     }
     CheckStatus(common, "cholmod_factorize");
@@ -210,7 +210,8 @@ class CholmodCholesky : public CholeskyBackend {
   // The symbolic factorisation, in CHOLMOD's ordering or in `perm`.
   cholmod_factor* Analyze(cholmod_sparse* a, int* perm) {
     cholmod_common& common = slots_[0]->common;
-    cholmod_factor* factor = perm == nullptr ? cholmod_analyze(a, &common) : cholmod_analyze_p(a, perm, nullptr, 0, &common);
+    cholmod_factor* factor =
+        perm == nullptr ? cholmod_analyze(a, &common) : cholmod_analyze_p(a, perm, nullptr, 0, &common);
     if (factor == nullptr) {
       CheckStatus(common, "cholmod_analyze");
       throw InternalError("cholmod_analyze returned no factor");

@@ -6,9 +6,9 @@
 #include "errors.h"
 
 #ifdef ARIADNE_EIGEN_CHECKS
-#define eigen_assert(x)                                                        \
-  do {                                                                         \
-    if (!(x)) throw ::ariadne::InternalError("Eigen assertion failed: " #x);   \
+#define eigen_assert(x)                                                      \
+  do {                                                                       \
+    if (!(x)) throw ::ariadne::InternalError("Eigen assertion failed: " #x); \
   } while (false)
 #else
 #ifndef EIGEN_NO_DEBUG

@@ -48,9 +48,8 @@ class SharedSymbolicLLT : public SimplicialLLT {
 };
 
 Eigen::Map<const SparseMatrix> MapUpper(const NormalPattern& pattern, const double* values) {
-  return Eigen::Map<const SparseMatrix>(pattern.n(), pattern.n(), pattern.a_nnz(),
-                                        pattern.a_col_start().data(), pattern.a_row_index().data(),
-                                        values);
+  return Eigen::Map<const SparseMatrix>(pattern.n(), pattern.n(), pattern.a_nnz(), pattern.a_col_start().data(),
+                                        pattern.a_row_index().data(), values);
 }
 
 // out = A⁻¹ rhs with a factored solver (n×k column-major).
@@ -82,8 +81,7 @@ class EigenSparseFactors : public CholeskyFactors {
 
 class EigenSparseCholesky : public CholeskyBackend {
  public:
-  EigenSparseCholesky(const NormalPattern& pattern, int batch)
-      : pattern_(pattern), factors_(batch) {
+  EigenSparseCholesky(const NormalPattern& pattern, int batch) : pattern_(pattern), factors_(batch) {
     const std::vector<double> ones(pattern.a_nnz(), 1.0);
     analysed_.analyzePattern(SparseMatrix(MapUpper(pattern, ones.data())));
   }

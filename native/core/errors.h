@@ -12,8 +12,7 @@ namespace ariadne {
 class ArgumentError : public std::invalid_argument {
  public:
   enum class Kind { kType, kRange };
-  ArgumentError(Kind kind, const std::string& message)
-      : std::invalid_argument(message), kind_(kind) {}
+  ArgumentError(Kind kind, const std::string& message) : std::invalid_argument(message), kind_(kind) {}
   Kind kind() const { return kind_; }
 
  private:

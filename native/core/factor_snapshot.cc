@@ -7,9 +7,7 @@ namespace ariadne {
 FactorSnapshot::FactorSnapshot(int n, int threads, std::vector<uint8_t> ok, std::unique_ptr<CholeskyFactors> factors)
     : n_(n), threads_(threads), ok_(std::move(ok)), factors_(std::move(factors)) {}
 
-int64_t FactorSnapshot::memory_bytes() const {
-  return factors_->memory_bytes() + static_cast<int64_t>(ok_.size());
-}
+int64_t FactorSnapshot::memory_bytes() const { return factors_->memory_bytes() + static_cast<int64_t>(ok_.size()); }
 
 void FactorSnapshot::Solve(Span<const double> rhs, int64_t k, double* out) {
   const int batch = this->batch();

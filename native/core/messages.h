@@ -54,8 +54,8 @@ inline std::string Article(const std::string& name) {
   return (!name.empty() && std::string("AEIO").find(name[0]) != std::string::npos ? "an " : "a ") + name;
 }
 
-inline std::string MustBe(const std::string& function, const std::string& argument,
-                          const std::string& requirement, const std::string& actual) {
+inline std::string MustBe(const std::string& function, const std::string& argument, const std::string& requirement,
+                          const std::string& actual) {
   return Concat(function, ": '", argument, "' must be ", requirement, ", got ", actual);
 }
 

@@ -16,8 +16,7 @@ constexpr const char* kConstructor = "NormalEquations";
 
 }  // namespace
 
-NormalEquations::NormalEquations(const PatternInput& input, int64_t batch,
-                                 const NormalEquationsOptions& options)
+NormalEquations::NormalEquations(const PatternInput& input, int64_t batch, const NormalEquationsOptions& options)
     : BatchedNormalEquations(input, batch, options, kConstructor) {
   NormalPattern& pattern = mutable_pattern();
   const int batch_size = this->batch();
@@ -32,8 +31,8 @@ NormalEquations::NormalEquations(const PatternInput& input, int64_t batch,
   CheckMemory(8.0 * batch_size * per_element + fixed);
   // One factor per element, and one per thread for Step.
   if (batch_size > std::numeric_limits<int>::max() - threads()) {
-    throw RangeArgumentError(MustBe(kConstructor, "batch", Concat("at most ", std::numeric_limits<int>::max() - threads()),
-                                    Concat(batch_size)));
+    throw RangeArgumentError(MustBe(
+        kConstructor, "batch", Concat("at most ", std::numeric_limits<int>::max() - threads()), Concat(batch_size)));
   }
   backend_ = MakeCholeskyBackend(kind(), pattern, batch_size + threads(), threads());
   const double factor = static_cast<double>(backend_->factor_storage());
@@ -63,22 +62,22 @@ int64_t NormalEquations::CheckMemory(double bytes) const {
   return static_cast<int64_t>(bytes);
 }
 
-bool NormalEquations::FormElement(int b, const double* j_values, const double* residuals, double* a,
-                                  double* gradient, double* squared_norm) {
+bool NormalEquations::FormElement(int b, const double* j_values, const double* residuals, double* a, double* gradient,
+                                  double* squared_norm) {
   const NormalPattern& p = pattern();
   double* values = unique_values_.data() + b * p.unique_count();
   p.GatherUnique(j_values + b * p.nnz(), values);
   linearized_element_[b] = 1;
-  squared_norm[b] = p.Form(values, residuals + static_cast<int64_t>(b) * p.m(), a,
-                           gradient + static_cast<int64_t>(b) * p.n());
+  squared_norm[b] =
+      p.Form(values, residuals + static_cast<int64_t>(b) * p.m(), a, gradient + static_cast<int64_t>(b) * p.n());
   bool finite = true;
   for (int64_t slot : p.a_slots()) finite = finite && std::isfinite(a[slot]);
   a_finite_[b] = finite;
   return finite;
 }
 
-void NormalEquations::DoLinearize(const double* j_values, const double* residuals,
-                                  const std::vector<uint8_t>& mask, double* gradient, double* squared_norm) {
+void NormalEquations::DoLinearize(const double* j_values, const double* residuals, const std::vector<uint8_t>& mask,
+                                  double* gradient, double* squared_norm) {
   const int64_t a_count = pattern().a_value_count();
   ParallelFor(batch(), threads(), [&](int b, int) {
     if (mask[b]) FormElement(b, j_values, residuals, a_values_.data() + b * a_count, gradient, squared_norm);
@@ -121,8 +120,8 @@ void NormalEquations::Damp(double* work, double lambda, Damping damping) const {
   }
 }
 
-bool NormalEquations::DoStep(const double* j_values, const double* residuals, const double* lambda,
-                             Damping damping, double* gradient, double* squared_norm, double* step, double* jy) {
+bool NormalEquations::DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping,
+                             double* gradient, double* squared_norm, double* step, double* jy) {
   const NormalPattern& p = pattern();
   const int n = p.n();
   const int64_t a_count = p.a_value_count();

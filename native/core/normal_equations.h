@@ -27,16 +27,16 @@ class NormalEquations : public BatchedNormalEquations {
   int64_t memory_bytes() const override { return memory_bytes_; }
 
  protected:
-  void DoLinearize(const double* j_values, const double* residuals, const std::vector<uint8_t>& mask,
-                   double* gradient, double* squared_norm) override;
+  void DoLinearize(const double* j_values, const double* residuals, const std::vector<uint8_t>& mask, double* gradient,
+                   double* squared_norm) override;
   void DoFactor(const double* lambda, Damping damping, const double* extra) override;
   void DoSolve(const double* rhs, int k, double* out) override;
   void DoMultiply(const double* in, bool transpose, double* out) override;
   // Per element: form A and g in the thread's workspace, damp, factor into
   // the thread's own factor (backend element batch + slot), solve, J y;
   // keeps neither A nor the factor.
-  bool DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping,
-              double* gradient, double* squared_norm, double* step, double* jy) override;
+  bool DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping, double* gradient,
+              double* squared_norm, double* step, double* jy) override;
   // The backend's factors of the taken elements, shared until it refactors them.
   std::unique_ptr<CholeskyFactors> DoSnapshot(const std::vector<uint8_t>& take) override;
 

@@ -14,22 +14,19 @@ constexpr int64_t kMaxIndex = std::numeric_limits<int32_t>::max();
 
 void CheckSize(const char* function, const char* name, int64_t value) {
   if (value < 1 || value > kMaxIndex) {
-    throw RangeArgumentError(
-        MustBe(function, name, Concat("an integer in [1, ", kMaxIndex, "]"), Concat(value)));
+    throw RangeArgumentError(MustBe(function, name, Concat("an integer in [1, ", kMaxIndex, "]"), Concat(value)));
   }
 }
 
-void CheckIndices(const char* function, const char* name, const int32_t* values, int64_t count,
-                  int64_t bound, const char* bound_name) {
+void CheckIndices(const char* function, const char* name, const int32_t* values, int64_t count, int64_t bound,
+                  const char* bound_name) {
   for (int64_t k = 0; k < count; ++k) {
     if (values[k] < 0 || values[k] >= bound) {
       throw RangeArgumentError(MustBe(function, Concat(name, "[", k, "]"),
-                                      Concat("in [0, ", bound_name, " = ", bound, ")"),
-                                      Concat(values[k])));
+                                      Concat("in [0, ", bound_name, " = ", bound, ")"), Concat(values[k])));
     }
   }
 }
-
 
 }  // namespace
 
@@ -37,10 +34,12 @@ NormalPattern::NormalPattern(const PatternInput& in, const char* function) {
   CheckSize(function, "pattern.m", in.m);
   CheckSize(function, "pattern.n", in.n);
   if (in.nnz < 1) {
-    throw RangeArgumentError(MustBe(function, "pattern.rows", "non-empty (a pattern needs at least one entry)", "length 0"));
+    throw RangeArgumentError(
+        MustBe(function, "pattern.rows", "non-empty (a pattern needs at least one entry)", "length 0"));
   }
   if (in.nnz > kMaxIndex) {
-    throw RangeArgumentError(MustBe(function, "pattern.rows", Concat("at most ", kMaxIndex, " entries long"), Concat("length ", in.nnz)));
+    throw RangeArgumentError(
+        MustBe(function, "pattern.rows", Concat("at most ", kMaxIndex, " entries long"), Concat("length ", in.nnz)));
   }
   // The analysis' working arrays, before allocating them (the pairs of rows,
   // at least nnz of them, are checked when counted).
@@ -61,12 +60,14 @@ NormalPattern::NormalPattern(const PatternInput& in, const char* function) {
     int64_t total = 0;
     for (int64_t b = 0; b < in.num_col_blocks; ++b) {
       if (in.col_blocks[b] < 1) {
-        throw RangeArgumentError(MustBe(function, Concat("pattern.colBlocks[", b, "]"), "a positive block size", Concat(in.col_blocks[b])));
+        throw RangeArgumentError(
+            MustBe(function, Concat("pattern.colBlocks[", b, "]"), "a positive block size", Concat(in.col_blocks[b])));
       }
       total += in.col_blocks[b];
     }
     if (total != in.n) {
-      throw RangeArgumentError(MustBe(function, "pattern.colBlocks", Concat("block sizes that sum to n = ", in.n), Concat("a sum of ", total)));
+      throw RangeArgumentError(MustBe(function, "pattern.colBlocks", Concat("block sizes that sum to n = ", in.n),
+                                      Concat("a sum of ", total)));
     }
     col_blocks_.assign(in.col_blocks, in.col_blocks + in.num_col_blocks);
   }
@@ -138,9 +139,10 @@ NormalPattern::NormalPattern(const PatternInput& in, const char* function) {
   }
   group_start_.push_back(m_);
   if (pairs > kMaxIndex * 4 || 4.0 * pairs + bytes > PhysicalMemoryBytes()) {
-    throw RangeArgumentError(MustBe(function, "pattern",
-                                    "a pattern whose rows give few enough column pairs for the scatter map of JᵀJ to fit in memory",
-                                    Concat(pairs, " pairs")));
+    throw RangeArgumentError(
+        MustBe(function, "pattern",
+               "a pattern whose rows give few enough column pairs for the scatter map of JᵀJ to fit in memory",
+               Concat(pairs, " pairs")));
   }
   pair_slot_.resize(pairs);
 
@@ -186,7 +188,8 @@ NormalPattern::NormalPattern(const PatternInput& in, const char* function) {
     std::sort(column_rows.begin(), column_rows.end());
     const int64_t base = static_cast<int64_t>(a_row_index_.size());
     if (base + static_cast<int64_t>(column_rows.size()) > kMaxIndex) {
-      throw RangeArgumentError(MustBe(function, "pattern", Concat("a pattern whose JᵀJ has at most ", kMaxIndex, " entries"), "more"));
+      throw RangeArgumentError(
+          MustBe(function, "pattern", Concat("a pattern whose JᵀJ has at most ", kMaxIndex, " entries"), "more"));
     }
     for (size_t p = 0; p < column_rows.size(); ++p) {
       position[column_rows[p]] = static_cast<int32_t>(base + static_cast<int64_t>(p));
@@ -223,8 +226,8 @@ void NormalPattern::SetSlots() {
 void NormalPattern::UseDenseLayout(const char* function) {
   if (layout_ == ALayout::kDenseLower) return;
   if (static_cast<int64_t>(n_) * n_ > kMaxIndex) {
-    throw RangeArgumentError(MustBe(function, "options.kind",
-                                    "'sparse' or 'auto' when n > 46340 (a dense A would not fit)", "'dense'"));
+    throw RangeArgumentError(
+        MustBe(function, "options.kind", "'sparse' or 'auto' when n > 46340 (a dense A would not fit)", "'dense'"));
   }
   layout_ = ALayout::kDenseLower;
   SetSlots();
@@ -248,8 +251,7 @@ void NormalPattern::GatherUnique(const double* coo, double* unique) const {
   }
 }
 
-double NormalPattern::Form(const double* values, const double* residuals, double* a_values,
-                           double* gradient) const {
+double NormalPattern::Form(const double* values, const double* residuals, double* a_values, double* gradient) const {
   for (int64_t slot : a_slots_) a_values[slot] = 0.0;
   std::fill(gradient, gradient + n_, 0.0);
   double squared_norm = 0.0;
@@ -309,12 +311,11 @@ void NormalPattern::MultiplyJt(const double* values, const double* y, double* x)
 }
 
 int64_t NormalPattern::memory_bytes() const {
-  return static_cast<int64_t>(
-      sizeof(*this) + 4 * (row_start_.size() + unique_col_.size() + a_col_start_.size() + a_row_index_.size() +
-                           pair_slot_.size() + col_blocks_.size() + gather_start_.size() + gather_coo_.size() +
-                           group_start_.size()) +
-      8 * (row_pairs_.size() + a_slots_.size() +
-           diagonal_slots_.size()));
+  return static_cast<int64_t>(sizeof(*this) +
+                              4 * (row_start_.size() + unique_col_.size() + a_col_start_.size() + a_row_index_.size() +
+                                   pair_slot_.size() + col_blocks_.size() + gather_start_.size() + gather_coo_.size() +
+                                   group_start_.size()) +
+                              8 * (row_pairs_.size() + a_slots_.size() + diagonal_slots_.size()));
 }
 
 }  // namespace ariadne

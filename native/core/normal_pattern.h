@@ -72,8 +72,7 @@ class NormalPattern {
   // Gathers J's COO values (nnz) into unique (row, column) order (T values).
   void GatherUnique(const double* coo_values, double* unique_values) const;
   // A's values (all a_slots zeroed first), g = Jᵀr and returns ‖r‖².
-  double Form(const double* unique_values, const double* residuals, double* a_values,
-              double* gradient) const;
+  double Form(const double* unique_values, const double* residuals, double* a_values, double* gradient) const;
   // y = J x (length m) and x = Jᵀ y (length n) with unique-order values.
   void MultiplyJ(const double* unique_values, const double* x, double* y) const;
   void MultiplyJt(const double* unique_values, const double* y, double* x) const;
@@ -103,7 +102,7 @@ class NormalPattern {
   int eliminate_ = 0;
 
   // Unique entries in (row, column) order.
-  std::vector<int32_t> row_start_;     // m + 1, into the unique entries
+  std::vector<int32_t> row_start_;   // m + 1, into the unique entries
   RawVector<int32_t> unique_col_;    // T
   RawVector<int32_t> gather_start_;  // T + 1, into gather_coo_ (empty without duplicates)
   RawVector<int32_t> gather_coo_;    // nnz: COO entries of each unique entry
@@ -119,7 +118,7 @@ class NormalPattern {
   // never told apart by equal offsets.
   RawVector<int64_t> row_pairs_;
   RawVector<int32_t> group_start_;  // runs + 1
-  RawVector<int32_t> pair_slot_;  // L(L+1)/2 positions in the value array per distinct row
+  RawVector<int32_t> pair_slot_;    // L(L+1)/2 positions in the value array per distinct row
   std::vector<int64_t> a_slots_;
   std::vector<int64_t> diagonal_slots_;
 

@@ -42,8 +42,8 @@ KindRequest ParseKindRequest(const std::string& name, const char* function, cons
 SolverKind ResolveKind(KindRequest request, const NormalPattern& pattern) {
   if (request) return *request;
   const int n = pattern.n();
-  const bool dense = n <= kDenseAlwaysN ||
-                     (n <= kDenseMaxN && EstimateFactorNonzeros(pattern) >= kDenseFill * 0.5 * n * (n + 1.0));
+  const bool dense =
+      n <= kDenseAlwaysN || (n <= kDenseMaxN && EstimateFactorNonzeros(pattern) >= kDenseFill * 0.5 * n * (n + 1.0));
   return dense ? SolverKind::kDense : SolverKind::kSparse;
 }
 

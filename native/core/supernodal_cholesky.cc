@@ -97,7 +97,8 @@ using FactorValues = RawVector<double>;  // L's panels, by supernode (value_star
 // and max_rows × kSolveChunk gathered values.
 struct SolveWorkspace {
   explicit SolveWorkspace(const SupernodalSymbolic& sym)
-      : x(static_cast<size_t>(sym.n) * kSolveChunk, 0.0), gathered(static_cast<size_t>(sym.max_rows) * kSolveChunk, 0.0) {}
+      : x(static_cast<size_t>(sym.n) * kSolveChunk, 0.0),
+        gathered(static_cast<size_t>(sym.max_rows) * kSolveChunk, 0.0) {}
   int64_t bytes() const { return static_cast<int64_t>(sizeof(double) * (x.size() + gathered.size())); }
   std::vector<double> x;
   std::vector<double> gathered;
@@ -185,7 +186,9 @@ class SupernodalFactors : public CholeskyFactors {
  public:
   SupernodalFactors(std::shared_ptr<const SupernodalSymbolic> symbolic,
                     std::vector<std::shared_ptr<const FactorValues>> values, int slots)
-      : symbolic_(std::move(symbolic)), values_(std::move(values)), workspaces_(std::max(slots, 1), SolveWorkspace(*symbolic_)) {}
+      : symbolic_(std::move(symbolic)),
+        values_(std::move(values)),
+        workspaces_(std::max(slots, 1), SolveWorkspace(*symbolic_)) {}
 
   void Solve(int element, const double* rhs, int k, double* out, int slot) override {
     SolveWithFactor(*symbolic_, values_[element]->data(), rhs, k, out, workspaces_[slot]);

@@ -49,8 +49,8 @@ constexpr int kTileColumns = kPacket <= 2 ? 3 : 6;
 // kRowPackets·size(P) rows, where B(j, t) = b[j·b_step + t·ldb]. Without
 // kAccumulate, C_in is taken as zero (c_in unused).
 template <typename P, int kRowPackets, int kCols, bool kAccumulate>
-EIGEN_ALWAYS_INLINE void Tile(int k, const double* a, int lda, const double* b, int b_step, int ldb,
-                              const double* c_in, double* c_out, int ldc) {
+EIGEN_ALWAYS_INLINE void Tile(int k, const double* a, int lda, const double* b, int b_step, int ldb, const double* c_in,
+                              double* c_out, int ldc) {
   constexpr int kSize = ei::unpacket_traits<P>::size;
   P acc[kCols][kRowPackets];
   for (int j = 0; j < kCols; ++j) {
@@ -111,8 +111,8 @@ template <bool kAccumulate>
 inline void StripOf(int cols, int m, int k, const double* a, int lda, const double* b, int b_step, int ldb,
                     const double* c_in, double* c_out, int ldc) {
   switch (cols) {
-#define ARIADNE_STRIP_CASE(c)                                                                   \
-  case c:                                                                                       \
+#define ARIADNE_STRIP_CASE(c)                                                                     \
+  case c:                                                                                         \
     if (c <= kTileColumns) Strip<c, kAccumulate>(m, k, a, lda, b, b_step, ldb, c_in, c_out, ldc); \
     break;
     ARIADNE_STRIP_CASE(1)

@@ -13,7 +13,8 @@ namespace ariadne {
 
 void CheckOrderingGraph(int64_t entries, int64_t nodes) {
   if (entries + entries / 5 + 2 * nodes <= std::numeric_limits<int32_t>::max()) return;
-  throw RangeArgumentError(MustBe("NormalEquations", "pattern", "a pattern whose fill-reducing ordering fits 32-bit indices",
+  throw RangeArgumentError(MustBe("NormalEquations", "pattern",
+                                  "a pattern whose fill-reducing ordering fits 32-bit indices",
                                   Concat("one whose ordering graph has ", entries, " entries over ", nodes, " nodes")));
 }
 
@@ -358,9 +359,8 @@ SupernodalSymbolic AnalyseSupernodal(const NormalPattern& pattern, const Superno
     candidates.assign(tree.children.begin() + tree.child_start[p], tree.children.begin() + tree.child_start[p + 1]);
     if (candidates.empty()) continue;
     // Cheapest first: the child whose rows are most like the parent's.
-    std::sort(candidates.begin(), candidates.end(), [&](int a, int b) {
-      return count[a] != count[b] ? count[a] > count[b] : a < b;
-    });
+    std::sort(candidates.begin(), candidates.end(),
+              [&](int a, int b) { return count[a] != count[b] ? count[a] > count[b] : a < b; });
     const int64_t r = count[p] - 1;
     for (int c : candidates) {
       const int64_t merged = width[p] + width[c];
@@ -507,8 +507,8 @@ SupernodalSymbolic AnalyseSupernodal(const NormalPattern& pattern, const Superno
     std::sort(sym.rows.begin() + begin, sym.rows.end());
     const int64_t r = static_cast<int64_t>(sym.rows.size()) - begin;
     if (r != expected_rows[s]) {
-      throw InternalError(Concat("supernodal analysis: supernode ", s, " has ", r, " rows, the column counts say ",
-                                 expected_rows[s]));
+      throw InternalError(
+          Concat("supernodal analysis: supernode ", s, " has ", r, " rows, the column counts say ", expected_rows[s]));
     }
     sym.row_start[s + 1] = static_cast<int64_t>(sym.rows.size());
     for (int64_t u = begin; u < begin + r; ++u) row_position[sym.rows[u]] = static_cast<int32_t>(width_s + u - begin);

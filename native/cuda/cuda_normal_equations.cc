@@ -239,10 +239,11 @@ class CudaNormalEquations::SparseDeviceCholesky : public DeviceCholesky {
     const NormalMaps& m = maps();
     const int64_t limit = std::min(kMaxInt32 / m.stride, (kMaxInt32 - 1) / m.n);
     if (core.batch() > limit) {
-      throw RangeArgumentError(MustBe(kConstructor, "batch",
-                                      Concat("at most ", limit, " for this pattern with the sparse kind on CUDA (",
-                                             "cuSOLVER's sparse Cholesky indexes all elements' entries with 32-bit integers)"),
-                                      Concat(core.batch())));
+      throw RangeArgumentError(
+          MustBe(kConstructor, "batch",
+                 Concat("at most ", limit, " for this pattern with the sparse kind on CUDA (",
+                        "cuSOLVER's sparse Cholesky indexes all elements' entries with 32-bit integers)"),
+                 Concat(core.batch())));
     }
   }
   ~SparseDeviceCholesky() override {
@@ -383,16 +384,16 @@ class CudaNormalEquations::SparseDeviceCholesky : public DeviceCholesky {
   bool factor_exists_ = false;
 };
 
-std::unique_ptr<CudaNormalEquations::DeviceCholesky> CudaNormalEquations::MakeDeviceCholesky(SolverKind kind,
-                                                                                             CudaNormalEquations& core) {
+std::unique_ptr<CudaNormalEquations::DeviceCholesky> CudaNormalEquations::MakeDeviceCholesky(
+    SolverKind kind, CudaNormalEquations& core) {
   switch (kind) {
     case SolverKind::kDense:
       return std::make_unique<DenseDeviceCholesky>(core);
     case SolverKind::kSparse:
       return std::make_unique<SparseDeviceCholesky>(core);
   }
-  throw RangeArgumentError(MustBe(kConstructor, "options.kind", "a kind the CUDA backend has",
-                                  Concat("'", KindName(kind), "'")));
+  throw RangeArgumentError(
+      MustBe(kConstructor, "options.kind", "a kind the CUDA backend has", Concat("'", KindName(kind), "'")));
 }
 
 CudaNormalEquations::CudaNormalEquations(const PatternInput& input, int64_t batch,
@@ -477,11 +478,11 @@ void CudaNormalEquations::CheckDeviceMemory(double bytes) const {
   size_t total_bytes = 0;
   CheckCuda(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
   if (bytes > static_cast<double>(free_bytes)) {
-    throw RangeArgumentError(MustBe(kConstructor, "batch",
-                                    Concat("small enough for the device's ", Gibibytes(static_cast<double>(free_bytes)),
-                                           " of free memory (this pattern needs about ", Gibibytes(bytes),
-                                           " at that batch)"),
-                                    Concat(batch())));
+    throw RangeArgumentError(
+        MustBe(kConstructor, "batch",
+               Concat("small enough for the device's ", Gibibytes(static_cast<double>(free_bytes)),
+                      " of free memory (this pattern needs about ", Gibibytes(bytes), " at that batch)"),
+               Concat(batch())));
   }
 }
 
@@ -507,8 +508,8 @@ void CudaNormalEquations::Damp(const std::vector<uint8_t>& mode, bool identity_d
   CudaDamp(arguments, d.stream);
 }
 
-void CudaNormalEquations::DoLinearize(const double* j_values, const double* residuals,
-                                      const std::vector<uint8_t>& mask, double* gradient, double* squared_norm) {
+void CudaNormalEquations::DoLinearize(const double* j_values, const double* residuals, const std::vector<uint8_t>& mask,
+                                      double* gradient, double* squared_norm) {
   Device& d = *device_;
   const int B = batch();
   d.mask.Upload(mask.data(), B, d.stream);
@@ -516,8 +517,8 @@ void CudaNormalEquations::DoLinearize(const double* j_values, const double* resi
   d.residuals.Upload(residuals, d.residuals.size(), d.stream);
   d.not_finite.Zero(d.stream);
   d.Start();
-  CudaGatherUnique(d.coo.data(), maps_.nnz, B, d.mask.data(), OrNull(d.gather_start), d.gather_coo.data(),
-                   maps_.unique, d.u.data(), d.stream);
+  CudaGatherUnique(d.coo.data(), maps_.nnz, B, d.mask.data(), OrNull(d.gather_start), d.gather_coo.data(), maps_.unique,
+                   d.u.data(), d.stream);
   CudaFormNormal(d.u.data(), B, d.mask.data(), d.product_start.data(), d.product_p.data(), d.product_q.data(),
                  maps_.a_nnz, d.a.data(), d.not_finite.data(), d.stream);
   CudaMultiplyJt(d.u.data(), B, d.mask.data(), d.col_start.data(), d.col_entry.data(), d.col_row.data(), maps_.m,

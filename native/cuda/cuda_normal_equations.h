@@ -63,8 +63,8 @@ class CudaNormalEquations : public BatchedNormalEquations {
   std::vector<double> NormalMatrix(int element);
 
  protected:
-  void DoLinearize(const double* j_values, const double* residuals, const std::vector<uint8_t>& mask,
-                   double* gradient, double* squared_norm) override;
+  void DoLinearize(const double* j_values, const double* residuals, const std::vector<uint8_t>& mask, double* gradient,
+                   double* squared_norm) override;
   void DoFactor(const double* lambda, Damping damping, const double* extra) override;
   void DoSolve(const double* rhs, int k, double* out) override;
   void DoMultiply(const double* in, bool transpose, double* out) override;

@@ -51,10 +51,12 @@ class DeviceBuffer {
   size_t bytes() const { return size_ * sizeof(T); }
 
   void Upload(const T* host, size_t count, cudaStream_t stream, size_t offset = 0) {
-    CheckCuda(cudaMemcpyAsync(data_ + offset, host, count * sizeof(T), cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync (to the device)");
+    CheckCuda(cudaMemcpyAsync(data_ + offset, host, count * sizeof(T), cudaMemcpyHostToDevice, stream),
+              "cudaMemcpyAsync (to the device)");
   }
   void Download(T* host, size_t count, cudaStream_t stream, size_t offset = 0) const {
-    CheckCuda(cudaMemcpyAsync(host, data_ + offset, count * sizeof(T), cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync (to the host)");
+    CheckCuda(cudaMemcpyAsync(host, data_ + offset, count * sizeof(T), cudaMemcpyDeviceToHost, stream),
+              "cudaMemcpyAsync (to the host)");
   }
   void Zero(cudaStream_t stream) { CheckCuda(cudaMemsetAsync(data_, 0, bytes(), stream), "cudaMemsetAsync"); }
 

@@ -17,8 +17,9 @@ DeviceInfo QueryDevice() {
   const cudaError_t status = cudaGetDeviceCount(&info.count);
   if (status != cudaSuccess || info.count == 0) {
     info.count = 0;
-    info.reason = status == cudaSuccess ? "no device: no CUDA device is present"
-                                        : Concat("no device: ", cudaGetErrorString(status), " (", cudaGetErrorName(status), ")");
+    info.reason = status == cudaSuccess
+                      ? "no device: no CUDA device is present"
+                      : Concat("no device: ", cudaGetErrorString(status), " (", cudaGetErrorName(status), ")");
     cudaGetLastError();
     return info;
   }

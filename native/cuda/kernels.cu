@@ -170,24 +170,24 @@ void CudaGatherUnique(const double* coo, int64_t nnz, int batch, const uint8_t* 
 }
 
 void CudaFormNormal(const double* u, int batch, const uint8_t* mask, const int64_t* product_start,
-                    const int32_t* product_p, const int32_t* product_q, int64_t a_nnz, double* a,
-                    uint8_t* not_finite, cudaStream_t stream) {
+                    const int32_t* product_p, const int32_t* product_q, int64_t a_nnz, double* a, uint8_t* not_finite,
+                    cudaStream_t stream) {
   FormNormalKernel<<<Blocks(a_nnz * batch), kThreads, 0, stream>>>(u, batch, mask, product_start, product_p, product_q,
-                                                                    a_nnz, a, not_finite);
+                                                                   a_nnz, a, not_finite);
   CheckLaunch("FormNormalKernel");
 }
 
 void CudaMultiplyJ(const double* u, int batch, const uint8_t* mask, const int32_t* row_start, const int32_t* unique_col,
                    int m, int n, const double* x, double* y, cudaStream_t stream) {
   MultiplyJKernel<<<Blocks(static_cast<int64_t>(m) * batch), kThreads, 0, stream>>>(u, batch, mask, row_start,
-                                                                                     unique_col, m, n, x, y);
+                                                                                    unique_col, m, n, x, y);
   CheckLaunch("MultiplyJKernel");
 }
 
 void CudaMultiplyJt(const double* u, int batch, const uint8_t* mask, const int32_t* col_start, const int32_t* col_entry,
                     const int32_t* col_row, int m, int n, const double* y, double* x, cudaStream_t stream) {
   MultiplyJtKernel<<<Blocks(static_cast<int64_t>(n) * batch), kThreads, 0, stream>>>(u, batch, mask, col_start,
-                                                                                      col_entry, col_row, m, n, y, x);
+                                                                                     col_entry, col_row, m, n, y, x);
   CheckLaunch("MultiplyJtKernel");
 }
 

@@ -19,8 +19,8 @@ void CudaGatherUnique(const double* coo, int64_t nnz, int batch, const uint8_t* 
 // A[s][b] for the masked elements; not_finite[b] is set to 1 (never reset)
 // when one of element b's entries is not finite.
 void CudaFormNormal(const double* u, int batch, const uint8_t* mask, const int64_t* product_start,
-                    const int32_t* product_p, const int32_t* product_q, int64_t a_nnz, double* a,
-                    uint8_t* not_finite, cudaStream_t stream);
+                    const int32_t* product_p, const int32_t* product_q, int64_t a_nnz, double* a, uint8_t* not_finite,
+                    cudaStream_t stream);
 
 // y (B·m) = J x (x: B·n) per element.
 void CudaMultiplyJ(const double* u, int batch, const uint8_t* mask, const int32_t* row_start, const int32_t* unique_col,

@@ -65,7 +65,8 @@ NormalMaps BuildNormalMaps(const NormalPattern& pattern) {
 }
 
 void UseDenseLayout(const NormalPattern& pattern, NormalMaps* maps) {
-  if (pattern.layout() != ALayout::kDenseLower) throw InternalError("UseDenseLayout: the pattern is not in its dense layout");
+  if (pattern.layout() != ALayout::kDenseLower)
+    throw InternalError("UseDenseLayout: the pattern is not in its dense layout");
   maps->stride = static_cast<int64_t>(maps->n) * maps->n;
   maps->target_upper.assign(pattern.a_slots().begin(), pattern.a_slots().end());
   maps->target_lower.assign(maps->a_nnz, -1);

@@ -19,8 +19,8 @@ namespace ariadne::cuda {
 struct NormalMaps {
   int m = 0;
   int n = 0;
-  int unique = 0;    // T, J's unique entries
-  int64_t nnz = 0;   // J's COO entries
+  int unique = 0;     // T, J's unique entries
+  int64_t nnz = 0;    // J's COO entries
   int64_t a_nnz = 0;  // slots of A's compressed upper triangle
 
   // J: COO -> unique (NormalPattern::gather_*), rows (CSR) and columns (CSC,

@@ -112,8 +112,8 @@ TEST(GatherFormAndProductsMatchTheCpuCore) {
       for (int c = 0; c < p.n; ++c) CHECK_NEAR(e.g[b * p.n + c], g[c], 1e-14 * MaxAbs(g));
       pattern.MultiplyJ(u.data(), x.data() + b * p.n, y.data());
       for (int row = 0; row < p.m; ++row) {
-        const double jv = cuda::RowProduct(e.u.data(), kBatch, b, maps.row_start.data(), maps.unique_col.data(),
-                                           x.data(), p.n, row);
+        const double jv =
+            cuda::RowProduct(e.u.data(), kBatch, b, maps.row_start.data(), maps.unique_col.data(), x.data(), p.n, row);
         CHECK_NEAR(jv, y[row], 1e-14 * MaxAbs(y));
       }
       pattern.MultiplyJt(u.data(), r.data() + b * p.m, z.data());
@@ -164,7 +164,8 @@ TEST(SparseLayoutIsThePermutedFullMatrix) {
       const std::vector<double> w = Damped(maps, e.a, b, cuda::kDamp);
       Eigen::MatrixXd permuted = Eigen::MatrixXd::Zero(p.n, p.n);
       for (int row = 0; row < p.n; ++row) {
-        for (int32_t k = maps.csr_row_ptr[row]; k < maps.csr_row_ptr[row + 1]; ++k) permuted(row, maps.csr_col[k]) = w[k];
+        for (int32_t k = maps.csr_row_ptr[row]; k < maps.csr_row_ptr[row + 1]; ++k)
+          permuted(row, maps.csr_col[k]) = w[k];
       }
       const Eigen::MatrixXd expected = DampedDense(p, coo, b);
       for (int i = 0; i < p.n; ++i) {

@@ -235,7 +235,8 @@ TEST(SnapshotStatesAndChecks) {
   std::unique_ptr<FactorSnapshot> snapshot = h.ne->Snapshot();
   std::vector<double> rhs(8, 1.0), x(8);
   using ariadne::ArgumentError;
-  CHECK_THROWS(ArgumentError, "FactorSnapshot.solve: 'k' must be a positive integer (the number of right-hand sides), got 0",
+  CHECK_THROWS(ArgumentError,
+               "FactorSnapshot.solve: 'k' must be a positive integer (the number of right-hand sides), got 0",
                snapshot->Solve({rhs.data(), 8}, 0, x.data()));
   CHECK_THROWS(ArgumentError, "FactorSnapshot.solve: 'rhs' must be of length 16 (batch 2 × k·n 8), got length 8",
                snapshot->Solve({rhs.data(), 8}, 2, x.data()));

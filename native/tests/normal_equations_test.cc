@@ -15,13 +15,13 @@
 #include "random_problems.h"
 #include "solver_kind.h"
 
+using ariadne::Concat;
 using ariadne::Damping;
 using ariadne::KindRequest;
-using ariadne::SolverKind;
 using ariadne::NormalEquations;
 using ariadne::NormalEquationsOptions;
+using ariadne::SolverKind;
 using ariadne::Span;
-using ariadne::Concat;
 using testing::Problem;
 
 namespace {
@@ -123,7 +123,8 @@ TEST(EigenSparseBackendMatchesDense) {
   std::vector<double> x(p.n);
   eigen->Solve(0, g.data(), 1, x.data(), 0);
   const Eigen::MatrixXd jd = testing::DenseJ(p, j.data());
-  const Eigen::VectorXd expected = (jd.transpose() * jd).ldlt().solve(jd.transpose() * Eigen::Map<const Eigen::VectorXd>(r.data(), p.m));
+  const Eigen::VectorXd expected =
+      (jd.transpose() * jd).ldlt().solve(jd.transpose() * Eigen::Map<const Eigen::VectorXd>(r.data(), p.m));
   CHECK(RelativeError(Eigen::Map<const Eigen::VectorXd>(x.data(), p.n), expected) < 1e-9);
   CHECK(eigen->factor_nonzeros() >= pattern.a_nnz());
 }
@@ -181,7 +182,8 @@ TEST(NotPositiveDefiniteElementsAreReportedAlone) {
     options.kind = kind;
     NormalEquations ne(p.Input(), batch, options);
     std::vector<double> g(batch * p.n), s(batch);
-    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
+    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(),
+                 s.data());
     const std::vector<double> lambda(batch, 0.0);
     std::vector<uint8_t> ok(batch);
     std::vector<std::string> reasons;
@@ -223,7 +225,8 @@ TEST(SolveNeverRefactors) {
   const auto j = testing::RandomValues(2 * p.rows.size(), 110);
   const auto r = testing::RandomValues(2 * p.m, 111);
   std::vector<double> g(2 * p.n), s(2), x(2 * p.n);
-  ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
+  ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(),
+               s.data());
   const std::vector<double> lambda(2, 0.1);
   std::vector<uint8_t> ok(2);
   std::vector<std::string> reasons;
@@ -243,7 +246,8 @@ TEST(InactiveElementsKeepTheirState) {
   const std::vector<double> lambda(batch, 0.1);
   std::vector<uint8_t> ok(batch);
   std::vector<std::string> reasons;
-  ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
+  ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(),
+               s.data());
   ne.Factor({lambda.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
   const std::vector<double> rhs(g);
   ne.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, 1, x1.data());
@@ -251,7 +255,8 @@ TEST(InactiveElementsKeepTheirState) {
   std::vector<double> j2 = testing::RandomValues(j.size(), 122);
   for (size_t k = p.rows.size(); k < 2 * p.rows.size(); ++k) j2[k] = std::numeric_limits<double>::quiet_NaN();
   const std::vector<uint8_t> active = {1, 0, 1};
-  ne.Linearize({j2.data(), static_cast<int64_t>(j2.size())}, {r.data(), static_cast<int64_t>(r.size())}, {active.data(), batch}, g.data(), s.data());
+  ne.Linearize({j2.data(), static_cast<int64_t>(j2.size())}, {r.data(), static_cast<int64_t>(r.size())},
+               {active.data(), batch}, g.data(), s.data());
   CHECK(s[1] == 0.0 && g[p.n] == 0.0 && s[0] > 0.0);
   ne.Factor({lambda.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
   CHECK(ne.factorization_count() == 5);
@@ -278,7 +283,8 @@ TEST(ElementsSteppedWithoutAKeptFactorAreNotSolvedWithOne) {
     std::vector<double> g(batch * p.n), s(batch), y(batch * p.n), jy(batch * p.m), x(batch * p.n);
     std::vector<uint8_t> ok(batch);
     std::vector<std::string> reasons;
-    ne.Step(js, rs, {}, {lambda.data(), batch}, Damping::kDiagonal, g.data(), s.data(), ok.data(), &reasons, y.data(), jy.data());
+    ne.Step(js, rs, {}, {lambda.data(), batch}, Damping::kDiagonal, g.data(), s.data(), ok.data(), &reasons, y.data(),
+            jy.data());
     CHECK(ok == std::vector<uint8_t>({1, 1}));
     const std::vector<uint8_t> active = {0, 1};
     ne.Linearize(js, rs, {active.data(), batch}, g.data(), s.data());
@@ -359,8 +365,8 @@ class BaseStepNormalEquations : public NormalEquations {
   using NormalEquations::NormalEquations;
 
  protected:
-  bool DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping,
-              double* gradient, double* squared_norm, double* step, double* jy) override {
+  bool DoStep(const double* j_values, const double* residuals, const double* lambda, Damping damping, double* gradient,
+              double* squared_norm, double* step, double* jy) override {
     return BatchedNormalEquations::DoStep(j_values, residuals, lambda, damping, gradient, squared_norm, step, jy);
   }
 };
@@ -384,8 +390,10 @@ TEST(BaseStepMatchesTheCpuStepAndKeepsTheFactors) {
   std::vector<double> g2(batch * p.n), s2(batch), y2(batch * p.n), jy2(batch * p.m);
   std::vector<uint8_t> ok1(batch), ok2(batch);
   std::vector<std::string> reasons1, reasons2;
-  cpu.Step(js, rs, as, {lambda.data(), batch}, Damping::kDiagonal, g1.data(), s1.data(), ok1.data(), &reasons1, y1.data(), jy1.data());
-  base.Step(js, rs, as, {lambda.data(), batch}, Damping::kDiagonal, g2.data(), s2.data(), ok2.data(), &reasons2, y2.data(), jy2.data());
+  cpu.Step(js, rs, as, {lambda.data(), batch}, Damping::kDiagonal, g1.data(), s1.data(), ok1.data(), &reasons1,
+           y1.data(), jy1.data());
+  base.Step(js, rs, as, {lambda.data(), batch}, Damping::kDiagonal, g2.data(), s2.data(), ok2.data(), &reasons2,
+            y2.data(), jy2.data());
   CHECK(ok1 == ok2 && reasons1 == reasons2);
   CHECK(std::memcmp(g1.data(), g2.data(), sizeof(double) * g1.size()) == 0);
   for (int b : {0, 2, 3}) {
@@ -468,7 +476,8 @@ TEST(BadArgumentsThrowWithTheArgumentName) {
   using ariadne::StateError;
   auto in = p.Input();
   in.m = 0;
-  CHECK_THROWS(ArgumentError, "NormalEquations: 'pattern.m' must be an integer in [1, 2147483647], got 0", NormalEquations(in, 1, {}));
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'pattern.m' must be an integer in [1, 2147483647], got 0",
+               NormalEquations(in, 1, {}));
   in = p.Input();
   std::vector<int32_t> bad_cols(p.cols);
   bad_cols[3] = 4;
@@ -481,34 +490,44 @@ TEST(BadArgumentsThrowWithTheArgumentName) {
   const std::vector<int32_t> blocks = {2, 1};
   in.col_blocks = blocks.data();
   in.num_col_blocks = 2;
-  CHECK_THROWS(ArgumentError, "'pattern.colBlocks' must be block sizes that sum to n = 4, got a sum of 3", NormalEquations(in, 1, {}));
-  CHECK_THROWS(ArgumentError, "'batch' must be an integer in [1, 2147483647], got 0", NormalEquations(p.Input(), 0, {}));
-  CHECK_THROWS(ArgumentError, "'batch' must be small enough for this machine's", NormalEquations(p.Input(), 2000000000, {}));
+  CHECK_THROWS(ArgumentError, "'pattern.colBlocks' must be block sizes that sum to n = 4, got a sum of 3",
+               NormalEquations(in, 1, {}));
+  CHECK_THROWS(ArgumentError, "'batch' must be an integer in [1, 2147483647], got 0",
+               NormalEquations(p.Input(), 0, {}));
+  CHECK_THROWS(ArgumentError, "'batch' must be small enough for this machine's",
+               NormalEquations(p.Input(), 2000000000, {}));
 
   NormalEquations ne(p.Input(), 2, {});
   std::vector<double> j(2 * p.rows.size(), 1.0), r(2 * p.m, 1.0), g(2 * p.n), s(2), lambda(2, 0.0);
   std::vector<uint8_t> ok(2);
   std::vector<std::string> reasons;
-  CHECK_THROWS(StateError, "NormalEquations.factor: call linearize before factor", ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons));
+  CHECK_THROWS(StateError, "NormalEquations.factor: call linearize before factor",
+               ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons));
   CHECK_THROWS(StateError, "NormalEquations.jv: call linearize before jv", ne.Jv({g.data(), 8}, r.data()));
-  CHECK_THROWS(ArgumentError, "'jValues' must be of length 40 (batch 2 × nnz 20), got length 39", ne.Linearize({j.data(), 39}, {r.data(), 20}, {}, g.data(), s.data()));
+  CHECK_THROWS(ArgumentError, "'jValues' must be of length 40 (batch 2 × nnz 20), got length 39",
+               ne.Linearize({j.data(), 39}, {r.data(), 20}, {}, g.data(), s.data()));
   j[25] = std::numeric_limits<double>::infinity();
-  CHECK_THROWS(ArgumentError, "'jValues' must be finite, got Infinity at batch element 1, index 5", ne.Linearize({j.data(), 40}, {r.data(), 20}, {}, g.data(), s.data()));
+  CHECK_THROWS(ArgumentError, "'jValues' must be finite, got Infinity at batch element 1, index 5",
+               ne.Linearize({j.data(), 40}, {r.data(), 20}, {}, g.data(), s.data()));
   j[25] = 1.0;
   r[3] = std::numeric_limits<double>::quiet_NaN();
-  CHECK_THROWS(ArgumentError, "'residuals' must be finite, got NaN at batch element 0, index 3", ne.Linearize({j.data(), 40}, {r.data(), 20}, {}, g.data(), s.data()));
+  CHECK_THROWS(ArgumentError, "'residuals' must be finite, got NaN at batch element 0, index 3",
+               ne.Linearize({j.data(), 40}, {r.data(), 20}, {}, g.data(), s.data()));
   r[3] = 0.5;
   ne.Linearize({j.data(), 40}, {r.data(), 20}, {}, g.data(), s.data());
   std::vector<double> x(2 * p.n);
   CHECK_THROWS(StateError, "NormalEquations.solve: call factor before solve", ne.Solve({g.data(), 8}, 1, x.data()));
   lambda[1] = -1.0;
-  CHECK_THROWS(ArgumentError, "'lambda' must be finite and non-negative, got -1 at batch element 1", ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons));
+  CHECK_THROWS(ArgumentError, "'lambda' must be finite and non-negative, got -1 at batch element 1",
+               ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons));
   lambda[1] = std::numeric_limits<double>::quiet_NaN();
-  CHECK_THROWS(ArgumentError, "'lambda' must be finite and non-negative, got NaN at batch element 1", ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons));
+  CHECK_THROWS(ArgumentError, "'lambda' must be finite and non-negative, got NaN at batch element 1",
+               ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons));
   lambda[1] = 0.0;
   ne.Factor({lambda.data(), 2}, Damping::kDiagonal, ok.data(), &reasons);
   CHECK_THROWS(ArgumentError, "'k' must be a positive integer", ne.Solve({g.data(), 8}, 0, x.data()));
-  CHECK_THROWS(ArgumentError, "'rhs' must be of length 16 (batch 2 × k·n 8), got length 8", ne.Solve({g.data(), 8}, 2, x.data()));
+  CHECK_THROWS(ArgumentError, "'rhs' must be of length 16 (batch 2 × k·n 8), got length 8",
+               ne.Solve({g.data(), 8}, 2, x.data()));
 }
 
 TEST(OverflowingJacobianFailsItsElementOnly) {
@@ -610,8 +629,10 @@ TEST(ExtraTermMatchesDenseReference) {
     std::vector<double> g(batch * p.n), s(batch), x(rhs.size());
     std::vector<uint8_t> ok(batch);
     std::vector<std::string> reasons;
-    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
-    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), static_cast<int64_t>(extra.size())}, ok.data(), &reasons);
+    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(),
+                 s.data());
+    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), static_cast<int64_t>(extra.size())}, ok.data(),
+              &reasons);
     CHECK(ok == std::vector<uint8_t>({1, 1, 0}));
     CHECK(reasons[2].rfind("not positive definite", 0) == 0);
     ne.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, k, x.data());
@@ -619,14 +640,16 @@ TEST(ExtraTermMatchesDenseReference) {
       const Eigen::MatrixXd jd = testing::DenseJ(p, j.data() + b * p.rows.size());
       Eigen::MatrixXd m = jd.transpose() * jd + DenseFromSlots(pattern, extra.data() + b * a_nnz);
       for (int c = 0; c < p.n; ++c) m(c, c) += lambda[b] * std::clamp(m(c, c), 1e-6, 1e32);
-      const Eigen::MatrixXd expected = m.ldlt().solve(Eigen::Map<const Eigen::MatrixXd>(rhs.data() + b * k * p.n, p.n, k));
+      const Eigen::MatrixXd expected =
+          m.ldlt().solve(Eigen::Map<const Eigen::MatrixXd>(rhs.data() + b * k * p.n, p.n, k));
       CHECK(RelativeError(Eigen::Map<const Eigen::MatrixXd>(x.data() + b * k * p.n, p.n, k), expected) < 1e-10);
     }
     CHECK(std::isnan(x[2 * k * p.n]));
     // E belongs to that call: the next factor is of A again, as a fresh handle's.
     NormalEquations plain(p.Input(), batch, options);
     std::vector<double> x_plain(rhs.size()), x_again(rhs.size());
-    plain.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
+    plain.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {},
+                    g.data(), s.data());
     plain.Factor({lambda.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
     plain.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, k, x_plain.data());
     ne.Factor({lambda.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
@@ -634,20 +657,26 @@ TEST(ExtraTermMatchesDenseReference) {
     CHECK(std::memcmp(x_plain.data(), x_again.data(), sizeof(double) * x_plain.size()) == 0);
     // An all-zero E changes no bit.
     const std::vector<double> zeros(extra.size(), 0.0);
-    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {zeros.data(), static_cast<int64_t>(zeros.size())}, ok.data(), &reasons);
+    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {zeros.data(), static_cast<int64_t>(zeros.size())}, ok.data(),
+              &reasons);
     ne.Solve({rhs.data(), static_cast<int64_t>(rhs.size())}, k, x_again.data());
     CHECK(std::memcmp(x_plain.data(), x_again.data(), sizeof(double) * x_plain.size()) == 0);
 
     // Its checks: length, and finiteness over the active elements only.
     using ariadne::ArgumentError;
-    CHECK_THROWS(ArgumentError, Concat("NormalEquations.factor: 'extra' must be of length ", batch * a_nnz, " (batch 3 × normalNonzeros ", a_nnz, "), got length 5"),
+    CHECK_THROWS(ArgumentError,
+                 Concat("NormalEquations.factor: 'extra' must be of length ", batch * a_nnz,
+                        " (batch 3 × normalNonzeros ", a_nnz, "), got length 5"),
                  ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), 5}, ok.data(), &reasons));
     extra[a_nnz + 4] = std::numeric_limits<double>::quiet_NaN();
     CHECK_THROWS(ArgumentError, "NormalEquations.factor: 'extra' must be finite, got NaN at batch element 1, index 4",
-                 ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), static_cast<int64_t>(extra.size())}, ok.data(), &reasons));
+                 ne.Factor({lambda.data(), batch}, Damping::kDiagonal,
+                           {extra.data(), static_cast<int64_t>(extra.size())}, ok.data(), &reasons));
     const std::vector<uint8_t> active = {1, 0, 1};
-    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {active.data(), batch}, g.data(), s.data());
-    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), static_cast<int64_t>(extra.size())}, ok.data(), &reasons);
+    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())},
+                 {active.data(), batch}, g.data(), s.data());
+    ne.Factor({lambda.data(), batch}, Damping::kDiagonal, {extra.data(), static_cast<int64_t>(extra.size())}, ok.data(),
+              &reasons);
   }
 }
 
@@ -662,13 +691,16 @@ TEST(DampingBoundsAreOptions) {
     options.max_diagonal = max;
     return options;
   };
-  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be finite and positive, got 0", NormalEquations(p.Input(), 1, with(0, 1)));
-  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be finite and positive, got -1e-7", NormalEquations(p.Input(), 1, with(-1e-7, 1)));
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be finite and positive, got 0",
+               NormalEquations(p.Input(), 1, with(0, 1)));
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be finite and positive, got -1e-7",
+               NormalEquations(p.Input(), 1, with(-1e-7, 1)));
   CHECK_THROWS(ArgumentError, "NormalEquations: 'options.maxDiagonal' must be finite and positive, got Infinity",
                NormalEquations(p.Input(), 1, with(1, std::numeric_limits<double>::infinity())));
   CHECK_THROWS(ArgumentError, "NormalEquations: 'options.maxDiagonal' must be finite and positive, got NaN",
                NormalEquations(p.Input(), 1, with(1, std::numeric_limits<double>::quiet_NaN())));
-  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be at most 'options.maxDiagonal' (0.5), got 2",
+  CHECK_THROWS(ArgumentError,
+               "NormalEquations: 'options.minDiagonal' must be at most 'options.maxDiagonal' (0.5), got 2",
                NormalEquations(p.Input(), 1, with(2, 0.5)));
   NormalEquations defaults(p.Input(), 1, {});
   CHECK(defaults.min_diagonal() == 1e-6 && defaults.max_diagonal() == 1e32);
@@ -687,7 +719,8 @@ TEST(DampingBoundsAreOptions) {
     std::vector<double> g(batch * p.n), s(batch), x(batch * p.n), y(batch * p.n), jy(batch * p.m);
     std::vector<uint8_t> ok(batch);
     std::vector<std::string> reasons;
-    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(), s.data());
+    ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {}, g.data(),
+                 s.data());
     ne.Factor({lambda.data(), batch}, Damping::kDiagonal, ok.data(), &reasons);
     ne.Solve({g.data(), static_cast<int64_t>(g.size())}, 1, x.data());
     bool clamped_low = false, clamped_high = false;
@@ -704,7 +737,8 @@ TEST(DampingBoundsAreOptions) {
     }
     CHECK(clamped_low && clamped_high);  // both bounds bite
     stepper.Step({j.data(), static_cast<int64_t>(j.size())}, {r.data(), static_cast<int64_t>(r.size())}, {},
-                 {lambda.data(), batch}, Damping::kDiagonal, g.data(), s.data(), ok.data(), &reasons, y.data(), jy.data());
+                 {lambda.data(), batch}, Damping::kDiagonal, g.data(), s.data(), ok.data(), &reasons, y.data(),
+                 jy.data());
     for (size_t i = 0; i < x.size(); ++i) CHECK(y[i] == -x[i]);
   }
 }
@@ -720,7 +754,8 @@ TEST(SolverKindsComeFromOneTable) {
     CHECK(ParseKindRequest(entry.name, "f", "kind") == entry.kind);
   }
   CHECK(!ParseKindRequest("auto", "f", "kind").has_value());
-  CHECK_THROWS(ariadne::ArgumentError, "NormalEquations: 'options.kind' must be 'auto', 'dense' or 'sparse', got 'schur'",
+  CHECK_THROWS(ariadne::ArgumentError,
+               "NormalEquations: 'options.kind' must be 'auto', 'dense' or 'sparse', got 'schur'",
                ParseKindRequest("schur", "NormalEquations", "options.kind"));
   // 'auto': dense for small n, sparse for a large sparse pattern; the handle's layout is its kind's.
   const Problem small = testing::RandomBlockPattern(10, 3, 5, 23);

@@ -16,9 +16,9 @@
 using ariadne::Concat;
 using ariadne::Damping;
 using ariadne::KindRequest;
-using ariadne::SolverKind;
 using ariadne::NormalEquations;
 using ariadne::NormalEquationsOptions;
+using ariadne::SolverKind;
 using testing::Problem;
 
 namespace {
@@ -135,8 +135,8 @@ TEST(RandomPatternsMatchTheDenseReference) {
     try {
       CheckCase(p, batch, kind, threads, rng);
     } catch (const harness::Failure& failure) {
-      throw harness::Failure(Concat("case ", c, " (seed ", kSeed, ", m = ", p.m, ", n = ", p.n, ", B = ", batch,
-                                    ", ", kind == SolverKind::kDense ? "dense" : "sparse", ", threads ", threads,
+      throw harness::Failure(Concat("case ", c, " (seed ", kSeed, ", m = ", p.m, ", n = ", p.n, ", B = ", batch, ", ",
+                                    kind == SolverKind::kDense ? "dense" : "sparse", ", threads ", threads,
                                     "): ", failure.what()));
     }
     ++shares.cases;

@@ -472,8 +472,9 @@ TEST(OrderingGraphSizeIsCheckedIn64Bits) {
   while (entries + 1 + (entries + 1) / 5 + 2 * nodes <= max) ++entries;
   ariadne::CheckOrderingGraph(entries, nodes);
   CHECK_THROWS(ariadne::ArgumentError,
-               ariadne::Concat("NormalEquations: 'pattern' must be a pattern whose fill-reducing ordering fits 32-bit indices, got one whose ordering graph has ",
-                      entries + 1, " entries over 1000 nodes"),
+               ariadne::Concat("NormalEquations: 'pattern' must be a pattern whose fill-reducing ordering fits 32-bit "
+                               "indices, got one whose ordering graph has ",
+                               entries + 1, " entries over 1000 nodes"),
                ariadne::CheckOrderingGraph(entries + 1, nodes));
   // 3·2³¹ entries, −2³¹ when narrowed to 32 bits.
   CHECK_THROWS(ariadne::ArgumentError, "6442450944 entries", ariadne::CheckOrderingGraph(int64_t{3} << 31, nodes));

@@ -7,7 +7,8 @@ import { runFixture } from '../helpers/dist.js';
 // property before taking any array's memory, and before begin copied its
 // arrays). Each runs in a child process: test/fixtures/binding-detach.js.
 const liveRows = /^NormalEquations: 'pattern.rows' must be an Int32Array over a live ArrayBuffer, got one whose buffer was detached \(transferred\)$/;
-const liveJ = (method: string) => new RegExp(`^NormalEquations.${method}: 'jValues' must be a Float64Array over a live ArrayBuffer, got one whose buffer was detached \\(transferred\\)$`);
+const liveJ = (method: string) =>
+  new RegExp(`^NormalEquations.${method}: 'jValues' must be a Float64Array over a live ArrayBuffer, got one whose buffer was detached \\(transferred\\)$`);
 
 const cases: [string, RegExp | 'ok'][] = [
   ['pattern.colBlocks', liveRows],

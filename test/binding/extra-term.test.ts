@@ -114,7 +114,11 @@ describe('NormalEquations factor with an extra term', () => {
     const bad = (extra: unknown, name: string, message: string) =>
       expect(() => ne.factor(lambda, 'diagonal', extra as Float64Array)).toThrow(expect.objectContaining({ name, message }));
     bad(new Float32Array(B * count), 'TypeError', "NormalEquations.factor: 'extra' must be a Float64Array, got Float32Array");
-    bad(new Float64Array(count), 'RangeError', `NormalEquations.factor: 'extra' must be of length ${B * count} (batch ${B} × normalNonzeros ${count}), got length ${count}`);
+    bad(
+      new Float64Array(count),
+      'RangeError',
+      `NormalEquations.factor: 'extra' must be of length ${B * count} (batch ${B} × normalNonzeros ${count}), got length ${count}`,
+    );
     const extra = new Float64Array(B * count);
     extra[2 * count + 5] = Infinity;
     bad(extra, 'RangeError', "NormalEquations.factor: 'extra' must be finite, got Infinity at batch element 2, index 5");
@@ -123,6 +127,8 @@ describe('NormalEquations factor with an extra term', () => {
     extra[count + 1] = NaN;
     expect(Array.from(ne.factor(lambda, 'diagonal', extra).ok)).toEqual([1, 0, 1]);
     ne.dispose();
-    expect(() => ne.normalPattern()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE', message: 'NormalEquations.normalPattern: the handle has been disposed' }));
+    expect(() => ne.normalPattern()).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_STATE', message: 'NormalEquations.normalPattern: the handle has been disposed' }),
+    );
   });
 });

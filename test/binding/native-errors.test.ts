@@ -15,9 +15,7 @@ describe('NormalEquations (native binding)', () => {
 
   test('BAD CALL - a method called on another object is a TypeError', () => {
     const handle = make({ m: 1, n: 1, rows: Int32Array.of(0), cols: Int32Array.of(0) }, 1);
-    expect(() => handle.linearize.call({}, new Float64Array(1), new Float64Array(1))).toThrow(
-      expect.objectContaining({ name: 'TypeError' }),
-    );
+    expect(() => handle.linearize.call({}, new Float64Array(1), new Float64Array(1))).toThrow(expect.objectContaining({ name: 'TypeError' }));
   });
 });
 
@@ -63,13 +61,26 @@ describe('NormalEquations (native binding): the optional out arrays of the synch
     ne.linearize(j, r);
     ne.factor(new Float64Array(2), 'diagonal');
     const rhs = new Float64Array(4);
-    expect(() => ne.solve(rhs, 1, new Float32Array(4) as unknown as Float64Array)).toThrow(expect.objectContaining({ name: 'TypeError', message: "NormalEquations.solve: 'out' must be a Float64Array, got Float32Array" }));
-    expect(() => ne.solve(rhs, 1, new Float64Array(3))).toThrow(expect.objectContaining({ name: 'RangeError', message: "NormalEquations.solve: 'out' must be 4 numbers long, got length 3" }));
-    expect(() => ne.solve(rhs, 1, rhs)).toThrow(expect.objectContaining({ name: 'RangeError', message: "NormalEquations.solve: 'out' must be an array that shares no memory with the inputs, got one that does" }));
+    expect(() => ne.solve(rhs, 1, new Float32Array(4) as unknown as Float64Array)).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: "NormalEquations.solve: 'out' must be a Float64Array, got Float32Array" }),
+    );
+    expect(() => ne.solve(rhs, 1, new Float64Array(3))).toThrow(
+      expect.objectContaining({ name: 'RangeError', message: "NormalEquations.solve: 'out' must be 4 numbers long, got length 3" }),
+    );
+    expect(() => ne.solve(rhs, 1, rhs)).toThrow(
+      expect.objectContaining({
+        name: 'RangeError',
+        message: "NormalEquations.solve: 'out' must be an array that shares no memory with the inputs, got one that does",
+      }),
+    );
     const both = new Float64Array(10);
     expect(() => ne.jv(both.subarray(0, 4), both.subarray(3, 9))).toThrow(/'out' must be an array that shares no memory/);
-    expect(() => ne.jtv(r, new Float64Array(5))).toThrow(expect.objectContaining({ name: 'RangeError', message: "NormalEquations.jtv: 'out' must be 4 numbers long, got length 5" }));
-    expect(() => ne.linearize(j, r, undefined, { gradient: new Float64Array(4), squaredNorm: new Float64Array(1) })).toThrow(expect.objectContaining({ name: 'RangeError', message: "NormalEquations.linearize: 'out.squaredNorm' must be 2 numbers long, got length 1" }));
+    expect(() => ne.jtv(r, new Float64Array(5))).toThrow(
+      expect.objectContaining({ name: 'RangeError', message: "NormalEquations.jtv: 'out' must be 4 numbers long, got length 5" }),
+    );
+    expect(() => ne.linearize(j, r, undefined, { gradient: new Float64Array(4), squaredNorm: new Float64Array(1) })).toThrow(
+      expect.objectContaining({ name: 'RangeError', message: "NormalEquations.linearize: 'out.squaredNorm' must be 2 numbers long, got length 1" }),
+    );
     expect(() => ne.linearize(j, r, undefined, 5 as unknown as { gradient: Float64Array; squaredNorm: Float64Array })).toThrow(
       expect.objectContaining({ name: 'TypeError', message: "NormalEquations.linearize: 'out' must be an object, got a number (5)" }),
     );
@@ -80,11 +91,17 @@ describe('NormalEquations (native binding): the optional out arrays of the synch
     const ne = native();
     const shared = new Float64Array(12);
     expect(() => ne.linearize(j, r, undefined, { gradient: shared.subarray(0, 4), squaredNorm: shared.subarray(3, 5) })).toThrow(
-      expect.objectContaining({ name: 'RangeError', message: "NormalEquations.linearize: 'out.squaredNorm' must be an array that shares no memory with 'out.gradient', got one that does" }),
+      expect.objectContaining({
+        name: 'RangeError',
+        message: "NormalEquations.linearize: 'out.squaredNorm' must be an array that shares no memory with 'out.gradient', got one that does",
+      }),
     );
     const out = { gradient: shared.subarray(0, 4), squaredNorm: shared.subarray(4, 6), step: shared.subarray(6, 10), jy: shared.subarray(4, 10) };
     expect(() => ne.step(j, r, undefined, new Float64Array(2), 'diagonal', out)).toThrow(
-      expect.objectContaining({ name: 'RangeError', message: "NormalEquations.step: 'out.jy' must be an array that shares no memory with 'out.squaredNorm', got one that does" }),
+      expect.objectContaining({
+        name: 'RangeError',
+        message: "NormalEquations.step: 'out.jy' must be an array that shares no memory with 'out.squaredNorm', got one that does",
+      }),
     );
     // Neighbours are fine.
     expect(ne.step(j, r, undefined, new Float64Array(2), 'diagonal', { ...out, jy: new Float64Array(6) }).step).toBe(out.step);

@@ -60,7 +60,9 @@ describe('NormalEquations snapshot', () => {
       // A step (which keeps no factor on the CPU core) and the handle's dispose leave them as they were.
       const v = values();
       ne.step(v.j, v.r, undefined, new Float64Array(B).fill(0.1), 'diagonal');
-      expect(() => ne.snapshot()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE', message: 'NormalEquations.snapshot: call factor before snapshot' }));
+      expect(() => ne.snapshot()).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_STATE', message: 'NormalEquations.snapshot: call factor before snapshot' }),
+      );
       ne.dispose();
       expect(bytes(snapshot.solve(rhs, k))).toEqual(bytes(then));
       expect(bytes(await second.solveAsync(rhs, k))).toEqual(bytes(now));
@@ -127,25 +129,51 @@ describe('NormalEquations snapshot', () => {
     bad(() => snapshot.solve(Array.from(rhs) as never, k), 'TypeError', "FactorSnapshot.solve: 'rhs' must be a Float64Array, got an Array");
     bad(() => snapshot.solve(rhs, 0), 'RangeError', "FactorSnapshot.solve: 'k' must be a positive integer (the number of right-hand sides), got 0");
     bad(() => snapshot.solve(rhs, 1.5), 'RangeError', "FactorSnapshot.solve: 'k' must be an integer, got 1.5");
-    bad(() => snapshot.solve(rhs, 1), 'RangeError', `FactorSnapshot.solve: 'rhs' must be of length ${B * pattern.n} (batch ${B} × k·n ${pattern.n}), got length ${rhs.length}`);
+    bad(
+      () => snapshot.solve(rhs, 1),
+      'RangeError',
+      `FactorSnapshot.solve: 'rhs' must be of length ${B * pattern.n} (batch ${B} × k·n ${pattern.n}), got length ${rhs.length}`,
+    );
     const nan = rhs.slice();
     nan[pattern.n * k + 3] = NaN;
     bad(() => snapshot.solve(nan, k), 'RangeError', "FactorSnapshot.solve: 'rhs' must be finite, got NaN at batch element 1, index 3");
-    bad(() => snapshot.solve(rhs, k, rhs), 'RangeError', "FactorSnapshot.solve: 'out' must be an array that shares no memory with the inputs, got one that does");
+    bad(
+      () => snapshot.solve(rhs, k, rhs),
+      'RangeError',
+      "FactorSnapshot.solve: 'out' must be an array that shares no memory with the inputs, got one that does",
+    );
     bad(() => snapshot.solve(rhs, k, new Float64Array(3)), 'RangeError', `FactorSnapshot.solve: 'out' must be ${rhs.length} numbers long, got length 3`);
     await expect(snapshot.solveAsync(rhs, 1)).rejects.toThrow(
-      expect.objectContaining({ name: 'RangeError', message: `FactorSnapshot.solveAsync: 'rhs' must be of length ${B * pattern.n} (batch ${B} × k·n ${pattern.n}), got length ${rhs.length}` }),
+      expect.objectContaining({
+        name: 'RangeError',
+        message: `FactorSnapshot.solveAsync: 'rhs' must be of length ${B * pattern.n} (batch ${B} × k·n ${pattern.n}), got length ${rhs.length}`,
+      }),
     );
     // Busy while its solveAsync runs; the inputs were copied.
     const copy = rhs.slice();
     const pending = snapshot.solveAsync(copy, k);
     copy.fill(0);
-    bad(() => snapshot.solve(rhs, k), 'Error', 'FactorSnapshot.solve: the snapshot is busy with FactorSnapshot.solveAsync; await it before the next call', 'ERR_INVALID_STATE');
-    bad(() => snapshot.dispose(), 'Error', 'FactorSnapshot.dispose: the snapshot is busy with FactorSnapshot.solveAsync; await it before the next call', 'ERR_INVALID_STATE');
+    bad(
+      () => snapshot.solve(rhs, k),
+      'Error',
+      'FactorSnapshot.solve: the snapshot is busy with FactorSnapshot.solveAsync; await it before the next call',
+      'ERR_INVALID_STATE',
+    );
+    bad(
+      () => snapshot.dispose(),
+      'Error',
+      'FactorSnapshot.dispose: the snapshot is busy with FactorSnapshot.solveAsync; await it before the next call',
+      'ERR_INVALID_STATE',
+    );
     expect(bytes(await pending)).toEqual(bytes(snapshot.solve(rhs, k)));
     // Another object as `this`, a handle included: a TypeError (V8's receiver check, else the type tag's), never a crash.
     const raw = new (nativeBinding().NormalEquations)(pattern, B);
-    for (const call of [() => snapshot.solve.call({}, rhs, k), () => snapshot.info.call(raw), () => raw.info.call(snapshot), () => snapshot.dispose.call(undefined)]) {
+    for (const call of [
+      () => snapshot.solve.call({}, rhs, k),
+      () => snapshot.info.call(raw),
+      () => raw.info.call(snapshot),
+      () => snapshot.dispose.call(undefined),
+    ]) {
       expect(call).toThrow(expect.objectContaining({ name: 'TypeError' }));
     }
     // Only snapshot() makes one.

@@ -63,7 +63,10 @@ describe('NormalEquations stepAsync', () => {
     const pending = ne.stepAsync(jValues, r, undefined, lambda, 'diagonal');
     jValues.fill(0);
     expect(() => ne.linearize(j, r)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_STATE', message: 'NormalEquations.linearize: the handle is busy with NormalEquations.stepAsync; await it before the next call' }),
+      expect.objectContaining({
+        code: 'ERR_INVALID_STATE',
+        message: 'NormalEquations.linearize: the handle is busy with NormalEquations.stepAsync; await it before the next call',
+      }),
     );
     expect(bits(await pending)).toEqual(bits(reference));
     expect(ne.linearize(j, r).squaredNorm.length).toBe(B);
@@ -73,9 +76,11 @@ describe('NormalEquations stepAsync', () => {
   test('BAD CALL - stepAsync: its errors name stepAsync, as TypeError, RangeError or a rejection', async () => {
     const { pattern, j, r, lambda } = problem('dense');
     const ne = new LinearSystem(pattern, B);
-    expect(() => ne.stepAsync(j, r, undefined, lambda, 'lm' as never)).toThrow(/^NormalEquations.stepAsync: 'mode' must be 'diagonal' or 'identity', got 'lm'$/);
+    expect(() => ne.stepAsync(j, r, undefined, lambda, 'lm' as never)).toThrow(
+      /^NormalEquations.stepAsync: 'mode' must be 'diagonal' or 'identity', got 'lm'$/,
+    );
     expect(() => ne.stepAsync(Array.from(j) as never, r, undefined, lambda, 'diagonal')).toThrow(
-      expect.objectContaining({ name: 'TypeError', message: 'NormalEquations.stepAsync: \'jValues\' must be a Float64Array, got an Array' }),
+      expect.objectContaining({ name: 'TypeError', message: "NormalEquations.stepAsync: 'jValues' must be a Float64Array, got an Array" }),
     );
     // Lengths and values are checked by the core on the worker: the promise rejects, named after stepAsync.
     await expect(ne.stepAsync(j, r, undefined, lambda.subarray(1), 'diagonal')).rejects.toThrow(

@@ -107,9 +107,18 @@ describe('NormalEquations step, begin and end', () => {
     expect(() => ne.begin('linearize' as never)).toThrow(/^NormalEquations.begin: 'calls' must be an array of \[op, ...arguments\] arrays, got a string$/);
     expect(() => ne.begin([])).toThrow(/^NormalEquations.begin: 'calls' must be a non-empty array, got an empty one$/);
     // A sparse array is read up to its first hole.
-    expect(() => ne.begin(Object.assign([], { length: 2 ** 32 - 1 }))).toThrow(/^NormalEquations.begin: 'calls\[0\]' must be an array \[op, ...arguments\], got undefined$/);
-    expect(() => ne.begin([['nope' as 'factor', lambda, 'diagonal']])).toThrow(/^NormalEquations.begin: 'calls\[0\]\[0\]' must be 'linearize', 'factor', 'solve' or 'step', got 'nope'$/);
-    expect(() => ne.begin([['linearize', j, r, active, undefined], ['solve', [1, 2] as never, 1, undefined]])).toThrow(/^NormalEquations.solve: 'rhs' must be a Float64Array, got an Array$/);
+    expect(() => ne.begin(Object.assign([], { length: 2 ** 32 - 1 }))).toThrow(
+      /^NormalEquations.begin: 'calls\[0\]' must be an array \[op, ...arguments\], got undefined$/,
+    );
+    expect(() => ne.begin([['nope' as 'factor', lambda, 'diagonal']])).toThrow(
+      /^NormalEquations.begin: 'calls\[0\]\[0\]' must be 'linearize', 'factor', 'solve' or 'step', got 'nope'$/,
+    );
+    expect(() =>
+      ne.begin([
+        ['linearize', j, r, active, undefined],
+        ['solve', [1, 2] as never, 1, undefined],
+      ]),
+    ).toThrow(/^NormalEquations.solve: 'rhs' must be a Float64Array, got an Array$/);
     // Nothing ran: factor still needs a linearize.
     expect(() => ne.factor(lambda, 'diagonal')).toThrow(/call linearize before factor/);
     expect(() => ne.end()).toThrow(/^NormalEquations.end: no call was begun$/);
@@ -139,7 +148,7 @@ describe('NormalEquations step, begin and end', () => {
     reference.dispose();
   });
 
-  test('BAD CALL - begin: an input that shares memory with an earlier call\'s out (it would not see that call\'s results)', () => {
+  test("BAD CALL - begin: an input that shares memory with an earlier call's out (it would not see that call's results)", () => {
     const { pattern, j, r, lambda } = problem('sparse');
     const ne = new LinearSystem(pattern, B);
     const out = { gradient: new Float64Array(B * pattern.n), squaredNorm: new Float64Array(B) };
@@ -151,7 +160,8 @@ describe('NormalEquations step, begin and end', () => {
     expect(() => ne.begin(calls)).toThrow(
       expect.objectContaining({
         name: 'RangeError',
-        message: "NormalEquations.solve: 'rhs' must be an array that shares no memory with the results of an earlier call (begin copies its inputs when called), got one that does",
+        message:
+          "NormalEquations.solve: 'rhs' must be an array that shares no memory with the results of an earlier call (begin copies its inputs when called), got one that does",
       }),
     );
     ne.dispose();
@@ -163,7 +173,9 @@ describe('NormalEquations step, begin and end', () => {
     const before = process.memoryUsage().rss;
     for (let i = 0; i < 1000; i++) {
       // A name of 100 kB each (kept, they took 100 MB).
-      expect(() => ne.begin([[`${long}${i}` as 'factor', new Float64Array(B), 'diagonal']])).toThrow(/^NormalEquations.begin: 'calls\[0\]\[0\]' must be 'linearize', 'factor', 'solve' or 'step', got 'x+\d+'$/);
+      expect(() => ne.begin([[`${long}${i}` as 'factor', new Float64Array(B), 'diagonal']])).toThrow(
+        /^NormalEquations.begin: 'calls\[0\]\[0\]' must be 'linearize', 'factor', 'solve' or 'step', got 'x+\d+'$/,
+      );
     }
     expect((process.memoryUsage().rss - before) / 2 ** 20).toBeLessThan(32);
     ne.dispose();

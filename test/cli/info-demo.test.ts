@@ -21,7 +21,19 @@ describe('ariadne info', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ariadne-info-'));
   // Vertex 7 is touched by no edge: two components, one isolated vertex, no objective.
   const split = path.join(scratch, 'split.g2o');
-  fs.writeFileSync(split, ['VERTEX_SE2 0 0 0 0', 'VERTEX_SE2 1 1 0 0', 'VERTEX_SE2 2 2 0 0', 'VERTEX_SE2 7 5 0 0', 'EDGE_SE2 0 1 1 0 0 1 0 0 1 0 1', 'EDGE_SE2 1 2 1 0 0 1 0 0 1 0 1', 'EDGE_SE2 0 2 2.1 0 0 1 0 0 1 0 1', 'FOO 1 2'].join('\n'));
+  fs.writeFileSync(
+    split,
+    [
+      'VERTEX_SE2 0 0 0 0',
+      'VERTEX_SE2 1 1 0 0',
+      'VERTEX_SE2 2 2 0 0',
+      'VERTEX_SE2 7 5 0 0',
+      'EDGE_SE2 0 1 1 0 0 1 0 0 1 0 1',
+      'EDGE_SE2 1 2 1 0 0 1 0 0 1 0 1',
+      'EDGE_SE2 0 2 2.1 0 0 1 0 0 1 0 1',
+      'FOO 1 2',
+    ].join('\n'),
+  );
 
   test('counts, connectivity and degrees as text, and the same as one JSON line', () => {
     const text = run(['info', split]);
@@ -32,11 +44,26 @@ describe('ariadne info', () => {
     expect(text.stdout).toMatch(/initial cost {6}none \(no objective: .*element 3 of variable 'poses' used by no term/);
     const json = run(['info', split, '--json']);
     expect(json.stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'se2', vertices: 4, edges: 3, odometryEdges: 2, loopClosures: 1, components: 2, largestComponent: 3, isolatedVertices: 1, fixed: [0], initialCost: null, skipped: { FOO: 1 } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      kind: 'se2',
+      vertices: 4,
+      edges: 3,
+      odometryEdges: 2,
+      loopClosures: 1,
+      components: 2,
+      largestComponent: 3,
+      isolatedVertices: 1,
+      fixed: [0],
+      initialCost: null,
+      skipped: { FOO: 1 },
+    });
   });
 
   test('EXPECTED FAILURE - a missing or malformed file: exit 1, one line naming the line', () => {
-    expect(run(['info', path.join(scratch, 'none.g2o')])).toMatchObject({ code: 1, stderr: `ariadne: cannot read ${path.join(scratch, 'none.g2o')}: no such file\n` });
+    expect(run(['info', path.join(scratch, 'none.g2o')])).toMatchObject({
+      code: 1,
+      stderr: `ariadne: cannot read ${path.join(scratch, 'none.g2o')}: no such file\n`,
+    });
     const bad = path.join(scratch, 'bad.g2o');
     fs.writeFileSync(bad, 'VERTEX_SE2 0 0 0 0\nVERTEX_SE2 1 1 0 nan\n');
     const result = run(['info', bad]);

@@ -14,7 +14,17 @@ function capture(tty: boolean) {
 
 describe('ariadne solve: live progress', () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ariadne-progress-')), 'loop.g2o');
-  fs.writeFileSync(file, ['VERTEX_SE2 0 0 0 0', 'VERTEX_SE2 1 0.9 0.1 0.2', 'VERTEX_SE2 2 2.1 0 0.1', 'EDGE_SE2 0 1 1 0 0 1 0 0 1 0 1', 'EDGE_SE2 1 2 1 0 0 1 0 0 1 0 1', 'EDGE_SE2 0 2 2 0 0 1 0 0 1 0 1'].join('\n'));
+  fs.writeFileSync(
+    file,
+    [
+      'VERTEX_SE2 0 0 0 0',
+      'VERTEX_SE2 1 0.9 0.1 0.2',
+      'VERTEX_SE2 2 2.1 0 0.1',
+      'EDGE_SE2 0 1 1 0 0 1 0 0 1 0 1',
+      'EDGE_SE2 1 2 1 0 0 1 0 0 1 0 1',
+      'EDGE_SE2 0 2 2 0 0 1 0 0 1 0 1',
+    ].join('\n'),
+  );
 
   test('on a terminal: redrawn lines, cleared before the summary', () => {
     const { io, cli } = capture(true);

@@ -21,14 +21,37 @@ function run(...args: string[]) {
 describe('ariadne solve', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ariadne-cli-'));
   const small = path.join(scratch, 'small.g2o');
-  fs.writeFileSync(small, ['VERTEX_SE2 0 0 0 0', 'VERTEX_SE2 1 0.9 0.1 0', 'VERTEX_SE2 2 2.1 0 0.1', 'EDGE_SE2 0 1 1 0 0 1 0 0 1 0 1', 'EDGE_SE2 1 2 1 0 0 1 0 0 1 0 1', 'EDGE_SE2 0 2 2 0 0 1 0 0 1 0 1'].join('\n'));
+  fs.writeFileSync(
+    small,
+    [
+      'VERTEX_SE2 0 0 0 0',
+      'VERTEX_SE2 1 0.9 0.1 0',
+      'VERTEX_SE2 2 2.1 0 0.1',
+      'EDGE_SE2 0 1 1 0 0 1 0 0 1 0 1',
+      'EDGE_SE2 1 2 1 0 0 1 0 0 1 0 1',
+      'EDGE_SE2 0 2 2 0 0 1 0 0 1 0 1',
+    ].join('\n'),
+  );
 
   test('--json prints exactly one line with the fields, and a summary on stderr', () => {
     const { code, stdout, stderr } = run('solve', small, '--json');
     expect(code).toBe(0);
     expect(stdout.endsWith('\n') && stdout.trim().split('\n').length === 1).toBe(true);
     const report = JSON.parse(stdout);
-    expect(Object.keys(report)).toEqual(['file', 'kind', 'vertices', 'edges', 'batch', 'noise', 'seed', 'initialCost', 'finalCost', 'iterations', 'status', 'solveSeconds']);
+    expect(Object.keys(report)).toEqual([
+      'file',
+      'kind',
+      'vertices',
+      'edges',
+      'batch',
+      'noise',
+      'seed',
+      'initialCost',
+      'finalCost',
+      'iterations',
+      'status',
+      'solveSeconds',
+    ]);
     expect(report).toMatchObject({ file: small, kind: 'se2', vertices: 3, edges: 3, batch: 1, noise: 0, status: 'converged' });
     expect(report.finalCost).toBeLessThan(report.initialCost);
     expect(stderr).toMatch(/small\.g2o: SE2, 3 vertices, 3 edges; cost .* → .* in \d+ iterations, [\d.]+ s: converged/);
@@ -108,8 +131,16 @@ describe('ariadne solve', () => {
       [['--robust', 'tukey:1'], 2, "--robust must be huber:DELTA or cauchy:DELTA, got 'tukey:1'"],
       [['--robust'], 2, "error: option '--robust <kind:delta>' argument missing"],
       [['--out'], 2, "error: option '--out <file.g2o>' argument missing"],
-      [['--out', path.join(scratch, 'no-such-folder', 'x.g2o')], 1, `ariadne: cannot write ${path.join(scratch, 'no-such-folder', 'x.g2o')} (--out): the folder ${path.join(scratch, 'no-such-folder')} does not exist\n`],
-      [['--plot', path.join(scratch, 'no-such-folder', 'x.svg')], 1, `ariadne: cannot write ${path.join(scratch, 'no-such-folder', 'x.svg')} (--plot): the folder ${path.join(scratch, 'no-such-folder')} does not exist\n`],
+      [
+        ['--out', path.join(scratch, 'no-such-folder', 'x.g2o')],
+        1,
+        `ariadne: cannot write ${path.join(scratch, 'no-such-folder', 'x.g2o')} (--out): the folder ${path.join(scratch, 'no-such-folder')} does not exist\n`,
+      ],
+      [
+        ['--plot', path.join(scratch, 'no-such-folder', 'x.svg')],
+        1,
+        `ariadne: cannot write ${path.join(scratch, 'no-such-folder', 'x.svg')} (--plot): the folder ${path.join(scratch, 'no-such-folder')} does not exist\n`,
+      ],
       [['--out', small], 1, `ariadne: --out ${small} would overwrite the input file; choose another name\n`],
       [['--out', scratch], 1, `ariadne: cannot write ${scratch} (--out): it is a folder\n`],
       [['--view', 'below'], 2, "argument 'below' is invalid. Allowed choices are top, front, side, iso."],

@@ -78,7 +78,9 @@ describe('sqrtInformation', () => {
         // Ω = AᵀA + μI with entries spread over several orders of magnitude.
         const scale = 10 ** rng.int(-6, 8);
         const a = Array.from({ length: d }, () => Array.from({ length: d }, () => rng.normal() * scale));
-        const o = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => a.reduce((s, row) => s + row[i]! * row[j]!, 0) + (i === j ? 1e-3 * scale * scale : 0)));
+        const o = Array.from({ length: d }, (_, i) =>
+          Array.from({ length: d }, (_, j) => a.reduce((s, row) => s + row[i]! * row[j]!, 0) + (i === j ? 1e-3 * scale * scale : 0)),
+        );
         dense.push(o);
         omega.set(pack(o), m * tri(d));
       }
@@ -118,7 +120,12 @@ describe('sqrtInformation', () => {
         const o = fromEigen(q, lambda);
         omega.set(pack(o), m * tri(d));
         // Ω as stored (rounded) has eigenvalues within ~1e-16·scale of λ; a zero one may come out ±tiny.
-        expected.push(fromEigen(q, lambda.map((l) => Math.max(l, MIN_EIGENVALUE))));
+        expected.push(
+          fromEigen(
+            q,
+            lambda.map((l) => Math.max(l, MIN_EIGENVALUE)),
+          ),
+        );
       }
       const { sqrt, nonPositiveDefinite, flags } = sqrtInformation(omega, d);
       for (let m = 0; m < count; m++) {
@@ -155,7 +162,12 @@ describe('sqrtInformation', () => {
     expect(two.nonPositiveDefinite).toBe(1);
     const got = rtr(two.sqrt, 2, 0);
     // V = [1 1; 1 −1]/√2: Ω' = [[1.5 + 5e-13, 1.5 − 5e-13], [1.5 − 5e-13, 1.5 + 5e-13]].
-    expect(maxDiff(got, [[1.5 + 5e-13, 1.5 - 5e-13], [1.5 - 5e-13, 1.5 + 5e-13]])).toBeLessThan(1e-15);
+    expect(
+      maxDiff(got, [
+        [1.5 + 5e-13, 1.5 - 5e-13],
+        [1.5 - 5e-13, 1.5 + 5e-13],
+      ]),
+    ).toBeLessThan(1e-15);
     expect(Array.from(sqrtInformation(Float64Array.of(-3), 1).sqrt)).toEqual([1e-6]);
   });
 
@@ -192,7 +204,10 @@ describe('sqrtInformation', () => {
         const omega = Float64Array.from(pack(o));
         const base = sqrtInformation(omega, d).sqrt;
         for (const e of [200, -200]) {
-          const scaled = sqrtInformation(omega.map((x) => x * 4 ** e), d).sqrt;
+          const scaled = sqrtInformation(
+            omega.map((x) => x * 4 ** e),
+            d,
+          ).sqrt;
           expect(Array.from(scaled)).toEqual(Array.from(base, (x) => x * 2 ** e));
         }
       }
@@ -213,17 +228,72 @@ describe('sqrtInformation', () => {
   });
 
   const badCalls: { name: string; call: () => unknown; error: typeof TypeError; message: string }[] = [
-    { name: 'omega as an Array', call: () => sqrtInformation([1, 0, 1] as never, 2), error: TypeError, message: "sqrtInformation: 'omega' must be a Float64Array, got an Array" },
-    { name: 'omega as a Float32Array', call: () => sqrtInformation(new Float32Array(3) as never, 2), error: TypeError, message: "sqrtInformation: 'omega' must be a Float64Array, got Float32Array" },
-    { name: 'd = 7', call: () => sqrtInformation(new Float64Array(28), 7), error: RangeError, message: "sqrtInformation: 'd' must be an integer in [1, 6], got 7" },
-    { name: 'd = 2.5', call: () => sqrtInformation(new Float64Array(3), 2.5), error: RangeError, message: "sqrtInformation: 'd' must be an integer in [1, 6], got 2.5" },
-    { name: 'd as a string', call: () => sqrtInformation(new Float64Array(3), '2' as never), error: TypeError, message: "sqrtInformation: 'd' must be an integer, got a string" },
-    { name: 'a length that is not a multiple of d(d+1)/2', call: () => sqrtInformation(new Float64Array(7), 3), error: RangeError, message: "sqrtInformation: 'omega' must be of a length that is a multiple of d(d+1)/2 = 6, got length 7" },
-    { name: 'out of the wrong length', call: () => sqrtInformation(new Float64Array(6), 3, new Float64Array(5)), error: RangeError, message: "sqrtInformation: 'out' must be of length 6 (the length of 'omega'), got length 5" },
-    { name: 'out as an Int32Array', call: () => sqrtInformation(new Float64Array(6), 3, new Int32Array(6) as never), error: TypeError, message: "sqrtInformation: 'out' must be a Float64Array, got Int32Array" },
-    { name: 'NaN in matrix 1', call: () => sqrtInformation(Float64Array.of(1, 0, 1, 1, NaN, 1), 2), error: RangeError, message: "sqrtInformation: 'omega' must be finite, got NaN in matrix 1, entry 1" },
-    { name: 'Infinity in matrix 0', call: () => sqrtInformation(Float64Array.of(Infinity, 0, 1), 2), error: RangeError, message: "sqrtInformation: 'omega' must be finite, got Infinity in matrix 0, entry 0" },
-    { name: 'clampedInformation of a wrong length', call: () => clampedInformation(new Float64Array(5), 3), error: RangeError, message: "clampedInformation: 'omega' must be of length 6 (d(d+1)/2 for d = 3), got length 5" },
+    {
+      name: 'omega as an Array',
+      call: () => sqrtInformation([1, 0, 1] as never, 2),
+      error: TypeError,
+      message: "sqrtInformation: 'omega' must be a Float64Array, got an Array",
+    },
+    {
+      name: 'omega as a Float32Array',
+      call: () => sqrtInformation(new Float32Array(3) as never, 2),
+      error: TypeError,
+      message: "sqrtInformation: 'omega' must be a Float64Array, got Float32Array",
+    },
+    {
+      name: 'd = 7',
+      call: () => sqrtInformation(new Float64Array(28), 7),
+      error: RangeError,
+      message: "sqrtInformation: 'd' must be an integer in [1, 6], got 7",
+    },
+    {
+      name: 'd = 2.5',
+      call: () => sqrtInformation(new Float64Array(3), 2.5),
+      error: RangeError,
+      message: "sqrtInformation: 'd' must be an integer in [1, 6], got 2.5",
+    },
+    {
+      name: 'd as a string',
+      call: () => sqrtInformation(new Float64Array(3), '2' as never),
+      error: TypeError,
+      message: "sqrtInformation: 'd' must be an integer, got a string",
+    },
+    {
+      name: 'a length that is not a multiple of d(d+1)/2',
+      call: () => sqrtInformation(new Float64Array(7), 3),
+      error: RangeError,
+      message: "sqrtInformation: 'omega' must be of a length that is a multiple of d(d+1)/2 = 6, got length 7",
+    },
+    {
+      name: 'out of the wrong length',
+      call: () => sqrtInformation(new Float64Array(6), 3, new Float64Array(5)),
+      error: RangeError,
+      message: "sqrtInformation: 'out' must be of length 6 (the length of 'omega'), got length 5",
+    },
+    {
+      name: 'out as an Int32Array',
+      call: () => sqrtInformation(new Float64Array(6), 3, new Int32Array(6) as never),
+      error: TypeError,
+      message: "sqrtInformation: 'out' must be a Float64Array, got Int32Array",
+    },
+    {
+      name: 'NaN in matrix 1',
+      call: () => sqrtInformation(Float64Array.of(1, 0, 1, 1, NaN, 1), 2),
+      error: RangeError,
+      message: "sqrtInformation: 'omega' must be finite, got NaN in matrix 1, entry 1",
+    },
+    {
+      name: 'Infinity in matrix 0',
+      call: () => sqrtInformation(Float64Array.of(Infinity, 0, 1), 2),
+      error: RangeError,
+      message: "sqrtInformation: 'omega' must be finite, got Infinity in matrix 0, entry 0",
+    },
+    {
+      name: 'clampedInformation of a wrong length',
+      call: () => clampedInformation(new Float64Array(5), 3),
+      error: RangeError,
+      message: "clampedInformation: 'omega' must be of length 6 (d(d+1)/2 for d = 3), got length 5",
+    },
   ];
   for (const c of badCalls) {
     test(`BAD CALL - ${c.name}`, () => {

@@ -26,7 +26,8 @@ function graph(group: LieGroup, tangent: TangentFrame, options: { loss?: RobustL
   const to = [1, 2, 3, 4, 2, 4];
   const d = group.dof;
   const w = new Float64Array(from.length * ((d * (d + 1)) / 2));
-  for (let e = 0, p = 0; e < from.length; e++) for (let r = 0; r < d; r++) for (let c = r; c < d; c++) w[p++] = r === c ? 2 + random.uniform() : 0.3 * random.normal();
+  for (let e = 0, p = 0; e < from.length; e++)
+    for (let r = 0; r < d; r++) for (let c = r; c < d; c++) w[p++] = r === c ? 2 + random.uniform() : 0.3 * random.normal();
   const edges = new Between({
     a: { variable: x, indices: from },
     b: { variable: x, indices: to },
@@ -34,7 +35,14 @@ function graph(group: LieGroup, tangent: TangentFrame, options: { loss?: RobustL
     weight: Weight.sqrtInformation(w, d),
     loss: options.loss,
   });
-  const prior = new Prior({ variable: { variable: x, indices: [4] }, target: group.exp(random.normals(d)), weight: Weight.diagonal(Float64Array.from({ length: d }, (_, i) => 1 + i), d) });
+  const prior = new Prior({
+    variable: { variable: x, indices: [4] },
+    target: group.exp(random.normals(d)),
+    weight: Weight.diagonal(
+      Float64Array.from({ length: d }, (_, i) => 1 + i),
+      d,
+    ),
+  });
   return new Objective([edges, prior]);
 }
 

@@ -52,9 +52,20 @@ describe('Objective', () => {
     const measurements = SE2.random(B * 700, random);
     const weights = Float64Array.from({ length: 700 * 6 }, (_, k) => ([0, 3, 5].includes(k % 6) ? 2 + (k % 5) : 0.1));
     const build = (b?: number) => {
-      const x = new Variable('x', SE2, b === undefined ? values : values.subarray(b * 3 * count, (b + 1) * 3 * count), { batch: b === undefined ? B : 1, constant: [0], tangent: 'world' });
+      const x = new Variable('x', SE2, b === undefined ? values : values.subarray(b * 3 * count, (b + 1) * 3 * count), {
+        batch: b === undefined ? B : 1,
+        constant: [0],
+        tangent: 'world',
+      });
       const z = b === undefined ? measurements : measurements.subarray(b * 2100, (b + 1) * 2100);
-      const edges = new Between({ a: { variable: x, indices: from }, b: { variable: x, indices: to }, measurement: z, measurementBatch: b === undefined ? B : 1, weight: Weight.sqrtInformation(weights, 3), loss: RobustLoss.huber(1.5) });
+      const edges = new Between({
+        a: { variable: x, indices: from },
+        b: { variable: x, indices: to },
+        measurement: z,
+        measurementBatch: b === undefined ? B : 1,
+        weight: Weight.sqrtInformation(weights, 3),
+        loss: RobustLoss.huber(1.5),
+      });
       return new Objective([edges]);
     };
     const batch = build();
@@ -70,7 +81,13 @@ describe('Objective', () => {
     }
     // Only element 1, with column scales: the others are left as they were.
     const scale = Float64Array.from({ length: B * n }, (_, k) => 1 + (k % 7) / 10);
-    const into = { cost: new Float64Array(B).fill(-1), variableCost: new Float64Array(B).fill(-1), finite: new Uint8Array(B).fill(7), residuals: new Float64Array(B * m), jValues: new Float64Array(B * nnz) };
+    const into = {
+      cost: new Float64Array(B).fill(-1),
+      variableCost: new Float64Array(B).fill(-1),
+      finite: new Uint8Array(B).fill(7),
+      residuals: new Float64Array(B * m),
+      jValues: new Float64Array(B * nnz),
+    };
     const active = new Uint8Array(B);
     active[1] = 1;
     batch.evaluate(state, { residuals: true, jacobians: true, active, columnScale: scale }, into);
@@ -83,7 +100,7 @@ describe('Objective', () => {
     expect(into.jValues.subarray(nnz, 2 * nnz)).toEqual(all.jValues!.subarray(nnz, 2 * nnz).map((v, k) => v * scale[n + cols[k]!]!));
   });
 
-  test('an element range of the program is a view: it evaluates to those elements of the whole batch, whatever the inputs\' shapes', () => {
+  test("an element range of the program is a view: it evaluates to those elements of the whole batch, whatever the inputs' shapes", () => {
     // 4 elements × 5000 edges: each element in two chunks. Measurements per
     // element, one weight per edge for all elements, a loss radius per element
     // (one for all its edges), and a prior whose target is one for everything.
@@ -107,7 +124,11 @@ describe('Objective', () => {
     const whole = new Objective([between, prior]);
     const all = whole.evaluate(whole.initialState(), { residuals: true, jacobians: true, instanceCosts: true });
     const { m, nnz } = whole;
-    for (const [begin, end] of [[0, 1], [1, 4], [2, 3]] as const) {
+    for (const [begin, end] of [
+      [0, 1],
+      [1, 4],
+      [2, 3],
+    ] as const) {
       const view = whole.program.elementRange(begin, end);
       expect(view.batch).toBe(end - begin);
       expect(view.pattern).toBe(whole.pattern);
@@ -123,7 +144,12 @@ describe('Objective', () => {
       expect(inner.evaluate(inner.initialState(), { residuals: false, jacobians: false }).cost[0]).toBe(all.cost[end - 1]);
       const active = new Uint8Array(end - begin);
       active[active.length - 1] = 1;
-      const into = { cost: new Float64Array(end - begin), variableCost: new Float64Array(end - begin), finite: new Uint8Array(end - begin), jValues: new Float64Array((end - begin) * nnz) };
+      const into = {
+        cost: new Float64Array(end - begin),
+        variableCost: new Float64Array(end - begin),
+        finite: new Uint8Array(end - begin),
+        jValues: new Float64Array((end - begin) * nnz),
+      };
       view.evaluate(state, { residuals: false, jacobians: true, active }, into);
       expect(into.jValues.subarray((end - begin - 1) * nnz)).toEqual(all.jValues!.subarray((end - 1) * nnz, end * nnz));
     }
@@ -131,7 +157,16 @@ describe('Objective', () => {
 
   test('a non-finite residual or Jacobian marks only its batch element', () => {
     const x = new Variable('x', Vector(1), Float64Array.of(1, 2, 3), { batch: 3 });
-    const term = new Custom({ dim: 1, variables: [x], residual: (rows, [v], out) => { for (let i = 0; i < rows; i++) out[i] = v![i] === 2 ? NaN : v![i]!; }, jacobians: (rows, [v], [j]) => { for (let i = 0; i < rows; i++) j![i] = v![i] === 3 ? Infinity : 1; } });
+    const term = new Custom({
+      dim: 1,
+      variables: [x],
+      residual: (rows, [v], out) => {
+        for (let i = 0; i < rows; i++) out[i] = v![i] === 2 ? NaN : v![i]!;
+      },
+      jacobians: (rows, [v], [j]) => {
+        for (let i = 0; i < rows; i++) j![i] = v![i] === 3 ? Infinity : 1;
+      },
+    });
     const objective = new Objective([term]);
     const e = objective.evaluate(objective.initialState(), { residuals: true, jacobians: true });
     expect(Array.from(e.finite)).toEqual([1, 0, 0]);
@@ -140,9 +175,9 @@ describe('Objective', () => {
 
   test('BAD CALL - mismatched batch sizes', () => {
     const x = poses(2, 3);
-    expect(() => new Objective([new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, measurement: z(2), measurementBatch: 2 })])).toThrow(
-      new RangeError("Objective: 'terms' must be inputs of batch 1 or 3, got 'between.measurement' of batch 2"),
-    );
+    expect(
+      () => new Objective([new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, measurement: z(2), measurementBatch: 2 })]),
+    ).toThrow(new RangeError("Objective: 'terms' must be inputs of batch 1 or 3, got 'between.measurement' of batch 2"));
   });
 
   test('BAD CALL - an index out of range', () => {
@@ -162,9 +197,13 @@ describe('Objective', () => {
   test('BAD CALL - a weight of the wrong shape or with a non-positive diagonal', () => {
     const x = poses(2);
     const edge = (weight: Weight) => new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, measurement: z(1), weight });
-    expect(() => edge(Weight.diagonal(Float64Array.of(1, 1), 2))).toThrow(/^Between: 'options.weight' must be a weight for residuals of dimension 3, got one of dimension 2$/);
+    expect(() => edge(Weight.diagonal(Float64Array.of(1, 1), 2))).toThrow(
+      /^Between: 'options.weight' must be a weight for residuals of dimension 3, got one of dimension 2$/,
+    );
     expect(() => edge(Weight.sqrtInformation(Float64Array.of(1, 0, 0, -2, 0, 1), 3))).toThrow(/must be a weight with a positive diagonal, got -2 at index 3/);
-    expect(() => edge(Weight.scale(Float64Array.of(1, 1, 1)))).toThrow(/^Between: 'options.weight' must be 1 or 1 instances \(the term's instance count\), got 3$/);
+    expect(() => edge(Weight.scale(Float64Array.of(1, 1, 1)))).toThrow(
+      /^Between: 'options.weight' must be 1 or 1 instances \(the term's instance count\), got 3$/,
+    );
   });
 
   test('BAD CALL - a non-unit quaternion and NaN initial values', () => {
@@ -176,7 +215,9 @@ describe('Objective', () => {
   test('BAD CALL - a variable element no cost touches', () => {
     const x = poses(3);
     expect(() => new Objective([new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, measurement: z(1) })])).toThrow(
-      new RangeError("Objective: 'terms' must be cost terms that use every non-constant element (or that element made constant), got element 2 of variable 'poses' used by no term"),
+      new RangeError(
+        "Objective: 'terms' must be cost terms that use every non-constant element (or that element made constant), got element 2 of variable 'poses' used by no term",
+      ),
     );
   });
 
@@ -185,7 +226,9 @@ describe('Objective', () => {
     const y = new Variable('poses', SE2, new Float64Array(3));
     const a = new Prior({ variable: y, target: z(1) });
     const b = new Prior({ variable: { variable: x, indices: [0, 1] }, target: z(1), name: 'other' });
-    expect(() => new Objective([a, b])).toThrow(/^Objective: 'terms' must be inputs with unique names \('poses' names a variable and a variable\), got a duplicate$/);
+    expect(() => new Objective([a, b])).toThrow(
+      /^Objective: 'terms' must be inputs with unique names \('poses' names a variable and a variable\), got a duplicate$/,
+    );
     expect(() => new Objective([])).toThrow(new RangeError("Objective: 'terms' must be a non-empty array of cost terms, got an empty array"));
     expect(() => new Objective([{}] as never)).toThrow(new TypeError("Objective: 'terms[0]' must be a CostTerm, got an object"));
   });

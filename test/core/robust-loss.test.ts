@@ -106,7 +106,7 @@ describe('robust losses', () => {
     return y;
   }
 
-  test.each(LOSS_KINDS)('%s: the objective gives ½ Σ ρ(‖W r‖²) and the Corrector\'s r̃ and J̃ of a small weighted problem', (kind) => {
+  test.each(LOSS_KINDS)("%s: the objective gives ½ Σ ρ(‖W r‖²) and the Corrector's r̃ and J̃ of a small weighted problem", (kind) => {
     // r_i(x) = A_i x − b_i (d = 2, x ∈ ℝ³), whitened by an upper-triangular W_i,
     // at residual sizes from 0 to 25δ², with a radius per instance.
     const d = 2;
@@ -129,7 +129,8 @@ describe('robust losses', () => {
       const r1 = u[1]! / w[i * 3 + 2]!;
       rows.push([(u[0]! - w[i * 3 + 1]! * r1) / w[i * 3]!, r1]);
     }
-    const Ax = (i: number, xv: ArrayLike<number>, a: number) => A[(i * d + a) * n]! * xv[0]! + A[(i * d + a) * n + 1]! * xv[1]! + A[(i * d + a) * n + 2]! * xv[2]!;
+    const Ax = (i: number, xv: ArrayLike<number>, a: number) =>
+      A[(i * d + a) * n]! * xv[0]! + A[(i * d + a) * n + 1]! * xv[1]! + A[(i * d + a) * n + 2]! * xv[2]!;
     // b_i = A_i x − r_i: at x the raw residual is r_i up to rounding, and exactly 0 for instance 0.
     const b = new Float64Array(I * d);
     for (let i = 0; i < I; i++) for (let a = 0; a < d; a++) b[i * d + a] = Ax(i, x, a) - rows[i]![a]!;
@@ -143,7 +144,9 @@ describe('robust losses', () => {
       ],
       residual: (count, [p, a, bv], out) => {
         for (let i = 0; i < count; i++) {
-          for (let r = 0; r < d; r++) out[i * d + r] = a![(i * d + r) * n]! * p![i * n]! + a![(i * d + r) * n + 1]! * p![i * n + 1]! + a![(i * d + r) * n + 2]! * p![i * n + 2]! - bv![i * d + r]!;
+          for (let r = 0; r < d; r++)
+            out[i * d + r] =
+              a![(i * d + r) * n]! * p![i * n]! + a![(i * d + r) * n + 1]! * p![i * n + 1]! + a![(i * d + r) * n + 2]! * p![i * n + 2]! - bv![i * d + r]!;
         }
       },
       jacobians: (count, [, a], [j]) => j!.set(a!.subarray(0, count * d * n)),
@@ -215,7 +218,9 @@ describe('robust losses', () => {
   });
 
   test('BAD CALL - an unknown kind and a non-positive radius', () => {
-    expect(() => new RobustLoss('l1' as never, 1)).toThrow(new RangeError("RobustLoss: 'kind' must be 'huber', 'cauchy', 'geman-mcclure', 'welsch' or 'tukey', got 'l1'"));
+    expect(() => new RobustLoss('l1' as never, 1)).toThrow(
+      new RangeError("RobustLoss: 'kind' must be 'huber', 'cauchy', 'geman-mcclure', 'welsch' or 'tukey', got 'l1'"),
+    );
     expect(() => RobustLoss.huber(0).bind('Between', 'edges')).toThrow(/^Between: 'options.loss' must be a finite loss radius > 0, got 0 at index 0$/);
     expect(() => RobustLoss.cauchy(Float64Array.of(1, NaN)).bind('Between', 'edges')).toThrow(/got NaN at index 1/);
   });

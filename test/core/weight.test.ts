@@ -44,8 +44,12 @@ describe('weights', () => {
     );
     expect(() => Weight.diagonal(Float64Array.of(1, -1, 1), 3).bind('Prior', 'p', 3)).toThrow(/positive diagonal, got -1 at index 1/);
     expect(() => Weight.scale(Float64Array.of(0)).bind('Prior', 'p', 3)).toThrow(/positive diagonal, got 0 at index 0/);
-    expect(() => Weight.diagonal(Float64Array.of(1, 1), 2).bind('Prior', 'p', 3)).toThrow(/^Prior: 'options.weight' must be a weight for residuals of dimension 3, got one of dimension 2$/);
-    expect(() => Weight.sqrtInformation(new Float64Array(7), 3).bind('Prior', 'p', 3)).toThrow(/^Prior: 'options.weight' must be a non-empty multiple of batch 1 × 6 numbers long, got length 7$/);
+    expect(() => Weight.diagonal(Float64Array.of(1, 1), 2).bind('Prior', 'p', 3)).toThrow(
+      /^Prior: 'options.weight' must be a weight for residuals of dimension 3, got one of dimension 2$/,
+    );
+    expect(() => Weight.sqrtInformation(new Float64Array(7), 3).bind('Prior', 'p', 3)).toThrow(
+      /^Prior: 'options.weight' must be a non-empty multiple of batch 1 × 6 numbers long, got length 7$/,
+    );
     expect(() => Weight.scale(Float64Array.of(Infinity)).bind('Prior', 'p', 1)).toThrow(/must be finite, got Infinity at index 0/);
   });
 });

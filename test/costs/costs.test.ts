@@ -32,7 +32,13 @@ function samples(group: LieGroup, count: number, seed: number): Float64Array[] {
     return group.exp(t);
   };
   const rotationAxis = group.dof - 1; // the last tangent coordinate is a rotation for SO2/SE2/SO3/SE3
-  return [group.identity(count), tangent(1e-8, rotationAxis), tangent(Math.PI, rotationAxis), tangent(Math.PI - 1e-8, rotationAxis), group.random(count, random)];
+  return [
+    group.identity(count),
+    tangent(1e-8, rotationAxis),
+    tangent(Math.PI, rotationAxis),
+    tangent(Math.PI - 1e-8, rotationAxis),
+    group.random(count, random),
+  ];
 }
 
 /** checkJacobians on term.evaluate with the variables as inputs and the auxiliary inputs fixed. */
@@ -62,7 +68,10 @@ describe('cost term Jacobians', () => {
       const term = new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, measurement: group.identity() });
       const random = new SeededRandom(1);
       for (const a of samples(group, 4, 2)) {
-        const b = group.retract(a, random.normals(4 * group.dof).map((v) => 0.5 * v));
+        const b = group.retract(
+          a,
+          random.normals(4 * group.dof).map((v) => 0.5 * v),
+        );
         const z = group.exp(random.normals(4 * group.dof).map((v) => 0.5 * v));
         check(term, [a, b], [z]);
         check(term, [b, a], [z]);
@@ -73,11 +82,21 @@ describe('cost term Jacobians', () => {
       const x = new Variable('x', group, group.identity());
       const term = new Prior({ variable: x, target: group.identity() });
       const random = new SeededRandom(3);
-      for (const v of samples(group, 3, 4)) check(term, [v], [group.retract(v, random.normals(3 * group.dof).map((t) => 0.5 * t))]);
+      for (const v of samples(group, 3, 4))
+        check(
+          term,
+          [v],
+          [
+            group.retract(
+              v,
+              random.normals(3 * group.dof).map((t) => 0.5 * t),
+            ),
+          ],
+        );
     });
   }
 
-  test.each([SE2, SE3])('Between on %s: the fused kernel gives the group verbs\' numbers', (group) => {
+  test.each([SE2, SE3])("Between on %s: the fused kernel gives the group verbs' numbers", (group) => {
     const random = new SeededRandom(9);
     const rows = 50;
     const dof = group.dof;
@@ -101,18 +120,26 @@ describe('cost term Jacobians', () => {
 
     // World-frame Jacobians written by the kernel = the body ones converted by the group's world frame.
     expect(term.writesWorldFrame).toBe(true);
-    for (const world of [[true, false], [false, true], [true, true]]) {
+    for (const world of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
       const [wa, wb] = [new Float64Array(ja.length), new Float64Array(ja.length)];
       term.evaluate(rows, inputs, r, [wa, wb], world);
       const expected = [fused[1]!.slice(), fused[2]!.slice()];
       const frame = group.worldFrame!;
       const scratch = new Float64Array(frame.scratchLength(rows));
       world.forEach((w, k) => w && frame.bodyToWorld(inputs[k]!, rows, dof, expected[k]!, scratch));
-      [wa, wb].forEach((values, k) => values.forEach((v, i) => expect(Math.abs(v - expected[k]![i]!)).toBeLessThan(1e-12 * Math.max(1, Math.abs(expected[k]![i]!)))));
+      [wa, wb].forEach((values, k) =>
+        values.forEach((v, i) => expect(Math.abs(v - expected[k]![i]!)).toBeLessThan(1e-12 * Math.max(1, Math.abs(expected[k]![i]!)))),
+      );
     }
     // Groups without a kernel take the general path, in the body frame.
     const rotations = new Variable('r', SO3, SO3.identity(2));
-    expect(new Between({ a: { variable: rotations, indices: [0] }, b: { variable: rotations, indices: [1] }, measurement: SO3.identity() }).writesWorldFrame).toBe(false);
+    expect(
+      new Between({ a: { variable: rotations, indices: [0] }, b: { variable: rotations, indices: [1] }, measurement: SO3.identity() }).writesWorldFrame,
+    ).toBe(false);
   });
 
   test('Difference', () => {
@@ -128,7 +155,11 @@ describe('cost term Jacobians', () => {
     const q = new Variable('q', SO3, SO3.identity());
     const p = new Variable('p', Vector(3), new Float64Array(3));
     const analytic = new Custom({
-      name: 'analytic', dim: 3, variables: [q, p], auxiliary: [{ name: 'm', values: new Float64Array(3), k: 3 }], residual: rotatedMinus,
+      name: 'analytic',
+      dim: 3,
+      variables: [q, p],
+      auxiliary: [{ name: 'm', values: new Float64Array(3), k: 3 }],
+      residual: rotatedMinus,
       jacobians: (_rows, [qv, pv], [jq, jp]) => void SO3.act(qv!, pv!, undefined, jq, jp),
     });
     check(analytic, [SO3.random(5, random), random.normals(15)], [random.normals(15)]);

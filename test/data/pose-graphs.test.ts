@@ -104,7 +104,7 @@ describe('pose graphs of ../shared/data', () => {
       expect(dogleg.finalCost[0]! / row.finalCost).toBeLessThanOrEqual(1.005);
     });
 
-    test('from Levenberg-Marquardt\'s solution with function tolerance 1e-12, Levenberg-Marquardt and Dogleg converge to one cost (1e-6 relative)', () => {
+    test("from Levenberg-Marquardt's solution with function tolerance 1e-12, Levenberg-Marquardt and Dogleg converge to one cost (1e-6 relative)", () => {
       const start = { ...graph, poses: lm.values('poses') };
       const costs = (['LevenbergMarquardt', 'Dogleg'] as const).map((name) => {
         const result = solve(name, start, { maxIterations: 1000, functionTolerance: 1e-12 });
@@ -112,7 +112,9 @@ describe('pose graphs of ../shared/data', () => {
         expect(result.finalCost[0]).toBeLessThanOrEqual(lm.finalCost[0]!);
         return result.finalCost[0]!;
       });
-      console.log(`${row.file}: polished, Levenberg-Marquardt ${costs[0]}, Dogleg ${costs[1]} (${relative(costs[1]!, costs[0]!).toExponential(2)}); ${relative(costs[0]!, lm.finalCost[0]!).toExponential(2)} from the first stop`);
+      console.log(
+        `${row.file}: polished, Levenberg-Marquardt ${costs[0]}, Dogleg ${costs[1]} (${relative(costs[1]!, costs[0]!).toExponential(2)}); ${relative(costs[0]!, lm.finalCost[0]!).toExponential(2)} from the first stop`,
+      );
       expect(Math.abs(relative(costs[1]!, costs[0]!))).toBeLessThan(1e-6);
     });
   });

@@ -16,7 +16,15 @@ function rules(): Map<string, Set<string>> {
   for (const line of section.split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
     if (cells.length < 5 || cells[1] === 'folder' || cells[1]!.startsWith('---')) continue;
-    allowed.set(cells[1]!, new Set(cells[3]!.split(',').map((c) => c.trim()).filter((c) => c !== '')));
+    allowed.set(
+      cells[1]!,
+      new Set(
+        cells[3]!
+          .split(',')
+          .map((c) => c.trim())
+          .filter((c) => c !== ''),
+      ),
+    );
   }
   return allowed;
 }
@@ -49,7 +57,11 @@ describe('the layers of docs/architecture.md', () => {
   const allowed = rules();
 
   test('the table names every folder of lib/', () => {
-    const folders = fs.readdirSync(lib, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const folders = fs
+      .readdirSync(lib, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
     expect([...allowed.keys()].sort()).toEqual(folders);
   });
 
@@ -72,6 +84,10 @@ describe('the layers of docs/architecture.md', () => {
     expect(allowed.get('geometry')?.has('core')).toBe(false);
     const file = path.join(lib, 'geometry', 'se2.ts');
     expect(targetFolder(file, '../core/objective.js')).toBe('core');
-    expect(specifiers("import { x } from '../core/a.js';\nexport { y } from './b.js';\nconst z = require('../native/c.js');")).toEqual(['../core/a.js', './b.js', '../native/c.js']);
+    expect(specifiers("import { x } from '../core/a.js';\nexport { y } from './b.js';\nconst z = require('../native/c.js');")).toEqual([
+      '../core/a.js',
+      './b.js',
+      '../native/c.js',
+    ]);
   });
 });

@@ -71,7 +71,11 @@ test('curve-fitting: the Jacobian checks out, the fits find the true parameters,
 });
 
 /** Runs a pose-graph example and checks its summary and files; returns the printed final cost and the output. */
-function checkPoseGraphExample(example: string, args: string[], expected: { name: string; vertices: number; view?: string }): { finalCost: number; stdout: string } {
+function checkPoseGraphExample(
+  example: string,
+  args: string[],
+  expected: { name: string; vertices: number; view?: string },
+): { finalCost: number; stdout: string } {
   const out = outFolder(`${path.basename(example, '.mjs')}-${expected.name}`);
   const { code, stdout, stderr } = run(example, ...args, '--out', out);
   expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
@@ -122,7 +126,10 @@ dataTest('pose-graph-2d reads ../shared/data/g2o-2d/intel.g2o by default and rea
 
 dataTest('pose-graph-3d solves a file named on the command line (smallGrid3D) to the reference cost', () => {
   const reference = referenceRows().find((r) => r.file === 'smallGrid3D.g2o')!;
-  const { finalCost } = checkPoseGraphExample('pose-graph-3d.mjs', [path.join(sharedData, 'g2o-3d', 'smallGrid3D.g2o')], { name: 'smallGrid3D', vertices: 125 });
+  const { finalCost } = checkPoseGraphExample('pose-graph-3d.mjs', [path.join(sharedData, 'g2o-3d', 'smallGrid3D.g2o')], {
+    name: 'smallGrid3D',
+    vertices: 125,
+  });
   expect(Math.abs(finalCost - reference.finalCost) / reference.finalCost).toBeLessThan(1e-5);
 });
 

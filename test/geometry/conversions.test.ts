@@ -19,7 +19,13 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** The top-left rows×cols block of each count·n×n matrix from the fixture, flattened. */
 function blocks(raws: Raw[], matrixOf: (k: number) => number[][], rows: number, cols: number): Float64Array {
-  return Float64Array.from(raws.flatMap((_, k) => matrixOf(k).slice(0, rows).flatMap((row) => row.slice(0, cols))));
+  return Float64Array.from(
+    raws.flatMap((_, k) =>
+      matrixOf(k)
+        .slice(0, rows)
+        .flatMap((row) => row.slice(0, cols)),
+    ),
+  );
 }
 
 for (const point of points) {
@@ -35,7 +41,12 @@ for (const point of points) {
         const fx = fixtureOf(SO2);
         const x = Float64Array.from(raws.map((r) => r.angle));
         const R = SO2.toMatrix(x);
-        expect(maxDiff(R, blocks(raws, (k) => fx.matrix(x, k), 2, 2))).toBeLessThanOrEqual(TOL);
+        expect(
+          maxDiff(
+            R,
+            blocks(raws, (k) => fx.matrix(x, k), 2, 2),
+          ),
+        ).toBeLessThanOrEqual(TOL);
         expect(elementDistance(fx, SO2.fromMatrix(R), x)).toBeLessThanOrEqual(TOL);
         const angles = SO2.toAngle(x);
         angles.forEach((a) => expect(a >= -Math.PI && a < Math.PI).toBe(true));
@@ -47,12 +58,27 @@ for (const point of points) {
         const fx = fixtureOf(SE2);
         const x = Float64Array.from(raws.flatMap((r) => fx.element(r)));
         const M = SE2.toMatrix3x3(x);
-        expect(maxDiff(M, blocks(raws, (k) => fx.matrix(x, 3 * k), 3, 3))).toBeLessThanOrEqual(TOL);
+        expect(
+          maxDiff(
+            M,
+            blocks(raws, (k) => fx.matrix(x, 3 * k), 3, 3),
+          ),
+        ).toBeLessThanOrEqual(TOL);
         expect(elementDistance(fx, SE2.fromMatrix3x3(M), x)).toBeLessThanOrEqual(TOL);
         const N = SE2.toMatrix2x3(x);
-        expect(maxDiff(N, blocks(raws, (k) => fx.matrix(x, 3 * k), 2, 3))).toBeLessThanOrEqual(TOL);
+        expect(
+          maxDiff(
+            N,
+            blocks(raws, (k) => fx.matrix(x, 3 * k), 2, 3),
+          ),
+        ).toBeLessThanOrEqual(TOL);
         expect(elementDistance(fx, SE2.fromMatrix2x3(N), x)).toBeLessThanOrEqual(TOL);
-        expect(maxDiff(SE2.toRotationMatrix(x), blocks(raws, (k) => fx.matrix(x, 3 * k), 2, 2))).toBeLessThanOrEqual(TOL);
+        expect(
+          maxDiff(
+            SE2.toRotationMatrix(x),
+            blocks(raws, (k) => fx.matrix(x, 3 * k), 2, 2),
+          ),
+        ).toBeLessThanOrEqual(TOL);
         const y = SE2.fromAngleTranslation(SE2.toAngle(x), SE2.toTranslation(x));
         expect(elementDistance(fx, y, x)).toBeLessThanOrEqual(TOL);
         expect(y).toEqual(SE2.normalize(x));
@@ -63,7 +89,12 @@ for (const point of points) {
         const fx = fixtureOf(SO3);
         const x = Float64Array.from(raws.flatMap((r) => fx.element(r)));
         const R = SO3.toMatrix(x);
-        expect(maxDiff(R, blocks(raws, (k) => fx.matrix(x, 4 * k), 3, 3))).toBeLessThanOrEqual(TOL);
+        expect(
+          maxDiff(
+            R,
+            blocks(raws, (k) => fx.matrix(x, 4 * k), 3, 3),
+          ),
+        ).toBeLessThanOrEqual(TOL);
         const back = SO3.fromMatrix(R);
         expect(elementDistance(fx, back, x)).toBeLessThanOrEqual(TOL);
         for (let k = 0; k < raws.length; k++) expect(back[4 * k + 3]).toBeGreaterThanOrEqual(0);
@@ -78,10 +109,20 @@ for (const point of points) {
         const fx = fixtureOf(SE3);
         const x = Float64Array.from(raws.flatMap((r) => fx.element(r)));
         const M = SE3.toMatrix4x4(x);
-        expect(maxDiff(M, blocks(raws, (k) => fx.matrix(x, 7 * k), 4, 4))).toBeLessThanOrEqual(TOL);
+        expect(
+          maxDiff(
+            M,
+            blocks(raws, (k) => fx.matrix(x, 7 * k), 4, 4),
+          ),
+        ).toBeLessThanOrEqual(TOL);
         expect(elementDistance(fx, SE3.fromMatrix4x4(M), x)).toBeLessThanOrEqual(TOL);
         const N = SE3.toMatrix3x4(x);
-        expect(maxDiff(N, blocks(raws, (k) => fx.matrix(x, 7 * k), 3, 4))).toBeLessThanOrEqual(TOL);
+        expect(
+          maxDiff(
+            N,
+            blocks(raws, (k) => fx.matrix(x, 7 * k), 3, 4),
+          ),
+        ).toBeLessThanOrEqual(TOL);
         expect(elementDistance(fx, SE3.fromMatrix3x4(N), x)).toBeLessThanOrEqual(TOL);
         const y = SE3.fromRotationTranslation(SE3.toRotation(x), SE3.toTranslation(x));
         expect(elementDistance(fx, y, x)).toBeLessThanOrEqual(TOL);

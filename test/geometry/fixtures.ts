@@ -240,7 +240,9 @@ function otherBranch(fx: Fixture, tau: number[]): number[] | undefined {
   if (fx.translation.length === 0) return alt;
   // t = translation column of exp(hat(τ)); V(r') columns = translation of exp(hat(e_k, r')).
   const n = fx.size - 1;
-  const t = expm(fx.hat(tau, 0)).slice(0, n).map((row) => row[n]!);
+  const t = expm(fx.hat(tau, 0))
+    .slice(0, n)
+    .map((row) => row[n]!);
   const V = zeros(n);
   fx.translation.forEach((i, k) => {
     const e = alt.slice();
@@ -248,7 +250,10 @@ function otherBranch(fx: Fixture, tau: number[]): number[] | undefined {
     const M = expm(fx.hat(e, 0));
     for (let row = 0; row < n; row++) V[row]![k] = M[row]![n]!;
   });
-  const rho = matMul(matInv(V), t.map((v) => [v])).map((row) => row[0]!);
+  const rho = matMul(
+    matInv(V),
+    t.map((v) => [v]),
+  ).map((row) => row[0]!);
   fx.translation.forEach((i, k) => (alt[i] = rho[k]!));
   return alt;
 }
@@ -341,10 +346,13 @@ export function scenarioArb(point: Point): fc.Arbitrary<Scenario> {
       broadcast: count === 1 ? fc.constant(-1) : fc.constantFrom(-1, 0, 1),
       special: fc.array(rawArb(point), { minLength: count, maxLength: count }),
       free: fc.array(rawArb(randomPoint), { minLength: count, maxLength: count }),
-      points: fc.array(fc.tuple(fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: -5, max: 5, noNaN: true })), {
-        minLength: count,
-        maxLength: count,
-      }),
+      points: fc.array(
+        fc.tuple(fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: -5, max: 5, noNaN: true })),
+        {
+          minLength: count,
+          maxLength: count,
+        },
+      ),
     }),
   );
 }

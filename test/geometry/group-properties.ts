@@ -403,7 +403,13 @@ export function groupProperties(fx: Fixture): void {
                 values.forEach((v, i) => {
                   if (v.length !== expected.length) return;
                   const alias = values.map((w) => w.slice());
-                  expect(call(alias, alias[i], inputs.map(() => undefined))).toBe(alias[i]);
+                  expect(
+                    call(
+                      alias,
+                      alias[i],
+                      inputs.map(() => undefined),
+                    ),
+                  ).toBe(alias[i]);
                   expect(alias[i]).toEqual(expected);
                 });
               }

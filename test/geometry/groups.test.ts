@@ -11,7 +11,9 @@ afterAll(() => {
   for (const [group, byPoint] of jacobianErrors) {
     for (const [point, byVerb] of byPoint) {
       const worst = [...byVerb.entries()].sort((a, b) => b[1] - a[1]);
-      lines.push(`${group.padEnd(8)} ${point.padEnd(22)} ${worst.map(([verb, e]) => `${verb.split(' ')[0]}${verb.includes('(') ? verb.slice(verb.indexOf('(')) : ''} ${e.toExponential(1)}`).join('; ')}`);
+      lines.push(
+        `${group.padEnd(8)} ${point.padEnd(22)} ${worst.map(([verb, e]) => `${verb.split(' ')[0]}${verb.includes('(') ? verb.slice(verb.indexOf('(')) : ''} ${e.toExponential(1)}`).join('; ')}`,
+      );
     }
   }
   process.stdout.write(`${lines.join('\n')}\n`);

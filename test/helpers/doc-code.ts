@@ -78,7 +78,7 @@ function statedNumber(token: string): number | undefined {
   const m = /^(-?)(\d*\.?\d*)(π|√½)(?:\/(\d+))?$/.exec(t);
   if (m === null) return undefined;
   const unit = m[3] === 'π' ? Math.PI : Math.SQRT1_2;
-  return (m[1] === '-' ? -1 : 1) * (m[2] ? Number(m[2]) : 1) * unit / (m[4] ? Number(m[4]) : 1);
+  return ((m[1] === '-' ? -1 : 1) * (m[2] ? Number(m[2]) : 1) * unit) / (m[4] ? Number(m[4]) : 1);
 }
 
 /**
@@ -92,7 +92,8 @@ export function compareOutput(printed: string, stated: string): string | null {
   const want = outputTokens(stated);
   for (let i = 0; i < Math.max(got.length, want.length); i++) {
     const [g, w] = [got[i], want[i]];
-    if (g === undefined || w === undefined) return `printed ${got.length} values, stated ${want.length}: ${g === undefined ? `'${w}' not printed` : `'${g}' not stated`}`;
+    if (g === undefined || w === undefined)
+      return `printed ${got.length} values, stated ${want.length}: ${g === undefined ? `'${w}' not printed` : `'${g}' not stated`}`;
     const expected = statedNumber(w);
     const value = statedNumber(g);
     const same = expected !== undefined && value !== undefined ? Math.abs(value - expected) <= 1e-12 * Math.max(1, Math.abs(expected)) : g === w;

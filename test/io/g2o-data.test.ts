@@ -67,44 +67,56 @@ function sameBits(a: Float64Array | Int32Array, b: Float64Array | Int32Array): b
 
 describe('the shared g2o files', () => {
   dataTest('every g2o file in the shared folders is in this table', () => {
-    const onDisk = ['g2o-2d', 'g2o-3d'].flatMap((dir) => fs.readdirSync(path.join(DATA, dir)).filter((f) => f.endsWith('.g2o')).map((f) => `${dir}/${f}`));
+    const onDisk = ['g2o-2d', 'g2o-3d'].flatMap((dir) =>
+      fs
+        .readdirSync(path.join(DATA, dir))
+        .filter((f) => f.endsWith('.g2o'))
+        .map((f) => `${dir}/${f}`),
+    );
     expect(onDisk.sort()).toEqual(FILES.map((r) => r.file).sort());
   });
 
-  eachDataFile(FILES, (r) => `${r.file}: ${r.kind}, ${r.vertices} vertices, ${r.edges} edges, ${r.nonPositiveDefinite} non-PD information matrices`, (r, filePath) => {
-    const g = graphOf(filePath);
-    const k = r.kind === 'se2' ? 3 : 7;
-    const tri = r.kind === 'se2' ? 6 : 21;
-    expect(g.kind).toBe(r.kind);
-    expect(g.ids.length).toBe(r.vertices);
-    expect(g.poses.length).toBe(r.vertices * k);
-    expect(g.from.length).toBe(r.edges);
-    expect(g.to.length).toBe(r.edges);
-    expect(g.measurements.length).toBe(r.edges * k);
-    expect(g.information.length).toBe(r.edges * tri);
-    expect(g.skipped).toEqual({});
-    expect(g.hasVertices).toBe(r.file !== 'g2o-2d/CSAIL.g2o');
-    let increasing = true;
-    for (let i = 1; i < g.ids.length; i++) increasing &&= g.ids[i]! > g.ids[i - 1]!;
-    expect(increasing).toBe(true);
-    // None of these files has a FIX line except ETHCampus (FIX 0): the lowest id is fixed.
-    expect(Array.from(g.fixed)).toEqual([0]);
-    expect(g.ids[0]).toBe(0);
-    expect(g.nonPositiveDefinite).toBe(r.nonPositiveDefinite);
-    expect(sqrtInformation(g.information, r.kind === 'se2' ? 3 : 6).nonPositiveDefinite).toBe(r.nonPositiveDefinite);
-    // Storage conventions: θ in [-π, π), unit quaternions with qw ≥ 0.
-    const outside: string[] = [];
-    for (const [name, values] of [['poses', g.poses], ['measurements', g.measurements]] as const) {
-      for (let o = 0; o < values.length; o += k) {
-        const ok =
-          k === 3
-            ? values[o + 2]! >= -Math.PI && values[o + 2]! < Math.PI
-            : Math.abs(Math.hypot(values[o + 3]!, values[o + 4]!, values[o + 5]!, values[o + 6]!) - 1) < 1e-15 && values[o + 6]! >= 0;
-        if (!ok) outside.push(`${name} ${o / k}`);
+  eachDataFile(
+    FILES,
+    (r) => `${r.file}: ${r.kind}, ${r.vertices} vertices, ${r.edges} edges, ${r.nonPositiveDefinite} non-PD information matrices`,
+    (r, filePath) => {
+      const g = graphOf(filePath);
+      const k = r.kind === 'se2' ? 3 : 7;
+      const tri = r.kind === 'se2' ? 6 : 21;
+      expect(g.kind).toBe(r.kind);
+      expect(g.ids.length).toBe(r.vertices);
+      expect(g.poses.length).toBe(r.vertices * k);
+      expect(g.from.length).toBe(r.edges);
+      expect(g.to.length).toBe(r.edges);
+      expect(g.measurements.length).toBe(r.edges * k);
+      expect(g.information.length).toBe(r.edges * tri);
+      expect(g.skipped).toEqual({});
+      expect(g.hasVertices).toBe(r.file !== 'g2o-2d/CSAIL.g2o');
+      let increasing = true;
+      for (let i = 1; i < g.ids.length; i++) increasing &&= g.ids[i]! > g.ids[i - 1]!;
+      expect(increasing).toBe(true);
+      // None of these files has a FIX line except ETHCampus (FIX 0): the lowest id is fixed.
+      expect(Array.from(g.fixed)).toEqual([0]);
+      expect(g.ids[0]).toBe(0);
+      expect(g.nonPositiveDefinite).toBe(r.nonPositiveDefinite);
+      expect(sqrtInformation(g.information, r.kind === 'se2' ? 3 : 6).nonPositiveDefinite).toBe(r.nonPositiveDefinite);
+      // Storage conventions: θ in [-π, π), unit quaternions with qw ≥ 0.
+      const outside: string[] = [];
+      for (const [name, values] of [
+        ['poses', g.poses],
+        ['measurements', g.measurements],
+      ] as const) {
+        for (let o = 0; o < values.length; o += k) {
+          const ok =
+            k === 3
+              ? values[o + 2]! >= -Math.PI && values[o + 2]! < Math.PI
+              : Math.abs(Math.hypot(values[o + 3]!, values[o + 4]!, values[o + 5]!, values[o + 6]!) - 1) < 1e-15 && values[o + 6]! >= 0;
+          if (!ok) outside.push(`${name} ${o / k}`);
+        }
       }
-    }
-    expect(outside).toEqual([]);
-  });
+      expect(outside).toEqual([]);
+    },
+  );
 
   dataTest('ETHCampus.g2o: its FIX 0 line fixes vertex 0', () => {
     const text = fs.readFileSync(path.join(DATA, 'g2o-2d/ETHCampus.g2o'), 'utf8');
@@ -145,25 +157,33 @@ describe('the shared g2o files', () => {
     for (let i = 1; i < g.ids.length; i++) expect(pose(g, i).some((c) => c !== 0)).toBe(true);
   });
 
-  eachDataFile(FILES, (r) => `${r.file}: the initial cost is REFERENCE.md's ${r.initialCost}`, (r, filePath) => {
-    const g = graphOf(filePath);
-    expect(Math.abs(poseGraphCost(g) / r.initialCost - 1)).toBeLessThan(1e-9);
-  });
+  eachDataFile(
+    FILES,
+    (r) => `${r.file}: the initial cost is REFERENCE.md's ${r.initialCost}`,
+    (r, filePath) => {
+      const g = graphOf(filePath);
+      expect(Math.abs(poseGraphCost(g) / r.initialCost - 1)).toBeLessThan(1e-9);
+    },
+  );
 
-  eachDataFile(FILES, (r) => `${r.file}: parseG2o(formatG2o(g)) equals g bit for bit`, (r, filePath) => {
-    const g = graphOf(filePath);
-    const again = parseG2o(formatG2o(g), { strict: true });
-    expect(again.kind).toBe(g.kind);
-    for (const key of ['ids', 'poses', 'from', 'to', 'measurements', 'information', 'fixed'] as const) {
-      expect([key, sameBits(again[key], g[key])]).toEqual([key, true]);
-    }
-    expect(again.nonPositiveDefinite).toBe(g.nonPositiveDefinite);
-    expect(again.skipped).toEqual(g.skipped);
-    // The writer always writes VERTEX lines (CSAIL gains them).
-    expect(again.hasVertices).toBe(true);
-    // A second round trip changes nothing in the text either.
-    expect(formatG2o(again)).toBe(formatG2o(g));
-  });
+  eachDataFile(
+    FILES,
+    (r) => `${r.file}: parseG2o(formatG2o(g)) equals g bit for bit`,
+    (r, filePath) => {
+      const g = graphOf(filePath);
+      const again = parseG2o(formatG2o(g), { strict: true });
+      expect(again.kind).toBe(g.kind);
+      for (const key of ['ids', 'poses', 'from', 'to', 'measurements', 'information', 'fixed'] as const) {
+        expect([key, sameBits(again[key], g[key])]).toEqual([key, true]);
+      }
+      expect(again.nonPositiveDefinite).toBe(g.nonPositiveDefinite);
+      expect(again.skipped).toEqual(g.skipped);
+      // The writer always writes VERTEX lines (CSAIL gains them).
+      expect(again.hasVertices).toBe(true);
+      // A second round trip changes nothing in the text either.
+      expect(formatG2o(again)).toBe(formatG2o(g));
+    },
+  );
 
   dataTest('writeG2o / readG2o round trip through a file, with poses given', () => {
     const g = graphOf(path.join(DATA, 'g2o-3d/sphere2500.g2o'));

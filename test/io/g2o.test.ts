@@ -24,7 +24,10 @@ function expectClose(got: Pose, want: Pose, tolerance = 1e-12): void {
 
 describe('parseG2o: what it accepts', () => {
   test('comments, CRLF, a BOM, blank lines, tabs and repeated spaces', () => {
-    const text = '\uFEFF# a pose graph\r\n\r\nVERTEX_SE2\t0  0 0\t\t0   # the origin\r\n  VERTEX_SE2 1 1.5 -2 0.25\r\n#\r\nEDGE_SE2 0 1 1.5 -2 0.25 ' + INFO3 + '#no space before the comment\r\n';
+    const text =
+      '\uFEFF# a pose graph\r\n\r\nVERTEX_SE2\t0  0 0\t\t0   # the origin\r\n  VERTEX_SE2 1 1.5 -2 0.25\r\n#\r\nEDGE_SE2 0 1 1.5 -2 0.25 ' +
+      INFO3 +
+      '#no space before the comment\r\n';
     const g = parseG2o(text, { strict: true });
     expect(g.kind).toBe('se2');
     expect(Array.from(g.ids)).toEqual([0, 1]);
@@ -45,14 +48,26 @@ describe('parseG2o: what it accepts', () => {
   });
 
   test('unknown tags are skipped and counted (not in strict mode)', () => {
-    const g = parseG2o(lines('VERTEX_SE2 0 0 0 0', 'VERTEX_XY 5 1 2', 'PARAMS_SE2OFFSET 0 0 0 0', 'VERTEX_XY 6 1 2', 'VERTEX_SE2 1 0 0 0', 'EDGE_SE2_XY 0 5 1 1 1 0 1', '__proto__ 1'));
+    const g = parseG2o(
+      lines(
+        'VERTEX_SE2 0 0 0 0',
+        'VERTEX_XY 5 1 2',
+        'PARAMS_SE2OFFSET 0 0 0 0',
+        'VERTEX_XY 6 1 2',
+        'VERTEX_SE2 1 0 0 0',
+        'EDGE_SE2_XY 0 5 1 1 1 0 1',
+        '__proto__ 1',
+      ),
+    );
     expect(g.skipped).toEqual({ VERTEX_XY: 2, PARAMS_SE2OFFSET: 1, EDGE_SE2_XY: 1, ['__proto__']: 1 });
     expect(Object.getPrototypeOf(g.skipped)).toBe(Object.prototype);
     expect(Array.from(g.ids)).toEqual([0, 1]);
   });
 
   test('vertices are indexed by increasing id, wherever they appear; edges keep file order', () => {
-    const g = parseG2o(lines(`EDGE_SE2 30 -4 1 0 0 ${INFO3}`, 'VERTEX_SE2 30 3 0 0', 'VERTEX_SE2 -4 -4 0 0', `EDGE_SE2 7 30 2 0 0 ${INFO3}`, 'VERTEX_SE2 7 7 0 0'));
+    const g = parseG2o(
+      lines(`EDGE_SE2 30 -4 1 0 0 ${INFO3}`, 'VERTEX_SE2 30 3 0 0', 'VERTEX_SE2 -4 -4 0 0', `EDGE_SE2 7 30 2 0 0 ${INFO3}`, 'VERTEX_SE2 7 7 0 0'),
+    );
     expect(Array.from(g.ids)).toEqual([-4, 7, 30]);
     expect(Array.from(g.poses)).toEqual([-4, 0, 0, 7, 0, 0, 3, 0, 0]);
     expect(Array.from(g.from)).toEqual([2, 1]);
@@ -75,7 +90,9 @@ describe('parseG2o: what it accepts', () => {
   });
 
   test('SE2 angles are wrapped to [-π, π) in vertices and edges', () => {
-    const g = parseG2o(lines('VERTEX_SE2 0 0 0 3.5', `VERTEX_SE2 1 0 0 ${Math.PI}`, `VERTEX_SE2 2 0 0 ${-Math.PI}`, 'VERTEX_SE2 3 0 0 6.282233', `EDGE_SE2 0 1 0 0 -7 ${INFO3}`));
+    const g = parseG2o(
+      lines('VERTEX_SE2 0 0 0 3.5', `VERTEX_SE2 1 0 0 ${Math.PI}`, `VERTEX_SE2 2 0 0 ${-Math.PI}`, 'VERTEX_SE2 3 0 0 6.282233', `EDGE_SE2 0 1 0 0 -7 ${INFO3}`),
+    );
     expect(g.poses[2]).toBeCloseTo(3.5 - 2 * Math.PI, 15);
     expect(g.poses[5]).toBe(-Math.PI);
     expect(g.poses[8]).toBe(-Math.PI);
@@ -84,7 +101,14 @@ describe('parseG2o: what it accepts', () => {
   });
 
   test('SE3 quaternions are made unit with qw ≥ 0; a unit one keeps its bits', () => {
-    const g = parseG2o(lines('VERTEX_SE3:QUAT 0 1 2 3 0 0 0 2', 'VERTEX_SE3:QUAT 1 0 0 0 0.5 0.5 0.5 -0.5', `EDGE_SE3:QUAT 0 1 1 0 0 0 3 0 4 ${INFO6}`, 'VERTEX_SE3:QUAT 2 0 0 0 0.2 0.3 0.4 0.8426149773176358'));
+    const g = parseG2o(
+      lines(
+        'VERTEX_SE3:QUAT 0 1 2 3 0 0 0 2',
+        'VERTEX_SE3:QUAT 1 0 0 0 0.5 0.5 0.5 -0.5',
+        `EDGE_SE3:QUAT 0 1 1 0 0 0 3 0 4 ${INFO6}`,
+        'VERTEX_SE3:QUAT 2 0 0 0 0.2 0.3 0.4 0.8426149773176358',
+      ),
+    );
     expect(g.kind).toBe('se3');
     expect(Array.from(g.poses.subarray(0, 7))).toEqual([1, 2, 3, 0, 0, 0, 1]);
     expect(Array.from(g.poses.subarray(7, 14))).toEqual([0, 0, 0, -0.5, -0.5, -0.5, 0.5]);
@@ -98,7 +122,9 @@ describe('parseG2o: what it accepts', () => {
   });
 
   test('non-positive-definite information matrices are counted', () => {
-    const g = parseG2o(lines('VERTEX_SE2 0 0 0 0', 'VERTEX_SE2 1 0 0 0', 'EDGE_SE2 0 1 0 0 0 1 2 0 1 0 1', 'EDGE_SE2 0 1 0 0 0 0 0 0 0 0 0', `EDGE_SE2 1 0 0 0 0 ${INFO3}`));
+    const g = parseG2o(
+      lines('VERTEX_SE2 0 0 0 0', 'VERTEX_SE2 1 0 0 0', 'EDGE_SE2 0 1 0 0 0 1 2 0 1 0 1', 'EDGE_SE2 0 1 0 0 0 0 0 0 0 0 0', `EDGE_SE2 1 0 0 0 0 ${INFO3}`),
+    );
     expect(g.nonPositiveDefinite).toBe(2);
     // ... and kept as written.
     expect(Array.from(g.information.subarray(0, 6))).toEqual([1, 2, 0, 1, 0, 1]);
@@ -248,7 +274,35 @@ describe('the number scanner', () => {
     expect(exact('1e-400')).toBe(0);
     expect(exact('1e400')).toBe(Infinity);
     expect(exact('0e999999999')).toBe(0);
-    for (const bad of ['', '-', '.', '+.', 'e5', '.e5', '1e', '1e+', '0x1', '0X1F', '0b1', '0o7', '1,5', '1.2.3', '--1', '1_0', 'nan', 'inf', 'Infinity', '-Infinity', '1 ', '\u00a01', '1\u00a0', '1\ufeff', '½', '١']) expect(exact(bad)).toBeNaN();
+    for (const bad of [
+      '',
+      '-',
+      '.',
+      '+.',
+      'e5',
+      '.e5',
+      '1e',
+      '1e+',
+      '0x1',
+      '0X1F',
+      '0b1',
+      '0o7',
+      '1,5',
+      '1.2.3',
+      '--1',
+      '1_0',
+      'nan',
+      'inf',
+      'Infinity',
+      '-Infinity',
+      '1 ',
+      '\u00a01',
+      '1\u00a0',
+      '1\ufeff',
+      '½',
+      '١',
+    ])
+      expect(exact(bad)).toBeNaN();
   });
 
   test('G2oFormatError is an Error with its code, line and file', () => {

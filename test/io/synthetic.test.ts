@@ -70,7 +70,9 @@ describe('generated pose graphs', () => {
 
   test('BAD CALL - options', () => {
     expect(() => manhattanWorld({ poses: 1 })).toThrow(new RangeError("manhattanWorld: 'options.poses' must be an integer in [2, 4194304], got 1"));
-    expect(() => manhattanWorld({ turnProbability: 2 })).toThrow(new RangeError("manhattanWorld: 'options.turnProbability' must be a probability in [0, 1], got 2"));
+    expect(() => manhattanWorld({ turnProbability: 2 })).toThrow(
+      new RangeError("manhattanWorld: 'options.turnProbability' must be a probability in [0, 1], got 2"),
+    );
     expect(() => sphereWorld({ radius: -1 })).toThrow(new RangeError("sphereWorld: 'options.radius' must be a finite number > 0, got -1"));
     expect(() => gridWorld({ size: [1, 1, 1] })).toThrow(new RangeError("gridWorld: 'options.size' must be at least two poses, got 1×1×1"));
     expect(() => gridWorld({ translationNoise: 0 })).toThrow(new RangeError("gridWorld: 'options.translationNoise' must be a finite number > 0, got 0"));

@@ -211,7 +211,12 @@ describe('optimisers', () => {
       expect(halves.seen.map((s) => s.iteration)).toEqual(Array.from({ length: Math.max(...one.result.iterations) }, (_, i) => i + 1));
     }
     expect(stopTimes).toContain('6,7,7,8,7'); // Levenberg-Marquardt's elements stop at different iterations
-    expect(views.mock.calls).toEqual(Array.from({ length: 3 }, () => [[0, 2], [2, 5]]).flat());
+    expect(views.mock.calls).toEqual(
+      Array.from({ length: 3 }, () => [
+        [0, 2],
+        [2, 5],
+      ]).flat(),
+    );
     views.mockRestore();
   });
 
@@ -230,7 +235,13 @@ describe('optimisers', () => {
 
   test('EXPECTED FAILURE - non-finite residuals at the initial values fail that element only', () => {
     const x = new Variable('x', Vector(1), Float64Array.of(1, -1), { batch: 2 });
-    const sqrtTerm = new Custom({ dim: 1, variables: [x], residual: (rows, [v], out) => { for (let i = 0; i < rows; i++) out[i] = Math.sqrt(v![i]!) - 2; } });
+    const sqrtTerm = new Custom({
+      dim: 1,
+      variables: [x],
+      residual: (rows, [v], out) => {
+        for (let i = 0; i < rows; i++) out[i] = Math.sqrt(v![i]!) - 2;
+      },
+    });
     const result = new LevenbergMarquardt(new Objective([sqrtTerm])).solve();
     expect(result.status).toEqual(['converged', 'failed']);
     expect(result.reason[1]).toBe('non-finite residual or Jacobian at the initial values');
@@ -239,7 +250,13 @@ describe('optimisers', () => {
 
   test('EXPECTED FAILURE - solveAsync gives what solve gives when elements fail (NaN steps stay out of J·y)', async () => {
     const x = new Variable('x', Vector(1), Float64Array.of(1, -1, 9), { batch: 3 });
-    const sqrtTerm = new Custom({ dim: 1, variables: [x], residual: (rows, [v], out) => { for (let i = 0; i < rows; i++) out[i] = Math.sqrt(v![i]!) - 2; } });
+    const sqrtTerm = new Custom({
+      dim: 1,
+      variables: [x],
+      residual: (rows, [v], out) => {
+        for (let i = 0; i < rows; i++) out[i] = Math.sqrt(v![i]!) - 2;
+      },
+    });
     for (const Optimizer of Object.values(optimizers)) {
       const sync = new Optimizer(new Objective([sqrtTerm])).solve();
       const async = await new Optimizer(new Objective([sqrtTerm])).solveAsync();
@@ -299,7 +316,9 @@ describe('optimisers', () => {
     expect(async.finalCost).toEqual(sync.finalCost);
     expect(async.iterations).toEqual(sync.iterations);
     const controller = new AbortController();
-    const pending = new LevenbergMarquardt(poseGraphObjective(graph).objective, { onIteration: () => controller.abort() }).solveAsync({ signal: controller.signal });
+    const pending = new LevenbergMarquardt(poseGraphObjective(graph).objective, { onIteration: () => controller.abort() }).solveAsync({
+      signal: controller.signal,
+    });
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });
 
@@ -311,8 +330,12 @@ describe('optimisers', () => {
 
   test('BAD CALL - bad options name the option', () => {
     const { objective } = poseGraphObjective(gridGraph(3, 0.05, 19));
-    expect(() => new LevenbergMarquardt(objective, { functionTolerance: -1 })).toThrow(new RangeError("LevenbergMarquardt: 'options.functionTolerance' must be a finite number ≥ 0, got -1"));
-    expect(() => new Dogleg(objective, { maxIterations: -1 })).toThrow(new RangeError("Dogleg: 'options.maxIterations' must be an integer in [0, 1000000000], got -1"));
+    expect(() => new LevenbergMarquardt(objective, { functionTolerance: -1 })).toThrow(
+      new RangeError("LevenbergMarquardt: 'options.functionTolerance' must be a finite number ≥ 0, got -1"),
+    );
+    expect(() => new Dogleg(objective, { maxIterations: -1 })).toThrow(
+      new RangeError("Dogleg: 'options.maxIterations' must be an integer in [0, 1000000000], got -1"),
+    );
     expect(() => new GaussNewton(objective, { parameterTolerance: NaN })).toThrow(/'options.parameterTolerance' must be a finite number ≥ 0, got NaN/);
     expect(() => new LevenbergMarquardt(objective, { maxIteration: 3 } as never)).toThrow(/'options' must be an object with keys among/);
     expect(() => new LevenbergMarquardt({} as never)).toThrow(new TypeError("LevenbergMarquardt: 'objective' must be an Objective, got an object"));
@@ -321,8 +344,14 @@ describe('optimisers', () => {
   test('BAD CALL - trust-region options that contradict each other name both', () => {
     const { objective } = poseGraphObjective(gridGraph(3, 0.05, 19));
     const bad = (options: OptimizerOptions) => () => new Dogleg(objective, options);
-    expect(bad({ initialTrustRegionRadius: 1e20 })).toThrow(new RangeError("Dogleg: 'options.initialTrustRegionRadius' must be at most 'options.maxTrustRegionRadius' (10000000000000000), got 100000000000000000000"));
-    expect(bad({ minTrustRegionRadius: 1, initialTrustRegionRadius: 0.5 })).toThrow(new RangeError("Dogleg: 'options.minTrustRegionRadius' must be at most 'options.initialTrustRegionRadius' (0.5), got 1"));
+    expect(bad({ initialTrustRegionRadius: 1e20 })).toThrow(
+      new RangeError(
+        "Dogleg: 'options.initialTrustRegionRadius' must be at most 'options.maxTrustRegionRadius' (10000000000000000), got 100000000000000000000",
+      ),
+    );
+    expect(bad({ minTrustRegionRadius: 1, initialTrustRegionRadius: 0.5 })).toThrow(
+      new RangeError("Dogleg: 'options.minTrustRegionRadius' must be at most 'options.initialTrustRegionRadius' (0.5), got 1"),
+    );
     expect(bad({ minDiagonal: 2, maxDiagonal: 1 })).toThrow(new RangeError("Dogleg: 'options.minDiagonal' must be at most 'options.maxDiagonal' (1), got 2"));
     expect(bad({ minRelativeDecrease: 1 })).toThrow(new RangeError("Dogleg: 'options.minRelativeDecrease' must be a number in (0, 1), got 1"));
     expect(bad({ trustRegionShrink: 0 })).toThrow(new RangeError("Dogleg: 'options.trustRegionShrink' must be a finite number > 0, got 0"));

@@ -40,13 +40,12 @@ describe('the package', () => {
         .split('\n')
         .map((line) => line.trim().split(/\s+/)[0] ?? '')
         .filter((name) => name !== '');
-      const allowed = /^(linux-vdso\.so\.\d+|libc\.so\.\d+|libm\.so\.\d+|libstdc\+\+\.so\.\d+|libgcc_s\.so\.\d+|\/lib64\/ld-linux-x86-64\.so\.\d+|\/lib\/ld-linux-aarch64\.so\.\d+)$/;
+      const allowed =
+        /^(linux-vdso\.so\.\d+|libc\.so\.\d+|libm\.so\.\d+|libstdc\+\+\.so\.\d+|libgcc_s\.so\.\d+|\/lib64\/ld-linux-x86-64\.so\.\d+|\/lib\/ld-linux-aarch64\.so\.\d+)$/;
       expect(libraries.filter((name) => !allowed.test(name))).toEqual([]);
       const symbols = execFileSync('nm', ['-D', file], { encoding: 'utf8' });
       expect(symbols).not.toMatch(/\bcholmod_/); // none of its API, defined or needed
-      const info = JSON.parse(
-        execFileSync(process.execPath, ['-p', `JSON.stringify(require(${JSON.stringify(file)}).buildInfo())`], { encoding: 'utf8' }),
-      );
+      const info = JSON.parse(execFileSync(process.execPath, ['-p', `JSON.stringify(require(${JSON.stringify(file)}).buildInfo())`], { encoding: 'utf8' }));
       expect(info).toMatchObject({ cholmod: false, sparseBackend: 'ariadne-supernodal' });
     });
   }

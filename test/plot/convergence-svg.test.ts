@@ -64,12 +64,17 @@ describe('renderConvergenceSvg', () => {
     // The last two points lie on the bottom edge of the frame.
     const frame = all(parseSvg(svg), (n) => n.tag === 'rect' && n.attrs.fill === 'none')[0]!;
     const bottom = Number(frame.attrs.y) + Number(frame.attrs.height);
-    const ys = series(svg)[0]!.attrs.d!.split(/[ML]/).filter(Boolean).map((p) => Number(p.split(' ')[1]));
+    const ys = series(svg)[0]!
+      .attrs.d!.split(/[ML]/)
+      .filter(Boolean)
+      .map((p) => Number(p.split(' ')[1]));
     expect(ys.slice(-2).map((y) => Math.abs(y - bottom) <= 0.1)).toEqual([true, true]);
   });
 
   test('costs more than 20 decades below the largest are clamped too', () => {
-    expect(notes(renderConvergenceSvg([{ label: 'a', costs: [1e3, 1, 1e-30] }]))).toEqual(['1 cost below 10⁻¹⁷ drawn at the axis floor 10⁻¹⁸ (a log axis cannot show them).']);
+    expect(notes(renderConvergenceSvg([{ label: 'a', costs: [1e3, 1, 1e-30] }]))).toEqual([
+      '1 cost below 10⁻¹⁷ drawn at the axis floor 10⁻¹⁸ (a log axis cannot show them).',
+    ]);
   });
 
   test('NaN and ±∞ are skipped: the line breaks, the note counts them', () => {
@@ -112,7 +117,11 @@ describe('renderConvergenceSvg', () => {
     const graph = gridGraph(6, 0.05, 3);
     const poses = graph.poses;
     const measurements = new Float64Array(4 * graph.measurements.length);
-    for (let b = 0; b < 4; b++) measurements.set(graph.measurements.map((v, i) => v + (i % 3 === 2 ? 0 : 0.01 * Math.sin(7 * i + b))), b * graph.measurements.length);
+    for (let b = 0; b < 4; b++)
+      measurements.set(
+        graph.measurements.map((v, i) => v + (i % 3 === 2 ? 0 : 0.01 * Math.sin(7 * i + b))),
+        b * graph.measurements.length,
+      );
     const result = new LevenbergMarquardt(poseGraphObjective({ ...graph, poses }, { measurements }).objective).solve();
     const svg = renderConvergenceSvg(
       result.history.map((h, b) => ({ label: `element ${b}`, costs: h })),
@@ -126,16 +135,61 @@ describe('renderConvergenceSvg', () => {
   describe('BAD CALL', () => {
     const ok = [{ label: 'a', costs: [1, 0.5] }];
     const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegExp][] = [
-      ['series is not an array', () => renderConvergenceSvg({ label: 'a', costs: [1] } as never), TypeError, /^renderConvergenceSvg: 'series' must be an array of \{ label, costs \}, got an object$/],
+      [
+        'series is not an array',
+        () => renderConvergenceSvg({ label: 'a', costs: [1] } as never),
+        TypeError,
+        /^renderConvergenceSvg: 'series' must be an array of \{ label, costs \}, got an object$/,
+      ],
       ['no series', () => renderConvergenceSvg([]), RangeError, /^renderConvergenceSvg: 'series' must be non-empty, got an empty array$/],
-      ['a series without a label', () => renderConvergenceSvg([{ costs: [1] } as never]), TypeError, /^renderConvergenceSvg: 'series\[0\].label' must be a string, got undefined$/],
-      ['costs that are a number', () => renderConvergenceSvg([{ label: 'a', costs: 3 as never }]), TypeError, /^renderConvergenceSvg: 'series\[0\].costs' must be an array of numbers, got a number \(3\)$/],
-      ['no costs', () => renderConvergenceSvg([...ok, { label: 'b', costs: [] }]), RangeError, /^renderConvergenceSvg: 'series\[1\].costs' must be non-empty, got length 0$/],
-      ['a negative cost', () => renderConvergenceSvg([{ label: 'a', costs: [1, -2] }]), RangeError, /^renderConvergenceSvg: 'series\[0\].costs\[1\]' must be ≥ 0 \(a cost\), got -2$/],
-      ['a cost that is a string', () => renderConvergenceSvg([{ label: 'a', costs: [1, '2'] as never }]), TypeError, /^renderConvergenceSvg: 'series\[0\].costs\[1\]' must be a number, got a string$/],
-      ['an unknown option', () => renderConvergenceSvg(ok, { log: true } as never), RangeError, /^renderConvergenceSvg: 'options' must be an object with keys among 'title', 'width', 'height', 'band', got 'log'$/],
-      ['band that is not a boolean', () => renderConvergenceSvg(ok, { band: 1 as never }), TypeError, /^renderConvergenceSvg: 'options.band' must be a boolean, got a number \(1\)$/],
-      ['a huge width', () => renderConvergenceSvg(ok, { width: 1e6 }), RangeError, /^renderConvergenceSvg: 'options.width' must be in \[120, 16384\] px, got 1000000$/],
+      [
+        'a series without a label',
+        () => renderConvergenceSvg([{ costs: [1] } as never]),
+        TypeError,
+        /^renderConvergenceSvg: 'series\[0\].label' must be a string, got undefined$/,
+      ],
+      [
+        'costs that are a number',
+        () => renderConvergenceSvg([{ label: 'a', costs: 3 as never }]),
+        TypeError,
+        /^renderConvergenceSvg: 'series\[0\].costs' must be an array of numbers, got a number \(3\)$/,
+      ],
+      [
+        'no costs',
+        () => renderConvergenceSvg([...ok, { label: 'b', costs: [] }]),
+        RangeError,
+        /^renderConvergenceSvg: 'series\[1\].costs' must be non-empty, got length 0$/,
+      ],
+      [
+        'a negative cost',
+        () => renderConvergenceSvg([{ label: 'a', costs: [1, -2] }]),
+        RangeError,
+        /^renderConvergenceSvg: 'series\[0\].costs\[1\]' must be ≥ 0 \(a cost\), got -2$/,
+      ],
+      [
+        'a cost that is a string',
+        () => renderConvergenceSvg([{ label: 'a', costs: [1, '2'] as never }]),
+        TypeError,
+        /^renderConvergenceSvg: 'series\[0\].costs\[1\]' must be a number, got a string$/,
+      ],
+      [
+        'an unknown option',
+        () => renderConvergenceSvg(ok, { log: true } as never),
+        RangeError,
+        /^renderConvergenceSvg: 'options' must be an object with keys among 'title', 'width', 'height', 'band', got 'log'$/,
+      ],
+      [
+        'band that is not a boolean',
+        () => renderConvergenceSvg(ok, { band: 1 as never }),
+        TypeError,
+        /^renderConvergenceSvg: 'options.band' must be a boolean, got a number \(1\)$/,
+      ],
+      [
+        'a huge width',
+        () => renderConvergenceSvg(ok, { width: 1e6 }),
+        RangeError,
+        /^renderConvergenceSvg: 'options.width' must be in \[120, 16384\] px, got 1000000$/,
+      ],
     ];
     test.each(cases)('%s', (_name, call, error, message) => {
       expect(call).toThrow(error);

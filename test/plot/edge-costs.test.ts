@@ -56,7 +56,18 @@ describe('Objective.instanceCosts', () => {
 describe('poseGraphEdgeCosts', () => {
   test('½ ‖W r‖² per edge of a hand-made graph', () => {
     // Unit information; pose 1 is 0.1 m short of the 1 m measured, pose 2 is where measured.
-    const graph = graphOf('se2', [[0, 0, 0], [0.9, 0, 0], [1.9, 0, 0]], [[0, 1], [1, 2]]);
+    const graph = graphOf(
+      'se2',
+      [
+        [0, 0, 0],
+        [0.9, 0, 0],
+        [1.9, 0, 0],
+      ],
+      [
+        [0, 1],
+        [1, 2],
+      ],
+    );
     graph.measurements.set([1, 0, 0, 1, 0, 0]);
     const costs = poseGraphEdgeCosts(graph);
     expect(costs.length).toBe(2);
@@ -71,7 +82,15 @@ describe('poseGraphEdgeCosts', () => {
   test('a pose on no edge and a graph whose every pose is fixed', () => {
     const lonely = graphOf('se3', at([0, 0, 0], [1, 0, 0], [5, 5, 5]), [[0, 1]], [2]);
     expect(poseGraphEdgeCosts(lonely)[0]).toBeCloseTo(0.5, 14); // r = (1, 0, 0, 0, 0, 0)
-    const allFixed = graphOf('se2', [[0, 0, 0], [2, 0, 0]], [[0, 1]], [0, 1]);
+    const allFixed = graphOf(
+      'se2',
+      [
+        [0, 0, 0],
+        [2, 0, 0],
+      ],
+      [[0, 1]],
+      [0, 1],
+    );
     expect(poseGraphEdgeCosts(allFixed)[0]).toBeCloseTo(2, 14);
     const noEdges = graphOf('se2', [[0, 0, 0]], []);
     expect(poseGraphEdgeCosts(noEdges)).toEqual(new Float64Array(0));
@@ -90,21 +109,63 @@ describe('poseGraphEdgeCosts', () => {
   });
 
   describe('BAD CALL', () => {
-    const graph = graphOf('se2', [[0, 0, 0], [1, 0, 0]], [[0, 1]]);
+    const graph = graphOf(
+      'se2',
+      [
+        [0, 0, 0],
+        [1, 0, 0],
+      ],
+      [[0, 1]],
+    );
     const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegExp][] = [
-      ['graph is not an object', () => poseGraphEdgeCosts(null as never), TypeError, /^poseGraphEdgeCosts: 'graph' must be a G2oGraph \(from parseG2o or readG2o\), got null$/],
-      ['unknown kind', () => poseGraphEdgeCosts({ ...graph, kind: 'se4' as never }), RangeError, /^poseGraphEdgeCosts: 'graph.kind' must be 'se2' or 'se3', got 'se4'$/],
-      ['poses of the wrong length', () => poseGraphEdgeCosts(graph, new Float64Array(5)), RangeError, /^poseGraphEdgeCosts: 'poses' must be of length 6 \(2 vertices × 3\), got length 5$/],
-      ['poses as an Array', () => poseGraphEdgeCosts(graph, [0, 0, 0, 1, 0, 0] as never), TypeError, /^poseGraphEdgeCosts: 'poses' must be a Float64Array, got an Array$/],
-      ['a NaN pose', () => poseGraphEdgeCosts(graph, new Float64Array([0, 0, 0, NaN, 0, 0])), RangeError, /^poseGraphEdgeCosts: 'poses' must be finite, got NaN at vertex 1, index 0$/],
-      ['an edge to a missing pose', () => poseGraphEdgeCosts({ ...graph, to: Int32Array.of(2) }), RangeError, /^poseGraphEdgeCosts: 'graph.to\[0\]' must be a vertex index in \[0, 2\), got 2$/],
+      [
+        'graph is not an object',
+        () => poseGraphEdgeCosts(null as never),
+        TypeError,
+        /^poseGraphEdgeCosts: 'graph' must be a G2oGraph \(from parseG2o or readG2o\), got null$/,
+      ],
+      [
+        'unknown kind',
+        () => poseGraphEdgeCosts({ ...graph, kind: 'se4' as never }),
+        RangeError,
+        /^poseGraphEdgeCosts: 'graph.kind' must be 'se2' or 'se3', got 'se4'$/,
+      ],
+      [
+        'poses of the wrong length',
+        () => poseGraphEdgeCosts(graph, new Float64Array(5)),
+        RangeError,
+        /^poseGraphEdgeCosts: 'poses' must be of length 6 \(2 vertices × 3\), got length 5$/,
+      ],
+      [
+        'poses as an Array',
+        () => poseGraphEdgeCosts(graph, [0, 0, 0, 1, 0, 0] as never),
+        TypeError,
+        /^poseGraphEdgeCosts: 'poses' must be a Float64Array, got an Array$/,
+      ],
+      [
+        'a NaN pose',
+        () => poseGraphEdgeCosts(graph, new Float64Array([0, 0, 0, NaN, 0, 0])),
+        RangeError,
+        /^poseGraphEdgeCosts: 'poses' must be finite, got NaN at vertex 1, index 0$/,
+      ],
+      [
+        'an edge to a missing pose',
+        () => poseGraphEdgeCosts({ ...graph, to: Int32Array.of(2) }),
+        RangeError,
+        /^poseGraphEdgeCosts: 'graph.to\[0\]' must be a vertex index in \[0, 2\), got 2$/,
+      ],
       [
         'a quaternion that is not unit',
         () => poseGraphEdgeCosts(graphOf('se3', at([0, 0, 0], [1, 0, 0]), [[0, 1]]), new Float64Array([0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 2])),
         RangeError,
         /^poseGraphEdgeCosts: 'poses' must be made of unit quaternions \(\|‖q‖ − 1\| ≤ 1e-6\), got ‖q‖ = 2 at vertex 1$/,
       ],
-      ['information of the wrong length', () => poseGraphEdgeCosts({ ...graph, information: new Float64Array(3) }), RangeError, /^poseGraphEdgeCosts: 'graph.information' must be of length 6 \(1 edges × 6\), got length 3$/],
+      [
+        'information of the wrong length',
+        () => poseGraphEdgeCosts({ ...graph, information: new Float64Array(3) }),
+        RangeError,
+        /^poseGraphEdgeCosts: 'graph.information' must be of length 6 \(1 edges × 6\), got length 3$/,
+      ],
     ];
     test.each(cases)('%s', (_name, call, error, message) => {
       expect(call).toThrow(error);

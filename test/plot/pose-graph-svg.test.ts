@@ -29,7 +29,12 @@ function centres(graph: G2oGraph, poses: SvgNode[]): [number, number][] {
 }
 
 // A unit tetrahedron of SE3 poses: the origin and one step along each axis.
-const tetra = graphOf('se3', at([0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]), [[0, 1], [1, 2], [2, 3], [0, 3]]);
+const tetra = graphOf('se3', at([0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]), [
+  [0, 1],
+  [1, 2],
+  [2, 3],
+  [0, 3],
+]);
 
 describe('renderPoseGraphSvg', () => {
   test('parses as XML and holds exactly one element per pose and per edge', () => {
@@ -69,7 +74,18 @@ describe('renderPoseGraphSvg', () => {
   });
 
   test('by default the edges are coloured by poseGraphEdgeCosts', () => {
-    const graph = graphOf('se2', [[0, 0, 0], [1, 0, 0], [2.5, 0, 0]], [[0, 1], [1, 2]]);
+    const graph = graphOf(
+      'se2',
+      [
+        [0, 0, 0],
+        [1, 0, 0],
+        [2.5, 0, 0],
+      ],
+      [
+        [0, 1],
+        [1, 2],
+      ],
+    );
     graph.measurements.set([1, 0, 0, 1, 0, 0]); // edge 1 is 0.5 m off, edge 0 exact
     expect(Array.from(poseGraphEdgeCosts(graph))).toEqual([0, 0.125]);
     const { edges } = panels(renderPoseGraphSvg(graph))[0]!;
@@ -88,15 +104,34 @@ describe('renderPoseGraphSvg', () => {
       actual.flat().forEach((a, i) => expect(a).toBeCloseTo(expected.flat()[i]!, 2));
     };
     // Page y points down: a step up on the page is −1.
-    test('top: x right, y up', () => close(offsets({ view: 'top' }), [[1, 0], [0, -1], [0, 0]]));
-    test('front: x right, z up', () => close(offsets({ view: 'front' }), [[1, 0], [0, 0], [0, -1]]));
-    test('side: y right, z up', () => close(offsets({ view: 'side' }), [[0, 0], [1, 0], [0, -1]]));
+    test('top: x right, y up', () =>
+      close(offsets({ view: 'top' }), [
+        [1, 0],
+        [0, -1],
+        [0, 0],
+      ]));
+    test('front: x right, z up', () =>
+      close(offsets({ view: 'front' }), [
+        [1, 0],
+        [0, 0],
+        [0, -1],
+      ]));
+    test('side: y right, z up', () =>
+      close(offsets({ view: 'side' }), [
+        [0, 0],
+        [1, 0],
+        [0, -1],
+      ]));
     test('iso: x and y at ±30° below and above the horizontal, z up, all foreshortened alike', () => {
       const r = Math.SQRT1_2;
       const s = Math.sqrt(1 / 6);
       // Unit steps project to length √(2/3); normalised by the longest (all equal) they become:
       const n = Math.sqrt(2 / 3);
-      close(offsets({ view: 'iso' }), [[r / n, s / n], [r / n, -s / n], [0, -2 * s / n]]);
+      close(offsets({ view: 'iso' }), [
+        [r / n, s / n],
+        [r / n, -s / n],
+        [0, (-2 * s) / n],
+      ]);
       expect(ISO_ELEVATION).toBeCloseTo(35.26439, 5);
     });
     test('azimuth and elevation: right = (−sin a, cos a, 0), up = (−sin e cos a, −sin e sin a, cos e)', () => {
@@ -106,12 +141,26 @@ describe('renderPoseGraphSvg', () => {
       const up = [-Math.sin(e) * Math.cos(a), -Math.sin(e) * Math.sin(a), Math.cos(e)];
       const expected = [0, 1, 2].map((axis) => [right[axis]!, -up[axis]!]);
       const scale = Math.max(...expected.map(([u, v]) => Math.hypot(u!, v!)));
-      close(offsets({ view: { azimuth: 30, elevation: 20 } }), expected.map(([u, v]) => [u! / scale, v! / scale]));
+      close(
+        offsets({ view: { azimuth: 30, elevation: 20 } }),
+        expected.map(([u, v]) => [u! / scale, v! / scale]),
+      );
     });
   });
 
   test('equal scale on both page axes, whatever the picture size', () => {
-    const flat = graphOf('se2', [[0, 0, 0], [10, 0, 0], [10, 1, 0]], [[0, 1], [1, 2]]);
+    const flat = graphOf(
+      'se2',
+      [
+        [0, 0, 0],
+        [10, 0, 0],
+        [10, 1, 0],
+      ],
+      [
+        [0, 1],
+        [1, 2],
+      ],
+    );
     for (const size of [{}, { width: 400, height: 900 }, { width: 1200, height: 300 }]) {
       const c = centres(flat, panels(renderPoseGraphSvg(flat, { ...size, view: 'iso' }))[0]!.poses);
       // iso of z = 0 points: |Δ| ∝ the metres walked, so 10 m and 1 m keep their ratio.
@@ -134,11 +183,25 @@ describe('renderPoseGraphSvg', () => {
   });
 
   test('SE2 poses seen from the top are heading triangles; fixed poses are squares', () => {
-    const graph = graphOf('se2', [[0, 0, 0], [1, 0, Math.PI / 2], [1, 1, Math.PI]], [[0, 1], [1, 2]]);
+    const graph = graphOf(
+      'se2',
+      [
+        [0, 0, 0],
+        [1, 0, Math.PI / 2],
+        [1, 1, Math.PI],
+      ],
+      [
+        [0, 1],
+        [1, 2],
+      ],
+    );
     const { poses } = panels(renderPoseGraphSvg(graph))[0]!;
     expect(poses.map((p) => p.tag)).toEqual(['path', 'path', 'rect']);
     // The triangle's tip (its first point) lies along the heading: pose 1 faces +y, up the page.
-    const tip = poses[0]!.attrs.d!.match(/^M([-\d.]+) ([-\d.]+)l([-\d.]+) ([-\d.]+)l([-\d.]+) ([-\d.]+)z$/)!.slice(1).map(Number);
+    const tip = poses[0]!.attrs
+      .d!.match(/^M([-\d.]+) ([-\d.]+)l([-\d.]+) ([-\d.]+)l([-\d.]+) ([-\d.]+)z$/)!
+      .slice(1)
+      .map(Number);
     const base = [tip[0]! + tip[2]! + tip[4]! / 2, tip[1]! + tip[3]! + tip[5]! / 2];
     expect(Math.abs(tip[0]! - base[0]!)).toBeLessThan(0.3);
     expect(tip[1]!).toBeLessThan(base[1]!);
@@ -151,7 +214,21 @@ describe('renderPoseGraphSvg', () => {
   });
 
   test('before and after: two titled panels, each with every pose and edge, one colour bar and a legend', () => {
-    const graph = graphOf('se2', [[0, 0, 0], [1, 0, 0], [2, 0, 0], [3, 0, 0]], [[0, 1], [1, 2], [2, 3], [0, 3]]);
+    const graph = graphOf(
+      'se2',
+      [
+        [0, 0, 0],
+        [1, 0, 0],
+        [2, 0, 0],
+        [3, 0, 0],
+      ],
+      [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [0, 3],
+      ],
+    );
     graph.measurements.set([1, 0, 0, 1, 0, 0, 1, 0, 0, 3, 0, 0]);
     const before = new Float64Array([0, 0, 0, 1.2, 0.3, 0.1, 2.5, 0.2, 0, 3.3, -0.2, 0]);
     const svg = renderPoseGraphSvg(graph, { before, title: 'Before and after' });
@@ -204,22 +281,102 @@ describe('renderPoseGraphSvg', () => {
   describe('BAD CALL', () => {
     const fn = 'renderPoseGraphSvg';
     const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegExp][] = [
-      ['graph is a string', () => renderPoseGraphSvg('graph' as never), TypeError, /^renderPoseGraphSvg: 'graph' must be a G2oGraph \(from parseG2o or readG2o\), got a string$/],
-      ['an unknown option', () => renderPoseGraphSvg(tetra, { colour: 'red' } as never), RangeError, /^renderPoseGraphSvg: 'options' must be an object with keys among 'poses', .*, got 'colour'$/],
-      ['an unknown view', () => renderPoseGraphSvg(tetra, { view: 'bottom' as never }), RangeError, /^renderPoseGraphSvg: 'options.view' must be 'top', 'front', 'side', 'iso' or \{ azimuth, elevation \} in degrees, got 'bottom'$/],
-      ['a view that is a number', () => renderPoseGraphSvg(tetra, { view: 3 as never }), TypeError, /^renderPoseGraphSvg: 'options.view' must be .* got a number \(3\)$/],
-      ['an elevation beyond 90°', () => renderPoseGraphSvg(tetra, { view: { azimuth: 0, elevation: 120 } }), RangeError, /^renderPoseGraphSvg: 'options.view.elevation' must be in \[-90, 90\] degrees, got 120$/],
-      ['a width that is not a number', () => renderPoseGraphSvg(tetra, { width: '800' as never }), TypeError, /^renderPoseGraphSvg: 'options.width' must be a number of pixels, got a string$/],
-      ['a tiny height', () => renderPoseGraphSvg(tetra, { height: 10 }), RangeError, /^renderPoseGraphSvg: 'options.height' must be in \[120, 16384\] px, got 10$/],
-      ['before of the wrong length', () => renderPoseGraphSvg(tetra, { before: new Float64Array(7) }), RangeError, /^renderPoseGraphSvg: 'options.before' must be of length 28 \(4 vertices × 7\), got length 7$/],
-      ['poses with Infinity', () => renderPoseGraphSvg(tetra, { poses: tetra.poses.map((v, i) => (i === 8 ? Infinity : v)) }), RangeError, /^renderPoseGraphSvg: 'options.poses' must be finite, got Infinity at vertex 1, index 1$/],
-      ['edge costs in an Array', () => renderPoseGraphSvg(tetra, { edgeCosts: [1, 2, 3, 4] as never }), TypeError, /^renderPoseGraphSvg: 'options.edgeCosts' must be a Float64Array, got an Array$/],
-      ['too few edge costs', () => renderPoseGraphSvg(tetra, { edgeCosts: new Float64Array(3) }), RangeError, /^renderPoseGraphSvg: 'options.edgeCosts' must be of length 4 \(one cost per edge\), got length 3$/],
-      ['a negative edge cost', () => renderPoseGraphSvg(tetra, { edgeCosts: new Float64Array([1, -1, 1, 1]) }), RangeError, /^renderPoseGraphSvg: 'options.edgeCosts' must be finite and ≥ 0, got -1 at edge 1$/],
-      ['before costs without before', () => renderPoseGraphSvg(tetra, { beforeEdgeCosts: new Float64Array(4) }), RangeError, /^renderPoseGraphSvg: 'options.beforeEdgeCosts' must be given only with 'options.before', got it without$/],
-      ['one panel title for two panels', () => renderPoseGraphSvg(tetra, { before: tetra.poses, panelTitles: ['A'] }), RangeError, /^renderPoseGraphSvg: 'options.panelTitles' must be 2 titles \(before, after\), got 1$/],
-      ['a title that is a number', () => renderPoseGraphSvg(tetra, { title: 7 as never }), TypeError, /^renderPoseGraphSvg: 'options.title' must be a string, got a number \(7\)$/],
-      ['an unknown scale', () => renderPoseGraphSvg(tetra, { before: tetra.poses, scale: 'fit' as never }), RangeError, /^renderPoseGraphSvg: 'options.scale' must be 'shared' or 'separate', got 'fit'$/],
+      [
+        'graph is a string',
+        () => renderPoseGraphSvg('graph' as never),
+        TypeError,
+        /^renderPoseGraphSvg: 'graph' must be a G2oGraph \(from parseG2o or readG2o\), got a string$/,
+      ],
+      [
+        'an unknown option',
+        () => renderPoseGraphSvg(tetra, { colour: 'red' } as never),
+        RangeError,
+        /^renderPoseGraphSvg: 'options' must be an object with keys among 'poses', .*, got 'colour'$/,
+      ],
+      [
+        'an unknown view',
+        () => renderPoseGraphSvg(tetra, { view: 'bottom' as never }),
+        RangeError,
+        /^renderPoseGraphSvg: 'options.view' must be 'top', 'front', 'side', 'iso' or \{ azimuth, elevation \} in degrees, got 'bottom'$/,
+      ],
+      [
+        'a view that is a number',
+        () => renderPoseGraphSvg(tetra, { view: 3 as never }),
+        TypeError,
+        /^renderPoseGraphSvg: 'options.view' must be .* got a number \(3\)$/,
+      ],
+      [
+        'an elevation beyond 90°',
+        () => renderPoseGraphSvg(tetra, { view: { azimuth: 0, elevation: 120 } }),
+        RangeError,
+        /^renderPoseGraphSvg: 'options.view.elevation' must be in \[-90, 90\] degrees, got 120$/,
+      ],
+      [
+        'a width that is not a number',
+        () => renderPoseGraphSvg(tetra, { width: '800' as never }),
+        TypeError,
+        /^renderPoseGraphSvg: 'options.width' must be a number of pixels, got a string$/,
+      ],
+      [
+        'a tiny height',
+        () => renderPoseGraphSvg(tetra, { height: 10 }),
+        RangeError,
+        /^renderPoseGraphSvg: 'options.height' must be in \[120, 16384\] px, got 10$/,
+      ],
+      [
+        'before of the wrong length',
+        () => renderPoseGraphSvg(tetra, { before: new Float64Array(7) }),
+        RangeError,
+        /^renderPoseGraphSvg: 'options.before' must be of length 28 \(4 vertices × 7\), got length 7$/,
+      ],
+      [
+        'poses with Infinity',
+        () => renderPoseGraphSvg(tetra, { poses: tetra.poses.map((v, i) => (i === 8 ? Infinity : v)) }),
+        RangeError,
+        /^renderPoseGraphSvg: 'options.poses' must be finite, got Infinity at vertex 1, index 1$/,
+      ],
+      [
+        'edge costs in an Array',
+        () => renderPoseGraphSvg(tetra, { edgeCosts: [1, 2, 3, 4] as never }),
+        TypeError,
+        /^renderPoseGraphSvg: 'options.edgeCosts' must be a Float64Array, got an Array$/,
+      ],
+      [
+        'too few edge costs',
+        () => renderPoseGraphSvg(tetra, { edgeCosts: new Float64Array(3) }),
+        RangeError,
+        /^renderPoseGraphSvg: 'options.edgeCosts' must be of length 4 \(one cost per edge\), got length 3$/,
+      ],
+      [
+        'a negative edge cost',
+        () => renderPoseGraphSvg(tetra, { edgeCosts: new Float64Array([1, -1, 1, 1]) }),
+        RangeError,
+        /^renderPoseGraphSvg: 'options.edgeCosts' must be finite and ≥ 0, got -1 at edge 1$/,
+      ],
+      [
+        'before costs without before',
+        () => renderPoseGraphSvg(tetra, { beforeEdgeCosts: new Float64Array(4) }),
+        RangeError,
+        /^renderPoseGraphSvg: 'options.beforeEdgeCosts' must be given only with 'options.before', got it without$/,
+      ],
+      [
+        'one panel title for two panels',
+        () => renderPoseGraphSvg(tetra, { before: tetra.poses, panelTitles: ['A'] }),
+        RangeError,
+        /^renderPoseGraphSvg: 'options.panelTitles' must be 2 titles \(before, after\), got 1$/,
+      ],
+      [
+        'a title that is a number',
+        () => renderPoseGraphSvg(tetra, { title: 7 as never }),
+        TypeError,
+        /^renderPoseGraphSvg: 'options.title' must be a string, got a number \(7\)$/,
+      ],
+      [
+        'an unknown scale',
+        () => renderPoseGraphSvg(tetra, { before: tetra.poses, scale: 'fit' as never }),
+        RangeError,
+        /^renderPoseGraphSvg: 'options.scale' must be 'shared' or 'separate', got 'fit'$/,
+      ],
     ];
     test.each(cases)('%s', (_name, call, error, message) => {
       expect(call).toThrow(error);

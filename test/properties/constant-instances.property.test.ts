@@ -66,7 +66,10 @@ function indexOf(place: Place, count: number): number {
 
 /** x ⊕ (σ·n), n standard normal. */
 function perturbed(group: LieGroup, x: Float64Array, sigma: number, random: SeededRandom): Float64Array {
-  return group.retract(x, Float64Array.from({ length: group.dof }, () => sigma * random.normal()));
+  return group.retract(
+    x,
+    Float64Array.from({ length: group.dof }, () => sigma * random.normal()),
+  );
 }
 
 /** A residual of elements a and b of `variable` (both constant): 2 rows, nonlinear in their first two storage numbers. */
@@ -121,14 +124,25 @@ function poseGraphFamily(name: string, source: G2oGraph): Family {
         measurements = insertRow(measurements, at, edge, batch);
       }
       const { poses, edges } = poseGraphObjective(g, { measurements });
-      const anchor = new Prior({ name: 'anchor', variable: { variable: poses, indices: [middle] }, target: anchorTarget, weight: Weight.scale(Float64Array.of(0.1)) });
+      const anchor = new Prior({
+        name: 'anchor',
+        variable: { variable: poses, indices: [middle] },
+        target: anchorTarget,
+        weight: Weight.scale(Float64Array.of(0.1)),
+      });
       const terms: CostTerm[] = [edges, anchor];
       if (extra !== undefined && extra.term !== 'instance') {
         const term =
           extra.term === 'prior'
             ? new Prior({ name: 'extra', variable: { variable: poses, indices: [last] }, target: priorTarget })
             : extra.term === 'pair'
-              ? new Between({ name: 'extra', a: { variable: poses, indices: [0] }, b: { variable: poses, indices: [last] }, measurement: edge, weight: Weight.scale(Float64Array.of(2)) })
+              ? new Between({
+                  name: 'extra',
+                  a: { variable: poses, indices: [0] },
+                  b: { variable: poses, indices: [last] },
+                  measurement: edge,
+                  weight: Weight.scale(Float64Array.of(2)),
+                })
               : customOnConstants(poses, 0, last);
         terms.splice(indexOf(extra.place, terms.length), 0, term);
       }
@@ -181,7 +195,13 @@ function curveFamily(): Family {
       }
       const fits = halves.map(
         (values, h) =>
-          new Custom({ name: `fit${h}`, dim: 1, variables: [{ variable: params, indices: h === 0 ? indices : new Int32Array(half) }], auxiliary: [{ name: `samples${h}`, values, k: 2, batch }], residual }),
+          new Custom({
+            name: `fit${h}`,
+            dim: 1,
+            variables: [{ variable: params, indices: h === 0 ? indices : new Int32Array(half) }],
+            auxiliary: [{ name: `samples${h}`, values, k: 2, batch }],
+            residual,
+          }),
       );
       const terms: CostTerm[] = fits;
       if (extra !== undefined && extra.term !== 'instance') {
@@ -205,7 +225,10 @@ const families: Family[] = [
   curveFamily(),
 ];
 
-const extras: Extra[] = [...TERMS.flatMap((term) => PLACES.map((place) => ({ term, place }))), ...PLACES.map((place) => ({ term: 'instance' as const, place }))];
+const extras: Extra[] = [
+  ...TERMS.flatMap((term) => PLACES.map((place) => ({ term, place }))),
+  ...PLACES.map((place) => ({ term: 'instance' as const, place })),
+];
 
 /** max |local(x_e, y_e)| over the elements e of one batch element. */
 function solutionDistance(group: LieGroup, x: Float64Array, y: Float64Array): number {
@@ -235,7 +258,8 @@ describe('a cost instance on constant elements only adds its cost and moves noth
                   // The instance's cost: constant, so the initial costs differ by it.
                   const cost = result.initialCost[b]! - without.initialCost[b]!;
                   if (!(cost > 1e-3)) failures.push(`${where}: the instance costs ${cost}`);
-                  if (result.status[b] !== 'converged' || without.status[b] !== 'converged') failures.push(`${where}: ${result.reason[b]} / ${without.reason[b]}`);
+                  if (result.status[b] !== 'converged' || without.status[b] !== 'converged')
+                    failures.push(`${where}: ${result.reason[b]} / ${without.reason[b]}`);
                   const expected = without.finalCost[b]! + cost;
                   const error = Math.abs(result.finalCost[b]! - expected) / expected;
                   const distance = solutionDistance(family.group, without.values(family.variable, b), result.values(family.variable, b));
@@ -264,7 +288,8 @@ describe('the g2o graph of the report: an edge between two FIX vertices', () => 
   const vertices = ['VERTEX_SE2 0 0 0 0', 'VERTEX_SE2 1 1 0 0', 'VERTEX_SE2 2 2 0 0', 'VERTEX_SE2 3 3 0 0'];
   const fixedEdge = 'EDGE_SE2 0 1 1.1 0 0 1 0 0 1 0 1'; // r = Log((1.1, 0, 0)⁻¹ · (1, 0, 0)) = (−0.1, 0, 0): cost 0.005
   const edges = ['EDGE_SE2 1 2 1.5 0.2 0.1 1 0 0 1 0 1', 'EDGE_SE2 2 3 1.5 0.2 0.1 1 0 0 1 0 1'];
-  const solve = (lines: string[], options: OptimizerOptions) => new LevenbergMarquardt(poseGraphObjective(parseG2o([...lines, 'FIX 0 1'].join('\n'))).objective, options).solve();
+  const solve = (lines: string[], options: OptimizerOptions) =>
+    new LevenbergMarquardt(poseGraphObjective(parseG2o([...lines, 'FIX 0 1'].join('\n'))).objective, options).solve();
 
   for (const [tolerance, options, bound] of [
     ['default tolerances', {}, 1e-4],

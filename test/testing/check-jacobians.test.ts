@@ -23,7 +23,9 @@ describe('checkJacobians', () => {
     expect(result.errors).toHaveLength(2);
     expect(result.analytic[0]).toHaveLength(2 * 36);
     expect(result.numeric[1]).toHaveLength(2 * 36);
-    expect(result.report).toMatch(/^checkJacobians: ok \(tolerance 0\.000001, step 0\.00001, 2 elements\)\ninput 0 \(SE3\): max error .* ok\ninput 1 \(SE3\): max error .* ok$/);
+    expect(result.report).toMatch(
+      /^checkJacobians: ok \(tolerance 0\.000001, step 0\.00001, 2 elements\)\ninput 0 \(SE3\): max error .* ok\ninput 1 \(SE3\): max error .* ok$/,
+    );
   });
 
   test('EXPECTED FAILURE - flags a deliberately wrong Jacobian (J_out_a transposed)', () => {
@@ -31,7 +33,8 @@ describe('checkJacobians', () => {
       const out = SE3.compose(x!, y!, undefined, Jx, Jy);
       if (Jx !== undefined) {
         for (let k = 0; k < Jx.length / 36; k++) {
-          for (let i = 0; i < 6; i++) for (let j = 0; j < i; j++) [Jx[36 * k + 6 * i + j], Jx[36 * k + 6 * j + i]] = [Jx[36 * k + 6 * j + i]!, Jx[36 * k + 6 * i + j]!];
+          for (let i = 0; i < 6; i++)
+            for (let j = 0; j < i; j++) [Jx[36 * k + 6 * i + j], Jx[36 * k + 6 * j + i]] = [Jx[36 * k + 6 * j + i]!, Jx[36 * k + 6 * i + j]!];
         }
       }
       return out;
@@ -50,7 +53,14 @@ describe('checkJacobians', () => {
       if (Jp !== undefined) Jp[4] = Jp[4]! + 1e-4;
       return out;
     };
-    const result = checkJacobians(slightly, [{ group: SO3, value: SO3.exp(new Float64Array([0.5, 0.1, -0.4])) }, { group: R3, value: new Float64Array([1, 2, 3]) }], R3);
+    const result = checkJacobians(
+      slightly,
+      [
+        { group: SO3, value: SO3.exp(new Float64Array([0.5, 0.1, -0.4])) },
+        { group: R3, value: new Float64Array([1, 2, 3]) },
+      ],
+      R3,
+    );
     expect(result.ok).toBe(false);
     expect(result.errors[1]).toBeCloseTo(1e-4, 8);
     expect(result.report).toMatch(/input 1 \(Vector3\): max error 1\.00e-4 at element 0, row 1, column 1: .* FAILED/);
@@ -104,7 +114,14 @@ describe('checkJacobians', () => {
 
   test('a broadcast input is differentiated for every output element', () => {
     const one = SE3.exp(new Float64Array([0.2, 0.1, 0, 1, -1, 0.5]));
-    const result = checkJacobians(compose, [{ group: SE3, value: one }, { group: SE3, value: b }], SE3);
+    const result = checkJacobians(
+      compose,
+      [
+        { group: SE3, value: one },
+        { group: SE3, value: b },
+      ],
+      SE3,
+    );
     expect(result.ok).toBe(true);
     expect(result.analytic[0]).toHaveLength(72);
   });
@@ -142,7 +159,15 @@ describe('numericJacobian', () => {
 
   test('with respect to the second of several inputs', () => {
     const p = new Float64Array([1, 2, 3]);
-    const J = numericJacobian(([x, q]) => SE3.act(x!, q!), [{ group: SE3, value: a.slice(0, 7) }, { group: R3, value: p }], R3, 1);
+    const J = numericJacobian(
+      ([x, q]) => SE3.act(x!, q!),
+      [
+        { group: SE3, value: a.slice(0, 7) },
+        { group: R3, value: p },
+      ],
+      R3,
+      1,
+    );
     const R = SE3.toMatrix3x4(a.slice(0, 7));
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(J[3 * i + j]).toBeCloseTo(R[4 * i + j]!, 9);
   });
@@ -153,19 +178,64 @@ describe('bad calls', () => {
   const ok = [{ group: R3, value: new Float64Array(3) }];
   const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegExp][] = [
     ['f is not a function', () => checkJacobians(1 as never, ok, R3), TypeError, /^checkJacobians: 'f' must be a function, got a number \(1\)$/],
-    ['inputs is not an Array', () => checkJacobians(f, {} as never, R3), TypeError, /^checkJacobians: 'inputs' must be an Array of \{ group, value \}, got an object$/],
+    [
+      'inputs is not an Array',
+      () => checkJacobians(f, {} as never, R3),
+      TypeError,
+      /^checkJacobians: 'inputs' must be an Array of \{ group, value \}, got an object$/,
+    ],
     ['no inputs', () => checkJacobians(f, [], R3), RangeError, /^checkJacobians: 'inputs' must be non-empty, got an empty Array$/],
-    ['an input without a group', () => checkJacobians(f, [{ group: {} as never, value: new Float64Array(3) }], R3), TypeError, /^checkJacobians: 'inputs\[0\]\.group' must be a LieGroup \(SO2, SE2, SO3, SE3 or Vector\(n\)\), got an object$/],
-    ['a misspelt input key', () => checkJacobians(f, [{ group: R3, values: new Float64Array(3) } as never], R3), RangeError, /^checkJacobians: 'inputs\[0\]' must be an object with keys among 'group', 'value', got 'values'$/],
-    ['a non-unit quaternion input', () => checkJacobians(f, [{ group: SO3, value: new Float64Array([0, 0, 0, 2]) }], SO3), RangeError, /^checkJacobians: 'inputs\[0\]\.value' must hold unit quaternions .*, got norm 2 at element 0$/],
-    ['an input of the wrong length', () => checkJacobians(f, [{ group: R3, value: new Float64Array(4) }], R3), RangeError, /^checkJacobians: 'inputs\[0\]\.value' must hold whole elements of 3 numbers, got length 4$/],
+    [
+      'an input without a group',
+      () => checkJacobians(f, [{ group: {} as never, value: new Float64Array(3) }], R3),
+      TypeError,
+      /^checkJacobians: 'inputs\[0\]\.group' must be a LieGroup \(SO2, SE2, SO3, SE3 or Vector\(n\)\), got an object$/,
+    ],
+    [
+      'a misspelt input key',
+      () => checkJacobians(f, [{ group: R3, values: new Float64Array(3) } as never], R3),
+      RangeError,
+      /^checkJacobians: 'inputs\[0\]' must be an object with keys among 'group', 'value', got 'values'$/,
+    ],
+    [
+      'a non-unit quaternion input',
+      () => checkJacobians(f, [{ group: SO3, value: new Float64Array([0, 0, 0, 2]) }], SO3),
+      RangeError,
+      /^checkJacobians: 'inputs\[0\]\.value' must hold unit quaternions .*, got norm 2 at element 0$/,
+    ],
+    [
+      'an input of the wrong length',
+      () => checkJacobians(f, [{ group: R3, value: new Float64Array(4) }], R3),
+      RangeError,
+      /^checkJacobians: 'inputs\[0\]\.value' must hold whole elements of 3 numbers, got length 4$/,
+    ],
     ['output is not a group', () => checkJacobians(f, ok, 'SE3' as never), TypeError, /^checkJacobians: 'output' must be a LieGroup .*, got a string$/],
     ['a zero step', () => checkJacobians(f, ok, R3, { step: 0 }), RangeError, /^checkJacobians: 'options\.step' must be a positive finite number, got 0$/],
-    ['a negative tolerance', () => checkJacobians(f, ok, R3, { tolerance: -1 }), RangeError, /^checkJacobians: 'options\.tolerance' must be a positive finite number, got -1$/],
-    ['an unknown option', () => checkJacobians(f, ok, R3, { tol: 1 } as never), RangeError, /^checkJacobians: 'options' must be an object with keys among 'step', 'tolerance', 'wrt', got 'tol'$/],
-    ['wrt out of range', () => checkJacobians(f, ok, R3, { wrt: [1] }), RangeError, /^checkJacobians: 'options\.wrt\[0\]' must be an integer in \[0, 0\], got 1$/],
+    [
+      'a negative tolerance',
+      () => checkJacobians(f, ok, R3, { tolerance: -1 }),
+      RangeError,
+      /^checkJacobians: 'options\.tolerance' must be a positive finite number, got -1$/,
+    ],
+    [
+      'an unknown option',
+      () => checkJacobians(f, ok, R3, { tol: 1 } as never),
+      RangeError,
+      /^checkJacobians: 'options' must be an object with keys among 'step', 'tolerance', 'wrt', got 'tol'$/,
+    ],
+    [
+      'wrt out of range',
+      () => checkJacobians(f, ok, R3, { wrt: [1] }),
+      RangeError,
+      /^checkJacobians: 'options\.wrt\[0\]' must be an integer in \[0, 0\], got 1$/,
+    ],
     ['which out of range', () => numericJacobian(([x]) => x!, ok, R3, 2), RangeError, /^numericJacobian: 'which' must be an integer in \[0, 0\], got 2$/],
-    ['f returns the wrong type', () => numericJacobian(() => [1, 2, 3] as never, ok, R3, 0), TypeError, /^numericJacobian: 'f' must return a Float64Array of whole Vector3 elements \(3 numbers each\), got an Array$/],
+    [
+      'f returns the wrong type',
+      () => numericJacobian(() => [1, 2, 3] as never, ok, R3, 0),
+      TypeError,
+      /^numericJacobian: 'f' must return a Float64Array of whole Vector3 elements \(3 numbers each\), got an Array$/,
+    ],
     [
       'an input with more elements than the output',
       () => numericJacobian(([x]) => x!.slice(0, 3), [{ group: R3, value: new Float64Array(6) }], R3, 0),

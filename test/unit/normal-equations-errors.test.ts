@@ -1,8 +1,7 @@
 import { NormalEquations } from '../../lib/index.js';
 import { badCalls, expectBadCall, type Handle, type Make } from '../helpers/bad-calls.js';
 
-const make: Make = (pattern, batch, options) =>
-  new NormalEquations(pattern as never, batch as never, options as never) as unknown as Handle;
+const make: Make = (pattern, batch, options) => new NormalEquations(pattern as never, batch as never, options as never) as unknown as Handle;
 
 describe('NormalEquations (TypeScript facade)', () => {
   for (const c of badCalls) {
@@ -17,7 +16,7 @@ describe('NormalEquations (TypeScript facade)', () => {
     expect(() => ne.jtv(new Float64Array(6))).toThrow(/^NormalEquations.jtv: the handle has been disposed$/);
   });
 
-  test('BAD CALL - a rejected async call carries the caller\'s stack', async () => {
+  test("BAD CALL - a rejected async call carries the caller's stack", async () => {
     const ne = new NormalEquations({ m: 1, n: 1, rows: Int32Array.of(0), cols: Int32Array.of(0) }, 1);
     await ne.linearizeAsync(Float64Array.of(1), Float64Array.of(1));
     ne.dispose();

@@ -28,7 +28,12 @@ const cases: Case[] = [
   { name: 'scalar m=300 n=80', pattern: randomScalarPattern(300, 80, 5, 3), batch: 64, dense: true },
   { name: 'SE3-like blocks n=600', pattern: blockPattern(100, 6, 80, 20, 4), batch: 3, dense: false },
   { name: 'SE2-like blocks n=300', pattern: blockPattern(100, 3, 60, 10, 5), batch: 64, dense: false },
-  { name: 'tiny with duplicates', pattern: { m: 3, n: 2, rows: Int32Array.from([0, 0, 1, 2, 2, 0]), cols: Int32Array.from([0, 1, 1, 0, 0, 0]) }, batch: 3, dense: true },
+  {
+    name: 'tiny with duplicates',
+    pattern: { m: 3, n: 2, rows: Int32Array.from([0, 0, 1, 2, 2, 0]), cols: Int32Array.from([0, 1, 1, 0, 0, 0]) },
+    batch: 3,
+    dense: true,
+  },
 ];
 
 function solveAll(

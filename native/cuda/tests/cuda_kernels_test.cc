@@ -75,9 +75,8 @@ TEST(KernelsMatchTheirHostArithmetic) {
 
   for (int b = 0; b < kBatch; ++b) {
     for (int t = 0; t < maps.unique; ++t) {
-      const double expected = mask[b] ? cuda::GatherEntry(coo.data(), maps.nnz, b, host_gather_start,
-                                                          maps.gather_coo.data(), t)
-                                      : 0.0;
+      const double expected =
+          mask[b] ? cuda::GatherEntry(coo.data(), maps.nnz, b, host_gather_start, maps.gather_coo.data(), t) : 0.0;
       CHECK(u_host[t * kBatch + b] == expected);
     }
     for (int s = 0; s < maps.a_nnz; ++s) {
@@ -90,10 +89,10 @@ TEST(KernelsMatchTheirHostArithmetic) {
     for (int i = 0; i < maps.m; ++i) norm += r[b * maps.m + i] * r[b * maps.m + i];
     CHECK_NEAR(norm_host[b], mask[b] ? norm : 0.0, 1e-13 * norm);
     for (int c = 0; c < maps.n; ++c) {
-      const double expected = mask[b] ? cuda::ColumnProduct(u_host.data(), kBatch, b, maps.col_start.data(),
-                                                            maps.col_entry.data(), maps.col_row.data(), r.data(),
-                                                            maps.m, c)
-                                      : 0.0;
+      const double expected = mask[b]
+                                  ? cuda::ColumnProduct(u_host.data(), kBatch, b, maps.col_start.data(),
+                                                        maps.col_entry.data(), maps.col_row.data(), r.data(), maps.m, c)
+                                  : 0.0;
       CHECK_NEAR(g_host[b * maps.n + c], expected, 1e-14 * (1 + std::abs(expected)));
     }
   }
@@ -138,8 +137,9 @@ TEST(KernelsMatchTheirHostArithmetic) {
       for (int s = 0; s < maps.a_nnz; ++s) {
         const double sum = cuda::WithExtra(a_host[s * kBatch + b], extra_host.data(), maps.a_nnz, b, s);
         CHECK(sum == a_host[s * kBatch + b] + extra_host[b * maps.a_nnz + s]);
-        const double expected =
-            mode[b] == cuda::kKeep ? 1.0 : cuda::DampedEntry(sum, maps.slot_diagonal[s], mode[b], 0.5, false, 1e-3, 10.0);
+        const double expected = mode[b] == cuda::kKeep
+                                    ? 1.0
+                                    : cuda::DampedEntry(sum, maps.slot_diagonal[s], mode[b], 0.5, false, 1e-3, 10.0);
         CHECK(w_extra[b * maps.stride + maps.target_upper[s]] == expected);
       }
     }

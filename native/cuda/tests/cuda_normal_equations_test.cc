@@ -19,8 +19,8 @@
 
 using ariadne::Damping;
 using ariadne::KindRequest;
-using ariadne::SolverKind;
 using ariadne::NormalEquations;
+using ariadne::SolverKind;
 using ariadne::cuda::CudaNormalEquations;
 using testing::Problem;
 
@@ -154,8 +154,8 @@ void CheckAgainstCpu(const Case& c, int batch, KindRequest kind, Damping damping
     }
   }
   if (!(worst_a <= 1e-12 && worst_g <= 1e-12 && worst_backward <= 1e-12)) {
-    throw harness::Failure(ariadne::Concat(c.name, ", B = ", batch, ", ", gpu.backend_name(), ": A ", worst_a, ", g ", worst_g,
-                                  ", backward error ", worst_backward, " (all must be ≤ 1e-12)"));
+    throw harness::Failure(ariadne::Concat(c.name, ", B = ", batch, ", ", gpu.backend_name(), ": A ", worst_a, ", g ",
+                                           worst_g, ", backward error ", worst_backward, " (all must be ≤ 1e-12)"));
   }
 
   // J v and Jᵀ u with the kept J.
@@ -304,8 +304,8 @@ TEST(ExtraTermAndDampingBoundsMatchTheCpuCore) {
     for (int b = 0; b < batch; ++b) {
       if (ok[b]) CHECK(RelativeDifference(x.data() + b * p.n, x_cpu.data() + b * p.n, p.n) <= 1e-9);
     }
-    CHECK_THROWS(ariadne::StateError, "NormalEquations.snapshot: factor snapshots are not available on the CUDA backend",
-                 gpu.Snapshot());
+    CHECK_THROWS(ariadne::StateError,
+                 "NormalEquations.snapshot: factor snapshots are not available on the CUDA backend", gpu.Snapshot());
   }
 }
 
