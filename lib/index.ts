@@ -63,7 +63,9 @@ export { checkObjective, type CheckObjectiveOptions, type CheckObjectiveResult }
 
 // The batched linear algebra underneath.
 export {
+  BACKENDS,
   NormalEquations,
+  SOLVER_KINDS,
   type Backend,
   type DampingMode,
   type FactorResult,

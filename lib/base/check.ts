@@ -60,6 +60,36 @@ export function checkInteger(fn: string, arg: string, value: unknown, min: numbe
   return value;
 }
 
+/**
+ * A number in (lower, ∞) (finite), or in (lower, upper) when upper is given:
+ * TypeError when not a number, RangeError naming the interval otherwise.
+ */
+export function checkAbove(fn: string, arg: string, value: unknown, lower: number, upper?: number): number {
+  if (typeof value !== 'number') throw typeError(fn, arg, 'a number', value);
+  const ok = Number.isFinite(value) && value > lower && (upper === undefined || value < upper);
+  if (!ok) throw rangeError(fn, arg, upper === undefined ? `a finite number > ${lower}` : `a number in (${lower}, ${upper})`, `${value}`);
+  return value;
+}
+
+/** An option's value and whether the caller gave it (else it is the default). */
+export interface OptionValue {
+  arg: string;
+  value: number;
+  given: boolean;
+}
+
+/**
+ * Two options that must satisfy low ≤ high: the RangeError names one the
+ * caller gave (the low one when both were), and says when the other is the
+ * default.
+ */
+export function checkOrdered(fn: string, low: OptionValue, high: OptionValue): void {
+  if (low.value <= high.value) return;
+  const shown = (o: OptionValue) => (o.given ? `${o.value}` : `${o.value}, the default`);
+  if (low.given || !high.given) throw rangeError(fn, low.arg, `at most '${high.arg}' (${shown(high)})`, `${low.value}`);
+  throw rangeError(fn, high.arg, `at least '${low.arg}' (${shown(low)})`, `${high.value}`);
+}
+
 /** "a Float64Array", "an Int32Array". */
 export function article(name: string): string {
   return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`;

@@ -157,7 +157,7 @@ export class Objective {
     }
     this.pattern = { m, n, rows, cols, colBlocks: Int32Array.from(colBlocks) };
     const structure = { terms: this.terms, variables, m, n, pattern: this.pattern, columns: this.columns, layouts };
-    this.#program = new Program(structure, { inputBatch: batch, first: 0 }, batch);
+    this.#program = new Program(structure, 0, batch);
   }
 
   /** Entries of the Jacobian pattern per batch element. */

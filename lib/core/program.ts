@@ -39,12 +39,6 @@ export interface TermLayout {
   buffers: Map<string, Float64Array>;
 }
 
-/** The batch of an objective's inputs (variables, measurements, weights) and the first of its elements the objective covers. */
-export interface ElementRange {
-  inputBatch: number;
-  first: number;
-}
-
 /** Outputs of an evaluation, batch-major. */
 export interface Evaluation {
   /** B: ½ Σ ρ(‖W r‖²). */
@@ -89,14 +83,15 @@ export class Program {
   readonly columns: readonly Int32Array[];
   readonly #structure: ProgramStructure;
   readonly #layouts: readonly TermLayout[];
-  readonly #range: ElementRange;
+  /** The inputs' batch element that is this program's element 0. */
+  readonly #first: number;
 
-  /** The structure over `batch` elements, the first of which is element range.first of the inputs. */
-  constructor(structure: ProgramStructure, range: ElementRange, batch: number) {
+  /** The structure over `batch` elements, the first of which is element `first` of the inputs. */
+  constructor(structure: ProgramStructure, first: number, batch: number) {
     this.#structure = structure;
     ({ terms: this.terms, variables: this.variables, m: this.m, n: this.n, pattern: this.pattern, columns: this.columns } = structure);
     this.#layouts = structure.layouts;
-    this.#range = range;
+    this.#first = first;
     this.batch = batch;
   }
 
@@ -112,7 +107,7 @@ export class Program {
    * element begin + b here.
    */
   elementRange(begin: number, end: number): Program {
-    return new Program(this.#structure, { inputBatch: this.#range.inputBatch, first: this.#range.first + begin }, end - begin);
+    return new Program(this.#structure, this.#first + begin, end - begin);
   }
 
   /** The variables' current values, each expanded to the batch (B·count·storage). */
@@ -120,7 +115,7 @@ export class Program {
     return this.variables.map((v) => {
       const values = variableValues(v);
       const per = values.length / v.batch;
-      if (v.batch !== 1) return values.slice(this.#range.first * per, (this.#range.first + this.batch) * per);
+      if (v.batch !== 1) return values.slice(this.#first * per, (this.#first + this.batch) * per);
       const out = new Float64Array(this.batch * values.length);
       for (let b = 0; b < this.batch; b++) out.set(values, b * values.length);
       return out;
@@ -206,7 +201,7 @@ export class Program {
       const inputs = inputBuffers.map((buffer, k) => {
         const width = buffer.length / chunk;
         const view = buffer.subarray(0, rows * width);
-        if (k >= uses.length) return auxiliaryRows(term.auxiliary[k - uses.length]!, this.#range, actives, I, start, rows, view);
+        if (k >= uses.length) return auxiliaryRows(term.auxiliary[k - uses.length]!, this.#first, actives, I, start, rows, view);
         gatherRows(state[variableIndex[k]!]!, uses[k]!.indices, uses[k]!.variable.count, actives, I, start, rows, view, width);
         return view;
       });
@@ -227,13 +222,13 @@ export class Program {
 
       const blocks = jacobians.flatMap((j, k) => (j === undefined ? [] : [{ values: j, cols: uses[k]!.variable.group.dof }]));
       if (term.weight) {
-        const w = auxiliaryRows(term.weight.aux, this.#range, actives, I, start, rows, weightBuffer!.subarray(0, rows * term.weight.aux.k));
+        const w = auxiliaryRows(term.weight.aux, this.#first, actives, I, start, rows, weightBuffer!.subarray(0, rows * term.weight.aux.k));
         applyWeight(term.weight.kind, d, w, rows, residuals, blocks);
       }
       // s = ‖W r‖² per row decides finiteness (a loss may map a non-finite s to a constant ρ).
       squaredNorms(residuals, rows, d, squared);
       if (term.loss) {
-        const radius = auxiliaryRows(term.loss.radius, this.#range, actives, I, start, rows, radiusBuffer!.subarray(0, rows));
+        const radius = auxiliaryRows(term.loss.radius, this.#first, actives, I, start, rows, radiusBuffer!.subarray(0, rows));
         applyLoss(term.loss.kind, d, radius, rows, residuals, blocks, rho);
       }
       addRows(rho, squared, residuals, d, actives, I, start, rows, out, this.m, rowStart, layout.fixed, instanceCosts);
@@ -349,12 +344,20 @@ function gatherRows(
 
 /**
  * Rows [start, start + rows) of an auxiliary input ([1|B] × [1|I] × k), as
- * gatherRows (element actives[a] of the objective is element range.first +
+ * gatherRows (element actives[a] of the program is element first +
  * actives[a] of the inputs): read in place when they lie there in order
  * (one value per instance, and rows of one element or, for a per-element
  * input, of consecutive elements), else gathered into g.
  */
-function auxiliaryRows(aux: Auxiliary, range: ElementRange, actives: readonly number[], I: number, start: number, rows: number, g: Float64Array): Float64Array {
+function auxiliaryRows(
+  aux: Auxiliary,
+  firstElement: number,
+  actives: readonly number[],
+  I: number,
+  start: number,
+  rows: number,
+  g: Float64Array,
+): Float64Array {
   const { k, values } = auxiliaryValues(aux);
   let a = Math.floor(start / I);
   let i = start - a * I;
@@ -362,12 +365,12 @@ function auxiliaryRows(aux: Auxiliary, range: ElementRange, actives: readonly nu
     const last = Math.floor((start + rows - 1) / I);
     if (aux.batch === 1 && last === a) return values.subarray(i * k, (i + rows) * k);
     if (aux.batch !== 1 && actives[last]! - actives[a]! === last - a) {
-      const first = (range.first + actives[a]!) * I + i;
+      const first = (firstElement + actives[a]!) * I + i;
       return values.subarray(first * k, (first + rows) * k);
     }
   }
   for (let row = 0; row < rows; row++) {
-    const element = aux.batch === 1 ? 0 : range.first + actives[a]!;
+    const element = aux.batch === 1 ? 0 : firstElement + actives[a]!;
     const src = (element * aux.instances + (aux.instances === 1 ? 0 : i)) * k;
     for (let c = 0; c < k; c++) g[row * k + c] = values[src + c]!;
     if (++i === I) {

@@ -8,6 +8,7 @@
  * and drivers make (lib/linear/drivers.ts), and what a backward pass needs
  * (factor snapshots, an additive term before factoring), is here.
  */
+import { checkAbove, checkOrdered } from '../base/check.js';
 import {
   normalEquationsClass,
   type Backend,
@@ -26,6 +27,21 @@ import {
 
 /** D in A + λD: clamp(diag A, minDiagonal, maxDiagonal) (Levenberg-Marquardt with Jacobi scaling; by default 1e-6 and 1e32) or I. */
 export type DampingMode = 'diagonal' | 'identity';
+
+/** The damping bounds' defaults: Ceres' min_lm_diagonal and max_lm_diagonal (the native core's too). */
+export const DEFAULT_DAMPING_BOUNDS = { minDiagonal: 1e-6, maxDiagonal: 1e32 } as const;
+
+/** options.minDiagonal and options.maxDiagonal checked together (each a finite number > 0, min ≤ max), the defaults filled in. */
+export function checkDampingBounds(fn: string, min: unknown, max: unknown): { minDiagonal: number; maxDiagonal: number } {
+  const minDiagonal = min === undefined ? DEFAULT_DAMPING_BOUNDS.minDiagonal : checkAbove(fn, 'options.minDiagonal', min, 0);
+  const maxDiagonal = max === undefined ? DEFAULT_DAMPING_BOUNDS.maxDiagonal : checkAbove(fn, 'options.maxDiagonal', max, 0);
+  checkOrdered(
+    fn,
+    { arg: 'options.minDiagonal', value: minDiagonal, given: min !== undefined },
+    { arg: 'options.maxDiagonal', value: maxDiagonal, given: max !== undefined },
+  );
+  return { minDiagonal, maxDiagonal };
+}
 
 /** How a linear system is built. */
 export interface LinearSystemOptions {

@@ -5,7 +5,7 @@
  * factorisation, the scatter map from J into A) is done once, here; each
  * iteration of an optimiser then calls linearize → factor → solve.
  */
-import { MAX_INT32, checkFinite, checkInteger, checkOneOf, checkOptions, checkTypedArray, rangeError, stateError, typeError } from '../base/check.js';
+import { MAX_INT32, checkFinite, checkInteger, checkOneOf, checkOptions, checkTypedArray, stateError, typeError } from '../base/check.js';
 import {
   KIND_REQUESTS,
   BACKENDS,
@@ -16,7 +16,7 @@ import {
   type NormalEquationsOptions,
   type SolverKind,
 } from '../native/binding.js';
-import { LinearSystem, type DampingMode } from './linear-system.js';
+import { LinearSystem, checkDampingBounds, type DampingMode } from './linear-system.js';
 
 export type {
   Backend,
@@ -31,14 +31,11 @@ export type {
   StepBuffers,
   StepResult,
 } from '../native/binding.js';
-export { KIND_REQUESTS, cudaAvailability } from '../native/binding.js';
+export { BACKENDS, KIND_REQUESTS, SOLVER_KINDS, cudaAvailability } from '../native/binding.js';
 export type { DampingMode } from './linear-system.js';
 
 const MODES = ['diagonal', 'identity'] as const;
 const MAX_THREADS = 1024;
-// The damping bounds' defaults (Ceres' min_lm_diagonal, max_lm_diagonal), as the native core has them.
-const DEFAULT_MIN_DIAGONAL = 1e-6;
-const DEFAULT_MAX_DIAGONAL = 1e32;
 
 /**
  * Forms, damps, factors and solves A = JᵀJ for B problems at once, on the
@@ -105,7 +102,7 @@ export class NormalEquations {
     const o = checkOptions(fn, 'options', options, ['kind', 'threads', 'minDiagonal', 'maxDiagonal', 'backend']);
     const kind = o.kind === undefined ? undefined : checkOneOf(fn, 'options.kind', o.kind, KIND_REQUESTS);
     const threads = o.threads === undefined ? undefined : checkInteger(fn, 'options.threads', o.threads, 1, MAX_THREADS);
-    const { minDiagonal, maxDiagonal } = checkDiagonalBounds(fn, o.minDiagonal, o.maxDiagonal);
+    const { minDiagonal, maxDiagonal } = checkDampingBounds(fn, o.minDiagonal, o.maxDiagonal);
 
     const backend = o.backend === undefined ? 'auto' : checkOneOf(fn, 'options.backend', o.backend, BACKENDS);
     this.#system = new LinearSystem({ m, n, rows, cols, colBlocks, eliminate }, batch, { kind, threads, backend, minDiagonal, maxDiagonal }, fn);
@@ -294,30 +291,6 @@ export class NormalEquations {
       this.#busyWith = null;
     }
   }
-}
-
-/** The damping bounds, checked together as the native core checks them: each finite and positive, min ≤ max. */
-function checkDiagonalBounds(fn: string, min: unknown, max: unknown): { minDiagonal?: number; maxDiagonal?: number } {
-  const bounds: [string, unknown][] = [
-    ['options.minDiagonal', min],
-    ['options.maxDiagonal', max],
-  ];
-  for (const [arg, value] of bounds) {
-    if (value === undefined) continue;
-    if (typeof value !== 'number') throw typeError(fn, arg, 'a number', value);
-    if (!(Number.isFinite(value) && value > 0)) throw rangeError(fn, arg, 'finite and positive', String(value));
-  }
-  const minDiagonal = min as number | undefined;
-  const maxDiagonal = max as number | undefined;
-  if ((minDiagonal ?? DEFAULT_MIN_DIAGONAL) > (maxDiagonal ?? DEFAULT_MAX_DIAGONAL)) {
-    throw rangeError(
-      fn,
-      'options.minDiagonal',
-      `at most 'options.maxDiagonal' (${maxDiagonal ?? DEFAULT_MAX_DIAGONAL})`,
-      String(minDiagonal ?? DEFAULT_MIN_DIAGONAL),
-    );
-  }
-  return { minDiagonal, maxDiagonal };
 }
 
 function checkIndices(fn: string, arg: string, values: Int32Array, bound: number, boundName: string): void {

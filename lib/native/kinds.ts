@@ -6,11 +6,11 @@
  * one entry here, one there, and the class that implements it.
  */
 
-/** A kind of factorisation: 'dense' (LLᵀ of the n×n matrix) or 'sparse' (supernodal Cholesky). */
-export type SolverKind = 'dense' | 'sparse';
+/** The kinds of factorisation: 'dense' (LLᵀ of the n×n matrix) and 'sparse' (supernodal Cholesky), in the native table's order. */
+export const SOLVER_KINDS = ['dense', 'sparse'] as const;
 
-/** Every kind, in the native table's order. */
-export const SOLVER_KINDS: readonly SolverKind[] = ['dense', 'sparse'];
+/** A kind of factorisation (see {@link SOLVER_KINDS}). */
+export type SolverKind = (typeof SOLVER_KINDS)[number];
 
 /** A kind, or 'auto': dense or sparse by n and the pattern (never by the batch size). */
 export type NormalEquationsKind = 'auto' | SolverKind;
@@ -23,7 +23,7 @@ export const KIND_REQUESTS: readonly NormalEquationsKind[] = ['auto', ...SOLVER_
  * CUDA addon on device 0; throws where it is unavailable, naming why), or
  * 'auto': CUDA when its addon loads and a device exists, else the CPU.
  */
-export type Backend = 'auto' | 'cpu' | 'cuda';
+export const BACKENDS = ['auto', 'cpu', 'cuda'] as const;
 
-/** What options.backend accepts. */
-export const BACKENDS: readonly Backend[] = ['auto', 'cpu', 'cuda'];
+/** A device choice (see {@link BACKENDS}). */
+export type Backend = (typeof BACKENDS)[number];

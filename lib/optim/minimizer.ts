@@ -41,16 +41,16 @@ export interface IterationRecord {
   candidates: Uint8Array;
   /** 1 where the candidate was accepted. */
   accepted: Uint8Array;
-  /** B·n: the step δ (zero where no candidate). */
+  /** B·n: the step δ (zero where no candidate); x ⊕ δ is the candidate. */
   delta: Float64Array;
   /** The quality ρ of each candidate's step. */
   quality: Float64Array;
-  /** The trust-region radius after the iteration (the next step's). */
+  /** The trust-region radius the step was computed with (Levenberg-Marquardt: λ = 1/radius). */
   radius: Float64Array;
 }
 
 /** The loop: returns the result once every element has stopped; `report` is called after every iteration. */
-export function minimize(
+export function* minimize(
   objective: Program,
   strategy: Strategy,
   options: ResolvedOptions,
@@ -59,7 +59,8 @@ export function minimize(
   report: (r: IterationReport) => void,
   recorder?: (r: IterationRecord) => void,
 ): LinearSteps<SolveResult> {
-  return new TrustRegionLoop(objective, strategy, options, system, start, report, recorder).run();
+  // Built when the driver first asks (the initial evaluation then overlaps the other loops' native work).
+  return yield* new TrustRegionLoop(objective, strategy, options, system, start, report, recorder).run();
 }
 
 /** A planned factor's step from the last linearisation (Strategy.plannedFactor), with the elements it covered. */
@@ -125,6 +126,7 @@ class TrustRegionLoop {
   readonly #delta: Float64Array;
   readonly #quality: Float64Array;
   readonly #radius: Float64Array;
+  readonly #stepRadius: Float64Array;
   readonly #context: StepContext;
 
   constructor(
@@ -181,6 +183,7 @@ class TrustRegionLoop {
     this.#delta = new Float64Array(B * n);
     this.#quality = new Float64Array(B);
     this.#radius = new Float64Array(B);
+    this.#stepRadius = new Float64Array(B);
     this.#context = this.#stepContext();
   }
 
@@ -189,6 +192,7 @@ class TrustRegionLoop {
     while (this.#refreshRunning() > 0) {
       this.#iteration++;
       this.#counted.set(this.#iterations);
+      if (this.#recorder) for (let b = 0; b < this.#B; b++) this.#stepRadius[b] = this.#strategy.radius(b);
       const step = yield* this.#strategy.step(this.#context);
       this.#takeSteps(step);
       if (this.#candidates.includes(1)) {
@@ -326,7 +330,11 @@ class TrustRegionLoop {
       }
       this.#candidates[b] = 1;
     }
-    for (let b = 0; b < this.#B; b++) if (!this.#candidates[b]) y.fill(0, b * n, (b + 1) * n);
+    for (let b = 0; b < this.#B; b++) {
+      if (this.#candidates[b]) continue;
+      y.fill(0, b * n, (b + 1) * n);
+      this.#delta.fill(0, b * n, (b + 1) * n);
+    }
   }
 
   /** x ⊕ δ and its cost, residuals and (scaled) Jacobian, for the candidates. */
@@ -434,7 +442,7 @@ class TrustRegionLoop {
       accepted: this.#accepted,
       delta: this.#delta,
       quality: this.#quality,
-      radius: this.#radius,
+      radius: this.#stepRadius,
     });
     if (seconds > this.#options.timeLimit) {
       for (let b = 0; b < B; b++) if (this.#status[b] === null) this.#stop(b, 'time-limit', `time limit (${this.#options.timeLimit} s) reached`);

@@ -4,7 +4,8 @@
  * 1e-6, gradient tolerance 1e-10, parameter tolerance 1e-8, initial trust
  * region radius 1e4, Jacobi scaling.
  */
-import { checkInteger, checkOneOf, checkOptions, rangeError, typeError } from '../base/check.js';
+import { checkAbove, checkInteger, checkOneOf, checkOptions, checkOrdered, rangeError, typeError, type OptionValue } from '../base/check.js';
+import { checkDampingBounds } from '../linear/linear-system.js';
 import { KIND_REQUESTS, type NormalEquationsKind } from '../linear/normal-equations.js';
 
 /** What `onIteration` receives after each iteration. */
@@ -136,46 +137,36 @@ function tolerance(fn: string, arg: string, value: unknown, fallback: number): n
   return value;
 }
 
-function positive(fn: string, arg: string, value: unknown, fallback: number): number {
-  const v = tolerance(fn, arg, value, fallback);
-  if (!(v > 0)) throw rangeError(fn, arg, 'a finite number > 0', `${v}`);
-  return v;
-}
-
 /**
  * The trust-region parameters with their defaults (Ceres'), and the
  * relations between them: min ≤ initial ≤ max radius, minDiagonal ≤
- * maxDiagonal, a relative decrease and a shrink factor in (0, 1), a growth
- * factor above 1.
+ * maxDiagonal (lib/linear's check), a relative decrease and a shrink factor
+ * in (0, 1), a growth factor above 1. A relation's message names an option
+ * the caller gave.
  */
 function trustRegion(fn: string, o: Record<string, unknown>): TrustRegionOptions {
-  const arg = (name: string) => `options.${name}`;
-  const t: TrustRegionOptions = {
-    initialRadius: positive(fn, arg('initialTrustRegionRadius'), o.initialTrustRegionRadius, 1e4),
-    minRadius: positive(fn, arg('minTrustRegionRadius'), o.minTrustRegionRadius, 1e-32),
-    maxRadius: positive(fn, arg('maxTrustRegionRadius'), o.maxTrustRegionRadius, 1e16),
-    minRelativeDecrease: positive(fn, arg('minRelativeDecrease'), o.minRelativeDecrease, 1e-3),
-    shrink: positive(fn, arg('trustRegionShrink'), o.trustRegionShrink, 0.5),
-    growth: positive(fn, arg('trustRegionGrowth'), o.trustRegionGrowth, 3),
-    minDiagonal: positive(fn, arg('minDiagonal'), o.minDiagonal, 1e-6),
-    maxDiagonal: positive(fn, arg('maxDiagonal'), o.maxDiagonal, 1e32),
+  const option = (name: string, fallback: number, lower: number, upper?: number): OptionValue => {
+    const arg = `options.${name}`;
+    const given = o[name] !== undefined;
+    return { arg, value: given ? checkAbove(fn, arg, o[name], lower, upper) : fallback, given };
   };
-  const order = (low: string, high: string, a: number, b: number) => {
-    if (!(a <= b)) throw rangeError(fn, arg(low), `at most '${arg(high)}' (${b})`, `${a}`);
-  };
-  order('minTrustRegionRadius', 'initialTrustRegionRadius', t.minRadius, t.initialRadius);
-  order('initialTrustRegionRadius', 'maxTrustRegionRadius', t.initialRadius, t.maxRadius);
-  order('minDiagonal', 'maxDiagonal', t.minDiagonal, t.maxDiagonal);
-  if (!(t.minRelativeDecrease < 1)) throw rangeError(fn, arg('minRelativeDecrease'), 'a number in (0, 1)', `${t.minRelativeDecrease}`);
-  if (!(t.shrink < 1)) throw rangeError(fn, arg('trustRegionShrink'), 'a number in (0, 1)', `${t.shrink}`);
-  if (!(t.growth > 1)) throw rangeError(fn, arg('trustRegionGrowth'), 'a finite number > 1', `${t.growth}`);
-  return t;
+  const initial = option('initialTrustRegionRadius', 1e4, 0);
+  const min = option('minTrustRegionRadius', 1e-32, 0);
+  const max = option('maxTrustRegionRadius', 1e16, 0);
+  const minRelativeDecrease = option('minRelativeDecrease', 1e-3, 0, 1).value;
+  const shrink = option('trustRegionShrink', 0.5, 0, 1).value;
+  const growth = option('trustRegionGrowth', 3, 1).value;
+  checkOrdered(fn, min, initial);
+  checkOrdered(fn, initial, max);
+  const { minDiagonal, maxDiagonal } = checkDampingBounds(fn, o.minDiagonal, o.maxDiagonal);
+  return { initialRadius: initial.value, minRadius: min.value, maxRadius: max.value, minRelativeDecrease, shrink, growth, minDiagonal, maxDiagonal };
 }
 
 /** Validates options (TypeError / RangeError naming the option) and fills in the defaults. */
 export function resolveOptions(fn: string, options: unknown): ResolvedOptions {
   const o = checkOptions(fn, 'options', options ?? {}, KEYS);
   const maxIterations = o.maxIterations === undefined ? 100 : checkInteger(fn, 'options.maxIterations', o.maxIterations, 0, 1e9);
+  const region = trustRegion(fn, o);
   if (o.jacobiScaling !== undefined && typeof o.jacobiScaling !== 'boolean') throw typeError(fn, 'options.jacobiScaling', 'a boolean', o.jacobiScaling);
   const solver = o.linearSolver === undefined ? {} : checkOptions(fn, 'options.linearSolver', o.linearSolver, ['kind', 'threads']);
   const kind = solver.kind === undefined ? 'auto' : checkOneOf(fn, 'options.linearSolver.kind', solver.kind, KIND_REQUESTS);
@@ -191,7 +182,7 @@ export function resolveOptions(fn: string, options: unknown): ResolvedOptions {
     functionTolerance: tolerance(fn, 'options.functionTolerance', o.functionTolerance, 1e-6),
     gradientTolerance: tolerance(fn, 'options.gradientTolerance', o.gradientTolerance, 1e-10),
     parameterTolerance: tolerance(fn, 'options.parameterTolerance', o.parameterTolerance, 1e-8),
-    trustRegion: trustRegion(fn, o),
+    trustRegion: region,
     jacobiScaling: o.jacobiScaling === undefined ? true : (o.jacobiScaling as boolean),
     linearSolver: { kind, threads },
     log,

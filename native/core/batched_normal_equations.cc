@@ -16,12 +16,12 @@ namespace {
 constexpr int kMaxThreads = 1024;
 
 // The damping bounds together (as Ceres' TrustRegionOptionsAreValid checks
-// related options): each finite and positive, and min ≤ max, the message
+// related options): each a finite number > 0, and min ≤ max, the message
 // naming both.
 void CheckDiagonalBounds(const char* function, double min, double max) {
   for (const auto& [name, value] : {std::pair{"options.minDiagonal", min}, std::pair{"options.maxDiagonal", max}}) {
     if (!(std::isfinite(value) && value > 0)) {
-      throw RangeArgumentError(MustBe(function, name, "finite and positive", FormatNumber(value)));
+      throw RangeArgumentError(MustBe(function, name, "a finite number > 0", FormatNumber(value)));
     }
   }
   if (min > max) {

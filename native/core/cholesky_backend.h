@@ -4,6 +4,7 @@
 // on a workspace slot owned by the calling thread (see ParallelFor).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -79,11 +80,17 @@ class SharedFactors {
   // Element e's factor to write into: its own, or make() (a shared_ptr to a
   // new Factor) when it has none or shares it. The use count only falls
   // while the owner runs (a snapshot released on another thread), so a count
-  // of one stays one.
+  // of one stays one. use_count() is a relaxed load: the acquire fence orders
+  // this owner's writes after the released snapshot's last reads (the
+  // release of its reference synchronises with it).
   template <typename Make>
   Factor& Writable(int e, Make&& make) {
     std::shared_ptr<Factor>& factor = factors_[e];
-    if (!factor || factor.use_count() > 1) factor = make();
+    if (!factor || factor.use_count() > 1) {
+      factor = make();
+    } else {
+      std::atomic_thread_fence(std::memory_order_acquire);
+    }
     return *factor;
   }
   Factor* get(int e) const { return factors_[e].get(); }

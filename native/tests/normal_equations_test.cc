@@ -691,13 +691,13 @@ TEST(DampingBoundsAreOptions) {
     options.max_diagonal = max;
     return options;
   };
-  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be finite and positive, got 0",
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be a finite number > 0, got 0",
                NormalEquations(p.Input(), 1, with(0, 1)));
-  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be finite and positive, got -1e-7",
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.minDiagonal' must be a finite number > 0, got -1e-7",
                NormalEquations(p.Input(), 1, with(-1e-7, 1)));
-  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.maxDiagonal' must be finite and positive, got Infinity",
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.maxDiagonal' must be a finite number > 0, got Infinity",
                NormalEquations(p.Input(), 1, with(1, std::numeric_limits<double>::infinity())));
-  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.maxDiagonal' must be finite and positive, got NaN",
+  CHECK_THROWS(ArgumentError, "NormalEquations: 'options.maxDiagonal' must be a finite number > 0, got NaN",
                NormalEquations(p.Input(), 1, with(1, std::numeric_limits<double>::quiet_NaN())));
   CHECK_THROWS(ArgumentError,
                "NormalEquations: 'options.minDiagonal' must be at most 'options.maxDiagonal' (0.5), got 2",

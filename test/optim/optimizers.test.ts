@@ -14,6 +14,11 @@ import {
   type OptimizerOptions,
 } from '../../lib/index.js';
 import { Program } from '../../lib/core/program.js';
+import { runSync } from '../../lib/linear/drivers.js';
+import { LinearSystem } from '../../lib/linear/linear-system.js';
+import { minimize } from '../../lib/optim/minimizer.js';
+import { resolveOptions } from '../../lib/optim/options.js';
+import type { Strategy } from '../../lib/optim/strategy.js';
 import { drawnGraphFeatures, gridGraph, gridTruth } from '../helpers/graphs.js';
 import { denseSolve, relativeError } from '../helpers/problems.js';
 import { wrap } from '../io/pose-graph-cost.js';
@@ -341,22 +346,94 @@ describe('optimisers', () => {
     expect(() => new LevenbergMarquardt({} as never)).toThrow(new TypeError("LevenbergMarquardt: 'objective' must be an Objective, got an object"));
   });
 
-  test('BAD CALL - trust-region options that contradict each other name both', () => {
+  test('BAD CALL - trust-region options: one requirement per option; a relation names an option the caller gave', () => {
     const { objective } = poseGraphObjective(gridGraph(3, 0.05, 19));
     const bad = (options: OptimizerOptions) => () => new Dogleg(objective, options);
+    const range = (message: string) => new RangeError(`Dogleg: ${message}`);
     expect(bad({ initialTrustRegionRadius: 1e20 })).toThrow(
-      new RangeError(
-        "Dogleg: 'options.initialTrustRegionRadius' must be at most 'options.maxTrustRegionRadius' (10000000000000000), got 100000000000000000000",
-      ),
+      range("'options.initialTrustRegionRadius' must be at most 'options.maxTrustRegionRadius' (10000000000000000, the default), got 100000000000000000000"),
+    );
+    expect(bad({ initialTrustRegionRadius: 1e-40 })).toThrow(
+      range("'options.initialTrustRegionRadius' must be at least 'options.minTrustRegionRadius' (1e-32, the default), got 1e-40"),
     );
     expect(bad({ minTrustRegionRadius: 1, initialTrustRegionRadius: 0.5 })).toThrow(
-      new RangeError("Dogleg: 'options.minTrustRegionRadius' must be at most 'options.initialTrustRegionRadius' (0.5), got 1"),
+      range("'options.minTrustRegionRadius' must be at most 'options.initialTrustRegionRadius' (0.5), got 1"),
     );
-    expect(bad({ minDiagonal: 2, maxDiagonal: 1 })).toThrow(new RangeError("Dogleg: 'options.minDiagonal' must be at most 'options.maxDiagonal' (1), got 2"));
-    expect(bad({ minRelativeDecrease: 1 })).toThrow(new RangeError("Dogleg: 'options.minRelativeDecrease' must be a number in (0, 1), got 1"));
-    expect(bad({ trustRegionShrink: 0 })).toThrow(new RangeError("Dogleg: 'options.trustRegionShrink' must be a finite number > 0, got 0"));
-    expect(bad({ trustRegionGrowth: 1 })).toThrow(new RangeError("Dogleg: 'options.trustRegionGrowth' must be a finite number > 1, got 1"));
+    expect(bad({ minDiagonal: 2, maxDiagonal: 1 })).toThrow(range("'options.minDiagonal' must be at most 'options.maxDiagonal' (1), got 2"));
+    expect(bad({ maxDiagonal: 1e-7 })).toThrow(range("'options.maxDiagonal' must be at least 'options.minDiagonal' (0.000001, the default), got 1e-7"));
+    expect(bad({ minRelativeDecrease: 1 })).toThrow(range("'options.minRelativeDecrease' must be a number in (0, 1), got 1"));
+    for (const shrink of [-1, 0, 1, NaN])
+      expect(bad({ trustRegionShrink: shrink })).toThrow(range(`'options.trustRegionShrink' must be a number in (0, 1), got ${shrink}`));
+    expect(bad({ trustRegionGrowth: 1 })).toThrow(range("'options.trustRegionGrowth' must be a finite number > 1, got 1"));
+    expect(bad({ initialTrustRegionRadius: 0 })).toThrow(range("'options.initialTrustRegionRadius' must be a finite number > 0, got 0"));
     expect(bad({ maxTrustRegionRadius: '1' as never })).toThrow(new TypeError("Dogleg: 'options.maxTrustRegionRadius' must be a number, got a string"));
+  });
+
+  test("a recorder sees every iteration's decisions: replaying the accepted steps from the initial point gives the solution to the bit", () => {
+    const graph = gridGraph(5, 0.1, 7);
+    const { objective } = poseGraphObjective(graph, { measurements: noisyMeasurements(graph, 2, 0.05, 3) });
+    const { program } = objective;
+    const options = resolveOptions('LevenbergMarquardt', {});
+    const system = new LinearSystem(program.pattern, program.batch);
+    const records: { accepted: Uint8Array; candidates: Uint8Array; delta: Float64Array; radius: Float64Array }[] = [];
+    const strategy = (new LevenbergMarquardt(objective) as unknown as { strategy(batch: number, o: typeof options): Strategy }).strategy(
+      program.batch,
+      options,
+    );
+    const result = runSync(
+      minimize(
+        program,
+        strategy,
+        options,
+        system,
+        performance.now(),
+        () => {},
+        (r) => records.push({ accepted: r.accepted.slice(), candidates: r.candidates.slice(), delta: r.delta.slice(), radius: r.radius.slice() }),
+      ),
+      system,
+    );
+    system.dispose();
+    expect(records.length).toBe(Math.max(...result.iterations));
+    let x = program.initialState();
+    for (const r of records) {
+      for (let b = 0; b < program.batch; b++) {
+        if (!r.candidates[b]) expect(r.delta.subarray(b * program.n, (b + 1) * program.n).every((v) => v === 0)).toBe(true);
+      }
+      const next = x.map((v) => v.slice());
+      program.retract(x, r.delta, next, r.accepted);
+      x = next;
+    }
+    expect(x[0]).toEqual(result.values('poses'));
+    expect(records[0]!.radius).toEqual(Float64Array.of(1e4, 1e4)); // the initial radius: λ = 1e-4
+  });
+
+  test('the optimisers pass the damping bounds and the radius bounds on', () => {
+    const { objective } = poseGraphObjective(gridGraph(6, 0.05, 11));
+    const standard = new LevenbergMarquardt(objective).solve();
+    // A large lower bound on D damps more: another path, the same minimum.
+    const damped = new LevenbergMarquardt(objective, { minDiagonal: 1e2 }).solve();
+    expect(damped.history[0]).not.toEqual(standard.history[0]);
+    expect(Math.abs(damped.finalCost[0]! - standard.finalCost[0]!) / standard.finalCost[0]!).toBeLessThan(1e-6);
+    // A maximum radius bounds λ = 1/radius from below: another path.
+    const capped = new LevenbergMarquardt(objective, { maxTrustRegionRadius: 1e4 }).solve();
+    expect(capped.history[0]).not.toEqual(standard.history[0]);
+    // r = atan(10x) from x = 1: the undamped first step overshoots (cost 2.16 → 2.44) and is rejected,
+    // which halves the radius: below a minimum radius equal to the initial one, the element stops.
+    const x = new Variable('x', Vector(1), Float64Array.of(1));
+    const atan = new Objective([
+      new Custom({
+        dim: 1,
+        variables: [{ variable: x, indices: [0] }],
+        residual: (rows, [v], out) => {
+          for (let i = 0; i < rows; i++) out[i] = Math.atan(10 * v![i]!);
+        },
+      }),
+    ]);
+    const stopped = new LevenbergMarquardt(atan, { initialTrustRegionRadius: 1e16, minTrustRegionRadius: 1e16 }).solve();
+    expect([stopped.reason[0], stopped.iterations[0]]).toEqual(['minimum trust region radius reached', 1]);
+    const goesOn = new LevenbergMarquardt(atan, { initialTrustRegionRadius: 1e16 }).solve();
+    expect(goesOn.status[0]).toBe('converged');
+    expect(goesOn.iterations[0]).toBeGreaterThan(1);
   });
 
   test('the trust-region options change the path as they say', () => {

@@ -10,7 +10,7 @@ describe('solver kinds', () => {
     expect([...KIND_REQUESTS]).toEqual(['auto', ...buildInfo().kinds]);
   });
 
-  test.each(SOLVER_KINDS)('%s solves, and info names it', (kind) => {
+  test.each(SOLVER_KINDS)('%s is accepted, and the handle names it', (kind) => {
     const ne = new NormalEquations(blockPattern(10, 3, 5, 3, 1), 1, { kind });
     expect(ne.kind).toBe(kind);
     ne.dispose();
