@@ -220,7 +220,7 @@ export interface BuildInfo {
   eigen: string;
   /** The BLAS in use and its threads, or 'none'. */
   blas: string;
-  /** OpenMP's thread limit (1: CHOLMOD's loops run on one thread), 0 without OpenMP. */
+  /** OpenMP's thread limit where a factorisation runs (1: CHOLMOD's loops run on one thread, set per call), 0 without OpenMP. */
   openmpThreadLimit: number;
   /** Hardware threads of the machine. */
   hardwareThreads: number;
@@ -257,10 +257,6 @@ let cached: NativeBinding | undefined;
 export function nativeBinding(): NativeBinding {
   if (cached === undefined) {
     const root = packageRoot();
-    // CHOLMOD's OpenMP loops must run on one thread (the batch is the
-    // parallelism); libgomp reads its limit once, when the addon loads it.
-    const ompLimit = process.env.OMP_THREAD_LIMIT;
-    if (ompLimit === undefined) process.env.OMP_THREAD_LIMIT = '1';
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const load = require('node-gyp-build') as (dir: string) => NativeBinding;
@@ -274,8 +270,6 @@ export function nativeBinding(): NativeBinding {
           "'npm install --allow-scripts=ariadne'); scripts/bootstrap.sh installs what a source build needs.",
         { cause: error },
       );
-    } finally {
-      if (ompLimit === undefined) delete process.env.OMP_THREAD_LIMIT;
     }
   }
   return cached;

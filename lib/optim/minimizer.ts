@@ -278,7 +278,7 @@ class TrustRegionLoop {
     };
   }
 
-  /** y = −A⁻¹G with the last factor. */
+  /** y = −A⁻¹G with the last factor (the step's sign as the native step's, StepFromSolution). */
   *#newtonStep(): LinearSteps<Float64Array> {
     const g = this.#gradient;
     for (let i = 0; i < g.length; i++) this.#negatedGradient[i] = -g[i]!;

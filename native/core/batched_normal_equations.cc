@@ -174,8 +174,7 @@ bool BatchedNormalEquations::DoStep(const double* j_values, const double* residu
   DoLinearize(j_values, residuals, active_, gradient, squared_norm);
   DoFactor(lambda, damping, nullptr);
   DoSolve(gradient, 1, step);
-  const int64_t size = static_cast<int64_t>(batch_) * pattern_->n();
-  for (int64_t i = 0; i < size; ++i) step[i] = -step[i];
+  StepFromSolution(step, static_cast<int64_t>(batch_) * pattern_->n());
   DoMultiply(step, /*transpose=*/false, jy);
   return true;
 }

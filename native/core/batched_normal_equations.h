@@ -131,6 +131,11 @@ class BatchedNormalEquations {
   // factor), for Snapshot; a core without snapshots throws StateError.
   virtual std::unique_ptr<CholeskyFactors> DoSnapshot(const std::vector<uint8_t>& take) = 0;
 
+  // The step's sign, in one place: a solve gives A⁻¹g, the step is −A⁻¹g.
+  static void StepFromSolution(double* solution, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) solution[i] = -solution[i];
+  }
+
   NormalPattern& mutable_pattern() { return *pattern_; }
   // The mask of the last linearize, and each element's factor status.
   const std::vector<uint8_t>& active() const { return active_; }

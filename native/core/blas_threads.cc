@@ -66,9 +66,24 @@ std::string BlasDescription() {
   return "none";
 }
 
+void RunOnOneOpenMpThread(void (*body)(void*), void* data) {
+  // libgomp's entry for a host teams region: (body, data, num_teams,
+  // thread_limit, flags); it runs the teams one after another on this thread.
+  using TeamsEntry = void (*)(void (*)(void*), void*, unsigned, unsigned, unsigned);
+  static const auto teams = reinterpret_cast<TeamsEntry>(FindLoadedSymbol("GOMP_teams_reg"));
+  if (teams != nullptr) {
+    teams(body, data, 1, 1, 0);
+  } else {
+    body(data);
+  }
+}
+
 int OpenMpThreadLimit() {
   auto limit = reinterpret_cast<int (*)()>(FindLoadedSymbol("omp_get_thread_limit"));
-  return limit != nullptr ? limit() : 0;
+  if (limit == nullptr) return 0;
+  int inside = 0;
+  OnOneOpenMpThread([&] { inside = limit(); });
+  return inside;
 }
 
 }  // namespace ariadne

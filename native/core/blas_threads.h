@@ -4,12 +4,15 @@
 // each factorisation on one thread: measured on 2 cores, more threads per
 // factorisation cost 1.4-2.3x (OpenMP) and up to 5x (OpenBLAS) there.
 //
-// OpenMP can only be limited through OMP_THREAD_LIMIT=1 in the environment
-// before libgomp loads (lib/native/binding.ts sets it around loading the
-// addon; ctest sets it for the C++ tests). omp_set_max_active_levels(0) also
-// keeps CHOLMOD on one thread but serialises concurrent factorisations in one
-// process (measured: two threads factoring sphere2500 at 0.3-1.0x the speed
-// of one, against 1.7x with OMP_THREAD_LIMIT=1).
+// OpenMP is limited per call, on the calling thread only: the factorisation
+// runs inside a host teams region of one team with a thread limit of one
+// (what `#pragma omp teams num_teams(1) thread_limit(1)` compiles to), which
+// libgomp runs on the calling thread with that thread's limit at one, so
+// CHOLMOD's parallel loops (num_threads(4)) get one thread. Nothing in the
+// environment changes and other users of OpenMP in the process keep theirs.
+// (omp_set_max_active_levels(0) is process-wide and serialised concurrent
+// factorisations: two threads factoring sphere2500 at 0.3-1.0x the speed of
+// one, against 1.7x with the limit.)
 #pragma once
 
 #include <string>
@@ -24,7 +27,19 @@ void LimitLibraryThreads();
 // "/usr/lib/x86_64-linux-gnu/atlas/libblas.so.3", or "none".
 std::string BlasDescription();
 
-// OpenMP's thread limit where libgomp is loaded (1 when limited), else 0.
+// Runs body(data) with OpenMP limited to one thread on the calling thread, as
+// above; where libgomp is not loaded (or lacks the teams entry) it just runs.
+// body must not throw.
+void RunOnOneOpenMpThread(void (*body)(void*), void* data);
+
+template <typename F>
+void OnOneOpenMpThread(F&& fn) {
+  auto* callable = &fn;
+  RunOnOneOpenMpThread([](void* f) { (*static_cast<decltype(callable)>(f))(); }, callable);
+}
+
+// OpenMP's thread limit inside OnOneOpenMpThread, where a factorisation runs
+// (1 when limited), or 0 without OpenMP.
 int OpenMpThreadLimit();
 
 }  // namespace ariadne

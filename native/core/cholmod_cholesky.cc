@@ -122,7 +122,11 @@ void SolveWithFactor(const CholmodFactor& factor, int n, const double* rhs, int 
   b.xtype = CHOLMOD_REAL;
   b.dtype = CHOLMOD_DOUBLE;
   // cholmod_solve2 reads the factor only (solves may share it).
-  if (!cholmod_solve2(CHOLMOD_A, factor.get(), &b, nullptr, &slot.x, nullptr, &slot.y, &slot.e, &slot.common)) {
+  int solved = 0;
+  OnOneOpenMpThread([&] {
+    solved = cholmod_solve2(CHOLMOD_A, factor.get(), &b, nullptr, &slot.x, nullptr, &slot.y, &slot.e, &slot.common);
+  });
+  if (!solved) {
     CheckStatus(slot.common, "cholmod_solve2");
     throw InternalError(Concat("cholmod_solve2 failed: ", last_cholmod_message));
   }
@@ -184,7 +188,7 @@ class CholmodCholesky : public CholeskyBackend {
     cholmod_factor* factor =
         factors_.Writable(element, [&] { return std::make_shared<CholmodFactor>(symbolic_, &common); }).get();
     cholmod_sparse a = Header(a_values);
-    cholmod_factorize(&a, factor, &common);
+    OnOneOpenMpThread([&] { cholmod_factorize(&a, factor, &common); });
     if (common.status == CHOLMOD_NOT_POSDEF) {
       const int column = factor->Perm != nullptr ? static_cast<const int*>(factor->Perm)[factor->minor]
                                                  : static_cast<int>(factor->minor);
@@ -210,8 +214,10 @@ class CholmodCholesky : public CholeskyBackend {
   // The symbolic factorisation, in CHOLMOD's ordering or in `perm`.
   cholmod_factor* Analyze(cholmod_sparse* a, int* perm) {
     cholmod_common& common = slots_[0]->common;
-    cholmod_factor* factor =
-        perm == nullptr ? cholmod_analyze(a, &common) : cholmod_analyze_p(a, perm, nullptr, 0, &common);
+    cholmod_factor* factor = nullptr;
+    OnOneOpenMpThread([&] {
+      factor = perm == nullptr ? cholmod_analyze(a, &common) : cholmod_analyze_p(a, perm, nullptr, 0, &common);
+    });
     if (factor == nullptr) {
       CheckStatus(common, "cholmod_analyze");
       throw InternalError("cholmod_analyze returned no factor");

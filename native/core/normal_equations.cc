@@ -139,7 +139,7 @@ bool NormalEquations::DoStep(const double* j_values, const double* residuals, co
     if (status.ok) {
       double* y = step + static_cast<int64_t>(b) * n;
       backend_->Solve(factor, gradient + static_cast<int64_t>(b) * n, 1, y, slot);
-      for (int c = 0; c < n; ++c) y[c] = -y[c];
+      StepFromSolution(y, n);
       p.MultiplyJ(unique_values_.data() + b * p.unique_count(), y, jy + static_cast<int64_t>(b) * p.m());
     }
     set_status(b, std::move(status));

@@ -4,6 +4,7 @@
 #include <dirent.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -556,24 +557,23 @@ int ProcessThreads() {
 
 TEST(FactorisationsStartNoLibraryThreads) {
   if (!ariadne::HaveCholmod()) SKIP("this build has no CHOLMOD");
-  if (ariadne::OpenMpThreadLimit() != 1) SKIP("OMP_THREAD_LIMIT=1 is not set (ctest sets it, as the Node loader does)");
-  // Large enough for CHOLMOD's OpenMP loops (without the limit, Debian's
-  // CHOLMOD starts 3 more threads here).
-  const Problem p = testing::RandomBlockPattern(3000, 6, 1000, 16, 60);
-  NormalEquationsOptions options;
-  options.kind = SolverKind::kSparse;
-  options.threads = 1;
-  NormalEquations ne(p.Input(), 1, options);
-  const int before = ProcessThreads();
+  // Large enough for CHOLMOD's OpenMP loops: without the per-call limit,
+  // Debian's CHOLMOD starts 3 more threads here. The environment is not set.
+  CHECK(std::getenv("OMP_THREAD_LIMIT") == nullptr);
+  const Problem p = testing::RandomBlockPattern(2000, 6, 4000, 16, 200);
+  ariadne::NormalPattern pattern(p.Input(), "test");
+  auto cholmod = ariadne::MakeSparseCholesky(pattern, 1, 1);
+  CHECK(cholmod->name() == "cholmod-supernodal");
   const auto j = testing::RandomValues(p.rows.size(), 160);
   const auto r = testing::RandomValues(p.m, 161);
-  std::vector<double> g(p.n), s(1), lambda(1, 1e-3);
-  std::vector<uint8_t> ok(1);
-  std::vector<std::string> reasons;
-  ne.Linearize({j.data(), static_cast<int64_t>(j.size())}, {r.data(), p.m}, {}, g.data(), s.data());
-  ne.Factor({lambda.data(), 1}, Damping::kDiagonal, ok.data(), &reasons);
-  CHECK(ok[0] == 1);
+  std::vector<double> unique(pattern.unique_count()), a(pattern.a_value_count()), g(p.n);
+  pattern.GatherUnique(j.data(), unique.data());
+  pattern.Form(unique.data(), r.data(), a.data(), g.data());
+  for (int i = 0; i < p.n; ++i) a[pattern.diagonal_slots()[i]] += 1.0;
+  const int before = ProcessThreads();
+  CHECK(cholmod->Factor(0, a.data(), 0).ok);
   CHECK(ProcessThreads() == before);
+  CHECK(ariadne::OpenMpThreadLimit() == 1);
 }
 
 namespace {

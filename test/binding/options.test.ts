@@ -58,3 +58,12 @@ describe('NormalEquations options: the damping bounds and the kinds', () => {
     expect(() => new Native(pattern, 1, { kind: 'schur' as 'dense' })).toThrow(`NormalEquations: 'options.kind' must be ${names}, got 'schur'`);
   });
 });
+
+// CHOLMOD's OpenMP loops run on one thread per factorisation, set per call
+// on the calling thread: loading the addon leaves the environment alone.
+test('loading the addon leaves OMP_THREAD_LIMIT alone; factorisations run with an OpenMP limit of one', () => {
+  const before = process.env.OMP_THREAD_LIMIT;
+  const info = buildInfo();
+  expect(process.env.OMP_THREAD_LIMIT).toBe(before);
+  if (info.cholmod) expect(info.openmpThreadLimit).toBe(1);
+});
