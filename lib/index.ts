@@ -1,8 +1,8 @@
 /**
  * ariadne: differentiable nonlinear least squares for Node.js.
  *
- * The public barrel: named exports only. The TensorFlow.js layer lives at the
- * subpath `ariadne/layer` and is never re-exported here.
+ * The public barrel: named exports only. The differentiable solve lives at
+ * the subpath `ariadne/layer` and is never re-exported here.
  */
 
 // Lie groups and vectors, batched over Float64Array.
@@ -26,6 +26,7 @@ export { Custom, type CustomAuxiliary, type CustomOptions, type JacobianFunction
 export { LevenbergMarquardt } from './optim/levenberg-marquardt.js';
 export { GaussNewton } from './optim/gauss-newton.js';
 export { Dogleg } from './optim/dogleg.js';
+export { Optimizer } from './optim/optimizer.js';
 export { SolveResult, type SolveStatus } from './optim/result.js';
 export type { IterationInfo, OptimizerOptions } from './optim/options.js';
 

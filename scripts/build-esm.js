@@ -2,13 +2,16 @@
 // Writes the ESM entry points as thin wrappers over the CommonJS build, so that
 // `import` and `require` share one instance (one native addon, one set of
 // classes): dist/esm/index.mjs re-exports every name of dist/cjs/index.js, and
-// index.d.mts re-exports its types.
+// index.d.mts re-exports its types; likewise for the subpath ariadne/layer.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const entries = [{ cjs: 'dist/cjs/index.js', esm: 'dist/esm/index.mjs' }];
+const entries = [
+  { cjs: 'dist/cjs/index.js', esm: 'dist/esm/index.mjs' },
+  { cjs: 'dist/cjs/layer/index.js', esm: 'dist/esm/layer/index.mjs' },
+];
 for (const { cjs, esm } of entries) {
   const names = Object.keys(require(path.join(root, cjs))).filter((name) => name !== 'default' && name !== '__esModule');
   const relative = path

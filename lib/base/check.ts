@@ -97,7 +97,7 @@ export function article(name: string): string {
 
 export function checkOneOf<T extends string>(fn: string, arg: string, value: unknown, options: readonly T[]): T {
   const list = options.map((o) => `'${o}'`);
-  const requirement = list.length === 2 ? `${list[0]} or ${list[1]}` : `${list.slice(0, -1).join(', ')} or ${list.at(-1)}`;
+  const requirement = list.length === 1 ? list[0]! : `${list.slice(0, -1).join(', ')} or ${list.at(-1)}`;
   if (typeof value !== 'string') throw typeError(fn, arg, 'a string', value);
   if (!(options as readonly string[]).includes(value)) throw rangeError(fn, arg, requirement, `'${value}'`);
   return value as T;

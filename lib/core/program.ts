@@ -259,6 +259,191 @@ export class Program {
   }
 
   /**
+   * Per batch element and instance of `term`, the slope of the instance's
+   * cost along w (B·n, in column order): ⟨∇ₓ f_i, w⟩ = r̃ᵀ(J̃ w) over its
+   * rows at `state`, B·I values into `into`. Only `term` is evaluated (the
+   * differentiable layer's implicit backward differentiates these slopes
+   * with respect to the term's inputs). Elements with a non-finite residual
+   * or Jacobian get NaN.
+   */
+  instanceSlopes(state: State, w: Float64Array, term: CostTerm, into: Float64Array): Float64Array {
+    const index = this.terms.indexOf(term);
+    const layout = this.#layouts[index]!;
+    const B = this.batch;
+    const { m, n, nnz } = this;
+    const I = term.instances;
+    const d = term.dim;
+    const scratch = (this.#slopeScratch ??= {
+      cost: new Float64Array(B),
+      variableCost: new Float64Array(B),
+      finite: new Uint8Array(B),
+      residuals: new Float64Array(B * m),
+      jValues: new Float64Array(B * nnz),
+    });
+    const actives = Array.from({ length: B }, (_, b) => b);
+    for (let b = 0; b < B; b++) {
+      scratch.cost[b] = 0;
+      scratch.variableCost[b] = 0;
+      scratch.finite[b] = 1;
+    }
+    this.#evaluateTerm(layout, state, actives, true, scratch, nnz, undefined);
+    const entryBegin = layout.entryStart[0] ?? 0;
+    const entryEnd = index + 1 < this.#layouts.length ? (this.#layouts[index + 1]!.entryStart[0] ?? nnz) : nnz;
+    const { rows, cols } = this.pattern;
+    const jw = new Float64Array(I * d);
+    for (let b = 0; b < B; b++) {
+      jw.fill(0);
+      const j = scratch.jValues!;
+      for (let e = entryBegin; e < entryEnd; e++) jw[rows[e]! - layout.rowStart]! += j[b * nnz + e]! * w[b * n + cols[e]!]!;
+      const r = scratch.residuals!;
+      for (let i = 0; i < I; i++) {
+        let slope = 0;
+        for (let a = 0; a < d; a++) slope += r[b * m + layout.rowStart + i * d + a]! * jw[i * d + a]!;
+        into[b * I + i] = scratch.finite[b] ? slope : NaN;
+      }
+    }
+    return into;
+  }
+
+  #slopeScratch: Evaluation | undefined;
+
+  /**
+   * E = H − J̃ᵀJ̃ at `state`, H = ∇²ₓ f the exact Hessian, added into `extra`
+   * (B × the slots of A's upper triangle by columns, `upper`): what turns the
+   * Gauss-Newton matrix into H (the differentiable layer's exactHessian).
+   * Each instance couples its own variables only: its block of H is the
+   * derivative of its gradient J̃ᵢᵀr̃ᵢ (robust losses included) along each
+   * tangent coordinate of each variable it uses, by central differences of
+   * the analytic Jacobians (step HESSIAN_STEP, about 1e-10 relative), made
+   * symmetric; J̃ᵢᵀJ̃ᵢ is subtracted exactly.
+   */
+  secondOrderTerm(state: State, upper: { colStart: Int32Array; rowIndex: Int32Array }, extra: Float64Array): void {
+    const B = this.batch;
+    const slots = upper.rowIndex.length;
+    const slotOf = (i: number, j: number): number => {
+      let lo = upper.colStart[j]!;
+      let hi = upper.colStart[j + 1]! - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (upper.rowIndex[mid]! < i) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const actives = Array.from({ length: B }, (_, b) => b);
+    for (const layout of this.#layouts) {
+      const { term, variableIndex, useOffset } = layout;
+      const uses = term.variables;
+      const I = term.instances;
+      const rows = B * I;
+      const dofs = uses.map((u) => u.variable.group.dof);
+      const D = dofs.reduce((x, y) => x + y, 0);
+      const first = dofs.map((_, k) => dofs.slice(0, k).reduce((x, y) => x + y, 0));
+      const inputs = [
+        ...uses.map((u, k) => {
+          const st = u.variable.group.storage;
+          const g = new Float64Array(rows * st);
+          gatherRows(state[variableIndex[k]!]!, u.indices, u.variable.count, actives, I, 0, rows, g, st);
+          return g;
+        }),
+        ...term.auxiliary.map((aux) => auxiliaryRows(aux, this.#first, actives, I, 0, rows, new Float64Array(rows * aux.k))),
+      ];
+      const atSolution = this.#rowGradients(layout, inputs, rows);
+      // hessian[row·D² + p·D + q] = ∂g_p/∂x_q, p and q over the instance's coordinates (use k, coordinate c).
+      const hessian = new Float64Array(rows * D * D);
+      uses.forEach((use, k) => {
+        const group = use.variable.group;
+        const retract = layout.world[k] && group.worldFrame !== undefined ? group.worldFrame.retract.bind(group.worldFrame) : group.retract.bind(group);
+        const delta = new Float64Array(rows * dofs[k]!);
+        const moved = new Float64Array(inputs[k]!.length);
+        for (let c = 0; c < dofs[k]!; c++) {
+          const sides = [HESSIAN_STEP, -HESSIAN_STEP].map((h) => {
+            delta.fill(0);
+            for (let row = 0; row < rows; row++) delta[row * dofs[k]! + c] = h;
+            retract(inputs[k]!, delta, moved);
+            const perturbed = inputs.slice();
+            perturbed[k] = moved;
+            return this.#rowGradients(layout, perturbed, rows).gradients;
+          });
+          const q = first[k]! + c;
+          for (let kk = 0; kk < uses.length; kk++) {
+            for (let row = 0; row < rows; row++) {
+              for (let cc = 0; cc < dofs[kk]!; cc++) {
+                const at = row * dofs[kk]! + cc;
+                hessian[row * D * D + (first[kk]! + cc) * D + q] = (sides[0]![kk]![at]! - sides[1]![kk]![at]!) / (2 * HESSIAN_STEP);
+              }
+            }
+          }
+        }
+      });
+      // Scatter ½(H + Hᵀ) − J̃ᵀJ̃ of each instance into the upper triangle's slots.
+      const columnOf = new Int32Array(D);
+      for (let row = 0; row < rows; row++) {
+        const b = Math.floor(row / I);
+        const i = row - b * I;
+        uses.forEach((use, k) => {
+          const element = use.indices.length === 1 ? use.indices[0]! : use.indices[i]!;
+          const col = useOffset[k]![i]! < 0 ? -1 : this.columns[variableIndex[k]!]![element]!;
+          for (let c = 0; c < dofs[k]!; c++) columnOf[first[k]! + c] = col < 0 ? -1 : col + c;
+        });
+        const h = hessian.subarray(row * D * D, (row + 1) * D * D);
+        for (let p = 0; p < D; p++) {
+          const cp = columnOf[p]!;
+          if (cp < 0) continue;
+          for (let q = 0; q < D; q++) {
+            const cq = columnOf[q]!;
+            if (cq < 0 || cp > cq) continue;
+            const gaussNewton = jacobianProduct(atSolution, layout, dofs, first, row, p, q);
+            extra[b * slots + slotOf(cp, cq)]! += 0.5 * (h[p * D + q]! + h[q * D + p]!) - gaussNewton;
+          }
+        }
+      }
+    }
+  }
+
+  /** Per row: the corrected residuals r̃, Jacobians J̃ per use (d × dof) and gradients J̃ᵀr̃ per use, of `layout`'s term over gathered inputs. */
+  #rowGradients(layout: TermLayout, inputs: readonly Float64Array[], rows: number): RowGradients {
+    const { term, world } = layout;
+    const d = term.dim;
+    const uses = term.variables;
+    const residuals = new Float64Array(rows * d);
+    const jacobians = uses.map((u) => new Float64Array(rows * d * u.variable.group.dof));
+    const actives = Array.from({ length: this.batch }, (_, b) => b);
+    if (term.writesWorldFrame) {
+      term.evaluate(rows, inputs, residuals, jacobians, world);
+    } else {
+      term.evaluate(rows, inputs, residuals, jacobians);
+      uses.forEach((use, k) => {
+        if (!world[k]) return;
+        const frame = use.variable.group.worldFrame!;
+        frame.bodyToWorld(inputs[k]!, rows, d, jacobians[k]!, new Float64Array(frame.scratchLength(rows)));
+      });
+    }
+    const blocks = jacobians.map((values, k) => ({ values, cols: uses[k]!.variable.group.dof }));
+    const I = term.instances;
+    if (term.weight) {
+      const w = auxiliaryRows(term.weight.aux, this.#first, actives, I, 0, rows, new Float64Array(rows * term.weight.aux.k));
+      applyWeight(term.weight.kind, d, w, rows, residuals, blocks);
+    }
+    if (term.loss) {
+      const radius = auxiliaryRows(term.loss.radius, this.#first, actives, I, 0, rows, new Float64Array(rows));
+      applyLoss(term.loss.kind, d, radius, rows, residuals, blocks, new Float64Array(rows));
+    }
+    const gradients = jacobians.map((j, k) => {
+      const dof = uses[k]!.variable.group.dof;
+      const g = new Float64Array(rows * dof);
+      for (let row = 0; row < rows; row++) {
+        for (let a = 0; a < d; a++) {
+          const r = residuals[row * d + a]!;
+          for (let c = 0; c < dof; c++) g[row * dof + c]! += j[(row * d + a) * dof + c]! * r;
+        }
+      }
+      return g;
+    });
+    return { residuals, jacobians, gradients };
+  }
+
+  /**
    * out = state ⊕ δ for the batch elements `active` selects: δ holds B·n
    * tangent increments in column order; constant elements and inactive
    * batch elements are copied unchanged.
@@ -311,6 +496,35 @@ export class Program {
 
 /** Rows per chunk of an evaluation. */
 const CHUNK_ROWS = 4096;
+
+/** Tangent step of secondOrderTerm's central differences: ∛ε-sized, truncation (h²) against rounding (ε/h). */
+const HESSIAN_STEP = 1e-5;
+
+/** A term's corrected residuals, Jacobians and gradients per row. */
+interface RowGradients {
+  residuals: Float64Array;
+  jacobians: Float64Array[];
+  gradients: Float64Array[];
+}
+
+/** (J̃ᵀJ̃)_pq of one row, p and q instance coordinates (use k, coordinate c at first[k] + c). */
+function jacobianProduct(at: RowGradients, layout: TermLayout, dofs: number[], first: number[], row: number, p: number, q: number): number {
+  const d = layout.term.dim;
+  const useOf = (x: number) => {
+    let k = 0;
+    while (k + 1 < first.length && first[k + 1]! <= x) k++;
+    return k;
+  };
+  const kp = useOf(p);
+  const kq = useOf(q);
+  const cp = p - first[kp]!;
+  const cq = q - first[kq]!;
+  const jp = at.jacobians[kp]!;
+  const jq = at.jacobians[kq]!;
+  let sum = 0;
+  for (let a = 0; a < d; a++) sum += jp[(row * d + a) * dofs[kp]! + cp]! * jq[(row * d + a) * dofs[kq]! + cq]!;
+  return sum;
+}
 
 /**
  * Rows [start, start + rows) of the flattened (active element a, instance i)

@@ -27,6 +27,7 @@ import type { Strategy } from './strategy.js';
 /** Jacobian entries (over the batch) from which the halves' overlap pays for its threads. */
 const MIN_OVERLAP_ENTRIES = 1 << 16;
 
+/** The base of GaussNewton, LevenbergMarquardt and Dogleg: one trust-region loop, each with its step strategy. */
 export abstract class Optimizer {
   /** The objective this optimiser solves. */
   readonly objective: Objective;
@@ -40,6 +41,7 @@ export abstract class Optimizer {
     this.#options = resolveOptions(fn, options);
   }
 
+  /** @internal The subclass' step strategy for a batch. */
   protected abstract strategy(batch: number, options: ResolvedOptions): Strategy;
 
   /** Solves every batch element; never modifies the variables (read the solution from the result). */

@@ -1,0 +1,12 @@
+/**
+ * ariadne/layer: the float64 differentiable solve (DESIGN.md §5), without
+ * TensorFlow.js. Never re-exported by the main entry point.
+ */
+export {
+  BACKWARD_MODES,
+  DifferentiableSolve,
+  type BackwardMode,
+  type DifferentiableSolveOptions,
+  type ElementInfo,
+  type ForwardResult,
+} from './differentiable-solve.js';
