@@ -9,8 +9,9 @@ import type { LieGroup } from '../geometry/lie-group.js';
 import { MAX_INT32, checkInteger, checkTypedArray, rangeError } from '../base/check.js';
 import { checkName } from './variable.js';
 
-// Set by Auxiliary's static block: reads #values for the objective.
+// Set by Auxiliary's static block: read and put back #values for the objective and the layer.
 let readValues: (aux: Auxiliary) => Float64Array;
+let writeValues: (aux: Auxiliary, values: Float64Array) => void;
 
 export class Auxiliary {
   readonly name: string;
@@ -66,10 +67,18 @@ export class Auxiliary {
 
   static {
     readValues = (aux) => aux.#values;
+    writeValues = (aux, values) => {
+      aux.#values = values;
+    };
   }
 }
 
 /** The values without a copy, with k, for the objective (which never writes them). Not exported from the package. */
 export function auxiliaryValues(aux: Auxiliary): { k: number; values: Float64Array } {
   return { k: aux.k, values: readValues(aux) };
+}
+
+/** Puts back values taken with auxiliaryValues (a copy of them, unchecked: they were valid), bit for bit. Not exported from the package. */
+export function restoreAuxiliaryValues(aux: Auxiliary, values: Float64Array): void {
+  writeValues(aux, values.slice());
 }

@@ -23,6 +23,7 @@
  * whatever the iteration count.
  */
 import { allFinite, checkOneOf, checkOptions, rangeError, stateError, typeError } from '../base/check.js';
+import { auxiliaryValues, restoreAuxiliaryValues } from '../core/auxiliary.js';
 import type { Objective } from '../core/objective.js';
 import type { State } from '../core/program.js';
 import { LinearSystem } from '../linear/linear-system.js';
@@ -131,6 +132,7 @@ export class DifferentiableSolve {
 
   /** The number of factorisations so far (the forward's final one included; the backward adds none). */
   get factorizationCount(): number {
+    this.#checkLive('DifferentiableSolve.factorizationCount');
     return this.#system.factorizationCount;
   }
 
@@ -149,9 +151,9 @@ export class DifferentiableSolve {
       const slot = findSlot(fn, 'inputs', this.#slots, name);
       given.set(slot, checkInput(fn, slot, value));
     }
-    for (const [slot, raw] of given) setInput(slot, raw);
-    this.#raw = given;
     this.#solution = undefined;
+    this.#raw = given;
+    for (const [slot, raw] of given) setInput(slot, raw);
 
     const result = this.optimizer.solve();
     const solution = this.objective.variables.map((v) => result.values(v.name));
@@ -210,45 +212,45 @@ export class DifferentiableSolve {
   }
 
   /**
-   * The undamped A at x* factored: J̃ᵀJ̃, or H = J̃ᵀJ̃ + E with exactHessian
-   * (J̃ᵀJ̃ for the elements where H is not positive definite), or A + μI
-   * where A is not positive definite either; the per-element info.
+   * The undamped A at x* factored, per element the first that factors of:
+   * A₀ (J̃ᵀJ̃, or H = J̃ᵀJ̃ + E with exactHessian), A₀ + μI (a gauge freedom:
+   * μ = 1e-9·max diag J̃ᵀJ̃), and, with exactHessian, J̃ᵀJ̃ and J̃ᵀJ̃ + μI
+   * (H indefinite); the per-element info.
    */
   #factorAtSolution(solution: State, result: SolveResult): ElementInfo[] {
     const program = this.objective.program;
     const B = program.batch;
     const evaluation = program.evaluate(solution, { residuals: true, jacobians: true });
     this.#system.linearize(evaluation.jValues!, evaluation.residuals!);
-    const lambda = new Float64Array(B);
+    const fallback: (string | null)[] = new Array<string | null>(B).fill(null);
     let extra: Float64Array | undefined;
+    let slots = 0;
     if (this.exactHessian) {
       const upper = this.#system.normalPattern();
-      const slots = upper.rowIndex.length;
+      slots = upper.rowIndex.length;
       extra = new Float64Array(B * slots);
       program.secondOrderTerm(solution, upper, extra);
       for (let b = 0; b < B; b++) {
-        if (!allFinite(extra, b * slots, (b + 1) * slots)) extra.fill(0, b * slots, (b + 1) * slots);
-      }
-    }
-    let factored = this.#system.factor(lambda, 'identity', extra);
-    const fallback: (string | null)[] = new Array<string | null>(B).fill(null);
-    if (extra !== undefined && factored.ok.some((ok) => !ok)) {
-      const slots = extra.length / B;
-      for (let b = 0; b < B; b++) {
-        if (factored.ok[b]) continue;
-        fallback[b] = `the Hessian at the solution is not positive definite (${factored.reason[b]}); J̃ᵀJ̃ was factored instead`;
+        if (allFinite(extra, b * slots, (b + 1) * slots)) continue;
+        fallback[b] = "the Hessian's second-order terms are not finite at the solution; J̃ᵀJ̃ was factored instead";
         extra.fill(0, b * slots, (b + 1) * slots);
       }
-      factored = this.#system.factor(lambda, 'identity', extra);
     }
-    const regularized = new Uint8Array(B);
-    if (factored.ok.some((ok) => !ok)) {
-      const diagonal = columnSquares(program.pattern.cols, evaluation.jValues!, B, program.n);
-      for (let b = 0; b < B; b++) {
-        if (factored.ok[b]) continue;
-        regularized[b] = 1;
-        lambda[b] = GAUGE_SHIFT * Math.max(...diagonal.subarray(b * program.n, (b + 1) * program.n));
-      }
+    const diagonal = columnSquares(program.pattern.cols, evaluation.jValues!, B, program.n);
+    const lambda = new Float64Array(B);
+    let factored = this.#system.factor(lambda, 'identity', extra);
+    const tries: ((b: number) => void)[] = [
+      (b) => (lambda[b] = GAUGE_SHIFT * maximum(diagonal, b * program.n, (b + 1) * program.n)),
+      (b) => {
+        fallback[b] = `the Hessian at the solution could not be factored (${factored.reason[b]}); J̃ᵀJ̃ was factored instead`;
+        extra!.fill(0, b * slots, (b + 1) * slots);
+        lambda[b] = 0;
+      },
+      (b) => (lambda[b] = GAUGE_SHIFT * maximum(diagonal, b * program.n, (b + 1) * program.n)),
+    ];
+    for (const next of extra === undefined ? tries.slice(0, 1) : tries) {
+      if (factored.ok.every((ok) => ok === 1)) break;
+      for (let b = 0; b < B; b++) if (!factored.ok[b]) next(b);
       factored = this.#system.factor(lambda, 'identity', extra);
     }
     return Array.from({ length: B }, (_, b) => {
@@ -268,7 +270,7 @@ export class DifferentiableSolve {
         finalCost: result.finalCost[b]!,
         hessian: this.exactHessian && fallback[b] === null ? 'exact' : 'gauss-newton',
         hessianFallback: fallback[b]!,
-        regularized: regularized[b] === 1,
+        regularized: lambda[b]! > 0,
         gradientZeroReason: zero,
       };
     });
@@ -363,34 +365,43 @@ export class DifferentiableSolve {
     const I = term.instances;
     const k = aux.k;
     const raw = this.#raw.get(slot) ?? currentInput(slot);
+    // A weight's step stays below half its value, so that W keeps its positive diagonal.
+    const steps = raw.map((x) => (slot.kind === 'weight' && x > 0 ? Math.min(step(x), x / 2) : step(x)));
     const gradient = new Float64Array(raw.length);
     const up = new Float64Array(B * I);
     const down = new Float64Array(B * I);
     const moved = raw.slice();
     const entries = raw.length / k;
+    const stored = auxiliaryValues(aux).values.slice();
     try {
       for (let c = 0; c < k; c++) {
-        for (let p = 0; p < entries; p++) moved[p * k + c] = raw[p * k + c]! + step(raw[p * k + c]!);
+        for (let p = 0; p < entries; p++) moved[p * k + c] = raw[p * k + c]! + steps[p * k + c]!;
         aux.setValues(objectiveValues(slot, moved));
         program.instanceSlopes(solution, w, term, up);
-        for (let p = 0; p < entries; p++) moved[p * k + c] = raw[p * k + c]! - step(raw[p * k + c]!);
+        for (let p = 0; p < entries; p++) moved[p * k + c] = raw[p * k + c]! - steps[p * k + c]!;
         aux.setValues(objectiveValues(slot, moved));
         program.instanceSlopes(solution, w, term, down);
         for (let p = 0; p < entries; p++) moved[p * k + c] = raw[p * k + c]!;
         for (let b = 0; b < B; b++) {
           if (this.#info[b]!.gradientZeroReason !== null) continue;
           for (let i = 0; i < I; i++) {
-            const entry = (aux.batch === 1 ? 0 : b) * aux.instances + (aux.instances === 1 ? 0 : i);
-            const value = raw[entry * k + c]!;
-            gradient[entry * k + c]! -= (up[b * I + i]! - down[b * I + i]!) / (2 * step(value));
+            const at = ((aux.batch === 1 ? 0 : b) * aux.instances + (aux.instances === 1 ? 0 : i)) * k + c;
+            gradient[at]! -= (up[b * I + i]! - down[b * I + i]!) / (2 * steps[at]!);
           }
         }
       }
     } finally {
-      aux.setValues(objectiveValues(slot, raw));
+      restoreAuxiliaryValues(aux, stored);
     }
     return gradient;
   }
+}
+
+/** The largest of x[begin..end) (a loop: spreading n numbers into Math.max overflows the stack for large n). */
+function maximum(x: Float64Array, begin: number, end: number): number {
+  let max = -Infinity;
+  for (let i = begin; i < end; i++) max = Math.max(max, x[i]!);
+  return max;
 }
 
 /** diag(J̃ᵀJ̃) per element (B·n): the squares of each column's entries. */

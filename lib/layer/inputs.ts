@@ -74,7 +74,7 @@ export function checkInput(fn: string, slot: InputSlot, value: unknown): Float64
     if (!Number.isFinite(raw[i])) throw rangeError(fn, arg, 'finite numbers', `${raw[i]} at index ${i}`);
   }
   const group = slot.kind === 'variable' ? slot.variable.group : slot.kind === 'measurement' ? slot.aux.group : undefined;
-  if (group !== undefined && group.storage > group.dof) {
+  if (group !== undefined && (group.name === 'SO3' || group.name === 'SE3')) {
     // SO3 and SE3 store a quaternion in their last four numbers.
     const st = group.storage;
     for (let e = 0; e < raw.length / st; e++) {
@@ -84,6 +84,12 @@ export function checkInput(fn: string, slot: InputSlot, value: unknown): Float64
     }
   }
   if (slot.kind === 'weight') slot.aux.validate(raw, fn, arg);
+  if (slot.kind === 'log-radius') {
+    for (let i = 0; i < raw.length; i++) {
+      const radius = Math.exp(raw[i]!);
+      if (!(radius > 0 && Number.isFinite(radius))) throw rangeError(fn, arg, 'log radii whose exp is a finite number > 0', `${raw[i]} at index ${i}`);
+    }
+  }
   return raw;
 }
 

@@ -72,7 +72,8 @@ describe('BAD CALL - the layer names the input or the cause', () => {
     l.dispose();
     expect(() => l.forward({})).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE', message: `${fn}: the layer is disposed` }));
     expect(() => l.backward({})).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE' }));
-    const optimizer = layer().optimizer;
+    const other = layer();
+    const optimizer = other.optimizer;
     expect(() => new DifferentiableSolve({} as never)).toThrow(TypeError);
     expect(() => new DifferentiableSolve(optimizer, { mode: 'unroll' as never })).toThrow(
       new RangeError(`DifferentiableSolve: 'options.mode' must be 'implicit', got 'unroll'`),
@@ -81,5 +82,38 @@ describe('BAD CALL - the layer names the input or the cause', () => {
       new TypeError(`DifferentiableSolve: 'options.exactHessian' must be a boolean, got a number (1)`),
     );
     expect(() => new DifferentiableSolve(optimizer, { differentiable: ['nope'] })).toThrow(/'options.differentiable\[0\]' must be the name of an input/);
+    other.dispose();
+    expect(() => other.factorizationCount).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_STATE', message: 'DifferentiableSolve.factorizationCount: the layer is disposed' }),
+    );
+  });
+
+  test('a log radius whose exp is not a finite positive number is refused before anything is set', () => {
+    const l = layer();
+    l.forward({ 'prior.target': Float64Array.of(1, 2) });
+    expect(() => l.forward({ 'prior.target': Float64Array.of(5, 5), 'prior.loss': Float64Array.of(1000) })).toThrow(
+      new RangeError(`${fn}: 'inputs['prior.loss']' must be log radii whose exp is a finite number > 0, got 1000 at index 0`),
+    );
+    expect(() => l.forward({ 'prior.loss': Float64Array.of(-800) })).toThrow(/got -800 at index 0/);
+    // Nothing was set: the objective still has the first forward's target.
+    expect(Array.from(l.objective.terms[0]!.auxiliary[0]!.values)).toEqual([1, 2]);
+    l.dispose();
+  });
+
+  test('backward leaves every input as it was, bit for bit, and steps within a small weight', () => {
+    const l = layer();
+    const term = l.objective.terms[0]!;
+    const radius = term.loss!.radius;
+    radius.setValues(Float64Array.of(0.3));
+    l.forward({ 'prior.weight': Float64Array.of(1e-6, 2) });
+    const before = [term.auxiliary[0]!.values, term.weight!.aux.values, radius.values];
+    const g = new DifferentiableSolve(l.optimizer, { differentiable: ['prior.target', 'prior.weight', 'prior.loss', 'posePrior.target'] });
+    g.forward({ 'prior.weight': Float64Array.of(1e-6, 2) });
+    const gradients = g.backward({ x: Float64Array.of(1, 1) });
+    for (const value of Object.values(gradients)) expect(value.every(Number.isFinite)).toBe(true);
+    expect([term.auxiliary[0]!.values, term.weight!.aux.values, radius.values]).toEqual(before);
+    expect(radius.values[0]).toBe(0.3);
+    g.dispose();
+    l.dispose();
   });
 });
