@@ -8,10 +8,12 @@
  *
  * State: one Float64Array per variable, B·count·storage, batch-major.
  */
+import type { LieGroup } from '../geometry/lie-group.js';
 import type { JacobianPattern } from './pattern.js';
 import { auxiliaryValues, type Auxiliary } from './auxiliary.js';
 import type { CostTerm } from './cost-term.js';
 import { applyLoss } from './robust-loss.js';
+import { hasWorldFrame } from './tangent.js';
 import { variableValues, type Variable } from './variable.js';
 import { applyWeight } from './weight.js';
 
@@ -164,7 +166,7 @@ export class Program {
     nnz: number,
     columnScale: Float64Array | undefined,
   ): void {
-    const { term, rowStart, entryStart, useOffset, variableIndex, world } = layout;
+    const { term, rowStart, entryStart, useOffset, variableIndex } = layout;
     const I = term.instances;
     const d = term.dim;
     const uses = term.variables;
@@ -207,24 +209,10 @@ export class Program {
       });
       const residuals = residualBuffer.subarray(0, rows * d);
       const jacobians = jacobianBuffers.map((j, k) => j?.subarray(0, rows * d * uses[k]!.variable.group.dof));
-      if (term.writesWorldFrame) {
-        term.evaluate(rows, inputs, residuals, jacobians, world);
-      } else {
-        term.evaluate(rows, inputs, residuals, jacobians);
-        // Body-frame Jacobians to the variable's update frame.
-        uses.forEach((use, k) => {
-          const j = jacobians[k];
-          if (j === undefined || !world[k]) return;
-          const frame = use.variable.group.worldFrame!;
-          frame.bodyToWorld(inputs[k]!, rows, d, j, scratch(`world${k}`, frame.scratchLength(chunk)));
-        });
-      }
-
-      const blocks = jacobians.flatMap((j, k) => (j === undefined ? [] : [{ values: j, cols: uses[k]!.variable.group.dof }]));
-      if (term.weight) {
-        const w = auxiliaryRows(term.weight.aux, this.#first, actives, I, start, rows, weightBuffer!.subarray(0, rows * term.weight.aux.k));
-        applyWeight(term.weight.kind, d, w, rows, residuals, blocks);
-      }
+      const weight = term.weight
+        ? auxiliaryRows(term.weight.aux, this.#first, actives, I, start, rows, weightBuffer!.subarray(0, rows * term.weight.aux.k))
+        : undefined;
+      const blocks = weightedRows(layout, inputs, rows, residuals, jacobians, weight, (k, length) => scratch(`world${k}`, length));
       // s = ‖W r‖² per row decides finiteness (a loss may map a non-finite s to a constant ρ).
       squaredNorms(residuals, rows, d, squared);
       if (term.loss) {
@@ -260,52 +248,33 @@ export class Program {
 
   /**
    * Per batch element and instance of `term`, the slope of the instance's
-   * cost along w (B·n, in column order): ⟨∇ₓ f_i, w⟩ = r̃ᵀ(J̃ w) over its
-   * rows at `state`, B·I values into `into`. Only `term` is evaluated (the
+   * cost along w (B·n, in column order): ⟨∇ₓ f_i, w⟩ = (J̃ᵢᵀr̃ᵢ)·w at
+   * `state`, B·I values into `into`. Only `term` is evaluated (the
    * differentiable layer's implicit backward differentiates these slopes
-   * with respect to the term's inputs). Elements with a non-finite residual
-   * or Jacobian get NaN.
+   * with respect to the term's inputs). An instance with a non-finite
+   * residual or Jacobian gets NaN.
    */
   instanceSlopes(state: State, w: Float64Array, term: CostTerm, into: Float64Array): Float64Array {
-    const index = this.terms.indexOf(term);
-    const layout = this.#layouts[index]!;
-    const B = this.batch;
-    const { m, n, nnz } = this;
+    const layout = this.#layouts[this.terms.indexOf(term)]!;
+    const n = this.n;
     const I = term.instances;
-    const d = term.dim;
-    const scratch = (this.#slopeScratch ??= {
-      cost: new Float64Array(B),
-      variableCost: new Float64Array(B),
-      finite: new Uint8Array(B),
-      residuals: new Float64Array(B * m),
-      jValues: new Float64Array(B * nnz),
-    });
-    const actives = Array.from({ length: B }, (_, b) => b);
-    for (let b = 0; b < B; b++) {
-      scratch.cost[b] = 0;
-      scratch.variableCost[b] = 0;
-      scratch.finite[b] = 1;
-    }
-    this.#evaluateTerm(layout, state, actives, true, scratch, nnz, undefined);
-    const entryBegin = layout.entryStart[0] ?? 0;
-    const entryEnd = index + 1 < this.#layouts.length ? (this.#layouts[index + 1]!.entryStart[0] ?? nnz) : nnz;
-    const { rows, cols } = this.pattern;
-    const jw = new Float64Array(I * d);
-    for (let b = 0; b < B; b++) {
-      jw.fill(0);
-      const j = scratch.jValues!;
-      for (let e = entryBegin; e < entryEnd; e++) jw[rows[e]! - layout.rowStart]! += j[b * nnz + e]! * w[b * n + cols[e]!]!;
-      const r = scratch.residuals!;
-      for (let i = 0; i < I; i++) {
+    const rows = this.batch * I;
+    const { gradients } = this.#rowGradients(layout, this.#allRows(layout, state), rows);
+    into.fill(0, 0, rows);
+    term.variables.forEach((use, k) => {
+      const dof = use.variable.group.dof;
+      const g = gradients[k]!;
+      for (let row = 0; row < rows; row++) {
+        const b = Math.floor(row / I);
+        const col = this.#useColumn(layout, k, row - b * I);
+        if (col < 0) continue;
         let slope = 0;
-        for (let a = 0; a < d; a++) slope += r[b * m + layout.rowStart + i * d + a]! * jw[i * d + a]!;
-        into[b * I + i] = scratch.finite[b] ? slope : NaN;
+        for (let c = 0; c < dof; c++) slope += g[row * dof + c]! * w[b * n + col + c]!;
+        into[row]! += slope;
       }
-    }
+    });
     return into;
   }
-
-  #slopeScratch: Evaluation | undefined;
 
   /**
    * E = H − J̃ᵀJ̃ at `state`, H = ∇²ₓ f the exact Hessian, added into `extra`
@@ -318,7 +287,6 @@ export class Program {
    * symmetric; J̃ᵢᵀJ̃ᵢ is subtracted exactly.
    */
   secondOrderTerm(state: State, upper: { colStart: Int32Array; rowIndex: Int32Array }, extra: Float64Array): void {
-    const B = this.batch;
     const slots = upper.rowIndex.length;
     const slotOf = (i: number, j: number): number => {
       let lo = upper.colStart[j]!;
@@ -330,61 +298,57 @@ export class Program {
       }
       return lo;
     };
-    const actives = Array.from({ length: B }, (_, b) => b);
     for (const layout of this.#layouts) {
-      const { term, variableIndex, useOffset } = layout;
+      const { term } = layout;
       const uses = term.variables;
+      const d = term.dim;
       const I = term.instances;
-      const rows = B * I;
+      const rows = this.batch * I;
+      // An instance's coordinates p = first[k] + c: coordinate c of use k, D in all.
       const dofs = uses.map((u) => u.variable.group.dof);
       const D = dofs.reduce((x, y) => x + y, 0);
       const first = dofs.map((_, k) => dofs.slice(0, k).reduce((x, y) => x + y, 0));
-      const inputs = [
-        ...uses.map((u, k) => {
-          const st = u.variable.group.storage;
-          const g = new Float64Array(rows * st);
-          gatherRows(state[variableIndex[k]!]!, u.indices, u.variable.count, actives, I, 0, rows, g, st);
-          return g;
-        }),
-        ...term.auxiliary.map((aux) => auxiliaryRows(aux, this.#first, actives, I, 0, rows, new Float64Array(rows * aux.k))),
-      ];
+      const inputs = this.#allRows(layout, state);
       const atSolution = this.#rowGradients(layout, inputs, rows);
-      // hessian[row·D² + p·D + q] = ∂g_p/∂x_q, p and q over the instance's coordinates (use k, coordinate c).
+      // hessian[row·D² + p·D + q] = ∂g_p/∂x_q.
       const hessian = new Float64Array(rows * D * D);
       uses.forEach((use, k) => {
-        const group = use.variable.group;
-        const retract = layout.world[k] && group.worldFrame !== undefined ? group.worldFrame.retract.bind(group.worldFrame) : group.retract.bind(group);
-        const delta = new Float64Array(rows * dofs[k]!);
+        const dof = dofs[k]!;
+        const delta = new Float64Array(rows * dof);
         const moved = new Float64Array(inputs[k]!.length);
-        for (let c = 0; c < dofs[k]!; c++) {
+        for (let c = 0; c < dof; c++) {
           const sides = [HESSIAN_STEP, -HESSIAN_STEP].map((h) => {
             delta.fill(0);
-            for (let row = 0; row < rows; row++) delta[row * dofs[k]! + c] = h;
-            retract(inputs[k]!, delta, moved);
+            for (let row = 0; row < rows; row++) delta[row * dof + c] = h;
+            retractIn(use.variable.group, layout.world[k]!, inputs[k]!, delta, moved);
             const perturbed = inputs.slice();
             perturbed[k] = moved;
             return this.#rowGradients(layout, perturbed, rows).gradients;
           });
           const q = first[k]! + c;
-          for (let kk = 0; kk < uses.length; kk++) {
+          sides[0]!.forEach((plus, kk) => {
+            const minus = sides[1]![kk]!;
             for (let row = 0; row < rows; row++) {
               for (let cc = 0; cc < dofs[kk]!; cc++) {
                 const at = row * dofs[kk]! + cc;
-                hessian[row * D * D + (first[kk]! + cc) * D + q] = (sides[0]![kk]![at]! - sides[1]![kk]![at]!) / (2 * HESSIAN_STEP);
+                hessian[row * D * D + (first[kk]! + cc) * D + q] = (plus[at]! - minus[at]!) / (2 * HESSIAN_STEP);
               }
             }
-          }
+          });
         }
       });
       // Scatter ½(H + Hᵀ) − J̃ᵀJ̃ of each instance into the upper triangle's slots.
       const columnOf = new Int32Array(D);
+      const jRow = new Float64Array(d * D); // the instance's J̃, d × D
       for (let row = 0; row < rows; row++) {
         const b = Math.floor(row / I);
-        const i = row - b * I;
-        uses.forEach((use, k) => {
-          const element = use.indices.length === 1 ? use.indices[0]! : use.indices[i]!;
-          const col = useOffset[k]![i]! < 0 ? -1 : this.columns[variableIndex[k]!]![element]!;
-          for (let c = 0; c < dofs[k]!; c++) columnOf[first[k]! + c] = col < 0 ? -1 : col + c;
+        uses.forEach((_, k) => {
+          const col = this.#useColumn(layout, k, row - b * I);
+          const j = atSolution.jacobians[k]!;
+          for (let c = 0; c < dofs[k]!; c++) {
+            columnOf[first[k]! + c] = col < 0 ? -1 : col + c;
+            for (let a = 0; a < d; a++) jRow[a * D + first[k]! + c] = j[(row * d + a) * dofs[k]! + c]!;
+          }
         });
         const h = hessian.subarray(row * D * D, (row + 1) * D * D);
         for (let p = 0; p < D; p++) {
@@ -393,7 +357,8 @@ export class Program {
           for (let q = 0; q < D; q++) {
             const cq = columnOf[q]!;
             if (cq < 0 || cp > cq) continue;
-            const gaussNewton = jacobianProduct(atSolution, layout, dofs, first, row, p, q);
+            let gaussNewton = 0;
+            for (let a = 0; a < d; a++) gaussNewton += jRow[a * D + p]! * jRow[a * D + q]!;
             extra[b * slots + slotOf(cp, cq)]! += 0.5 * (h[p * D + q]! + h[q * D + p]!) - gaussNewton;
           }
         }
@@ -401,30 +366,40 @@ export class Program {
     }
   }
 
-  /** Per row: the corrected residuals r̃, Jacobians J̃ per use (d × dof) and gradients J̃ᵀr̃ per use, of `layout`'s term over gathered inputs. */
+  /** The first column of use k's element in instance i, or −1 for a constant element. */
+  #useColumn(layout: TermLayout, k: number, i: number): number {
+    const { indices } = layout.term.variables[k]!;
+    return this.columns[layout.variableIndex[k]!]![indices.length === 1 ? indices[0]! : indices[i]!]!;
+  }
+
+  /** The inputs of every row (batch element × instance, row = b·I + i) of `layout`'s term, gathered. */
+  #allRows(layout: TermLayout, state: State): Float64Array[] {
+    const { term, variableIndex } = layout;
+    const I = term.instances;
+    const rows = this.batch * I;
+    const actives = Array.from({ length: this.batch }, (_, b) => b);
+    return [
+      ...term.variables.map((u, k) => {
+        const st = u.variable.group.storage;
+        const g = new Float64Array(rows * st);
+        gatherRows(state[variableIndex[k]!]!, u.indices, u.variable.count, actives, I, 0, rows, g, st);
+        return g;
+      }),
+      ...term.auxiliary.map((aux) => auxiliaryRows(aux, this.#first, actives, I, 0, rows, new Float64Array(rows * aux.k))),
+    ];
+  }
+
+  /** Per row of all rows: the corrected residuals r̃, Jacobians J̃ per use (d × dof) and gradients J̃ᵀr̃ per use, of `layout`'s term over gathered inputs. */
   #rowGradients(layout: TermLayout, inputs: readonly Float64Array[], rows: number): RowGradients {
-    const { term, world } = layout;
+    const { term } = layout;
     const d = term.dim;
     const uses = term.variables;
+    const I = term.instances;
+    const actives = Array.from({ length: this.batch }, (_, b) => b);
     const residuals = new Float64Array(rows * d);
     const jacobians = uses.map((u) => new Float64Array(rows * d * u.variable.group.dof));
-    const actives = Array.from({ length: this.batch }, (_, b) => b);
-    if (term.writesWorldFrame) {
-      term.evaluate(rows, inputs, residuals, jacobians, world);
-    } else {
-      term.evaluate(rows, inputs, residuals, jacobians);
-      uses.forEach((use, k) => {
-        if (!world[k]) return;
-        const frame = use.variable.group.worldFrame!;
-        frame.bodyToWorld(inputs[k]!, rows, d, jacobians[k]!, new Float64Array(frame.scratchLength(rows)));
-      });
-    }
-    const blocks = jacobians.map((values, k) => ({ values, cols: uses[k]!.variable.group.dof }));
-    const I = term.instances;
-    if (term.weight) {
-      const w = auxiliaryRows(term.weight.aux, this.#first, actives, I, 0, rows, new Float64Array(rows * term.weight.aux.k));
-      applyWeight(term.weight.kind, d, w, rows, residuals, blocks);
-    }
+    const weight = term.weight ? auxiliaryRows(term.weight.aux, this.#first, actives, I, 0, rows, new Float64Array(rows * term.weight.aux.k)) : undefined;
+    const blocks = weightedRows(layout, inputs, rows, residuals, jacobians, weight, (_, length) => new Float64Array(length));
     if (term.loss) {
       const radius = auxiliaryRows(term.loss.radius, this.#first, actives, I, 0, rows, new Float64Array(rows));
       applyLoss(term.loss.kind, d, radius, rows, residuals, blocks, new Float64Array(rows));
@@ -440,7 +415,7 @@ export class Program {
       }
       return g;
     });
-    return { residuals, jacobians, gradients };
+    return { jacobians, gradients };
   }
 
   /**
@@ -468,8 +443,7 @@ export class Program {
           const col = cols[e]!;
           for (let c = 0; c < dof; c++) tangent[e * dof + c] = col < 0 ? 0 : delta[b * this.n + col + c]!;
         }
-        if (v.tangent === 'world' && v.group.worldFrame !== undefined) v.group.worldFrame.retract(xb, tangent, yb);
-        else v.group.retract(xb, tangent, yb);
+        retractIn(v.group, v.tangent === 'world' && hasWorldFrame(v.group), xb, tangent, yb);
         for (let e = 0; e < v.count; e++) {
           if (cols[e]! < 0) yb.set(xb.subarray(e * st, (e + 1) * st), e * st);
         }
@@ -500,30 +474,52 @@ const CHUNK_ROWS = 4096;
 /** Tangent step of secondOrderTerm's central differences: ∛ε-sized, truncation (h²) against rounding (ε/h). */
 const HESSIAN_STEP = 1e-5;
 
-/** A term's corrected residuals, Jacobians and gradients per row. */
+/** A term's corrected Jacobians and gradients per row. */
 interface RowGradients {
-  residuals: Float64Array;
   jacobians: Float64Array[];
   gradients: Float64Array[];
 }
 
-/** (J̃ᵀJ̃)_pq of one row, p and q instance coordinates (use k, coordinate c at first[k] + c). */
-function jacobianProduct(at: RowGradients, layout: TermLayout, dofs: number[], first: number[], row: number, p: number, q: number): number {
-  const d = layout.term.dim;
-  const useOf = (x: number) => {
-    let k = 0;
-    while (k + 1 < first.length && first[k + 1]! <= x) k++;
-    return k;
-  };
-  const kp = useOf(p);
-  const kq = useOf(q);
-  const cp = p - first[kp]!;
-  const cq = q - first[kq]!;
-  const jp = at.jacobians[kp]!;
-  const jq = at.jacobians[kq]!;
-  let sum = 0;
-  for (let a = 0; a < d; a++) sum += jp[(row * d + a) * dofs[kp]! + cp]! * jq[(row * d + a) * dofs[kq]! + cq]!;
-  return sum;
+/** out = x ⊕ δ in the update frame: the group's world frame when `world` (lib/core/tangent.ts), else its right tangent. */
+function retractIn(group: LieGroup, world: boolean, x: Float64Array, delta: Float64Array, out: Float64Array): void {
+  if (world) group.worldFrame!.retract(x, delta, out);
+  else group.retract(x, delta, out);
+}
+
+/**
+ * The term's raw residuals and Jacobians for `rows` gathered rows, the
+ * Jacobians taken to each use's update frame (`jacobians[k]` undefined: not
+ * wanted), then W applied (r ← W r, J ← W J, `weight`: W's rows); returns
+ * the Jacobian blocks for the loss. `scratch(k, length)` gives use k's
+ * world-frame scratch.
+ */
+function weightedRows(
+  layout: TermLayout,
+  inputs: readonly Float64Array[],
+  rows: number,
+  residuals: Float64Array,
+  jacobians: readonly (Float64Array | undefined)[],
+  weight: Float64Array | undefined,
+  scratch: (k: number, length: number) => Float64Array,
+): { values: Float64Array; cols: number }[] {
+  const { term, world } = layout;
+  const d = term.dim;
+  const uses = term.variables;
+  if (term.writesWorldFrame) {
+    term.evaluate(rows, inputs, residuals, jacobians, world);
+  } else {
+    term.evaluate(rows, inputs, residuals, jacobians);
+    // Body-frame Jacobians to the variable's update frame.
+    uses.forEach((use, k) => {
+      const j = jacobians[k];
+      if (j === undefined || !world[k]) return;
+      const frame = use.variable.group.worldFrame!;
+      frame.bodyToWorld(inputs[k]!, rows, d, j, scratch(k, frame.scratchLength(rows)));
+    });
+  }
+  const blocks = jacobians.flatMap((j, k) => (j === undefined ? [] : [{ values: j, cols: uses[k]!.variable.group.dof }]));
+  if (term.weight) applyWeight(term.weight.kind, d, weight!, rows, residuals, blocks);
+  return blocks;
 }
 
 /**

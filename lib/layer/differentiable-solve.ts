@@ -22,14 +22,14 @@
  * with respect to initial values are zero; the memory kept is one factor,
  * whatever the iteration count.
  */
-import { allFinite, checkOneOf, checkOptions, rangeError, stateError, typeError } from '../base/check.js';
+import { allFinite, checkFiniteArray, checkOneOf, checkOptions, checkTypedArray, rangeError, stateError, typeError } from '../base/check.js';
 import { auxiliaryValues, restoreAuxiliaryValues } from '../core/auxiliary.js';
 import type { Objective } from '../core/objective.js';
 import type { State } from '../core/program.js';
 import { LinearSystem } from '../linear/linear-system.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { SolveResult, SolveStatus } from '../optim/result.js';
-import { checkInput, currentInput, findSlot, inputSlots, objectiveValues, setInput, type InputSlot } from './inputs.js';
+import { checkInput, currentInput, findSlot, inputShape, inputSlots, objectiveValues, setInput, type InputSlot } from './inputs.js';
 
 /** The backward modes available (truncated, unroll and dlm are to come). */
 export const BACKWARD_MODES = ['implicit'] as const;
@@ -194,7 +194,7 @@ export class DifferentiableSolve {
 
     const gradients: Record<string, Float64Array> = {};
     for (const slot of this.#differentiable ?? [...this.#raw.keys()]) {
-      gradients[slot.name] = slot.kind === 'variable' ? new Float64Array(slot.variable.values.length) : this.#inputGradient(slot, solution, w);
+      gradients[slot.name] = slot.kind === 'variable' ? new Float64Array(inputShape(slot).length) : this.#inputGradient(slot, solution, w);
     }
     return gradients;
   }
@@ -236,22 +236,27 @@ export class DifferentiableSolve {
         extra.fill(0, b * slots, (b + 1) * slots);
       }
     }
-    const diagonal = columnSquares(program.pattern.cols, evaluation.jValues!, B, program.n);
+    let diagonal: Float64Array | undefined; // diag J̃ᵀJ̃, when some element needs μ
     const lambda = new Float64Array(B);
     let factored = this.#system.factor(lambda, 'identity', extra);
-    const tries: ((b: number) => void)[] = [
-      (b) => (lambda[b] = GAUGE_SHIFT * maximum(diagonal, b * program.n, (b + 1) * program.n)),
-      (b) => {
-        fallback[b] = `the Hessian at the solution could not be factored (${factored.reason[b]}); J̃ᵀJ̃ was factored instead`;
-        extra!.fill(0, b * slots, (b + 1) * slots);
-        lambda[b] = 0;
-      },
-      (b) => (lambda[b] = GAUGE_SHIFT * maximum(diagonal, b * program.n, (b + 1) * program.n)),
-    ];
-    for (const next of extra === undefined ? tries.slice(0, 1) : tries) {
-      if (factored.ok.every((ok) => ok === 1)) break;
-      for (let b = 0; b < B; b++) if (!factored.ok[b]) next(b);
+    /** Changes what each element that did not factor gets, and factors again. */
+    const retry = (change: (b: number) => void): void => {
+      if (factored.ok.every((ok) => ok === 1)) return;
+      for (let b = 0; b < B; b++) if (!factored.ok[b]) change(b);
       factored = this.#system.factor(lambda, 'identity', extra);
+    };
+    const regularize = (b: number) => {
+      diagonal ??= columnSquares(program.pattern.cols, evaluation.jValues!, B, program.n);
+      lambda[b] = GAUGE_SHIFT * maximum(diagonal, b * program.n, (b + 1) * program.n);
+    };
+    retry(regularize);
+    if (extra !== undefined) {
+      retry((b) => {
+        fallback[b] = `the Hessian at the solution could not be factored (${factored.reason[b]}); J̃ᵀJ̃ was factored instead`;
+        extra.fill(0, b * slots, (b + 1) * slots);
+        lambda[b] = 0;
+      });
+      retry(regularize);
     }
     return Array.from({ length: B }, (_, b) => {
       const status = result.status[b]!;
@@ -290,15 +295,10 @@ export class DifferentiableSolve {
         throw rangeError(fn, 'upstream', `the name of a variable (${names})`, `'${name}'`);
       }
       const arg = `upstream['${name}']`;
-      if (!(value instanceof Float64Array)) throw typeError(fn, arg, 'a Float64Array', value);
+      const v = variables[index]!;
       const target = u[index]!;
-      if (value.length !== target.length) {
-        const v = variables[index]!;
-        throw rangeError(fn, arg, `${target.length} numbers (batch ${B} × count ${v.count} × storage ${v.group.storage})`, `length ${value.length}`);
-      }
-      for (let i = 0; i < value.length; i++) {
-        if (!Number.isFinite(value[i])) throw rangeError(fn, arg, 'finite numbers', `${value[i]} at index ${i}`);
-      }
+      checkTypedArray(fn, arg, value, Float64Array, target.length, `batch ${B} × count ${v.count} × storage ${v.group.storage}`);
+      checkFiniteArray(value, fn, arg);
       target.set(value);
     }
     return u;

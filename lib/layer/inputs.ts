@@ -7,7 +7,7 @@
  * that keeps w ≥ 0; an SE2 angle wrapped), and its gradient includes that
  * map, so the gradient is with respect to the numbers given.
  */
-import { checkTypedArray, rangeError, typeError } from '../base/check.js';
+import { checkFiniteArray, checkTypedArray, rangeError } from '../base/check.js';
 import type { Auxiliary } from '../core/auxiliary.js';
 import type { CostTerm } from '../core/cost-term.js';
 import type { Objective } from '../core/objective.js';
@@ -38,11 +38,6 @@ export function inputSlots(objective: Objective): Map<string, InputSlot> {
   return slots;
 }
 
-/** The input's storage length: the values it replaces. */
-export function inputLength(slot: InputSlot): number {
-  return slot.kind === 'variable' ? slot.variable.values.length : slot.aux.values.length;
-}
-
 /** What the layer feeds the objective for an input given as `raw`: normalised storage, or δ = exp(log δ) for a loss radius. */
 export function objectiveValues(slot: InputSlot, raw: Float64Array): Float64Array {
   if (slot.kind === 'log-radius') return raw.map(Math.exp);
@@ -61,18 +56,15 @@ export function findSlot(fn: string, arg: string, slots: Map<string, InputSlot>,
 }
 
 /**
- * Checks one input as given (type, length, finite numbers, quaternions of
+ * Checks one input as given (type, length, finite values, quaternions of
  * norm ≥ 1e-8, W's diagonal > 0) and returns a copy of it; throws naming
  * `inputs['<name>']`.
  */
 export function checkInput(fn: string, slot: InputSlot, value: unknown): Float64Array {
   const arg = `inputs['${slot.name}']`;
-  if (!(value instanceof Float64Array)) throw typeError(fn, arg, 'a Float64Array', value);
-  const length = inputLength(slot);
-  const raw = checkTypedArray(fn, arg, value, Float64Array, length, `${length} numbers (${shapeOf(slot)})`).slice();
-  for (let i = 0; i < raw.length; i++) {
-    if (!Number.isFinite(raw[i])) throw rangeError(fn, arg, 'finite numbers', `${raw[i]} at index ${i}`);
-  }
+  const { length, note } = inputShape(slot);
+  const raw = checkTypedArray(fn, arg, value, Float64Array, length, note).slice();
+  checkFiniteArray(raw, fn, arg);
   const group = slot.kind === 'variable' ? slot.variable.group : slot.kind === 'measurement' ? slot.aux.group : undefined;
   if (group !== undefined && (group.name === 'SO3' || group.name === 'SE3')) {
     // SO3 and SE3 store a quaternion in their last four numbers.
@@ -93,10 +85,14 @@ export function checkInput(fn: string, slot: InputSlot, value: unknown): Float64
   return raw;
 }
 
-/** The input's layout, for messages: [batch × instances × k] or [batch × count × storage]. */
-function shapeOf(slot: InputSlot): string {
-  if (slot.kind === 'variable') return `batch ${slot.variable.batch} × count ${slot.variable.count} × storage ${slot.variable.group.storage}`;
-  return `batch ${slot.aux.batch} × instances ${slot.aux.instances} × ${slot.aux.k}`;
+/** The numbers an input stores (those it replaces), and their layout for messages: [batch × count × storage] or [batch × instances × k]. */
+export function inputShape(slot: InputSlot): { length: number; note: string } {
+  if (slot.kind === 'variable') {
+    const { batch, count, group } = slot.variable;
+    return { length: batch * count * group.storage, note: `batch ${batch} × count ${count} × storage ${group.storage}` };
+  }
+  const { batch, instances, k } = slot.aux;
+  return { length: batch * instances * k, note: `batch ${batch} × instances ${instances} × ${k}` };
 }
 
 /** Sets the objective's input to `raw` (as given: normalised or exponentiated here). */

@@ -29,9 +29,11 @@ describe('BAD CALL - the layer names the input or the cause', () => {
     );
     expect(() => l.forward({ 'prior.target': [1, 2] as never })).toThrow(new TypeError(`${fn}: 'inputs['prior.target']' must be a Float64Array, got an Array`));
     expect(() => l.forward({ 'prior.target': Float64Array.of(1) })).toThrow(RangeError);
-    expect(() => l.forward({ 'prior.target': Float64Array.of(1) })).toThrow(/'inputs\['prior.target'\]' must be .*2 numbers/);
+    expect(() => l.forward({ 'prior.target': Float64Array.of(1) })).toThrow(
+      /'inputs\['prior.target'\]' must be of length 2 \(batch 1 × instances 1 × 2\), got length 1/,
+    );
     expect(() => l.forward({ 'prior.target': Float64Array.of(1, NaN) })).toThrow(
-      new RangeError(`${fn}: 'inputs['prior.target']' must be finite numbers, got NaN at index 1`),
+      new RangeError(`${fn}: 'inputs['prior.target']' must be finite, got NaN at index 1`),
     );
     expect(() => l.forward({ 'prior.weight': Float64Array.of(1, -2) })).toThrow(
       /'inputs\['prior.weight'\]' must be a weight with a positive diagonal, got -2 at index 1/,
@@ -62,7 +64,7 @@ describe('BAD CALL - the layer names the input or the cause', () => {
       new RangeError(`DifferentiableSolve.backward: 'upstream' must be the name of a variable ('x', 'pose'), got 'y'`),
     );
     expect(() => l.backward({ x: Float64Array.of(1) })).toThrow(
-      new RangeError(`DifferentiableSolve.backward: 'upstream['x']' must be 2 numbers (batch 1 × count 1 × storage 2), got length 1`),
+      new RangeError(`DifferentiableSolve.backward: 'upstream['x']' must be of length 2 (batch 1 × count 1 × storage 2), got length 1`),
     );
     const g = l.backward({ x: Float64Array.of(1, 0) });
     expect(Object.keys(g)).toEqual(['prior.target']);
