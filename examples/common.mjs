@@ -65,3 +65,79 @@ export function fmt(n, digits = 4) {
 export function ms(start) {
   return `${(performance.now() - start).toFixed(1)} ms`;
 }
+
+/** Escapes text for SVG. */
+const escapeXml = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Four "nice" ticks covering [lo, hi] (1, 2 or 5 × a power of ten apart). */
+function niceTicks(lo, hi) {
+  const raw = (hi - lo) / 4 || Math.abs(hi) || 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+  const ticks = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  return ticks;
+}
+
+/**
+ * A training curve as an SVG document: panels stacked vertically, each a
+ * value against the epoch. `panels`: { label, values, log?, reference?,
+ * referenceLabel? }: `values` per epoch (epoch 0 first); `log` draws the
+ * values on a log axis (all > 0); `reference` draws a dashed horizontal line
+ * (e.g. the true value of a learned quantity).
+ */
+export function trainingCurveSvg(title, panels) {
+  const width = 720;
+  const panelHeight = 220;
+  const [left, right, top, gap] = [78, 24, 44, 46];
+  const height = top + panels.length * (panelHeight + gap) + 10;
+  const plotW = width - left - right;
+  const plotH = panelHeight - 20;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="24" font-size="15" text-anchor="middle">${escapeXml(title)}</text>`,
+  ];
+  panels.forEach((panel, p) => {
+    const y0 = top + p * (panelHeight + gap);
+    const f = panel.log ? Math.log10 : (v) => v;
+    const shown = panel.values.concat(panel.reference === undefined ? [] : [panel.reference]).map(f);
+    let lo = Math.min(...shown);
+    let hi = Math.max(...shown);
+    if (panel.log) [lo, hi] = [Math.floor(lo), Math.max(Math.ceil(hi), Math.floor(lo) + 1)];
+    else if (hi - lo < 1e-12) [lo, hi] = [lo - 1, hi + 1];
+    else [lo, hi] = [lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)];
+    const epochs = Math.max(1, panel.values.length - 1);
+    const px = (k) => (left + (k / epochs) * plotW).toFixed(1);
+    const py = (v) => (y0 + plotH - ((f(v) - lo) / (hi - lo)) * plotH).toFixed(1);
+    out.push(`<g class="panel">`, `<rect x="${left}" y="${y0}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`);
+    // A log axis has a tick per decade, and at 2 and 5 times each when it spans at most two.
+    const decades = Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
+    const within = (t) => Math.log10(t) <= hi + 1e-9;
+    const ticks = !panel.log ? niceTicks(lo, hi) : hi - lo > 2 ? decades : decades.flatMap((t) => [t, 2 * t, 5 * t]).filter(within);
+    for (const t of ticks) {
+      out.push(
+        `<line x1="${left}" x2="${left + plotW}" y1="${py(t)}" y2="${py(t)}" stroke="#e4e4e4"/>`,
+        `<text x="${left - 6}" y="${py(t)}" font-size="11" text-anchor="end" dominant-baseline="middle">${escapeXml(fmt(t, 3))}</text>`,
+      );
+    }
+    for (const k of niceTicks(0, epochs).filter((k) => Number.isInteger(k) && k <= epochs)) {
+      out.push(`<text x="${px(k)}" y="${y0 + plotH + 15}" font-size="11" text-anchor="middle">${k}</text>`);
+    }
+    out.push(
+      `<text x="${left + plotW / 2}" y="${y0 + plotH + 31}" font-size="12" text-anchor="middle" fill="#555">epoch</text>`,
+      `<text x="16" y="${y0 + plotH / 2}" font-size="12" text-anchor="middle" fill="#555" transform="rotate(-90 16 ${y0 + plotH / 2})">${escapeXml(panel.label)}${panel.log ? ' (log scale)' : ''}</text>`,
+    );
+    if (panel.reference !== undefined) {
+      out.push(
+        `<line class="reference" x1="${left}" x2="${left + plotW}" y1="${py(panel.reference)}" y2="${py(panel.reference)}" stroke="#d62728" stroke-dasharray="6 4"/>`,
+        `<text x="${left + plotW - 6}" y="${Number(py(panel.reference)) - 6}" font-size="11" text-anchor="end" fill="#d62728">${escapeXml(panel.referenceLabel ?? 'true value')}</text>`,
+      );
+    }
+    const points = panel.values.map((v, k) => `${px(k)},${py(v)}`).join(' ');
+    out.push(`<polyline class="curve" points="${points}" fill="none" stroke="#1f77b4" stroke-width="2"/>`, `</g>`);
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}

@@ -2,7 +2,9 @@
 // Writes the ESM entry points as thin wrappers over the CommonJS build, so that
 // `import` and `require` share one instance (one native addon, one set of
 // classes): dist/esm/index.mjs re-exports every name of dist/cjs/index.js, and
-// index.d.mts re-exports its types; likewise for the subpath ariadne/layer.
+// index.d.mts re-exports its types; likewise for the subpaths ariadne/layer and
+// ariadne/tfjs (listing the latter's names loads @tensorflow/tfjs-core, a dev
+// dependency).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -11,6 +13,7 @@ const root = path.join(__dirname, '..');
 const entries = [
   { cjs: 'dist/cjs/index.js', esm: 'dist/esm/index.mjs' },
   { cjs: 'dist/cjs/layer/index.js', esm: 'dist/esm/layer/index.mjs' },
+  { cjs: 'dist/cjs/tfjs/index.js', esm: 'dist/esm/tfjs/index.mjs' },
 ];
 for (const { cjs, esm } of entries) {
   const names = Object.keys(require(path.join(root, cjs))).filter((name) => name !== 'default' && name !== '__esModule');

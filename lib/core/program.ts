@@ -63,6 +63,14 @@ export interface Evaluation {
   instanceCosts?: Float64Array[];
 }
 
+/** A step's quantities held fixed in uᵀ(A + λE)δ (Program.instanceProducts): the unrolled backward's view of one Gauss-Newton or Levenberg-Marquardt step. */
+export interface StepProducts {
+  /** B·n: the step δ, column order. */
+  delta: Float64Array;
+  /** B·n: λ where the damping E follows diag A (Levenberg-Marquardt's D unclamped), 0 elsewhere. */
+  damping: Float64Array;
+}
+
 /** What an Objective builds once from its cost terms, shared by its program and the program's element ranges. */
 export interface ProgramStructure {
   terms: readonly CostTerm[];
@@ -247,33 +255,48 @@ export class Program {
   }
 
   /**
-   * Per batch element and instance of `term`, the slope of the instance's
-   * cost along w (B·n, in column order): ⟨∇ₓ f_i, w⟩ = (J̃ᵢᵀr̃ᵢ)·w at
-   * `state`, B·I values into `into`. Only `term` is evaluated (the
-   * differentiable layer's implicit backward differentiates these slopes
-   * with respect to the term's inputs). An instance with a non-finite
-   * residual or Jacobian gets NaN.
+   * Per batch element and instance of `term`, at `state`, B·I values into
+   * `into`: the slope of the instance's cost along u (B·n, column order),
+   * φᵢ = (J̃ᵢᵀr̃ᵢ)·u, and with a `step` also the instance's part of uᵀ(A + λE)δ:
+   * φᵢ += (J̃ᵢu)ᵀ(J̃ᵢδ) + Σⱼ damping_j u_j δ_j ‖J̃ᵢ e_j‖² (j over its columns).
+   * Only `term` is evaluated. These are what the differentiable layer
+   * differentiates with respect to a term's inputs: ⟨∇ₓf, w⟩ in the implicit
+   * backward, uᵀ(g + (A + λE)δ) in the unrolled one. An instance with a
+   * non-finite residual or Jacobian gets NaN.
    */
-  instanceSlopes(state: State, w: Float64Array, term: CostTerm, into: Float64Array): Float64Array {
+  instanceProducts(state: State, term: CostTerm, u: Float64Array, into: Float64Array, step?: StepProducts): Float64Array {
     const layout = this.#layouts[this.terms.indexOf(term)]!;
+    const rows = this.batch * term.instances;
+    return this.#rowProducts(layout, this.#rowGradients(layout, this.#allRows(layout, state), rows), u, step, into);
+  }
+
+  /**
+   * out += ∂/∂a Σᵢ φᵢ(state ⊕ a) at a = 0 (B·n, column order), φᵢ as in
+   * instanceProducts over every term: per term, use and tangent coordinate,
+   * a central difference (HESSIAN_STEP's stencil) with that coordinate of
+   * the use moved in every instance at once (each instance's inputs are its
+   * own copies, so the change of φᵢ is its partial derivative).
+   */
+  productTangentGradient(state: State, u: Float64Array, step: StepProducts | undefined, out: Float64Array): void {
     const n = this.n;
-    const I = term.instances;
-    const rows = this.batch * I;
-    const { gradients } = this.#rowGradients(layout, this.#allRows(layout, state), rows);
-    into.fill(0, 0, rows);
-    term.variables.forEach((use, k) => {
-      const dof = use.variable.group.dof;
-      const g = gradients[k]!;
-      for (let row = 0; row < rows; row++) {
-        const b = Math.floor(row / I);
-        const col = this.#useColumn(layout, k, row - b * I);
-        if (col < 0) continue;
-        let slope = 0;
-        for (let c = 0; c < dof; c++) slope += g[row * dof + c]! * w[b * n + col + c]!;
-        into[row]! += slope;
-      }
-    });
-    return into;
+    for (const layout of this.#layouts) {
+      const { term } = layout;
+      const I = term.instances;
+      const rows = this.batch * I;
+      const inputs = this.#allRows(layout, state);
+      const sides = STENCIL.map(() => new Float64Array(rows));
+      term.variables.forEach((use, k) => {
+        for (let c = 0; c < use.variable.group.dof; c++) {
+          STENCIL.forEach((t, side) => this.#rowProducts(layout, this.#movedRowGradients(layout, inputs, k, c, t * HESSIAN_STEP), u, step, sides[side]!));
+          const [p1, m1, p2, m2] = sides;
+          for (let row = 0; row < rows; row++) {
+            const b = Math.floor(row / I);
+            const col = this.#useColumn(layout, k, row - b * I);
+            if (col >= 0) out[b * n + col + c]! += stencil(p1![row]!, m1![row]!, p2![row]!, m2![row]!, HESSIAN_STEP);
+          }
+        }
+      });
+    }
   }
 
   /**
@@ -283,7 +306,7 @@ export class Program {
    * Each instance couples its own variables only: its block of H is the
    * derivative of its gradient J̃ᵢᵀr̃ᵢ (robust losses included) along each
    * tangent coordinate of each variable it uses, by central differences of
-   * the analytic Jacobians (step HESSIAN_STEP, about 1e-10 relative), made
+   * the analytic Jacobians (HESSIAN_STEP's stencil, about 1e-12 relative), made
    * symmetric; J̃ᵢᵀJ̃ᵢ is subtracted exactly.
    */
   secondOrderTerm(state: State, upper: { colStart: Int32Array; rowIndex: Int32Array }, extra: Float64Array): void {
@@ -312,26 +335,16 @@ export class Program {
       const atSolution = this.#rowGradients(layout, inputs, rows);
       // hessian[row·D² + p·D + q] = ∂g_p/∂x_q.
       const hessian = new Float64Array(rows * D * D);
-      uses.forEach((use, k) => {
-        const dof = dofs[k]!;
-        const delta = new Float64Array(rows * dof);
-        const moved = new Float64Array(inputs[k]!.length);
-        for (let c = 0; c < dof; c++) {
-          const sides = [HESSIAN_STEP, -HESSIAN_STEP].map((h) => {
-            delta.fill(0);
-            for (let row = 0; row < rows; row++) delta[row * dof + c] = h;
-            retractIn(use.variable.group, layout.world[k]!, inputs[k]!, delta, moved);
-            const perturbed = inputs.slice();
-            perturbed[k] = moved;
-            return this.#rowGradients(layout, perturbed, rows).gradients;
-          });
+      uses.forEach((_, k) => {
+        for (let c = 0; c < dofs[k]!; c++) {
+          const sides = STENCIL.map((t) => this.#movedRowGradients(layout, inputs, k, c, t * HESSIAN_STEP).gradients);
           const q = first[k]! + c;
-          sides[0]!.forEach((plus, kk) => {
-            const minus = sides[1]![kk]!;
+          uses.forEach((_, kk) => {
+            const [p1, m1, p2, m2] = sides.map((side) => side[kk]!);
             for (let row = 0; row < rows; row++) {
               for (let cc = 0; cc < dofs[kk]!; cc++) {
                 const at = row * dofs[kk]! + cc;
-                hessian[row * D * D + (first[kk]! + cc) * D + q] = (plus[at]! - minus[at]!) / (2 * HESSIAN_STEP);
+                hessian[row * D * D + (first[kk]! + cc) * D + q] = stencil(p1![at]!, m1![at]!, p2![at]!, m2![at]!, HESSIAN_STEP);
               }
             }
           });
@@ -364,6 +377,61 @@ export class Program {
         }
       }
     }
+  }
+
+  /** #rowGradients with use k of every row moved by h along its tangent coordinate c (in its update frame). */
+  #movedRowGradients(layout: TermLayout, inputs: readonly Float64Array[], k: number, c: number, h: number): RowGradients {
+    const use = layout.term.variables[k]!;
+    const dof = use.variable.group.dof;
+    const rows = this.batch * layout.term.instances;
+    const delta = new Float64Array(rows * dof);
+    for (let row = 0; row < rows; row++) delta[row * dof + c] = h;
+    const moved = inputs.slice();
+    moved[k] = new Float64Array(inputs[k]!.length);
+    retractIn(use.variable.group, layout.world[k]!, inputs[k]!, delta, moved[k]);
+    return this.#rowGradients(layout, moved, rows);
+  }
+
+  /** φ per row of `layout`'s term from its row gradients (instanceProducts), into `into`. */
+  #rowProducts(layout: TermLayout, { jacobians, gradients }: RowGradients, u: Float64Array, step: StepProducts | undefined, into: Float64Array): Float64Array {
+    const { term } = layout;
+    const n = this.n;
+    const d = term.dim;
+    const I = term.instances;
+    const rows = this.batch * I;
+    const ju = new Float64Array(d);
+    const jd = new Float64Array(d);
+    for (let row = 0; row < rows; row++) {
+      const b = Math.floor(row / I);
+      let phi = 0;
+      ju.fill(0);
+      jd.fill(0);
+      term.variables.forEach((use, k) => {
+        const col = this.#useColumn(layout, k, row - b * I);
+        if (col < 0) return;
+        const dof = use.variable.group.dof;
+        const g = gradients[k]!;
+        const j = jacobians[k]!;
+        for (let c = 0; c < dof; c++) {
+          const at = b * n + col + c;
+          const uc = u[at]!;
+          phi += g[row * dof + c]! * uc;
+          if (step === undefined) continue;
+          const dc = step.delta[at]!;
+          let square = 0;
+          for (let a = 0; a < d; a++) {
+            const v = j[(row * d + a) * dof + c]!;
+            ju[a]! += v * uc;
+            jd[a]! += v * dc;
+            square += v * v;
+          }
+          phi += step.damping[at]! * uc * dc * square;
+        }
+      });
+      for (let a = 0; a < d; a++) phi += ju[a]! * jd[a]!;
+      into[row] = phi;
+    }
+    return into;
   }
 
   /** The first column of use k's element in instance i, or −1 for a constant element. */
@@ -471,8 +539,20 @@ export class Program {
 /** Rows per chunk of an evaluation. */
 const CHUNK_ROWS = 4096;
 
-/** Tangent step of secondOrderTerm's central differences: ∛ε-sized, truncation (h²) against rounding (ε/h). */
-const HESSIAN_STEP = 1e-5;
+/**
+ * Tangent step of the derivatives of analytic gradients (secondOrderTerm,
+ * productTangentGradient): the five-point central difference STENCIL
+ * (truncation O(h⁴), rounding ε/h), about 1e-11 relative at h = 5e-5.
+ */
+const HESSIAN_STEP = 5e-5;
+
+/** The multiples of the step the stencil evaluates at: +h, −h, +2h, −2h. */
+const STENCIL = [1, -1, 2, -2] as const;
+
+/** f′(0) ≈ (8(f(h) − f(−h)) − (f(2h) − f(−2h))) / 12h. */
+function stencil(p1: number, m1: number, p2: number, m2: number, h: number): number {
+  return (8 * (p1 - m1) - (p2 - m2)) / (12 * h);
+}
 
 /** A term's corrected Jacobians and gradients per row. */
 interface RowGradients {

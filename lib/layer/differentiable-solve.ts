@@ -1,28 +1,29 @@
 /**
  * The float64 differentiable solve (DESIGN.md §5): forward(inputs) sets the
  * objective's named inputs and solves it with the optimiser; backward(∂L/∂x*)
- * gives ∂L/∂input for the differentiable inputs.
+ * gives ∂L/∂input for the differentiable inputs, by the mode chosen.
  *
  * Mode 'implicit' (the implicit function theorem at x*, ∇ₓf(x*, θ) = 0):
  * the forward ends with one undamped linearisation and factorisation at x*,
  * of A = J̃ᵀJ̃ (the Gauss-Newton matrix, robust losses through Ceres'
- * Corrector), kept for the backward. The backward pulls the upstream
- * gradient back to the optimiser's tangent, ḡ = Mᵀ ∂L/∂s with
- * M = ∂s(x* ⊕ δ)/∂δ, solves A w = ḡ with the kept factor (it factors
- * nothing), and then
+ * Corrector) or, with exactHessian, of H, kept for the backward. The
+ * backward pulls the upstream gradient back to the optimiser's tangent,
+ * ḡ = Mᵀ ∂L/∂s with M = ∂s(x* ⊕ δ)/∂δ, solves A w = ḡ with the kept factor
+ * (it factors nothing), and then
  *   ∂L/∂θ = −∂/∂θ ⟨∇ₓf(x*, θ), w⟩ = −∂/∂θ Σᵢ r̃ᵢᵀ(J̃ᵢ w),
  * both terms of which (through r̃ and through J̃) are kept: the second is as
  * large as the first for weights and loss radii. Each instance's slope
- * r̃ᵢᵀ(J̃ᵢ w) depends on its own inputs only, so ∂/∂θ is taken for one input
- * coordinate of every instance and batch element at once, by a central
- * difference of the analytic slopes (two evaluations of the input's term per
- * coordinate, accurate to about 1e-10 relative). With A = J̃ᵀJ̃ the gradient
- * is exact where the residuals vanish at x* and biased by the neglected
- * second-order terms elsewhere (docs/differentiable-layer.md). Gradients
- * with respect to initial values are zero; the memory kept is one factor,
- * whatever the iteration count.
+ * depends on its own inputs only, so ∂/∂θ is taken for one input coordinate
+ * of every instance and batch element at once, by a central difference of
+ * the analytic slopes. Initial values get zero; the memory kept is one
+ * factor, whatever the iteration count.
+ *
+ * Modes 'unroll' and truncated(k) differentiate the recorded steps
+ * (unroll.ts); dlm(ε) re-solves a perturbed problem from x* (#dlmSolution).
+ * Every mode differentiates the inputs by the same per-coordinate central
+ * differences of per-instance quantities (#inputGradient).
  */
-import { allFinite, checkFiniteArray, checkOneOf, checkOptions, checkTypedArray, rangeError, stateError, typeError } from '../base/check.js';
+import { allFinite, checkFiniteArray, checkOptions, checkTypedArray, rangeError, stateError, typeError } from '../base/check.js';
 import { auxiliaryValues, restoreAuxiliaryValues } from '../core/auxiliary.js';
 import type { Objective } from '../core/objective.js';
 import type { State } from '../core/program.js';
@@ -30,18 +31,79 @@ import { LinearSystem } from '../linear/linear-system.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { SolveResult, SolveStatus } from '../optim/result.js';
 import { checkInput, currentInput, findSlot, inputShape, inputSlots, objectiveValues, setInput, type InputSlot } from './inputs.js';
+import { normalizationCotangent, retractionCotangent } from './tangent-maps.js';
+import { columnSquares, solveRecordingSteps, unrollable, unrolledBackward, type Trajectory } from './unroll.js';
 
-/** The backward modes available (truncated, unroll and dlm are to come). */
-export const BACKWARD_MODES = ['implicit'] as const;
+/** The names of the backward modes: 'implicit' (the default), 'unroll', {@link truncated}(k), {@link dlm}(ε). */
+export const BACKWARD_MODES = ['implicit', 'unroll', 'truncated', 'dlm'] as const;
 
-/** A backward mode (see {@link BACKWARD_MODES}). */
-export type BackwardMode = (typeof BACKWARD_MODES)[number];
+/** The unrolled backward through the last k accepted steps only (see {@link truncated}). */
+export interface TruncatedMode {
+  /** Which mode. */
+  readonly kind: 'truncated';
+  /** k ≥ 1. */
+  readonly steps: number;
+}
+
+/** The direct loss minimisation backward with perturbation ε (see {@link dlm}). */
+export interface DlmMode {
+  /** Which mode. */
+  readonly kind: 'dlm';
+  /** ε > 0. */
+  readonly epsilon: number;
+}
+
+/** A backward mode: 'implicit', 'unroll', {@link truncated}(k) or {@link dlm}(ε). */
+export type BackwardMode = 'implicit' | 'unroll' | TruncatedMode | DlmMode;
+
+/**
+ * The unrolled backward through the last `k` accepted steps of each batch
+ * element (Gauss-Newton and Levenberg-Marquardt): the point k steps before
+ * the end is held constant, so the gradient with respect to initial values
+ * is zero unless k covers every step.
+ */
+export function truncated(k: number): TruncatedMode {
+  return checkTruncated('truncated', 'k', k);
+}
+
+/**
+ * Direct loss minimisation: x_ε = argmin f(x) − ε⟨ḡ, x ⊖ x*⟩ (warm-started
+ * at x*), ∂L/∂θ ≈ (∇_θ f(x*) − ∇_θ f(x_ε)) / ε. `epsilon` > 0, on the scale
+ * of ḡ's effect on f (the error is O(ε)).
+ */
+export function dlm(epsilon: number): DlmMode {
+  return checkDlm('dlm', 'epsilon', epsilon);
+}
+
+function checkTruncated(fn: string, arg: string, k: unknown): TruncatedMode {
+  if (typeof k !== 'number') throw typeError(fn, arg, 'a number', k);
+  if (!Number.isInteger(k) || k < 1) throw rangeError(fn, arg, 'an integer ≥ 1 (the steps unrolled)', String(k));
+  return Object.freeze({ kind: 'truncated', steps: k });
+}
+
+function checkDlm(fn: string, arg: string, epsilon: unknown): DlmMode {
+  if (typeof epsilon !== 'number') throw typeError(fn, arg, 'a number', epsilon);
+  if (!(epsilon > 0 && Number.isFinite(epsilon))) throw rangeError(fn, arg, 'a finite number > 0', String(epsilon));
+  return Object.freeze({ kind: 'dlm', epsilon });
+}
+
+/** options.mode checked: one of the modes, an object made by truncated() or dlm(), or its like. */
+function checkMode(fn: string, mode: unknown): BackwardMode {
+  if (mode === 'implicit' || mode === 'unroll') return mode;
+  const expected = "'implicit', 'unroll', truncated(k) or dlm(ε)";
+  if (typeof mode === 'object' && mode !== null && 'kind' in mode) {
+    if (mode.kind === 'truncated') return checkTruncated(fn, 'options.mode.steps', (mode as { steps?: unknown }).steps);
+    if (mode.kind === 'dlm') return checkDlm(fn, 'options.mode.epsilon', (mode as { epsilon?: unknown }).epsilon);
+  }
+  if (typeof mode === 'string') throw rangeError(fn, 'options.mode', expected, `'${mode}'`);
+  throw typeError(fn, 'options.mode', expected, mode);
+}
 
 /** How a {@link DifferentiableSolve} differentiates. */
 export interface DifferentiableSolveOptions {
   /** Names of the inputs backward gives gradients for (default: every input given to forward). */
   differentiable?: readonly string[];
-  /** 'implicit' (the default). */
+  /** 'implicit' (the default), 'unroll', truncated(k) or dlm(ε); unroll and truncated for Gauss-Newton and Levenberg-Marquardt only. */
   mode?: BackwardMode;
   /**
    * Implicit mode only: the forward's final factorisation is of the exact
@@ -62,8 +124,8 @@ export interface ElementInfo {
   iterations: number;
   /** The cost at x*. */
   finalCost: number;
-  /** The matrix factored at x*: the exact Hessian, or J̃ᵀJ̃ (asked for, or H was not positive definite: see hessianFallback). */
-  hessian: 'exact' | 'gauss-newton';
+  /** The matrix factored at x* (implicit and dlm modes): the exact Hessian, or J̃ᵀJ̃ (asked for, or H was not positive definite: see hessianFallback); null for unroll and truncated, which factor nothing at x*. */
+  hessian: 'exact' | 'gauss-newton' | null;
   /** Why exactHessian fell back to J̃ᵀJ̃ for this element, or null. */
   hessianFallback: string | null;
   /** The undamped A at x* was not positive definite and was factored as A + μI, μ = 1e-9·max diag A (a gauge freedom, or an unobservable input): gradients are meaningful for gauge-invariant losses only. */
@@ -84,8 +146,6 @@ export interface ForwardResult {
 
 /** Relative step of the central differences in the inputs: ∛ε, balancing truncation (h²) and rounding (ε/h). */
 const INPUT_STEP = Math.cbrt(Number.EPSILON);
-/** Step of the central differences of the storage along the tangent, M = ∂s(x ⊕ δ)/∂δ. */
-const TANGENT_STEP = 1e-5;
 /** μ = GAUGE_SHIFT · max diag A regularises a singular undamped A (DESIGN.md §5). */
 const GAUGE_SHIFT = 1e-9;
 
@@ -107,15 +167,31 @@ export class DifferentiableSolve {
   #raw = new Map<InputSlot, Float64Array>();
   #solution: State | undefined;
   #info: ElementInfo[] = [];
+  /** The path of the forward's solve (unroll and truncated), until a backward has used it. */
+  #trajectory: Trajectory | undefined;
+  /** λ per element of the factor kept at x* (μ where A was regularised). */
+  #lambda = new Float64Array(0);
+  /** dlm's inner solves (the factor kept at x* stays as it is). */
+  #dlmSystem: LinearSystem | undefined;
   #disposed = false;
 
   constructor(optimizer: Optimizer, options: DifferentiableSolveOptions = {}) {
     const fn = 'DifferentiableSolve';
     if (!(optimizer instanceof Optimizer)) throw typeError(fn, 'optimizer', 'an Optimizer (GaussNewton, LevenbergMarquardt or Dogleg)', optimizer);
     const o = checkOptions(fn, 'options', options, ['differentiable', 'mode', 'exactHessian']);
-    this.mode = o.mode === undefined ? 'implicit' : checkOneOf(fn, 'options.mode', o.mode, BACKWARD_MODES);
+    this.mode = o.mode === undefined ? 'implicit' : checkMode(fn, o.mode);
     if (o.exactHessian !== undefined && typeof o.exactHessian !== 'boolean') throw typeError(fn, 'options.exactHessian', 'a boolean', o.exactHessian);
     this.exactHessian = o.exactHessian === true;
+    if (this.exactHessian && this.mode !== 'implicit')
+      throw rangeError(fn, 'options.exactHessian', "true only with options.mode 'implicit'", `true with ${modeName(this.mode)}`);
+    if ((this.mode === 'unroll' || modeKind(this.mode) === 'truncated') && !unrollable(optimizer)) {
+      throw rangeError(
+        fn,
+        'options.mode',
+        `'implicit' or dlm(ε) for ${optimizer.constructor.name} (unroll and truncated differentiate Gauss-Newton and Levenberg-Marquardt steps)`,
+        modeName(this.mode),
+      );
+    }
     this.optimizer = optimizer;
     this.objective = optimizer.objective;
     this.#slots = inputSlots(this.objective);
@@ -127,7 +203,9 @@ export class DifferentiableSolve {
       });
     }
     const { program } = this.objective;
-    this.#system = new LinearSystem(program.pattern, program.batch, {}, fn);
+    const { linearSolver, trustRegion } = optimizer.resolvedOptions;
+    const { minDiagonal, maxDiagonal } = trustRegion;
+    this.#system = new LinearSystem(program.pattern, program.batch, { kind: linearSolver.kind, threads: linearSolver.threads, minDiagonal, maxDiagonal }, fn);
   }
 
   /** The number of factorisations so far (the forward's final one included; the backward adds none). */
@@ -152,12 +230,27 @@ export class DifferentiableSolve {
       given.set(slot, checkInput(fn, slot, value));
     }
     this.#solution = undefined;
+    this.#trajectory = undefined;
     this.#raw = given;
     for (const [slot, raw] of given) setInput(slot, raw);
 
-    const result = this.optimizer.solve();
+    let result: SolveResult;
+    let info: ElementInfo[];
+    if (this.#unrolled()) {
+      ({ result, trajectory: this.#trajectory } = solveRecordingSteps(this.optimizer));
+      info = this.#elementInfo(
+        result,
+        this.objective.variables.map((v) => result.values(v.name)),
+        undefined,
+      );
+    } else {
+      result = this.optimizer.solve();
+      info = this.#factorAtSolution(
+        this.objective.variables.map((v) => result.values(v.name)),
+        result,
+      );
+    }
     const solution = this.objective.variables.map((v) => result.values(v.name));
-    const info = this.#factorAtSolution(solution, result);
     this.#solution = solution;
     this.#info = info;
     const values: Record<string, Float64Array> = {};
@@ -180,21 +273,49 @@ export class DifferentiableSolve {
     const B = program.batch;
     const n = program.n;
     const u = this.#upstream(fn, upstream);
-
-    const gBar = this.#pullBack(solution, u);
-    const w = this.#system.solve(gBar);
     const dead = this.#info.map((e) => e.gradientZeroReason !== null);
-    for (let b = 0; b < B; b++) {
-      if (dead[b]) w.fill(0, b * n, (b + 1) * n);
-    }
     if (dead.some((x) => x) && !warnedZeroGradient) {
       warnedZeroGradient = true;
       process.emitWarning('ariadne: some batch elements of a DifferentiableSolve have a zero gradient (see forward().info[b].gradientZeroReason)');
     }
-
+    const slots = this.#differentiable ?? [...this.#raw.keys()];
     const gradients: Record<string, Float64Array> = {};
-    for (const slot of this.#differentiable ?? [...this.#raw.keys()]) {
-      gradients[slot.name] = slot.kind === 'variable' ? new Float64Array(inputShape(slot).length) : this.#inputGradient(slot, solution, w);
+    for (const slot of slots) gradients[slot.name] = new Float64Array(inputShape(slot).length);
+    const addInputGradients = (values: (term: InputSlot & { kind: 'measurement' | 'weight' | 'log-radius' }, into: Float64Array) => void) => {
+      for (const slot of slots) if (slot.kind !== 'variable') this.#inputGradient(slot, (into) => values(slot, into), gradients[slot.name]!);
+    };
+
+    if (this.#unrolled()) {
+      const trajectory = this.#trajectory;
+      if (trajectory === undefined)
+        throw stateError(
+          `${fn}: the forward's unrolled steps were used by the previous backward (one backward per forward in ${modeName(this.mode)} mode); call forward again`,
+        );
+      this.#trajectory = undefined;
+      const window = this.mode === 'unroll' ? Infinity : (this.mode as TruncatedMode).steps;
+      const { initial } = unrolledBackward(program, this.#system, trajectory, window, u, dead, (x, w, step) =>
+        addInputGradients((slot, into) => program.instanceProducts(x, slot.term, w, into, step)),
+      );
+      for (const slot of slots) if (slot.kind === 'variable') gradients[slot.name] = this.#initialValueGradient(slot, initial);
+      return gradients;
+    }
+
+    const gBar = retractionCotangent(program, solution, undefined, u, 'step');
+    const w = this.#system.solve(gBar);
+    for (let b = 0; b < B; b++) if (dead[b]) w.fill(0, b * n, (b + 1) * n);
+    if (modeKind(this.mode) === 'dlm') {
+      const epsilon = (this.mode as DlmMode).epsilon;
+      const perturbed = this.#dlmSolution(solution, w, gBar, epsilon);
+      const costs = (state: State) => program.evaluate(state, { residuals: false, jacobians: false, instanceCosts: true }).instanceCosts!;
+      // q_i = (cost_i(x_ε) − cost_i(x*)) / ε, whose −∂/∂θ is the DLM gradient.
+      addInputGradients((slot, into) => {
+        const index = program.terms.indexOf(slot.term);
+        const at = costs(perturbed)[index]!;
+        const base = costs(solution)[index]!;
+        for (let i = 0; i < into.length; i++) into[i] = (at[i]! - base[i]!) / epsilon;
+      });
+    } else {
+      addInputGradients((slot, into) => program.instanceProducts(solution, slot.term, w, into));
     }
     return gradients;
   }
@@ -204,7 +325,9 @@ export class DifferentiableSolve {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#solution = undefined;
+    this.#trajectory = undefined;
     this.#system.dispose();
+    this.#dlmSystem?.dispose();
   }
 
   #checkLive(fn: string): void {
@@ -258,27 +381,42 @@ export class DifferentiableSolve {
       });
       retry(regularize);
     }
-    return Array.from({ length: B }, (_, b) => {
+    this.#lambda = lambda;
+    return this.#elementInfo(result, solution, { finite: evaluation.finite, factored, fallback, lambda });
+  }
+
+  /** Per element: the solve's outcome, and (implicit and dlm) the factorisation at x*. */
+  #elementInfo(
+    result: SolveResult,
+    solution: State,
+    atSolution: { finite: Uint8Array; factored: { ok: Uint8Array; reason: (string | null)[] }; fallback: (string | null)[]; lambda: Float64Array } | undefined,
+  ): ElementInfo[] {
+    const finite = atSolution?.finite ?? this.objective.program.evaluate(solution, { residuals: false, jacobians: true }).finite;
+    return Array.from({ length: result.status.length }, (_, b) => {
       const status = result.status[b]!;
       const zero =
         status === 'failed'
           ? `the solve failed: ${result.reason[b]}`
-          : !evaluation.finite[b]
+          : !finite[b]
             ? 'non-finite residuals or Jacobians at the solution'
-            : !factored.ok[b]
-              ? `the system at the solution could not be factored: ${factored.reason[b]}`
+            : atSolution !== undefined && !atSolution.factored.ok[b]
+              ? `the system at the solution could not be factored: ${atSolution.factored.reason[b]}`
               : null;
       return {
         status,
         reason: result.reason[b]!,
         iterations: result.iterations[b]!,
         finalCost: result.finalCost[b]!,
-        hessian: this.exactHessian && fallback[b] === null ? 'exact' : 'gauss-newton',
-        hessianFallback: fallback[b]!,
-        regularized: lambda[b]! > 0,
+        hessian: atSolution === undefined ? null : this.exactHessian && atSolution.fallback[b] === null ? 'exact' : 'gauss-newton',
+        hessianFallback: atSolution?.fallback[b] ?? null,
+        regularized: atSolution !== undefined && atSolution.lambda[b]! > 0,
         gradientZeroReason: zero,
       };
     });
+  }
+
+  #unrolled(): boolean {
+    return this.mode === 'unroll' || modeKind(this.mode) === 'truncated';
   }
 
   /** ∂L/∂x* by variable (B·count·storage each, zeros where not given), checked. */
@@ -305,60 +443,13 @@ export class DifferentiableSolve {
   }
 
   /**
-   * ḡ = Mᵀu in the optimiser's columns (B·n), M = ∂s(x* ⊕ δ)/∂δ by central
-   * differences of the retraction, one tangent coordinate of every element
-   * at once (each element's storage depends on its own δ only). A storage
-   * difference beyond π is an angle's wrap and is unwrapped.
+   * gradient −= ∂/∂θ Σᵢ qᵢ for one auxiliary input θ (in the shape given),
+   * qᵢ per instance of the input's term from `values` (B·I): per
+   * coordinate, a central difference with that coordinate of every entry
+   * moved by ±h (h = ∛ε·max(1, |θ|)); an entry shared by elements or
+   * instances sums their parts. Elements whose gradient is zero are left out.
    */
-  #pullBack(solution: State, u: Float64Array[]): Float64Array {
-    const program = this.objective.program;
-    const { batch: B, n, columns } = program;
-    const variables = this.objective.variables;
-    const gBar = new Float64Array(B * n);
-    const plus = solution.map((x) => new Float64Array(x.length));
-    const minus = solution.map((x) => new Float64Array(x.length));
-    const delta = new Float64Array(B * n);
-    const maxDof = Math.max(...variables.map((v) => v.group.dof));
-    for (let c = 0; c < maxDof; c++) {
-      delta.fill(0);
-      variables.forEach((v, vi) => {
-        if (c >= v.group.dof) return;
-        for (const col of columns[vi]!) if (col >= 0) for (let b = 0; b < B; b++) delta[b * n + col + c] = TANGENT_STEP;
-      });
-      program.retract(solution, delta, plus);
-      for (let i = 0; i < delta.length; i++) delta[i] = -delta[i]!;
-      program.retract(solution, delta, minus);
-      variables.forEach((v, vi) => {
-        if (c >= v.group.dof) return;
-        const st = v.group.storage;
-        const cols = columns[vi]!;
-        const up = u[vi]!;
-        const sp = plus[vi]!;
-        const sm = minus[vi]!;
-        for (let b = 0; b < B; b++) {
-          for (let e = 0; e < v.count; e++) {
-            if (cols[e]! < 0) continue;
-            let sum = 0;
-            for (let k = (b * v.count + e) * st, end = k + st; k < end; k++) {
-              let diff = sp[k]! - sm[k]!;
-              if (Math.abs(diff) > Math.PI) diff -= 2 * Math.PI * Math.round(diff / (2 * Math.PI));
-              sum += up[k]! * diff;
-            }
-            gBar[b * n + cols[e]! + c] = sum / (2 * TANGENT_STEP);
-          }
-        }
-      });
-    }
-    return gBar;
-  }
-
-  /**
-   * −∂/∂θ Σᵢ r̃ᵢᵀ(J̃ᵢ w) for one auxiliary input θ, in the shape given: per
-   * coordinate, a central difference of the instances' slopes with that
-   * coordinate of every entry moved by ±h (h = ∛ε·max(1, |θ|)); an entry
-   * shared by elements or instances sums their parts.
-   */
-  #inputGradient(slot: Exclude<InputSlot, { kind: 'variable' }>, solution: State, w: Float64Array): Float64Array {
+  #inputGradient(slot: Exclude<InputSlot, { kind: 'variable' }>, values: (into: Float64Array) => void, gradient: Float64Array): void {
     const program = this.objective.program;
     const { aux, term } = slot;
     const B = program.batch;
@@ -367,7 +458,6 @@ export class DifferentiableSolve {
     const raw = this.#raw.get(slot) ?? currentInput(slot);
     // A weight's step stays below half its value, so that W keeps its positive diagonal.
     const steps = raw.map((x) => (slot.kind === 'weight' && x > 0 ? Math.min(step(x), x / 2) : step(x)));
-    const gradient = new Float64Array(raw.length);
     const up = new Float64Array(B * I);
     const down = new Float64Array(B * I);
     const moved = raw.slice();
@@ -377,10 +467,10 @@ export class DifferentiableSolve {
       for (let c = 0; c < k; c++) {
         for (let p = 0; p < entries; p++) moved[p * k + c] = raw[p * k + c]! + steps[p * k + c]!;
         aux.setValues(objectiveValues(slot, moved));
-        program.instanceSlopes(solution, w, term, up);
+        values(up);
         for (let p = 0; p < entries; p++) moved[p * k + c] = raw[p * k + c]! - steps[p * k + c]!;
         aux.setValues(objectiveValues(slot, moved));
-        program.instanceSlopes(solution, w, term, down);
+        values(down);
         for (let p = 0; p < entries; p++) moved[p * k + c] = raw[p * k + c]!;
         for (let b = 0; b < B; b++) {
           if (this.#info[b]!.gradientZeroReason !== null) continue;
@@ -393,8 +483,79 @@ export class DifferentiableSolve {
     } finally {
       restoreAuxiliaryValues(aux, stored);
     }
-    return gradient;
   }
+
+  /**
+   * ∂L/∂(initial values as given) from the storage cotangent at x₀ (unroll):
+   * through the normalisation of a Lie-group input, summed over the batch
+   * for a variable shared by it. Constant elements get zero.
+   */
+  #initialValueGradient(slot: InputSlot & { kind: 'variable' }, initial: State): Float64Array {
+    const v = slot.variable;
+    const B = this.objective.batch;
+    const cotangent = initial[this.objective.variables.indexOf(v)]!;
+    const per = v.count * v.group.storage;
+    const summed = new Float64Array(v.batch * per);
+    for (let b = 0; b < B; b++) for (let k = 0; k < per; k++) summed[(v.batch === 1 ? 0 : b) * per + k]! += cotangent[b * per + k]!;
+    const raw = this.#raw.get(slot) ?? currentInput(slot);
+    return normalizationCotangent((x) => v.group.normalize(x), raw, summed, v.group.storage);
+  }
+
+  /**
+   * dlm's x_ε: ∇ₓ f(x_ε) = ε ḡ (the stationarity of f − ε⟨ḡ, x ⊖ x*⟩, ḡ
+   * taken as constant on the tangent), by Newton steps from x*: the first
+   * with the factor kept at x* (x* ⊕ ε w), then J̃ᵀJ̃ refactored at each
+   * point (with x*'s μ), until ‖J̃ᵀr̃ − εḡ‖∞ ≤ 1e-6·ε‖ḡ‖∞ or DLM_STEPS steps.
+   */
+  #dlmSolution(solution: State, w: Float64Array, gBar: Float64Array, epsilon: number): State {
+    const program = this.objective.program;
+    const { batch: B, n } = program;
+    const x = solution.map((v) => new Float64Array(v.length));
+    const delta = w.map((v) => epsilon * v);
+    program.retract(solution, delta, x);
+    const { linearSolver } = this.optimizer.resolvedOptions;
+    this.#dlmSystem ??= new LinearSystem(program.pattern, B, { kind: linearSolver.kind, threads: linearSolver.threads }, 'DifferentiableSolve');
+    const target = new Float64Array(B);
+    for (let b = 0; b < B; b++) target[b] = 1e-6 * epsilon * maximumAbs(gBar, b * n, (b + 1) * n);
+    for (let iteration = 1; iteration < DLM_STEPS; iteration++) {
+      const evaluation = program.evaluate(x, { residuals: true, jacobians: true });
+      const { gradient } = this.#dlmSystem.linearize(evaluation.jValues!, evaluation.residuals!);
+      const rhs = new Float64Array(B * n);
+      let done = true;
+      for (let b = 0; b < B; b++) {
+        for (let i = b * n; i < (b + 1) * n; i++) rhs[i] = epsilon * gBar[i]! - gradient[i]!;
+        if (this.#info[b]!.gradientZeroReason !== null) rhs.fill(0, b * n, (b + 1) * n);
+        else if (maximumAbs(rhs, b * n, (b + 1) * n) > target[b]!) done = false;
+      }
+      if (done) break;
+      this.#dlmSystem.factor(this.#lambda, 'identity');
+      const step = this.#dlmSystem.solve(rhs);
+      const next = x.map((v) => new Float64Array(v.length));
+      program.retract(x, step, next);
+      next.forEach((v, i) => x[i]!.set(v));
+    }
+    return x;
+  }
+}
+
+/** The most Newton steps of dlm's inner solve. */
+const DLM_STEPS = 20;
+
+/** The kind of a mode: its name, or the object's kind. */
+function modeKind(mode: BackwardMode): (typeof BACKWARD_MODES)[number] {
+  return typeof mode === 'string' ? mode : mode.kind;
+}
+
+/** A mode as the caller would write it. */
+function modeName(mode: BackwardMode): string {
+  return typeof mode === 'string' ? `'${mode}'` : mode.kind === 'truncated' ? `truncated(${mode.steps})` : `dlm(${mode.epsilon})`;
+}
+
+/** max |x[i]| over [begin, end). */
+function maximumAbs(x: Float64Array, begin: number, end: number): number {
+  let max = 0;
+  for (let i = begin; i < end; i++) max = Math.max(max, Math.abs(x[i]!));
+  return max;
 }
 
 /** The largest of x[begin..end) (a loop: spreading n numbers into Math.max overflows the stack for large n). */
@@ -402,14 +563,6 @@ function maximum(x: Float64Array, begin: number, end: number): number {
   let max = -Infinity;
   for (let i = begin; i < end; i++) max = Math.max(max, x[i]!);
   return max;
-}
-
-/** diag(J̃ᵀJ̃) per element (B·n): the squares of each column's entries. */
-function columnSquares(cols: Int32Array, j: Float64Array, B: number, n: number): Float64Array {
-  const nnz = cols.length;
-  const out = new Float64Array(B * n);
-  for (let b = 0; b < B; b++) for (let e = 0; e < nnz; e++) out[b * n + cols[e]!]! += j[b * nnz + e]! ** 2;
-  return out;
 }
 
 /** The step of a central difference at x: ∛ε·max(1, |x|). */

@@ -5,8 +5,12 @@
 export {
   BACKWARD_MODES,
   DifferentiableSolve,
+  dlm,
+  truncated,
   type BackwardMode,
   type DifferentiableSolveOptions,
+  type DlmMode,
+  type TruncatedMode,
   type ElementInfo,
   type ForwardResult,
 } from './differentiable-solve.js';

@@ -489,7 +489,7 @@ class TrustRegionLoop {
 // compiled with the rest and deoptimised as later loops are first reached).
 
 /** Ceres' Jacobi scaling into `scale` (B·n): 1 / (1 + ‖column‖) of each element's J. */
-function jacobiScale(j: Float64Array, cols: Int32Array, B: number, n: number, scale: Float64Array): void {
+export function jacobiScale(j: Float64Array, cols: Int32Array, B: number, n: number, scale: Float64Array): void {
   const nnz = cols.length;
   for (let b = 0; b < B; b++) {
     const sq = scale.subarray(b * n, (b + 1) * n).fill(0);

@@ -18,9 +18,9 @@ import type { Program } from '../core/program.js';
 import { runAsync, runPipelined, runSync } from '../linear/drivers.js';
 import { LinearSystem } from '../linear/linear-system.js';
 import { cudaAvailability } from '../linear/normal-equations.js';
-import { minimize } from './minimizer.js';
+import { minimize, type IterationRecord } from './minimizer.js';
 import { resolveOptions, type OptimizerOptions, type ResolvedOptions } from './options.js';
-import { partReporters, reporter } from './report.js';
+import { partReporters, reporter, type IterationReport } from './report.js';
 import { SolveResult } from './result.js';
 import type { Strategy } from './strategy.js';
 
@@ -64,9 +64,28 @@ export abstract class Optimizer {
         disposeAll(handles);
       }
     }
-    const ne = this.#normalEquations(objective, this.#options.linearSolver.threads);
+    return this.#solveOnOneSystem(start, report);
+  }
+
+  /**
+   * @internal solve() on one linear system (the same result), every
+   * iteration's decisions to `recorder`: the differentiable layer's
+   * unrolled backward replays them.
+   */
+  solveRecorded(recorder: (r: IterationRecord) => void): SolveResult {
+    return this.#solveOnOneSystem(performance.now(), reporter(this.#options, this.objective.batch), recorder);
+  }
+
+  /** @internal The options as resolved (defaults filled in). */
+  get resolvedOptions(): ResolvedOptions {
+    return this.#options;
+  }
+
+  #solveOnOneSystem(start: number, report: (r: IterationReport) => void, recorder?: (r: IterationRecord) => void): SolveResult {
+    const { program } = this.objective;
+    const ne = this.#normalEquations(program, this.#options.linearSolver.threads);
     try {
-      return runSync(minimize(objective, this.strategy(objective.batch, this.#options), this.#options, ne, start, report), ne);
+      return runSync(minimize(program, this.strategy(program.batch, this.#options), this.#options, ne, start, report, recorder), ne);
     } finally {
       ne.dispose();
     }

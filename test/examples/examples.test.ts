@@ -155,6 +155,86 @@ test('calibration --quick: the hand-eye transform is found to within the noise',
   expect(numberAfter(stdout, 'mm, rotation')).toBeLessThan(0.1); // degrees
 });
 
+/**
+ * Runs a training example (one of learn-*.mjs) with --quick; checks the exit
+ * code, the printed training curve (one row per epoch, starting and ending at
+ * the summary's losses) and the SVG (one curve per panel); returns the
+ * output and the first and last training loss.
+ */
+function checkTrainingExample(
+  example: string,
+  expected: { epochs: number; lossFactor: number; panels: number },
+): { stdout: string; first: number; last: number } {
+  const name = path.basename(example, '.mjs');
+  const out = outFolder(name);
+  const { code, stdout, stderr } = run(example, '--quick', '--out', out);
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  expect(stdout).toContain('(--quick)');
+  const summary = /^training loss: (\S+) → (\S+), \S+× lower \(promised: at least (\d+)×\)$/m.exec(stdout);
+  expect(summary).not.toBeNull();
+  const [first, last, promised] = summary!.slice(1).map(Number) as [number, number, number];
+  expect(promised).toBe(expected.lossFactor); // the factor the example states is the one tested
+  expect(first / last).toBeGreaterThanOrEqual(expected.lossFactor);
+
+  // The training curve: epoch 0 to the last, each row its epoch and loss.
+  const epochs = stdout
+    .split('\n')
+    .filter((line) => /^ +\d+ +\S+ +\S+/.test(line))
+    .map((line) => line.trim().split(/ +/).map(Number));
+  expect(epochs.map((row) => row[0])).toEqual(Array.from({ length: expected.epochs + 1 }, (_, i) => i));
+  expect(epochs[0]![1]).toBe(first);
+  expect(epochs.at(-1)![1]).toBe(last);
+
+  const svgPath = path.join(out, `${name}.svg`);
+  expect(stdout).toContain(`wrote ${svgPath}`);
+  const svg = parseSvg(fs.readFileSync(svgPath, 'utf8'));
+  expect(byClass(svg, 'panel')).toHaveLength(expected.panels);
+  const curves = byClass(svg, 'curve');
+  expect(curves).toHaveLength(expected.panels);
+  for (const curve of curves) expect(curve.attrs['points']!.split(' ')).toHaveLength(expected.epochs + 1);
+  return { stdout, first, last };
+}
+
+test('learn-curve --quick: the sensor gain and offset learned through the fits approach the true ones', () => {
+  // Loss: the mean squared error of the fitted (a, b, c) of 8 curves; it falls 186× here.
+  const { stdout } = checkTrainingExample('learn-curve.mjs', { epochs: 40, lossFactor: 50, panels: 3 });
+  // Truth 1.25 and −0.4; 8 curves of 25 readings with σ = 0.05 pin them to about 0.01 (here 0.0013 and 0.0069).
+  expect(stdout).toMatch(/promised: within 0.02\), offset .*promised: within 0.02\)/);
+  expect(Math.abs(numberAfter(stdout, 'learned gain') - 1.25)).toBeLessThan(0.02);
+  expect(Math.abs(numberAfter(stdout, '), offset') - -0.4)).toBeLessThan(0.02);
+});
+
+test('learn-pose-graph-weights --quick: the loop-closure to odometry weight ratio approaches the true noise ratio', () => {
+  // Loss: the mean squared pose error of 16 noisy copies of an 80-pose graph; it falls 3.3× here.
+  const { stdout } = checkTrainingExample('learn-pose-graph-weights.mjs', { epochs: 30, lossFactor: 2, panels: 2 });
+  // Scaling both weights alike leaves the solution alone: the two gradients cancel (to the solve's tolerance).
+  expect(numberAfter(stdout, 'their sum is')).toBeLessThan(1e-5);
+  // Truth 0.1 (loop closures 10× noisier); the training set's own optimum is near it, not on it (here 0.11).
+  const ratio = numberAfter(stdout, 'learned W_loop/W_odometry:');
+  expect(stdout).toContain('(promised: within 2)');
+  expect(Math.max(ratio / 0.1, 0.1 / ratio)).toBeLessThan(2);
+  // On fresh noise the learned weights do almost as well as the true ones (here 2.6% worse) and far better than equal weights.
+  expect(stdout).toContain('(promised: at most 15%)');
+  expect(numberAfter(stdout, "the learned weights' test loss is")).toBeLessThan(15);
+  const equal = numberAfter(stdout, 'loss with equal weights');
+  expect(numberAfter(stdout, ', learned')).toBeLessThan(equal / 2);
+});
+
+test('learn-loss-radius --quick: the Cauchy radius moves from 20 to the best of a grid of radii', () => {
+  // Loss: the mean squared pose error of 16 copies with 27% outlier loop closures; it falls 12.6× here.
+  const { stdout } = checkTrainingExample('learn-loss-radius.mjs', { epochs: 30, lossFactor: 10, panels: 2 });
+  // 13 radii from 0.5 to 32, each a cold solve; the best here is 2.83, learned 2.93.
+  const grid = stdout.split('the training loss on a grid of radii:\n')[1]!.split('\n\n')[0]!.split('\n');
+  expect(grid).toHaveLength(13);
+  const best = numberAfter(stdout, "the grid's best: δ =");
+  const learned = numberAfter(stdout, 'learned radius:');
+  expect(stdout).toContain('(promised: within 2)');
+  expect(Math.max(learned / best, best / learned)).toBeLessThan(2);
+  expect(stdout).toContain('(promised: at most 10%)');
+  expect(numberAfter(stdout, 'its loss is')).toBeLessThan(10);
+  expect(learned).toBeLessThan(20 / 2); // a sensible radius: a few σ, far below the start
+});
+
 test('BAD CALL - an unknown flag or a bad number exits 2 with a message; --help prints the usage and exits 0', () => {
   const bad = run('pose-graph-2d.mjs', '--bogus');
   expect(bad.code).toBe(2);

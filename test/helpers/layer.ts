@@ -55,9 +55,10 @@ export interface FiniteDifference {
 /**
  * ∂L/∂θ for L = Σ upstream·(x*(θ) − x*) (per variable, wraps undone) by
  * central differences of layer.forward over input `name`, the other inputs
- * as in `inputs`, every solve warm-started at `solution` and polished;
- * at the given `coordinates` of the input only, or at all of them; relative
- * step `scale`.
+ * as in `inputs`, every solve warm-started at `solution` and polished (or,
+ * `asSolved`, the forward's own result from the given initial values: the
+ * truth for a solve of a fixed number of steps); at the given `coordinates`
+ * of the input only, or at all of them; relative step `scale`.
  */
 export function finiteDifference(
   layer: DifferentiableSolve,
@@ -67,14 +68,14 @@ export function finiteDifference(
   upstream: Record<string, Float64Array>,
   coordinates?: Int32Array,
   scale = 1e-4,
+  asSolved = false,
 ): FiniteDifference {
   const variables = layer.objective.variables;
   const loss = (given: Record<string, Float64Array>): number => {
-    const forward = layer.forward({ ...given, ...solution });
-    const x = polish(
-      layer.objective,
-      variables.map((v) => forward.values[v.name]!),
-    );
+    // asSolved: the forward as it is (its iterations from the given initial values), not the minimum.
+    const forward = layer.forward(asSolved ? given : { ...given, ...solution });
+    const values = variables.map((v) => forward.values[v.name]!);
+    const x = asSolved ? values : polish(layer.objective, values);
     let sum = 0;
     variables.forEach((v, vi) => {
       const u = upstream[v.name];

@@ -77,8 +77,8 @@ describe('BAD CALL - the layer names the input or the cause', () => {
     const other = layer();
     const optimizer = other.optimizer;
     expect(() => new DifferentiableSolve({} as never)).toThrow(TypeError);
-    expect(() => new DifferentiableSolve(optimizer, { mode: 'unroll' as never })).toThrow(
-      new RangeError(`DifferentiableSolve: 'options.mode' must be 'implicit', got 'unroll'`),
+    expect(() => new DifferentiableSolve(optimizer, { mode: 'unrolled' as never })).toThrow(
+      new RangeError(`DifferentiableSolve: 'options.mode' must be 'implicit', 'unroll', truncated(k) or dlm(ε), got 'unrolled'`),
     );
     expect(() => new DifferentiableSolve(optimizer, { exactHessian: 1 as never })).toThrow(
       new TypeError(`DifferentiableSolve: 'options.exactHessian' must be a boolean, got a number (1)`),

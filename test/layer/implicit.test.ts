@@ -17,127 +17,36 @@ import {
   poseGraphObjective,
   sphereWorld,
 } from '../../lib/index.js';
-import type { SyntheticWorld } from '../../lib/io/synthetic.js';
 import { DifferentiableSolve } from '../../lib/layer/index.js';
-import { finiteDifference, relativeError } from '../helpers/layer.js';
-
-const SOLVE = { functionTolerance: 0, parameterTolerance: 0, gradientTolerance: 1e-13, maxIterations: 200 };
-const TRUST = 1e-7;
-const TARGET = 1e-6;
-
-interface Case {
-  layer: DifferentiableSolve;
-  inputs: Record<string, Float64Array>;
-}
-
-/** y = a·exp(b·t) + c over 20 samples (t, y) with σ = 0.05, from the truth plus `noise`·N(0, 1); an optional Cauchy loss. */
-function curveFit(noise: number, exactHessian: boolean, loss?: RobustLoss): Case {
-  const random = new SeededRandom(3);
-  const count = 20;
-  const samples = new Float64Array(2 * count);
-  for (let i = 0; i < count; i++) {
-    const t = (4 * i) / (count - 1);
-    samples.set([t, 2.5 * Math.exp(-1.3 * t) + 0.5 + noise * random.normal()], 2 * i);
-  }
-  const abc = new Variable('abc', Vector(3), Float64Array.of(1, -0.5, 0));
-  const term = new Custom({
-    name: 'curve',
-    dim: 1,
-    variables: [{ variable: abc, indices: new Int32Array(count) }],
-    auxiliary: [{ name: 'samples', k: 2, values: samples }],
-    weight: Weight.scale(Float64Array.of(20)),
-    loss,
-    residual: (rows, [p, s], r) => {
-      for (let i = 0; i < rows; i++) r[i] = p![3 * i]! * Math.exp(p![3 * i + 1]! * s![2 * i]!) + p![3 * i + 2]! - s![2 * i + 1]!;
-    },
-    jacobians: (rows, [p, s], [J]) => {
-      for (let i = 0; i < rows; i++) {
-        const e = Math.exp(p![3 * i + 1]! * s![2 * i]!);
-        J!.set([e, p![3 * i]! * s![2 * i]! * e, 1], 3 * i);
-      }
-    },
-  });
-  const layer = new DifferentiableSolve(new LevenbergMarquardt(new Objective([term]), SOLVE), { exactHessian });
-  const inputs: Record<string, Float64Array> = { samples, 'curve.weight': Float64Array.of(20) };
-  if (loss) inputs['curve.loss'] = Float64Array.of(Math.log(0.5));
-  return { layer, inputs };
-}
-
-/** A pose graph of a generated world with its measurements and square-root information as inputs; `zero`: measurements made consistent with the solution (zero residuals at x*). */
-function poseGraph(world: SyntheticWorld, exactHessian: boolean, options: { zero?: boolean; loss?: RobustLoss } = {}): Case {
-  const pg = poseGraphObjective(world.graph, { loss: options.loss });
-  const layer = new DifferentiableSolve(new LevenbergMarquardt(pg.objective, SOLVE), { exactHessian });
-  const inputs: Record<string, Float64Array> = { 'edges.measurement': pg.edges.auxiliary[0]!.values, 'edges.weight': pg.edges.weight!.aux.values };
-  if (options.loss) inputs['edges.loss'] = Float64Array.of(Math.log(2));
-  if (options.zero) {
-    const x = layer.forward(inputs).values['poses']!;
-    const st = pg.group.storage;
-    const pick = (indices: Int32Array) => {
-      const out = new Float64Array(indices.length * st);
-      indices.forEach((e, i) => out.set(x.subarray(e * st, (e + 1) * st), i * st));
-      return out;
-    };
-    inputs['edges.measurement'] = pg.group.between(pick(world.graph.from), pick(world.graph.to));
-  }
-  return { layer, inputs };
-}
-
-/** The analytic gradient and the finite-difference truth per input; returns the errors. */
-function compare(
-  label: string,
-  { layer, inputs }: Case,
-  names: readonly string[],
-  { coordinates = {}, scale }: { coordinates?: Record<string, Int32Array>; scale?: number } = {},
-): Record<string, number> {
-  try {
-    const forward = layer.forward(inputs);
-    expect(forward.info.every((e) => e.gradientZeroReason === null)).toBe(true);
-    const random = new SeededRandom(11);
-    const upstream: Record<string, Float64Array> = {};
-    for (const [name, x] of Object.entries(forward.values)) upstream[name] = x.map(() => random.normal());
-    const factorizations = layer.factorizationCount;
-    const analytic = layer.backward(upstream);
-    expect(layer.factorizationCount).toBe(factorizations); // the backward factors nothing
-    const errors: Record<string, number> = {};
-    for (const name of names) {
-      const fd = finiteDifference(layer, inputs, name, forward.values, upstream, coordinates[name], scale);
-      console.log(`${label}: ${name} finite differences at h and h/2 differ by ${fd.disagreement.toExponential(2)}`);
-      expect(fd.disagreement).toBeLessThan(TRUST);
-      errors[name] = relativeError(
-        Float64Array.from(fd.coordinates, (j) => analytic[name]![j]!),
-        fd.gradient,
-      );
-    }
-    console.log(`${label} (${layer.exactHessian ? 'exactHessian' : 'J̃ᵀJ̃'}): ${names.map((n) => `${n} ${errors[n]!.toExponential(2)}`).join(', ')}`);
-    return errors;
-  } finally {
-    layer.dispose();
-  }
-}
+import { SOLVE, TARGET, compare, curveFit, poseGraph } from '../helpers/layer-cases.js';
 
 describe('implicit backward against finite differences of the whole forward', () => {
   test('(a) curve fitting: J̃ᵀJ̃ exact at zero residual; exactHessian exact with noise and with a Cauchy loss', () => {
-    expect(compare('curve, zero residual', curveFit(0, false), ['samples'])['samples']).toBeLessThan(TARGET);
-    const noisy = compare('curve, noisy', curveFit(0.3, true), ['samples']);
+    expect(compare('curve, zero residual', curveFit(0, { exactHessian: false }), ['samples'])['samples']).toBeLessThan(TARGET);
+    const noisy = compare('curve, noisy', curveFit(0.3, { exactHessian: true }), ['samples']);
     expect(noisy['samples']).toBeLessThan(TARGET);
     // Strongly curved (its third derivatives make FD(1e-4) and FD(5e-5) differ by 1e-6): smaller steps.
-    const robust = compare('curve, Cauchy', curveFit(0.3, true, RobustLoss.cauchy(0.5)), ['samples', 'curve.weight', 'curve.loss'], { scale: 2e-5 });
+    const robust = compare('curve, Cauchy', curveFit(0.3, { exactHessian: true }, RobustLoss.cauchy(0.5)), ['samples', 'curve.weight', 'curve.loss'], {
+      scale: 2e-5,
+    });
     for (const error of Object.values(robust)) expect(error).toBeLessThan(TARGET);
     // The Gauss-Newton matrix is biased on the noisy fit: printed, and large enough to matter.
-    expect(compare('curve, noisy', curveFit(0.3, false), ['samples'])['samples']).toBeGreaterThan(1e-3);
+    expect(compare('curve, noisy', curveFit(0.3, { exactHessian: false }), ['samples'])['samples']).toBeGreaterThan(1e-3);
   });
 
   test('(b) 2D pose graph, measurements and full square-root information', () => {
     const world = () => manhattanWorld({ poses: 20, seed: 5 });
-    expect(compare('SE2 graph, zero residual', poseGraph(world(), false, { zero: true }), ['edges.measurement'])['edges.measurement']).toBeLessThan(TARGET);
-    const exact = compare('SE2 graph, noisy', poseGraph(world(), true), ['edges.measurement', 'edges.weight']);
+    expect(
+      compare('SE2 graph, zero residual', poseGraph(world(), { exactHessian: false }, { zero: true }), ['edges.measurement'])['edges.measurement'],
+    ).toBeLessThan(TARGET);
+    const exact = compare('SE2 graph, noisy', poseGraph(world(), { exactHessian: true }), ['edges.measurement', 'edges.weight']);
     for (const error of Object.values(exact)) expect(error).toBeLessThan(TARGET);
-    compare('SE2 graph, noisy', poseGraph(world(), false), ['edges.measurement', 'edges.weight']);
+    compare('SE2 graph, noisy', poseGraph(world(), { exactHessian: false }), ['edges.measurement', 'edges.weight']);
   });
 
   test('(c) SE3 graph with quaternion measurements given at norms other than 1', () => {
     const world = sphereWorld({ rings: 3, perRing: 5, seed: 2 });
-    const graphCase = poseGraph(world, true);
+    const graphCase = poseGraph(world, { exactHessian: true });
     // Quaternions scaled by 2 (and one flipped): used as σ s/‖s‖, and differentiated through that map.
     const measurement = graphCase.inputs['edges.measurement']!.slice();
     for (let e = 0; e < measurement.length / 7; e++) for (let c = 3; c < 7; c++) measurement[7 * e + c]! *= e === 0 ? -2 : 2;
@@ -184,7 +93,7 @@ describe('implicit backward against finite differences of the whole forward', ()
   });
 
   test('(d) robust 2D pose graph: the log loss radius of a Cauchy loss', () => {
-    const errors = compare('SE2 graph, Cauchy', poseGraph(manhattanWorld({ poses: 20, seed: 8 }), true, { loss: RobustLoss.cauchy(2) }), [
+    const errors = compare('SE2 graph, Cauchy', poseGraph(manhattanWorld({ poses: 20, seed: 8 }), { exactHessian: true }, { loss: RobustLoss.cauchy(2) }), [
       'edges.loss',
       'edges.measurement',
     ]);

@@ -1,0 +1,201 @@
+/**
+ * The unrolled backward (DESIGN.md §5, modes 'unroll' and truncated(k)) for
+ * Gauss-Newton and Levenberg-Marquardt: the forward records each accepted
+ * step δ_k and its damping λ_k; the backward runs the steps in reverse and
+ * differentiates each, x_{k+1} = x_k ⊕ δ_k with
+ *   δ_k = −(A_k + λ_k E_k)⁻¹ g_k,   g = J̃ᵀr̃,  A = J̃ᵀJ̃,
+ * through x_k and θ, holding λ_k, the Jacobi scaling S and the accept/reject
+ * decisions fixed (E = diag A where Levenberg-Marquardt's D = clamp(S² diag A)
+ * is not clamped, constant where it is; E = 0 for Gauss-Newton).
+ *
+ * For a cotangent d̄ of δ_k, with u = (A + λE)⁻¹ d̄ (the symmetric K solved
+ * once, K refactored at x_k in the scaled coordinates the forward used),
+ *   d̄ᵀ dδ = −d φ,   φ(x, θ) = uᵀ(g + (A + λE) δ)   (u, δ held fixed),
+ * a sum over instances (Program.instanceProducts) differentiated in x by
+ * Program.productTangentGradient and in θ as the implicit mode does. The
+ * cotangent of x_k adds what flows through the retraction itself.
+ */
+import type { Program, State, StepProducts } from '../core/program.js';
+import type { LinearSystem } from '../linear/linear-system.js';
+import type { DampingMode } from '../linear/normal-equations.js';
+import { GaussNewton } from '../optim/gauss-newton.js';
+import { LevenbergMarquardt } from '../optim/levenberg-marquardt.js';
+import { jacobiScale } from '../optim/minimizer.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { SolveResult } from '../optim/result.js';
+import { retractionCotangent, storageCotangent } from './tangent-maps.js';
+
+/** One iteration in which some element accepted its step. */
+interface AcceptedStep {
+  /** B: 1 where the element took δ (and it led towards the returned solution). */
+  accepted: Uint8Array;
+  /** B·n: δ, column order. */
+  delta: Float64Array;
+  /** B: λ of the step (0 for Gauss-Newton). */
+  lambda: Float64Array;
+}
+
+/** What the forward keeps for the unrolled backward: the path from x₀ to x*. */
+export interface Trajectory {
+  /** x₀, then the point after each accepted step: states[k] is where steps[k] starts. */
+  states: State[];
+  steps: AcceptedStep[];
+  /** Jacobi scaling S (B·n) the forward's steps were computed with. */
+  scale: Float64Array;
+  damping: DampingMode;
+  minDiagonal: number;
+  maxDiagonal: number;
+}
+
+/** Whether the optimiser's steps can be unrolled (Gauss-Newton and Levenberg-Marquardt). */
+export function unrollable(optimizer: Optimizer): boolean {
+  return optimizer instanceof GaussNewton || optimizer instanceof LevenbergMarquardt;
+}
+
+/**
+ * Solves with the optimiser, recording its accepted steps; the states along
+ * the path are replayed (the recorder's steps give the solution to the bit),
+ * and an element whose result is an earlier point (Gauss-Newton keeps its
+ * best) has the steps after that point dropped.
+ */
+export function solveRecordingSteps(optimizer: Optimizer): { result: SolveResult; trajectory: Trajectory } {
+  const program = optimizer.objective.program;
+  const B = program.batch;
+  const damping: DampingMode = optimizer instanceof LevenbergMarquardt ? 'diagonal' : 'identity';
+  const steps: AcceptedStep[] = [];
+  const result = optimizer.solveRecorded((r) => {
+    if (!r.accepted.includes(1)) return;
+    const lambda = new Float64Array(B);
+    if (damping === 'diagonal') for (let b = 0; b < B; b++) lambda[b] = 1 / r.radius[b]!;
+    steps.push({ accepted: r.accepted.slice(), delta: r.delta.slice(), lambda });
+  });
+  const options = optimizer.resolvedOptions;
+  const start = program.initialState();
+  const scale = new Float64Array(B * program.n).fill(1);
+  if (options.jacobiScaling) {
+    const { jValues } = program.evaluate(start, { residuals: false, jacobians: true });
+    jacobiScale(jValues!, program.pattern.cols, B, program.n, scale);
+  }
+  const states = [start];
+  for (const step of steps) {
+    const next = start.map((v) => new Float64Array(v.length));
+    program.retract(states[states.length - 1]!, step.delta, next, step.accepted);
+    states.push(next);
+  }
+  const solution = program.variables.map((v) => result.values(v.name));
+  for (let b = 0; b < B; b++) {
+    let last = states.length - 1;
+    while (last > 0 && !sameElement(program, states[last]!, solution, b)) last--;
+    for (let k = last; k < steps.length; k++) steps[k]!.accepted[b] = 0;
+  }
+  const { minDiagonal, maxDiagonal } = options.trustRegion;
+  return { result, trajectory: { states, steps, scale, damping, minDiagonal, maxDiagonal } };
+}
+
+/** Whether element b of two states holds the same numbers. */
+function sameElement(program: Program, a: State, b: State, element: number): boolean {
+  return program.variables.every((v, vi) => {
+    const per = v.count * v.group.storage;
+    for (let k = element * per; k < (element + 1) * per; k++) if (a[vi]![k] !== b[vi]![k]) return false;
+    return true;
+  });
+}
+
+/**
+ * Runs the last `window` accepted steps of each element backward from the
+ * storage cotangent `upstream` at x* (elements in `dead` get nothing).
+ * `addInputGradients(x, u, step)` adds −∂φ/∂θ of one step to the inputs'
+ * gradients. Returns the storage cotangent at x₀ for the elements whose
+ * every step was unrolled (zero for the others: their earlier path is held
+ * constant), and the elements whose step could not be refactored.
+ */
+export function unrolledBackward(
+  program: Program,
+  system: LinearSystem,
+  trajectory: Trajectory,
+  window: number,
+  upstream: State,
+  dead: readonly boolean[],
+  addInputGradients: (x: State, u: Float64Array, step: StepProducts) => void,
+): { initial: State; failed: boolean[] } {
+  const { batch: B, n } = program;
+  const { states, steps, scale, damping, minDiagonal, maxDiagonal } = trajectory;
+  const cotangent = upstream.map((u) => u.slice());
+  const perElement = (state: State, b: number, f: (x: Float64Array, begin: number, end: number) => void) =>
+    program.variables.forEach((v, vi) => f(state[vi]!, b * v.count * v.group.storage, (b + 1) * v.count * v.group.storage));
+  for (let b = 0; b < B; b++) if (dead[b]) perElement(cotangent, b, (x, begin, end) => x.fill(0, begin, end));
+  const remaining = new Int32Array(B).fill(Math.min(window, 2 ** 31 - 1));
+  const failed = new Array<boolean>(B).fill(false);
+  const active = new Uint8Array(B);
+  for (let k = steps.length - 1; k >= 0; k--) {
+    const step = steps[k]!;
+    for (let b = 0; b < B; b++) active[b] = step.accepted[b]! && !dead[b] && !failed[b] && remaining[b]! > 0 ? 1 : 0;
+    if (!active.includes(1)) continue;
+    const x = states[k]!;
+    const delta = step.delta.slice();
+    for (let b = 0; b < B; b++) if (!active[b]) delta.fill(0, b * n, (b + 1) * n);
+
+    // The cotangents of x_k (through the retraction alone) and of δ_k.
+    const pointBar = retractionCotangent(program, x, delta, cotangent, 'point');
+    const deltaBar = retractionCotangent(program, x, delta, cotangent, 'step');
+
+    // u = K⁻¹ d̄ = S (Â + λD̂)⁻¹ S d̄, with the forward's scaled system at x_k.
+    const evaluation = program.evaluate(x, { residuals: true, jacobians: true, columnScale: scale });
+    system.linearize(evaluation.jValues!, evaluation.residuals!);
+    const factored = system.factor(step.lambda, damping);
+    const rhs = new Float64Array(B * n);
+    for (let i = 0; i < rhs.length; i++) rhs[i] = scale[i]! * deltaBar[i]!;
+    const u = system.solve(rhs);
+    for (let i = 0; i < u.length; i++) u[i]! *= scale[i]!;
+    const dampingOf = new Float64Array(B * n);
+    const scaledDiagonal = damping === 'diagonal' ? columnSquares(program.pattern.cols, evaluation.jValues!, B, n) : undefined;
+    for (let b = 0; b < B; b++) {
+      if (active[b] && !factored.ok[b]) failed[b] = true;
+      if (!active[b] || failed[b]) {
+        u.fill(0, b * n, (b + 1) * n);
+        continue;
+      }
+      if (scaledDiagonal === undefined) continue;
+      for (let j = b * n; j < (b + 1) * n; j++) {
+        const a = scaledDiagonal[j]!;
+        if (a >= minDiagonal && a <= maxDiagonal) dampingOf[j] = step.lambda[b]!;
+      }
+    }
+    const products: StepProducts = { delta, damping: dampingOf };
+
+    // x̄_k = (through the retraction) − ∂φ/∂x; θ̄ −= ∂φ/∂θ.
+    const phiGradient = new Float64Array(B * n);
+    program.productTangentGradient(x, u, products, phiGradient);
+    for (let i = 0; i < pointBar.length; i++) pointBar[i]! -= phiGradient[i]!;
+    addInputGradients(x, u, products);
+    const before = storageCotangent(program, x, pointBar);
+    for (let b = 0; b < B; b++) {
+      if (!active[b]) continue;
+      remaining[b]!--;
+      program.variables.forEach((v, vi) => {
+        const per = v.count * v.group.storage;
+        cotangent[vi]!.set(before[vi]!.subarray(b * per, (b + 1) * per), b * per);
+      });
+    }
+  }
+  // An element with steps left beyond its window holds the point before them constant.
+  for (let b = 0; b < B; b++) {
+    if (acceptedSteps(steps, b) > window || failed[b] || dead[b]) perElement(cotangent, b, (x, begin, end) => x.fill(0, begin, end));
+  }
+  return { initial: cotangent, failed };
+}
+
+/** The accepted steps of element b. */
+export function acceptedSteps(steps: readonly AcceptedStep[], b: number): number {
+  let count = 0;
+  for (const s of steps) count += s.accepted[b]!;
+  return count;
+}
+
+/** diag(J̃ᵀJ̃) per element (B·n): the squares of each column's entries. */
+export function columnSquares(cols: Int32Array, j: Float64Array, B: number, n: number): Float64Array {
+  const nnz = cols.length;
+  const out = new Float64Array(B * n);
+  for (let b = 0; b < B; b++) for (let e = 0; e < nnz; e++) out[b * n + cols[e]!]! += j[b * nnz + e]! ** 2;
+  return out;
+}

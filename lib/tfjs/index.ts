@@ -1,0 +1,7 @@
+/**
+ * ariadne/tfjs: the differentiable solve as one TensorFlow.js op
+ * (DESIGN.md §5). The only module of the library that imports
+ * `@tensorflow/tfjs-core` (an optional peer dependency); never re-exported
+ * by the main entry point.
+ */
+export { SYNC_BACKENDS, SolveLayer, type PackedVariable, type SolveLayerOptions } from './solve-layer.js';

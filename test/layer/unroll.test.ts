@@ -1,0 +1,126 @@
+// The unrolled, truncated and DLM backwards of ariadne/layer against central
+// differences of the whole forward (DESIGN.md §7). Unroll is the derivative
+// of the iterations themselves: against a forward of a few Gauss-Newton steps
+// (the truth that very solve, initial values included) it is exact on every
+// problem; against the minimum, a converged solve's unroll is off by how far
+// the iterates' derivative had converged when the cost stopped changing
+// (about K·√ε relative: 1e-8 to 2e-6 here). truncated and dlm are printed.
+import { Dogleg, LevenbergMarquardt, RobustLoss, manhattanWorld, poseGraphObjective, sphereWorld } from '../../lib/index.js';
+import { DifferentiableSolve, dlm, truncated } from '../../lib/layer/index.js';
+import { SOLVE, TARGET, compare, curveFit, poseGraph, type Case } from '../helpers/layer-cases.js';
+
+/** A few Gauss-Newton steps: the forward the finite differences re-run as it is. */
+const FEW_STEPS = (steps: number) => ({ mode: 'unroll' as const, gaussNewton: true, solve: { ...SOLVE, maxIterations: steps } });
+
+/** The curve fit started near its solution (Gauss-Newton diverges from the default start). */
+const nearStart = (c: Case): Case => ({ ...c, inputs: { ...c.inputs, abc: Float64Array.of(2.3, -1.2, 0.45) } });
+
+/** The stored coordinates of the poses not held fixed (the initial values of constant elements are not differentiated). */
+const freeCoordinates = (count: number, storage: number, fixed: Int32Array) =>
+  Int32Array.from({ length: count * storage }, (_, j) => j).filter((j) => !fixed.includes(Math.floor(j / storage)));
+
+const expectAll = (errors: Record<string, number>, target = TARGET) => {
+  for (const error of Object.values(errors)) expect(error).toBeLessThan(target);
+};
+
+describe('unrolled backward against finite differences of the whole forward', () => {
+  test('(a) curve fitting: exact for a few steps (initial values too) and for converged solves', () => {
+    expectAll(compare('curve, 3 GN steps', nearStart(curveFit(0.3, FEW_STEPS(3))), ['samples', 'abc'], { asSolved: true }));
+    expectAll(compare('curve, noisy, LM', curveFit(0.3, { mode: 'unroll' }), ['samples']));
+    expectAll(compare('curve, noisy, GN', nearStart(curveFit(0.3, { mode: 'unroll', gaussNewton: true })), ['samples']));
+    compare('curve, noisy', curveFit(0.3, { mode: truncated(3) }), ['samples']);
+    compare('curve, noisy', curveFit(0.3, { mode: dlm(1e-4) }), ['samples']);
+  });
+
+  test('(b) 2D pose graph: measurements and full square-root information', () => {
+    const world = () => manhattanWorld({ poses: 20, seed: 5 });
+    expectAll(compare('SE2 graph, 4 GN steps', poseGraph(world(), FEW_STEPS(4)), ['edges.measurement', 'edges.weight'], { asSolved: true }));
+    // The initial values after one step (after a few, x depends on them only at rounding level).
+    const one = poseGraph(world(), FEW_STEPS(1));
+    one.inputs['poses'] = world().graph.poses;
+    const coordinates = { poses: freeCoordinates(world().graph.poses.length / 3, 3, world().graph.fixed) };
+    expectAll(compare('SE2 graph, 1 GN step', one, ['poses'], { asSolved: true, coordinates }));
+    expectAll(compare('SE2 graph, noisy', poseGraph(world(), { mode: 'unroll' }), ['edges.measurement', 'edges.weight']));
+    compare('SE2 graph, noisy', poseGraph(world(), { mode: truncated(2) }), ['edges.measurement']);
+    compare('SE2 graph, noisy', poseGraph(world(), { mode: dlm(1e-4) }), ['edges.measurement', 'edges.weight']);
+  });
+
+  test('(c) SE3 graph with quaternion measurements and initial values given at norm 2', () => {
+    const world = sphereWorld({ rings: 3, perRing: 5, seed: 2 });
+    for (const setup of [FEW_STEPS(1), { mode: 'unroll' as const }]) {
+      const graphCase = poseGraph(world, setup);
+      const scaled = (x: Float64Array) => x.map((v, i) => (i % 7 >= 3 ? 2 * v : v));
+      graphCase.inputs['edges.measurement'] = scaled(graphCase.inputs['edges.measurement']!);
+      const names = ['edges.measurement'];
+      if (setup.mode === 'unroll' && 'gaussNewton' in setup) {
+        graphCase.inputs['poses'] = scaled(world.graph.poses);
+        names.push('poses');
+      }
+      const coordinates = { poses: freeCoordinates(world.graph.poses.length / 7, 7, world.graph.fixed) };
+      expectAll(compare(`SE3 graph, ${'gaussNewton' in setup ? '1 GN step' : 'noisy'}`, graphCase, names, { asSolved: 'gaussNewton' in setup, coordinates }));
+    }
+  });
+
+  test('(d) robust problems: weight and log loss radius', () => {
+    const cauchy = () => RobustLoss.cauchy(0.5);
+    expectAll(
+      compare('curve, Cauchy, 4 GN steps', nearStart(curveFit(0.3, FEW_STEPS(4), cauchy())), ['samples', 'curve.weight', 'curve.loss'], {
+        asSolved: true,
+        scale: 2e-5,
+      }),
+    );
+    // Converged: the cost stops changing while the iterates' derivative is still some 1e-6 from its limit.
+    expectAll(compare('curve, Cauchy', curveFit(0.3, { mode: 'unroll' }, cauchy()), ['samples', 'curve.weight', 'curve.loss'], { scale: 2e-5 }), 1e-5);
+    const graph = () => manhattanWorld({ poses: 20, seed: 8 });
+    expectAll(
+      compare('SE2 graph, Cauchy, 4 GN steps', poseGraph(graph(), FEW_STEPS(4), { loss: RobustLoss.cauchy(2) }), ['edges.loss', 'edges.measurement'], {
+        asSolved: true,
+      }),
+    );
+    expectAll(compare('SE2 graph, Cauchy', poseGraph(graph(), { mode: 'unroll' }, { loss: RobustLoss.cauchy(2) }), ['edges.loss', 'edges.measurement']), 1e-5);
+    compare('SE2 graph, Cauchy', poseGraph(graph(), { mode: dlm(1e-4) }, { loss: RobustLoss.cauchy(2) }), ['edges.loss']);
+  });
+});
+
+describe('modes: what each refuses and releases', () => {
+  const { objective, edges } = poseGraphObjective(manhattanWorld({ poses: 8, seed: 1 }).graph);
+  const inputs = { 'edges.measurement': edges.auxiliary[0]!.values };
+
+  test('bad modes name the argument', () => {
+    expect(() => truncated(0)).toThrow(new RangeError("truncated: 'k' must be an integer ≥ 1 (the steps unrolled), got 0"));
+    expect(() => truncated(1.5)).toThrow(RangeError);
+    expect(() => dlm(0)).toThrow(new RangeError("dlm: 'epsilon' must be a finite number > 0, got 0"));
+    expect(() => dlm(-1)).toThrow(RangeError);
+    const lm = new LevenbergMarquardt(objective);
+    expect(() => new DifferentiableSolve(lm, { mode: 'unroll', exactHessian: true })).toThrow(
+      new RangeError("DifferentiableSolve: 'options.exactHessian' must be true only with options.mode 'implicit', got true with 'unroll'"),
+    );
+    expect(() => new DifferentiableSolve(lm, { mode: dlm(1e-3), exactHessian: true })).toThrow(/true with dlm\(0.001\)/);
+    expect(() => new DifferentiableSolve(lm, { mode: 'unrolled' as never })).toThrow(RangeError);
+    expect(() => new DifferentiableSolve(lm, { mode: { kind: 'truncated', steps: 0 } as never })).toThrow(/'options.mode.steps' must be an integer ≥ 1/);
+    expect(() => new DifferentiableSolve(new Dogleg(objective), { mode: 'unroll' })).toThrow(
+      new RangeError(
+        "DifferentiableSolve: 'options.mode' must be 'implicit' or dlm(ε) for Dogleg (unroll and truncated differentiate Gauss-Newton and Levenberg-Marquardt steps), got 'unroll'",
+      ),
+    );
+    expect(() => new DifferentiableSolve(new Dogleg(objective), { mode: truncated(2) })).toThrow(/got truncated\(2\)/);
+  });
+
+  test('an unrolled forward allows one backward; the implicit and dlm ones allow several', () => {
+    for (const mode of ['unroll', truncated(2), 'implicit', dlm(1e-4)] as const) {
+      const layer = new DifferentiableSolve(new LevenbergMarquardt(objective), { mode });
+      const { values } = layer.forward(inputs);
+      const first = layer.backward({ poses: values['poses']!.map(() => 1) });
+      expect(first['edges.measurement']!.every(Number.isFinite)).toBe(true);
+      if (mode === 'unroll' || (typeof mode === 'object' && mode.kind === 'truncated')) {
+        expect(() => layer.backward({ poses: values['poses']! })).toThrow(/used by the previous backward/);
+        layer.forward(inputs);
+        expect(() => layer.backward({ poses: values['poses']! })).not.toThrow();
+      } else {
+        expect(layer.backward({ poses: values['poses']!.map(() => 1) })).toEqual(first);
+      }
+      layer.dispose();
+      expect(() => layer.backward({})).toThrow(/disposed/);
+    }
+  });
+});
