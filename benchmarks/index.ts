@@ -4,11 +4,13 @@
  * drift from run to run.
  */
 import { gpuBenchmark } from './gpu.js';
+import { layerBenchmark } from './layer.js';
 import { linearBenchmark } from './linear.js';
 import { pgoBenchmark } from './pgo.js';
 
 const benchmarks: Record<string, (args: string[]) => void> = {
   gpu: gpuBenchmark,
+  layer: layerBenchmark,
   linear: linearBenchmark,
   pgo: pgoBenchmark,
 };

@@ -1,10 +1,14 @@
-// What the examples share that is not about ariadne: command-line flags, where
-// the input data and the output files go, and number formatting. Not an
-// example itself.
+// What the examples share: command-line flags, where the input data and the
+// output files go, number formatting, the training-curve SVG, and the pieces
+// the learn-* examples have in common (their flags, Adam, a generated pose
+// graph's ground truth, its first guess and the pose error). Not an example
+// itself.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
+import { SE2, manhattanWorld } from 'ariadne';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -39,6 +43,22 @@ export function numberFlag(flags, name, min, max, { integer = true } = {}) {
     process.exit(2);
   }
   return value;
+}
+
+/**
+ * The flags of a learn-* example: one `--name N` per entry of `numbers`
+ * ({ default, min, max, quick?, integer? }: an integer in [min, max] unless
+ * `integer` is false; `quick` replaces it under --quick), then `--seed S`
+ * (default 1) and `--out DIR`. Returns the numbers by name, seed, out and quick.
+ */
+export function trainingFlags(usage, numbers) {
+  const options = Object.fromEntries(Object.entries(numbers).map(([name, spec]) => [name, { type: 'string', default: String(spec.default) }]));
+  const flags = parseFlags(usage, { ...options, seed: { type: 'string', default: '1' }, out: { type: 'string' } });
+  const values = {};
+  for (const [name, { min, max, quick, integer = true }] of Object.entries(numbers)) {
+    values[name] = flags.quick && quick !== undefined ? quick : numberFlag(flags, name, min, max, { integer });
+  }
+  return { ...values, seed: numberFlag(flags, 'seed', 0, 2 ** 31), out: flags.out, quick: flags.quick };
 }
 
 /** `relative` under ../shared/data beside the repository (the data sets of REFERENCE.md), or undefined where it is absent. */
@@ -140,4 +160,96 @@ export function trainingCurveSvg(title, panels) {
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Adam (Kingma & Ba, 2015) for the learn-* examples: returns
+ * step(params, gradients), which moves the numbers of `params` (an array,
+ * in place) by one step: m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g²,
+ * θ ← θ − rate·m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ) at
+ * step t. ε is far below tf.train.adam's 1e-7: these gradients can be that small.
+ */
+export function adam({ rate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-12 }) {
+  const m = [];
+  const v = [];
+  let t = 0;
+  return (params, gradients) => {
+    t++;
+    for (let k = 0; k < params.length; k++) {
+      m[k] = beta1 * (m[k] ?? 0) + (1 - beta1) * gradients[k];
+      v[k] = beta2 * (v[k] ?? 0) + (1 - beta2) * gradients[k] ** 2;
+      const mHat = m[k] / (1 - beta1 ** t);
+      const vHat = v[k] / (1 - beta2 ** t);
+      params[k] -= (rate * mHat) / (Math.sqrt(vHat) + epsilon);
+    }
+  };
+}
+
+/** layer.forward(inputs) of a DifferentiableSolve, or an error naming the first batch element (`element`) whose solve failed. */
+export function forwardOrThrow(layer, inputs, element = 'copy') {
+  const result = layer.forward(inputs);
+  const failed = result.info.find((e) => e.gradientZeroReason !== null);
+  if (failed) throw new Error(`a ${element}'s solve failed: ${failed.gradientZeroReason}`);
+  return result;
+}
+
+/** The summary line of a training run: the first and last loss and the factor between them, with the promised factor. */
+export function lossSummary(history, promised) {
+  const [first, last] = [history[0].loss, history.at(-1).loss];
+  return `training loss: ${fmt(first)} → ${fmt(last)}, ${fmt(first / last, 3)}× lower (promised: at least ${promised}×)`;
+}
+
+/**
+ * A Manhattan world (SE2) whose true poses are known, for the pose-graph
+ * learn-* examples: the graph (its own noisy measurements are not used),
+ * `truth` (x, y, θ per pose), `odometry` (1 per odometry edge, 0 per loop
+ * closure), the counts, and `exact`, every edge's noise-free measurement
+ * (the true relative pose T_from⁻¹·T_to), to which an example adds its noise.
+ */
+export function manhattanTruth({ poses, seed }) {
+  const { graph, truth, odometry } = manhattanWorld({ poses, seed });
+  const edges = graph.from.length;
+  const closures = edges - odometry.reduce((a, b) => a + b, 0);
+  const pick = (indices) => Float64Array.from({ length: 3 * indices.length }, (_, j) => truth[3 * indices[Math.floor(j / 3)] + (j % 3)]);
+  const exact = SE2.between(pick(graph.from), pick(graph.to));
+  return { graph, truth, odometry, edges, closures, exact };
+}
+
+/**
+ * Sets `world.graph.poses`, the first guess the copies share: the odometry
+ * of copy 0 of `measurements` ([copies × edges × 3]) chained from the first
+ * pose (true, and held fixed).
+ */
+export function chainOdometry({ graph, truth, odometry }, measurements) {
+  const at = (i) => graph.poses.subarray(3 * i, 3 * i + 3);
+  graph.poses.set(truth.subarray(0, 3));
+  for (let e = 0; e < graph.from.length; e++) {
+    if (odometry[e]) SE2.compose(at(graph.from[e]), measurements.subarray(3 * e, 3 * e + 3), at(graph.to[e]));
+  }
+}
+
+/** The information diag(1/σx², 1/σy², 1/σθ²) on each of `edges` edges (upper triangles, 6 numbers each). */
+export function diagonalInformation(edges, sigma) {
+  const information = new Float64Array(edges * 6);
+  for (let e = 0; e < edges; e++) information.set([1 / sigma[0] ** 2, 0, 0, 1 / sigma[1] ** 2, 0, 1 / sigma[2] ** 2], 6 * e);
+  return information;
+}
+
+/**
+ * The training loss of the pose-graph examples, the mean over the copies'
+ * poses of ‖p − p_true‖² + (θ − θ_true)² (m², rad²; the angle difference
+ * wrapped to (−π, π]), and ∂L/∂x*. `x` holds the copies' poses one after
+ * another ([copies × poses × 3]), `truth` one copy's.
+ */
+export function poseError(x, truth) {
+  const n = x.length / 3;
+  const gradient = new Float64Array(x.length);
+  let loss = 0;
+  for (let k = 0; k < x.length; k++) {
+    const t = truth[k % truth.length];
+    const d = k % 3 === 2 ? Math.atan2(Math.sin(x[k] - t), Math.cos(x[k] - t)) : x[k] - t;
+    loss += d ** 2 / n;
+    gradient[k] = (2 * d) / n;
+  }
+  return { loss, gradient };
 }

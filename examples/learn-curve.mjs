@@ -19,20 +19,15 @@ import * as path from 'node:path';
 import { Custom, LevenbergMarquardt, Objective, SeededRandom, Variable, Vector, Weight } from 'ariadne';
 import { DifferentiableSolve } from 'ariadne/layer';
 
-import { fmt, ms, numberFlag, outputFolder, parseFlags, trainingCurveSvg } from './common.mjs';
+import { adam, fmt, forwardOrThrow, lossSummary, ms, outputFolder, trainingCurveSvg, trainingFlags } from './common.mjs';
 
 const usage = 'usage: node examples/learn-curve.mjs [--curves B] [--samples N] [--epochs E] [--seed S] [--out DIR] [--quick]';
-const flags = parseFlags(usage, {
-  curves: { type: 'string', default: '16' },
-  samples: { type: 'string', default: '40' },
-  epochs: { type: 'string', default: '60' },
-  seed: { type: 'string', default: '1' },
-  out: { type: 'string' },
+const { curves, samples, epochs, seed, out, quick } = trainingFlags(usage, {
+  curves: { default: 16, quick: 8, min: 1, max: 1e5 },
+  samples: { default: 40, quick: 25, min: 4, max: 1e6 },
+  epochs: { default: 60, quick: 40, min: 1, max: 1e4 },
 });
-const curves = flags.quick ? 8 : numberFlag(flags, 'curves', 1, 1e5);
-const samples = flags.quick ? 25 : numberFlag(flags, 'samples', 4, 1e6);
-const epochs = flags.quick ? 40 : numberFlag(flags, 'epochs', 1, 1e4);
-const random = new SeededRandom(numberFlag(flags, 'seed', 0, 2 ** 31));
+const random = new SeededRandom(seed);
 const start = performance.now();
 
 /** What the example promises (test/examples checks the --quick run against it). */
@@ -97,7 +92,7 @@ function parameterError(x) {
   return { loss, gradient };
 }
 
-console.log(`${curves} curves y = a·exp(b·t) + c with known (a, b, c), ${samples} readings each on t ∈ [0, 4]${flags.quick ? ' (--quick)' : ''}`);
+console.log(`${curves} curves y = a·exp(b·t) + c with known (a, b, c), ${samples} readings each on t ∈ [0, 4]${quick ? ' (--quick)' : ''}`);
 console.log(`the sensor reads gain·y + offset + N(0, ${sigma}²), true gain ${SENSOR.gain} and offset ${SENSOR.offset}; the fit starts from (1, 0)`);
 console.log('loss: mean squared error of the fitted (a, b, c); Adam on (log gain, offset)\n');
 console.log('epoch         loss     gain    offset');
@@ -105,40 +100,30 @@ console.log('epoch         loss     gain    offset');
 // Adam on θ = (log k, o): the gain stays positive.
 const theta = [0, 0];
 // Little momentum (β1 = 0.5): with the default 0.9 the two parameters overshoot and circle the minimum.
-const adam = { rate: 0.05, beta1: 0.5, beta2: 0.999, m: [0, 0], v: [0, 0] };
+const step = adam({ rate: 0.05, beta1: 0.5 });
 const history = [];
 for (let epoch = 0; ; epoch++) {
   const sensor = Float64Array.of(Math.exp(theta[0]), theta[1]);
-  const { values, info } = layer.forward({ sensor });
-  const failed = info.find((e) => e.gradientZeroReason !== null);
-  if (failed) throw new Error(`a curve's fit failed: ${failed.gradientZeroReason}`);
+  const { values } = forwardOrThrow(layer, { sensor }, 'curve');
   const { loss, gradient } = parameterError(values['abc']);
   history.push({ loss, gain: sensor[0], offset: sensor[1] });
   console.log(`${String(epoch).padStart(5)} ${fmt(loss).padStart(12)} ${sensor[0].toFixed(4).padStart(8)} ${sensor[1].toFixed(4).padStart(9)}`);
   if (epoch === epochs) break;
   // ∂L/∂(k, o) from the layer (summed over every sample of every curve, as the input is shared); ∂L/∂log k = k·∂L/∂k.
   const [dk, dOffset] = layer.backward({ abc: gradient })['sensor'];
-  const g = [dk * sensor[0], dOffset];
-  for (let i = 0; i < 2; i++) {
-    adam.m[i] = adam.beta1 * adam.m[i] + (1 - adam.beta1) * g[i];
-    adam.v[i] = adam.beta2 * adam.v[i] + (1 - adam.beta2) * g[i] ** 2;
-    const mHat = adam.m[i] / (1 - adam.beta1 ** (epoch + 1));
-    const vHat = adam.v[i] / (1 - adam.beta2 ** (epoch + 1));
-    theta[i] -= (adam.rate * mHat) / (Math.sqrt(vHat) + 1e-12);
-  }
+  step(theta, [dk * sensor[0], dOffset]);
 }
 layer.dispose();
 
-const first = history[0];
 const last = history.at(-1);
-console.log(`\ntraining loss: ${fmt(first.loss)} → ${fmt(last.loss)}, ${fmt(first.loss / last.loss, 3)}× lower (promised: at least ${PROMISE.lossFactor}×)`);
+console.log(`\n${lossSummary(history, PROMISE.lossFactor)}`);
 console.log(
   `learned gain ${last.gain.toFixed(4)} (true ${SENSOR.gain}, off by ${fmt(Math.abs(last.gain - SENSOR.gain), 2)}; promised: within ${PROMISE.gain}), ` +
     `offset ${last.offset.toFixed(4)} (true ${SENSOR.offset}, off by ${fmt(Math.abs(last.offset - SENSOR.offset), 2)}; promised: within ${PROMISE.offset})`,
 );
 console.log(`${epochs} epochs in ${ms(start)}`);
 
-const svgPath = path.join(outputFolder(flags.out), 'learn-curve.svg');
+const svgPath = path.join(outputFolder(out), 'learn-curve.svg');
 const svg = trainingCurveSvg(`Learning a sensor's gain and offset through ${curves} curve fits`, [
   { label: 'training loss', values: history.map((h) => h.loss), log: true },
   { label: 'gain', values: history.map((h) => h.gain), reference: SENSOR.gain, referenceLabel: 'true gain' },

@@ -20,23 +20,30 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { LevenbergMarquardt, SE2, SeededRandom, manhattanWorld, poseGraphObjective } from 'ariadne';
+import { LevenbergMarquardt, SE2, SeededRandom, poseGraphObjective } from 'ariadne';
 import { DifferentiableSolve } from 'ariadne/layer';
 
-import { fmt, ms, numberFlag, outputFolder, parseFlags, trainingCurveSvg } from './common.mjs';
+import {
+  adam,
+  chainOdometry,
+  diagonalInformation,
+  fmt,
+  forwardOrThrow,
+  lossSummary,
+  manhattanTruth,
+  ms,
+  outputFolder,
+  poseError,
+  trainingCurveSvg,
+  trainingFlags,
+} from './common.mjs';
 
 const usage = 'usage: node examples/learn-pose-graph-weights.mjs [--poses N] [--copies B] [--epochs E] [--seed S] [--out DIR] [--quick]';
-const flags = parseFlags(usage, {
-  poses: { type: 'string', default: '150' },
-  copies: { type: 'string', default: '32' },
-  epochs: { type: 'string', default: '60' },
-  seed: { type: 'string', default: '1' },
-  out: { type: 'string' },
+const { poses, copies, epochs, seed, out, quick } = trainingFlags(usage, {
+  poses: { default: 150, quick: 80, min: 10, max: 1e5 },
+  copies: { default: 32, quick: 16, min: 1, max: 1000 },
+  epochs: { default: 60, quick: 30, min: 1, max: 1e4 },
 });
-const poses = flags.quick ? 80 : numberFlag(flags, 'poses', 10, 1e5);
-const copies = flags.quick ? 16 : numberFlag(flags, 'copies', 1, 1000);
-const epochs = flags.quick ? 30 : numberFlag(flags, 'epochs', 1, 1e4);
-const seed = numberFlag(flags, 'seed', 0, 2 ** 31);
 const start = performance.now();
 
 /** What the example promises (test/examples checks the --quick run against it). */
@@ -47,12 +54,9 @@ const PROMISE = { lossFactor: 2, ratioFactor: 2, testExcess: 0.15 };
 // closures NOISIER times that.
 const NOISIER = 10;
 const sigma = [0.03, 0.03, 0.01]; // m, m, rad
-const { graph, truth, odometry } = manhattanWorld({ poses, seed });
-const edges = graph.from.length;
-const closures = edges - odometry.reduce((a, b) => a + b, 0);
+const world = manhattanTruth({ poses, seed });
+const { graph, truth, odometry, edges, closures, exact } = world;
 const random = new SeededRandom(seed + 1000);
-const pick = (indices) => Float64Array.from({ length: 3 * indices.length }, (_, j) => truth[3 * indices[Math.floor(j / 3)] + (j % 3)]);
-const exact = SE2.between(pick(graph.from), pick(graph.to));
 
 /** `copies` noisy copies of every edge's measurement, [copies × edges × 3]. */
 function noisyCopies() {
@@ -67,20 +71,13 @@ function noisyCopies() {
 const training = noisyCopies();
 const test = noisyCopies();
 
-// The first guess, shared by the copies: copy 0's odometry chained from the first pose (true, and held fixed).
-graph.poses.set(truth.subarray(0, 3));
-for (let e = 0; e < edges; e++) {
-  const at = (i) => graph.poses.subarray(3 * i, 3 * i + 3);
-  if (odometry[e]) SE2.compose(at(graph.from[e]), training.subarray(3 * e, 3 * e + 3), at(graph.to[e]));
-}
+chainOdometry(world, training); // the first guess: copy 0's odometry from the true first pose
 
 // The nominal weight of every edge is odometry's, W0 = diag(1/σ) (the upper
 // triangle of a square-root information: 6 numbers per edge). The layer's
 // input 'edges.weight' is W_e = exp(s_kind(e))·W0, one per edge, shared by the copies.
 const W0 = Float64Array.of(1 / sigma[0], 0, 0, 1 / sigma[1], 0, 1 / sigma[2]);
-const information = new Float64Array(edges * 6);
-for (let e = 0; e < edges; e++) information.set([W0[0] ** 2, 0, 0, W0[3] ** 2, 0, W0[5] ** 2], 6 * e);
-const { objective } = poseGraphObjective({ ...graph, information }, { measurements: training });
+const { objective } = poseGraphObjective({ ...graph, information: diagonalInformation(edges, sigma) }, { measurements: training });
 // The copies' solutions carry noise (their residuals do not vanish): the exact Hessian makes the implicit gradient exact.
 // Solved tightly, as the implicit gradient assumes ∇f(x*) = 0: with the default functionTolerance (1e-6)
 // the check of the gradient below is off by 5e-4, with 1e-12 by 1e-7.
@@ -93,37 +90,21 @@ function weights(s) {
   return W;
 }
 
-/** The training loss, the mean over the copies' poses of ‖p − p_true‖² + (θ − θ_true)² (m², rad²), and ∂L/∂x*. */
-function poseError(x) {
-  const n = copies * poses;
-  const gradient = new Float64Array(x.length);
-  let loss = 0;
-  for (let k = 0; k < x.length; k++) {
-    const t = truth[k % (3 * poses)];
-    const d = k % 3 === 2 ? Math.atan2(Math.sin(x[k] - t), Math.cos(x[k] - t)) : x[k] - t;
-    loss += d ** 2 / n;
-    gradient[k] = (2 * d) / n;
-  }
-  return { loss, gradient };
-}
-
-/** Solves with log-weights s; the training loss and its gradient. */
+/** Solves with log-weights s; the training loss (the mean squared pose error, poseError) and its gradient. */
 function solve(s, inputs = {}) {
-  const { values, info } = layer.forward({ 'edges.weight': weights(s), ...inputs });
-  const failed = info.find((e) => e.gradientZeroReason !== null);
-  if (failed) throw new Error(`a copy's solve failed: ${failed.gradientZeroReason}`);
-  return poseError(values['poses']);
+  const { values } = forwardOrThrow(layer, { 'edges.weight': weights(s), ...inputs });
+  return poseError(values['poses'], truth);
 }
 
 console.log(
-  `a Manhattan world of ${poses} poses: ${edges - closures} odometry edges, ${closures} loop closures; ${copies} noisy copies${flags.quick ? ' (--quick)' : ''}`,
+  `a Manhattan world of ${poses} poses: ${edges - closures} odometry edges, ${closures} loop closures; ${copies} noisy copies${quick ? ' (--quick)' : ''}`,
 );
 console.log(`noise: odometry σ = (${sigma.join(', ')}) (m, m, rad), loop closures ${NOISIER}× that; the weights start equal`);
 console.log(`loss: mean squared pose error against the truth, ‖Δp‖² + Δθ² (m², rad²); Adam on s = (log W_odometry, log W_loop)\n`);
 console.log('epoch         loss   W_loop/W_odometry');
 
 const s = [0, 0];
-const adam = { rate: 0.2, beta1: 0.5, beta2: 0.999, m: [0, 0], v: [0, 0] }; // little momentum: the loss has a flat floor
+const step = adam({ rate: 0.2, beta1: 0.5 }); // little momentum: the loss has a flat floor
 const history = [];
 for (let epoch = 0; ; epoch++) {
   const { loss, gradient } = solve(s);
@@ -140,20 +121,13 @@ for (let epoch = 0; ; epoch++) {
     // Scaling every weight alike leaves x* alone, so ∂L/∂s_odometry + ∂L/∂s_loop = 0: a check of the gradient.
     console.log(`      (∂L/∂s = ${ds.map((g) => fmt(g, 3)).join(', ')}: their sum is ${fmt(Math.abs(ds[0] + ds[1]) / Math.abs(ds[0]), 2)} of either)`);
   }
-  for (let k = 0; k < 2; k++) {
-    adam.m[k] = adam.beta1 * adam.m[k] + (1 - adam.beta1) * ds[k];
-    adam.v[k] = adam.beta2 * adam.v[k] + (1 - adam.beta2) * ds[k] ** 2;
-    const mHat = adam.m[k] / (1 - adam.beta1 ** (epoch + 1));
-    const vHat = adam.v[k] / (1 - adam.beta2 ** (epoch + 1));
-    s[k] -= (adam.rate * mHat) / (Math.sqrt(vHat) + 1e-12);
-  }
+  step(s, ds);
 }
 
-const first = history[0];
 const last = history.at(-1);
 const trueRatio = 1 / NOISIER;
 const off = Math.max(last.ratio / trueRatio, trueRatio / last.ratio);
-console.log(`\ntraining loss: ${fmt(first.loss)} → ${fmt(last.loss)}, ${fmt(first.loss / last.loss, 3)}× lower (promised: at least ${PROMISE.lossFactor}×)`);
+console.log(`\n${lossSummary(history, PROMISE.lossFactor)}`);
 console.log(
   `learned W_loop/W_odometry: ${fmt(last.ratio)}, true σ_odometry/σ_loop: ${fmt(trueRatio)}, a factor ${fmt(off, 3)} apart (promised: within ${PROMISE.ratioFactor})`,
 );
@@ -168,7 +142,7 @@ console.log(
 layer.dispose();
 console.log(`${epochs} epochs in ${ms(start)}`);
 
-const svgPath = path.join(outputFolder(flags.out), 'learn-pose-graph-weights.svg');
+const svgPath = path.join(outputFolder(out), 'learn-pose-graph-weights.svg');
 const svg = trainingCurveSvg(`Learning odometry and loop-closure weights (${poses} poses, ${copies} copies)`, [
   { label: 'training loss (m², rad²)', values: history.map((h) => h.loss), log: true },
   { label: 'W_loop / W_odometry', values: history.map((h) => h.ratio), log: true, reference: trueRatio, referenceLabel: 'σ_odometry / σ_loop' },

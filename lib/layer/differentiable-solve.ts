@@ -15,7 +15,9 @@
  * large as the first for weights and loss radii. Each instance's slope
  * depends on its own inputs only, so ∂/∂θ is taken for one input coordinate
  * of every instance and batch element at once, by a central difference of
- * the analytic slopes. Initial values get zero; the memory kept is one
+ * the analytic slopes. The values of constant elements are parameters and
+ * differentiated alike (#constantElementGradient); the other elements'
+ * initial values get zero. The memory kept is one
  * factor, whatever the iteration count.
  *
  * Modes 'unroll' and truncated(k) differentiate the recorded steps
@@ -26,7 +28,8 @@
 import { allFinite, checkFiniteArray, checkOptions, checkTypedArray, rangeError, stateError, typeError } from '../base/check.js';
 import { auxiliaryValues, restoreAuxiliaryValues } from '../core/auxiliary.js';
 import type { Objective } from '../core/objective.js';
-import type { State } from '../core/program.js';
+import type { CostTerm } from '../core/cost-term.js';
+import type { Program, State } from '../core/program.js';
 import { LinearSystem } from '../linear/linear-system.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { SolveResult, SolveStatus } from '../optim/result.js';
@@ -171,6 +174,8 @@ export class DifferentiableSolve {
   #trajectory: Trajectory | undefined;
   /** λ per element of the factor kept at x* (μ where A was regularised). */
   #lambda = new Float64Array(0);
+  /** Per variable, its constant elements grouped for #constantElementGradient. */
+  readonly #groups = new Map<number, number[][]>();
   /** dlm's inner solves (the factor kept at x* stays as it is). */
   #dlmSystem: LinearSystem | undefined;
   #disposed = false;
@@ -237,7 +242,7 @@ export class DifferentiableSolve {
     let result: SolveResult;
     let info: ElementInfo[];
     if (this.#unrolled()) {
-      ({ result, trajectory: this.#trajectory } = solveRecordingSteps(this.optimizer));
+      ({ result, trajectory: this.#trajectory } = solveRecordingSteps(this.optimizer, this.#window()));
       info = this.#elementInfo(
         result,
         this.objective.variables.map((v) => result.values(v.name)),
@@ -279,11 +284,18 @@ export class DifferentiableSolve {
       process.emitWarning('ariadne: some batch elements of a DifferentiableSolve have a zero gradient (see forward().info[b].gradientZeroReason)');
     }
     const slots = this.#differentiable ?? [...this.#raw.keys()];
-    const gradients: Record<string, Float64Array> = {};
-    for (const slot of slots) gradients[slot.name] = new Float64Array(inputShape(slot).length);
-    const addInputGradients = (values: (term: InputSlot & { kind: 'measurement' | 'weight' | 'log-radius' }, into: Float64Array) => void) => {
-      for (const slot of slots) if (slot.kind !== 'variable') this.#inputGradient(slot, (into) => values(slot, into), gradients[slot.name]!);
+    // The storage cotangent of each differentiable variable (x₀'s, and its constant elements' values).
+    const storageBar = new Map<InputSlot & { kind: 'variable' }, Float64Array>();
+    for (const slot of slots) if (slot.kind === 'variable') storageBar.set(slot, new Float64Array(B * slot.variable.count * slot.variable.group.storage));
+    /** Adds −∂/∂θ Σᵢ qᵢ(x, θ) to every differentiable input's gradient, qᵢ per instance from `values`. */
+    const addGradients = (x: State, values: PerInstance) => {
+      for (const slot of slots) {
+        if (slot.kind === 'variable') this.#constantElementGradient(slot, x, values, storageBar.get(slot)!);
+        else this.#inputGradient(slot, (into) => values(x, slot.term, into), gradients[slot.name]!);
+      }
     };
+    const gradients: Record<string, Float64Array> = {};
+    for (const slot of slots) if (slot.kind !== 'variable') gradients[slot.name] = new Float64Array(inputShape(slot).length);
 
     if (this.#unrolled()) {
       const trajectory = this.#trajectory;
@@ -292,32 +304,60 @@ export class DifferentiableSolve {
           `${fn}: the forward's unrolled steps were used by the previous backward (one backward per forward in ${modeName(this.mode)} mode); call forward again`,
         );
       this.#trajectory = undefined;
-      const window = this.mode === 'unroll' ? Infinity : (this.mode as TruncatedMode).steps;
-      const { initial } = unrolledBackward(program, this.#system, trajectory, window, u, dead, (x, w, step) =>
-        addInputGradients((slot, into) => program.instanceProducts(x, slot.term, w, into, step)),
+      const { initial } = unrolledBackward(program, this.#system, trajectory, this.#window(), u, dead, (x, w, step) =>
+        addGradients(x, (state, term, into) => program.instanceProducts(state, term, w, into, step)),
       );
-      for (const slot of slots) if (slot.kind === 'variable') gradients[slot.name] = this.#initialValueGradient(slot, initial);
-      return gradients;
-    }
-
-    const gBar = retractionCotangent(program, solution, undefined, u, 'step');
-    const w = this.#system.solve(gBar);
-    for (let b = 0; b < B; b++) if (dead[b]) w.fill(0, b * n, (b + 1) * n);
-    if (modeKind(this.mode) === 'dlm') {
-      const epsilon = (this.mode as DlmMode).epsilon;
-      const perturbed = this.#dlmSolution(solution, w, gBar, epsilon);
-      const costs = (state: State) => program.evaluate(state, { residuals: false, jacobians: false, instanceCosts: true }).instanceCosts!;
-      // q_i = (cost_i(x_ε) − cost_i(x*)) / ε, whose −∂/∂θ is the DLM gradient.
-      addInputGradients((slot, into) => {
-        const index = program.terms.indexOf(slot.term);
-        const at = costs(perturbed)[index]!;
-        const base = costs(solution)[index]!;
-        for (let i = 0; i < into.length; i++) into[i] = (at[i]! - base[i]!) / epsilon;
-      });
+      for (const [slot, bar] of storageBar) {
+        const start = initial[this.objective.variables.indexOf(slot.variable)]!;
+        for (let i = 0; i < bar.length; i++) bar[i]! += start[i]!;
+      }
     } else {
-      addInputGradients((slot, into) => program.instanceProducts(solution, slot.term, w, into));
+      const gBar = retractionCotangent(program, solution, undefined, u, 'step');
+      const w = this.#system.solve(gBar);
+      for (let b = 0; b < B; b++) if (dead[b]) w.fill(0, b * n, (b + 1) * n);
+      if (modeKind(this.mode) === 'dlm') {
+        const epsilon = (this.mode as DlmMode).epsilon;
+        const perturbed = this.#dlmSolution(solution, w, gBar, epsilon);
+        // x_ε moves with x* where x* holds the constant elements' values: they are taken from the state given.
+        const constants = (state: State) => perturbed.map((v, vi) => withConstants(program, vi, v, state[vi]!));
+        const costs = (state: State, term: CostTerm) =>
+          program.evaluate(state, { residuals: false, jacobians: false, instanceCosts: true }).instanceCosts![program.terms.indexOf(term)]!;
+        // q_i = (cost_i(x_ε) − cost_i(x*)) / ε, whose −∂/∂θ is the DLM gradient.
+        addGradients(solution, (state, term, into) => {
+          const at = costs(constants(state), term);
+          const base = costs(state, term);
+          for (let i = 0; i < into.length; i++) into[i] = (at[i]! - base[i]!) / epsilon;
+        });
+      } else {
+        addGradients(solution, (state, term, into) => program.instanceProducts(state, term, w, into));
+      }
+    }
+    for (const [slot, bar] of storageBar) {
+      // A constant element's value is also its x*.
+      const vi = this.objective.variables.indexOf(slot.variable);
+      const at = withConstants(program, vi, new Float64Array(bar.length), u[vi]!);
+      for (let b = 0; b < B; b++) if (dead[b]) at.fill(0, (b * bar.length) / B, ((b + 1) * bar.length) / B);
+      for (let i = 0; i < bar.length; i++) bar[i]! += at[i]!;
+      gradients[slot.name] = this.#initialValueGradient(slot, bar);
     }
     return gradients;
+  }
+
+  /**
+   * Bytes the layer keeps from the last forward for its backward: the
+   * solution, and the factor at x* (its handle's memory, implicit and dlm)
+   * or the recorded path (the states and steps, unroll and truncated).
+   */
+  get retainedBytes(): number {
+    this.#checkLive('DifferentiableSolve.retainedBytes');
+    const solution = this.#solution?.reduce((sum, x) => sum + x.byteLength, 0) ?? 0;
+    if (this.#solution === undefined) return 0;
+    if (!this.#unrolled()) return solution + this.#system.info.memoryBytes;
+    const t = this.#trajectory;
+    if (t === undefined) return solution;
+    const states = t.states.reduce((sum, s) => sum + s.reduce((x, v) => x + v.byteLength, 0), 0);
+    const steps = t.steps.reduce((sum, s) => sum + s.accepted.byteLength + s.delta.byteLength + s.lambda.byteLength, 0);
+    return solution + states + steps + t.scale.byteLength;
   }
 
   /** Releases the kept factor and the native handle. */
@@ -415,6 +455,11 @@ export class DifferentiableSolve {
     });
   }
 
+  /** The accepted steps unrolled per element: all, or truncated's k. */
+  #window(): number {
+    return this.mode === 'unroll' ? Infinity : (this.mode as TruncatedMode).steps;
+  }
+
   #unrolled(): boolean {
     return this.mode === 'unroll' || modeKind(this.mode) === 'truncated';
   }
@@ -486,19 +531,101 @@ export class DifferentiableSolve {
   }
 
   /**
-   * ∂L/∂(initial values as given) from the storage cotangent at x₀ (unroll):
-   * through the normalisation of a Lie-group input, summed over the batch
-   * for a variable shared by it. Constant elements get zero.
+   * ∂L/∂(initial values as given) from the storage cotangent of the
+   * variable's values (x₀ and its constant elements): through the
+   * normalisation of a Lie-group input, summed over the batch for a variable
+   * shared by it.
    */
-  #initialValueGradient(slot: InputSlot & { kind: 'variable' }, initial: State): Float64Array {
+  #initialValueGradient(slot: InputSlot & { kind: 'variable' }, cotangent: Float64Array): Float64Array {
     const v = slot.variable;
     const B = this.objective.batch;
-    const cotangent = initial[this.objective.variables.indexOf(v)]!;
     const per = v.count * v.group.storage;
     const summed = new Float64Array(v.batch * per);
     for (let b = 0; b < B; b++) for (let k = 0; k < per; k++) summed[(v.batch === 1 ? 0 : b) * per + k]! += cotangent[b * per + k]!;
     const raw = this.#raw.get(slot) ?? currentInput(slot);
     return normalizationCotangent((x) => v.group.normalize(x), raw, summed, v.group.storage);
+  }
+
+  /**
+   * gradient −= ∂/∂s Σᵢ qᵢ(x, θ) for the stored values s of the variable's
+   * constant elements (parameters of the objective, as auxiliary inputs
+   * are), in every term, per stored coordinate by central differences of
+   * normalize(s ± h e_c), the elements of one group (no instance uses two of
+   * them) moved together.
+   */
+  #constantElementGradient(slot: InputSlot & { kind: 'variable' }, x: State, values: PerInstance, gradient: Float64Array): void {
+    const program = this.objective.program;
+    const v = slot.variable;
+    const vi = this.objective.variables.indexOf(v);
+    const { storage: st } = v.group;
+    const B = program.batch;
+    for (const group of this.#constantGroups(vi)) {
+      const inGroup = new Uint8Array(v.count);
+      for (const e of group) inGroup[e] = 1;
+      for (let c = 0; c < st; c++) {
+        const moved = (sign: number) => {
+          const state = x.slice();
+          const values = x[vi]!.slice();
+          for (let b = 0; b < B; b++) {
+            for (const e of group) {
+              const at = (b * v.count + e) * st;
+              const element = values.slice(at, at + st);
+              element[c]! += sign * step(element[c]!);
+              values.set(v.group.normalize(element), at);
+            }
+          }
+          state[vi] = values;
+          return state;
+        };
+        const [up, down] = [moved(1), moved(-1)];
+        for (const term of program.terms) {
+          const uses = term.variables.filter((use) => use.variable === v);
+          if (uses.length === 0) continue;
+          const I = term.instances;
+          const plus = new Float64Array(B * I);
+          const minus = new Float64Array(B * I);
+          values(up, term, plus);
+          values(down, term, minus);
+          for (let i = 0; i < I; i++) {
+            const element = uses.map((use) => use.indices[use.indices.length === 1 ? 0 : i]!).find((e) => inGroup[e] === 1);
+            if (element === undefined) continue;
+            for (let b = 0; b < B; b++) {
+              if (this.#info[b]!.gradientZeroReason !== null) continue;
+              const at = (b * v.count + element) * st + c;
+              gradient[at]! -= (plus[b * I + i]! - minus[b * I + i]!) / (2 * step(x[vi]![at]!));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** The constant elements of variable vi in groups no instance uses two of (greedy colouring; computed once). */
+  #constantGroups(vi: number): number[][] {
+    let groups = this.#groups.get(vi);
+    if (groups !== undefined) return groups;
+    const program = this.objective.program;
+    const v = program.variables[vi]!;
+    const columns = program.columns[vi]!;
+    const neighbours = new Map<number, Set<number>>();
+    for (let e = 0; e < v.count; e++) if (columns[e]! < 0) neighbours.set(e, new Set());
+    for (const term of program.terms) {
+      const uses = term.variables.filter((use) => use.variable === v);
+      for (let i = 0; i < term.instances; i++) {
+        const constant = uses.map((use) => use.indices[use.indices.length === 1 ? 0 : i]!).filter((e) => neighbours.has(e));
+        for (const a of constant) for (const b of constant) if (a !== b) neighbours.get(a)!.add(b);
+      }
+    }
+    const colour = new Map<number, number>();
+    groups = [];
+    for (const [e, near] of neighbours) {
+      let c = 0;
+      while ([...near].some((other) => colour.get(other) === c)) c++;
+      colour.set(e, c);
+      (groups[c] ??= []).push(e);
+    }
+    this.#groups.set(vi, groups);
+    return groups;
   }
 
   /**
@@ -536,6 +663,21 @@ export class DifferentiableSolve {
     }
     return x;
   }
+}
+
+/** Per batch element and instance of `term` (B·I into `into`), a quantity at `state` whose −∂/∂θ is the gradient. */
+type PerInstance = (state: State, term: CostTerm, into: Float64Array) => void;
+
+/** `values` (variable vi's storage) with the constant elements' values of `from`. */
+function withConstants(program: Program, vi: number, values: Float64Array, from: Float64Array): Float64Array {
+  const v = program.variables[vi]!;
+  const st = v.group.storage;
+  const columns = program.columns[vi]!;
+  const out = values.slice();
+  for (let b = 0; b < program.batch; b++) {
+    for (let e = 0; e < v.count; e++) if (columns[e]! < 0) out.set(from.subarray((b * v.count + e) * st, (b * v.count + e + 1) * st), (b * v.count + e) * st);
+  }
+  return out;
 }
 
 /** The most Newton steps of dlm's inner solve. */

@@ -35,11 +35,13 @@ interface AcceptedStep {
   lambda: Float64Array;
 }
 
-/** What the forward keeps for the unrolled backward: the path from x₀ to x*. */
+/** What the forward keeps for the unrolled backward: the path to x* (its last `window` accepted steps per element). */
 export interface Trajectory {
-  /** x₀, then the point after each accepted step: states[k] is where steps[k] starts. */
+  /** The point each kept step starts from, then x*: states[k] is where steps[k] starts. */
   states: State[];
   steps: AcceptedStep[];
+  /** B: each element's accepted steps in the whole solve (kept or not). */
+  accepted: Int32Array;
   /** Jacobi scaling S (B·n) the forward's steps were computed with. */
   scale: Float64Array;
   damping: DampingMode;
@@ -58,7 +60,7 @@ export function unrollable(optimizer: Optimizer): boolean {
  * and an element whose result is an earlier point (Gauss-Newton keeps its
  * best) has the steps after that point dropped.
  */
-export function solveRecordingSteps(optimizer: Optimizer): { result: SolveResult; trajectory: Trajectory } {
+export function solveRecordingSteps(optimizer: Optimizer, window: number): { result: SolveResult; trajectory: Trajectory } {
   const program = optimizer.objective.program;
   const B = program.batch;
   const damping: DampingMode = optimizer instanceof LevenbergMarquardt ? 'diagonal' : 'identity';
@@ -88,8 +90,19 @@ export function solveRecordingSteps(optimizer: Optimizer): { result: SolveResult
     while (last > 0 && !sameElement(program, states[last]!, solution, b)) last--;
     for (let k = last; k < steps.length; k++) steps[k]!.accepted[b] = 0;
   }
+  // Only the steps some element unrolls are kept (truncated(k): its last k accepted ones).
+  const accepted = Int32Array.from({ length: B }, (_, b) => acceptedSteps(steps, b));
+  let first = steps.length;
+  for (let b = 0; b < B; b++) {
+    let count = 0;
+    for (let k = steps.length - 1; k >= 0 && count < window; k--) {
+      if (!steps[k]!.accepted[b]) continue;
+      count++;
+      first = Math.min(first, k);
+    }
+  }
   const { minDiagonal, maxDiagonal } = options.trustRegion;
-  return { result, trajectory: { states, steps, scale, damping, minDiagonal, maxDiagonal } };
+  return { result, trajectory: { states: states.slice(first), steps: steps.slice(first), accepted, scale, damping, minDiagonal, maxDiagonal } };
 }
 
 /** Whether element b of two states holds the same numbers. */
@@ -103,11 +116,13 @@ function sameElement(program: Program, a: State, b: State, element: number): boo
 
 /**
  * Runs the last `window` accepted steps of each element backward from the
- * storage cotangent `upstream` at x* (elements in `dead` get nothing).
+ * storage cotangent `upstream` at x* (elements in `dead` get nothing): the
+ * window the trajectory was recorded with.
  * `addInputGradients(x, u, step)` adds −∂φ/∂θ of one step to the inputs'
- * gradients. Returns the storage cotangent at x₀ for the elements whose
- * every step was unrolled (zero for the others: their earlier path is held
- * constant), and the elements whose step could not be refactored.
+ * gradients. Returns the storage cotangent at x₀ of the non-constant
+ * elements, for the batch elements whose every step was unrolled (zero for
+ * the others: their earlier path is held constant), and the batch elements
+ * whose step could not be refactored.
  */
 export function unrolledBackward(
   program: Program,
@@ -124,6 +139,12 @@ export function unrolledBackward(
   const perElement = (state: State, b: number, f: (x: Float64Array, begin: number, end: number) => void) =>
     program.variables.forEach((v, vi) => f(state[vi]!, b * v.count * v.group.storage, (b + 1) * v.count * v.group.storage));
   for (let b = 0; b < B; b++) if (dead[b]) perElement(cotangent, b, (x, begin, end) => x.fill(0, begin, end));
+  // Constant elements pass through unchanged (the caller adds their upstream): the path is the free ones'.
+  program.variables.forEach((v, vi) => {
+    const st = v.group.storage;
+    for (let b = 0; b < B; b++)
+      for (let e = 0; e < v.count; e++) if (program.columns[vi]![e]! < 0) cotangent[vi]!.fill(0, (b * v.count + e) * st, (b * v.count + e + 1) * st);
+  });
   const remaining = new Int32Array(B).fill(Math.min(window, 2 ** 31 - 1));
   const failed = new Array<boolean>(B).fill(false);
   const active = new Uint8Array(B);
@@ -180,13 +201,13 @@ export function unrolledBackward(
   }
   // An element with steps left beyond its window holds the point before them constant.
   for (let b = 0; b < B; b++) {
-    if (acceptedSteps(steps, b) > window || failed[b] || dead[b]) perElement(cotangent, b, (x, begin, end) => x.fill(0, begin, end));
+    if (trajectory.accepted[b]! > window || failed[b] || dead[b]) perElement(cotangent, b, (x, begin, end) => x.fill(0, begin, end));
   }
   return { initial: cotangent, failed };
 }
 
 /** The accepted steps of element b. */
-export function acceptedSteps(steps: readonly AcceptedStep[], b: number): number {
+function acceptedSteps(steps: readonly AcceptedStep[], b: number): number {
   let count = 0;
   for (const s of steps) count += s.accepted[b]!;
   return count;

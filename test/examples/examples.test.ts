@@ -235,6 +235,30 @@ test('learn-loss-radius --quick: the Cauchy radius moves from 20 to the best of 
   expect(learned).toBeLessThan(20 / 2); // a sensible radius: a few σ, far below the start
 });
 
+test('learn-edge-weights-tfjs --quick: a tfjs network weighs the outlier loop closures down and beats uniform weights on another graph', () => {
+  // Loss: the mean squared pose error of 8 copies of an 80-pose graph, 11 of whose 25 loop closures are outliers; it falls 127× here.
+  const { stdout } = checkTrainingExample('learn-edge-weights-tfjs.mjs', { epochs: 30, lossFactor: 10, panels: 3 });
+  // A zero last layer: every edge weighs 1 at epoch 0 (the columns: odometry, inlier loop closures, outliers).
+  expect(stdout).toMatch(/^ +0 +\S+ +1 +1 +1$/m);
+  // After training the outliers' mean weight is a small part of the inlier loop closures' (here 0.118).
+  const inliers = numberAfter(stdout, 'mean weight of the loop closures: inliers');
+  const outliers = numberAfter(stdout, ', outliers');
+  expect(stdout).toContain("of the inliers' (promised: at most 0.25)");
+  expect(outliers / inliers).toBeLessThan(0.25);
+  // On a graph it never saw, the network still weighs outliers down (here 0.197) and its poses beat uniform weights' (here 22× lower loss).
+  expect(stdout).toContain('of its inlier loop closures (promised: at most 0.5)');
+  expect(numberAfter(stdout, 'the network weighs its outliers')).toBeLessThan(0.5);
+  const uniform = numberAfter(stdout, 'test loss with uniform weights');
+  const learned = numberAfter(stdout, ', learned');
+  expect(stdout).toContain('(promised: at least 5×)');
+  expect(uniform / learned).toBeGreaterThanOrEqual(5);
+  // No tensor leaks: as many tensors after the last epoch as after the first step, and none once everything is disposed.
+  const tensors = /^tfjs tensors: (\d+) after epoch 1, (\d+) after the last/m.exec(stdout);
+  expect(tensors).not.toBeNull();
+  expect(tensors![2]).toBe(tensors![1]);
+  expect(numberAfter(stdout, 'tfjs tensors left after disposing everything:')).toBe(0);
+});
+
 test('BAD CALL - an unknown flag or a bad number exits 2 with a message; --help prints the usage and exits 0', () => {
   const bad = run('pose-graph-2d.mjs', '--bogus');
   expect(bad.code).toBe(2);

@@ -134,7 +134,7 @@ export function compare(
     if (layer.mode === 'implicit') expect(layer.factorizationCount).toBe(factorizations); // the implicit backward factors nothing
     const errors: Record<string, number> = {};
     for (const name of names) {
-      const fd = finiteDifference(layer, inputs, name, forward.values, upstream, coordinates[name], scale, asSolved);
+      const fd = finiteDifference(layer, inputs, name, forward.values, upstream, { coordinates: coordinates[name], scale, asSolved });
       console.log(`${label}: ${name} finite differences at h and h/2 differ by ${fd.disagreement.toExponential(2)}`);
       expect(fd.disagreement).toBeLessThan(TRUST);
       errors[name] = relativeError(

@@ -43,6 +43,14 @@ export function unwrapped(a: number, b: number): number {
   return Math.abs(d) > Math.PI ? d - 2 * Math.PI * Math.round(d / (2 * Math.PI)) : d;
 }
 
+/** What finiteDifference differences: the input's coordinates (default all), the relative step (default 1e-4), the forward as solved instead of the polished minimum, and L itself where it is not linear (else L = Σ upstream·x*). */
+export interface FiniteDifferenceOptions {
+  coordinates?: Int32Array;
+  scale?: number;
+  asSolved?: boolean;
+  loss?: (values: Record<string, Float64Array>) => number;
+}
+
 export interface FiniteDifference {
   /** The central difference at step s, at `coordinates`. */
   gradient: Float64Array;
@@ -53,12 +61,12 @@ export interface FiniteDifference {
 }
 
 /**
- * ∂L/∂θ for L = Σ upstream·(x*(θ) − x*) (per variable, wraps undone) by
+ * ∂L/∂θ for L = Σ upstream·(x*(θ) − x*) (per variable, wraps undone; or options.loss) by
  * central differences of layer.forward over input `name`, the other inputs
  * as in `inputs`, every solve warm-started at `solution` and polished (or,
  * `asSolved`, the forward's own result from the given initial values: the
- * truth for a solve of a fixed number of steps); at the given `coordinates`
- * of the input only, or at all of them; relative step `scale`.
+ * truth for a solve of a fixed number of steps); at the given coordinates
+ * of the input only, or at all of them.
  */
 export function finiteDifference(
   layer: DifferentiableSolve,
@@ -66,16 +74,17 @@ export function finiteDifference(
   name: string,
   solution: Record<string, Float64Array>,
   upstream: Record<string, Float64Array>,
-  coordinates?: Int32Array,
-  scale = 1e-4,
-  asSolved = false,
+  options: FiniteDifferenceOptions = {},
 ): FiniteDifference {
+  const { coordinates, scale = 1e-4, asSolved = false, loss: nonlinear } = options;
   const variables = layer.objective.variables;
   const loss = (given: Record<string, Float64Array>): number => {
     // asSolved: the forward as it is (its iterations from the given initial values), not the minimum.
-    const forward = layer.forward(asSolved ? given : { ...given, ...solution });
+    // Warm-started at x* unless the input is a variable's values (its constant elements are parameters).
+    const forward = layer.forward(asSolved || name in solution ? given : { ...given, ...solution });
     const values = variables.map((v) => forward.values[v.name]!);
     const x = asSolved ? values : polish(layer.objective, values);
+    if (nonlinear) return nonlinear(Object.fromEntries(variables.map((v, vi) => [v.name, x[vi]!])));
     let sum = 0;
     variables.forEach((v, vi) => {
       const u = upstream[v.name];

@@ -18,7 +18,8 @@ import {
   sphereWorld,
 } from '../../lib/index.js';
 import { DifferentiableSolve } from '../../lib/layer/index.js';
-import { SOLVE, TARGET, compare, curveFit, poseGraph } from '../helpers/layer-cases.js';
+import { finiteDifference, relativeError } from '../helpers/layer.js';
+import { SOLVE, TARGET, TRUST, compare, curveFit, makeLayer, poseGraph } from '../helpers/layer-cases.js';
 
 describe('implicit backward against finite differences of the whole forward', () => {
   test('(a) curve fitting: J̃ᵀJ̃ exact at zero residual; exactHessian exact with noise and with a Cauchy loss', () => {
@@ -39,7 +40,10 @@ describe('implicit backward against finite differences of the whole forward', ()
     expect(
       compare('SE2 graph, zero residual', poseGraph(world(), { exactHessian: false }, { zero: true }), ['edges.measurement'])['edges.measurement'],
     ).toBeLessThan(TARGET);
-    const exact = compare('SE2 graph, noisy', poseGraph(world(), { exactHessian: true }), ['edges.measurement', 'edges.weight']);
+    // With the poses' values too: the fixed vertex's are parameters (the others' initial values have no effect).
+    const withPoses = poseGraph(world(), { exactHessian: true });
+    withPoses.inputs['poses'] = world().graph.poses;
+    const exact = compare('SE2 graph, noisy', withPoses, ['edges.measurement', 'edges.weight', 'poses']);
     for (const error of Object.values(exact)) expect(error).toBeLessThan(TARGET);
     compare('SE2 graph, noisy', poseGraph(world(), { exactHessian: false }), ['edges.measurement', 'edges.weight']);
   });
@@ -51,10 +55,13 @@ describe('implicit backward against finite differences of the whole forward', ()
     const measurement = graphCase.inputs['edges.measurement']!.slice();
     for (let e = 0; e < measurement.length / 7; e++) for (let c = 3; c < 7; c++) measurement[7 * e + c]! *= e === 0 ? -2 : 2;
     graphCase.inputs['edges.measurement'] = measurement;
+    graphCase.inputs['poses'] = world.graph.poses.map((v, i) => (i % 7 >= 3 ? 2 * v : v));
     // W's 21 numbers per edge: those of the first four edges (one of them a loop closure).
     const closure = world.graph.to.findIndex((to, e) => to - world.graph.from[e]! !== 1);
     const weightCoordinates = Int32Array.from([0, 1, 2, closure].flatMap((e) => Array.from({ length: 21 }, (_, c) => 21 * e + c)));
-    const errors = compare('SE3 graph, noisy', graphCase, ['edges.measurement', 'edges.weight'], { coordinates: { 'edges.weight': weightCoordinates } });
+    const errors = compare('SE3 graph, noisy', graphCase, ['edges.measurement', 'edges.weight', 'poses'], {
+      coordinates: { 'edges.weight': weightCoordinates },
+    });
     for (const error of Object.values(errors)) expect(error).toBeLessThan(TARGET);
   });
 
@@ -102,6 +109,41 @@ describe('implicit backward against finite differences of the whole forward', ()
 });
 
 describe('gauge freedom', () => {
+  test('(e) an unfixed pose graph and a gauge-invariant loss (a distance between two poses): exact with μ regularisation', () => {
+    const world = manhattanWorld({ poses: 20, seed: 5 });
+    const graph = { ...world.graph, fixed: new Int32Array(0) };
+    // L = ‖p₁₂ − p₃‖²: the same for every rigid motion of the solution; ∂L/∂x* at x*.
+    const distance = ({ poses }: Record<string, Float64Array>) => (poses![36]! - poses![9]!) ** 2 + (poses![37]! - poses![10]!) ** 2;
+    const upstreamAt = (poses: Float64Array) => {
+      const u = new Float64Array(poses.length);
+      for (let c = 0; c < 2; c++) {
+        const d = poses[3 * 12 + c]! - poses[3 * 3 + c]!;
+        u[3 * 12 + c] = 2 * d;
+        u[3 * 3 + c] = -2 * d;
+      }
+      return u;
+    };
+    for (const setup of [{ exactHessian: true }, { mode: 'unroll' as const }]) {
+      const layer = makeLayer(poseGraphObjective(graph).objective, setup);
+      const inputs = { 'edges.measurement': poseGraphObjective(graph).edges.auxiliary[0]!.values };
+      const forward = layer.forward(inputs);
+      if (setup.exactHessian) expect(forward.info[0]!.regularized).toBe(true);
+      const upstream = { poses: upstreamAt(forward.values['poses']!) };
+      const analytic = layer.backward(upstream)['edges.measurement']!;
+      // The truth on the same graph with vertex 0 held: its solutions are the unfixed ones up to a rigid motion, which L ignores.
+      const anchored = makeLayer(poseGraphObjective(world.graph).objective, {});
+      const fd = finiteDifference(anchored, inputs, 'edges.measurement', anchored.forward(inputs).values, upstream, { loss: distance });
+      anchored.dispose();
+      expect(fd.disagreement).toBeLessThan(TRUST);
+      const error = relativeError(analytic, fd.gradient);
+      console.log(
+        `unfixed SE2 graph, distance loss (${setup.exactHessian ? 'implicit, exactHessian, regularised' : 'unroll'}): edges.measurement ${error.toExponential(2)}`,
+      );
+      expect(error).toBeLessThan(TARGET);
+      layer.dispose();
+    }
+  });
+
   test('a pose graph with no fixed vertex: H + μI is factored, flagged, and the gradient is finite', () => {
     const { graph } = manhattanWorld({ poses: 15, seed: 3 });
     const pg = poseGraphObjective({ ...graph, fixed: new Int32Array(0) });

@@ -105,7 +105,7 @@ describe('gradients through tf.grads equal the float64 backward', () => {
     for (const error of Object.values(agreement('two curves', () => curveFit(2)))) expect(error).toBeLessThan(1e-6);
   });
 
-  test('an SE2 pose graph: measurements and square-root information; initial poses get zeros', () => {
+  test("an SE2 pose graph: measurements, square-root information and the poses' values (the fixed vertex's a parameter)", () => {
     const errors = agreement('SE2 graph', poseGraph, { exactHessian: true });
     for (const error of Object.values(errors)) expect(error).toBeLessThan(1e-6);
   });
