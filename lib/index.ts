@@ -20,7 +20,14 @@ export { SeededRandom } from './base/random.js';
 export { Between, type BetweenOptions } from './costs/between.js';
 export { Prior, type PriorOptions } from './costs/prior.js';
 export { Difference, type DifferenceOptions } from './costs/difference.js';
-export { Custom, type CustomAuxiliary, type CustomOptions, type JacobianFunction as CustomJacobianFunction, type ResidualFunction } from './costs/custom.js';
+export {
+  Custom,
+  type CustomAuxiliary,
+  type CustomOptions,
+  type InputJacobianFunction,
+  type JacobianFunction as CustomJacobianFunction,
+  type ResidualFunction,
+} from './costs/custom.js';
 
 // Optimisers.
 export { LevenbergMarquardt } from './optim/levenberg-marquardt.js';
@@ -53,8 +60,10 @@ export type { PlotView } from './plot/projection.js';
 
 // Checking Jacobians.
 export {
+  checkCostTerm,
   checkJacobians,
   numericJacobian,
+  type CheckCostTermOptions,
   type CheckJacobiansOptions,
   type CheckJacobiansResult,
   type JacobianFunction,

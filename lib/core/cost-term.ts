@@ -192,6 +192,75 @@ export abstract class CostTerm {
   get writesWorldFrame(): boolean {
     return false;
   }
+
+  /**
+   * ∂r/∂(auxiliary input a) of the raw residual r (before W and ρ) for `rows`
+   * rows, `inputs` as {@link evaluate} takes them (read-only). Writes
+   * `jacobians[a]` for each auxiliary input a whose array is given: rows × d ×
+   * t_a, row-major per row, where for an input on a Lie group (its `group`:
+   * Between's measurement, Prior's target) t_a = group.dof and the derivative
+   * is along its right tangent at its value, Z ⊕ δ = Z·Exp(δ); for a plain
+   * input t_a = k, its stored numbers.
+   *
+   * The base class takes central differences of `evaluate`, every row at
+   * once (rows are independent): ±h along each tangent coordinate with
+   * `group.retract` (h = ∛ε), or ±h on each stored number with
+   * h = ∛ε·max(1, |v|). The built-in terms override it analytically; check an
+   * override with {@link checkCostTerm}.
+   */
+  inputJacobians(rows: number, inputs: readonly Float64Array[], jacobians: readonly (Float64Array | undefined)[]): void {
+    const d = this.dim;
+    const nv = this.variables.length;
+    const none = this.variables.map(() => undefined);
+    const plus = new Float64Array(rows * d);
+    const minus = new Float64Array(rows * d);
+    this.auxiliary.forEach((aux, a) => {
+      const J = jacobians[a];
+      if (J === undefined) return;
+      const z = inputs[nv + a]!;
+      const t = aux.group?.dof ?? aux.k;
+      const width = new Float64Array(rows); // (z + h) − (z − h) as rounded
+      const shifted = inputs.slice();
+      for (let c = 0; c < t; c++) {
+        for (const [sign, out] of [
+          [1, plus],
+          [-1, minus],
+        ] as const) {
+          shifted[nv + a] = aux.group ? aux.group.retract(z, tangentStep(rows, t, c, sign * CBRT_EPSILON)) : shiftedPlain(z, rows, t, c, sign, width);
+          this.evaluate(rows, shifted, out, none);
+        }
+        for (let row = 0; row < rows; row++) {
+          const h2 = aux.group ? 2 * CBRT_EPSILON : width[row]!;
+          for (let i = 0; i < d; i++) J[(row * d + i) * t + c] = (plus[row * d + i]! - minus[row * d + i]!) / h2;
+        }
+      }
+    });
+  }
+}
+
+/** ∛ε: the central-difference step that balances truncation (h²) against rounding (ε/h). */
+const CBRT_EPSILON = Math.cbrt(Number.EPSILON);
+
+/** rows tangent vectors of t numbers, `h` at coordinate c and 0 elsewhere. */
+function tangentStep(rows: number, t: number, c: number, h: number): Float64Array {
+  const delta = new Float64Array(rows * t);
+  for (let row = 0; row < rows; row++) delta[row * t + c] = h;
+  return delta;
+}
+
+/**
+ * z with number c of each row (k numbers) moved by sign·∛ε·max(1, |v|);
+ * `width` accumulates the rounded step, so that after both signs it holds
+ * (z + h) − (z − h) per row.
+ */
+function shiftedPlain(z: Float64Array, rows: number, k: number, c: number, sign: 1 | -1, width: Float64Array): Float64Array {
+  const moved = z.slice();
+  for (let row = 0; row < rows; row++) {
+    const v = z[row * k + c]!;
+    moved[row * k + c] = v + sign * CBRT_EPSILON * Math.max(1, Math.abs(v));
+    width[row] = sign === 1 ? moved[row * k + c]! : width[row]! - moved[row * k + c]!;
+  }
+  return moved;
 }
 
 function checkInstances(fn: string, arg: string, count: number, instances: number): void {

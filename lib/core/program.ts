@@ -306,7 +306,7 @@ export class Program {
    * Each instance couples its own variables only: its block of H is the
    * derivative of its gradient J̃ᵢᵀr̃ᵢ (robust losses included) along each
    * tangent coordinate of each variable it uses, by central differences of
-   * the analytic Jacobians (HESSIAN_STEP's stencil, about 1e-12 relative), made
+   * the analytic Jacobians (HESSIAN_STEP's stencil, about 1e-11 relative), made
    * symmetric; J̃ᵢᵀJ̃ᵢ is subtracted exactly.
    */
   secondOrderTerm(state: State, upper: { colStart: Int32Array; rowIndex: Int32Array }, extra: Float64Array): void {

@@ -84,6 +84,68 @@ export class RobustLoss {
   rho(s: number, delta: number, out: Float64Array): void {
     rho(this.kind, s, delta, out, 0);
   }
+
+  /**
+   * out = [∂ρ(s)/∂δ, ∂ρ′(s)/∂δ] at radius δ: the radius' share of the cost
+   * ½ρ and of its gradient ρ′·JᵀWᵀW r (what the differentiable layer needs).
+   *
+   * @example
+   * ```ts
+   * import { RobustLoss } from 'ariadne';
+   * const out = new Float64Array(2);
+   * RobustLoss.huber(1.5).radiusDerivatives(4, 1.5, out); // s = 4 beyond δ² = 2.25: ρ = 2δ√s − δ², ρ′ = δ/√s
+   * console.log(out[0], out[1]); // 1 0.5 — 2√s − 2δ, 1/√s
+   * ```
+   */
+  radiusDerivatives(s: number, delta: number, out: Float64Array): void {
+    rhoRadius(this.kind, s, delta, out, 0);
+  }
+}
+
+/**
+ * Writes [∂ρ/∂δ, ∂ρ′/∂δ] at out[o..o+1]. Each ρ is c·φ(s/c) with c = δ², so
+ * ∂/∂δ = 2δ·∂/∂c; with x = s/c:
+ *   Huber          s ≤ c: 0, 0;  beyond: 2√s − 2δ, 1/√s
+ *   Cauchy         ∂ρ/∂c = ln(1 + x) − x/(1 + x),   ∂ρ′/∂c = x/(c(1 + x)²)
+ *   Geman-McClure  ∂ρ/∂c = x²/(1 + x)²,              ∂ρ′/∂c = 2x/(c(1 + x)³)
+ *   Welsch         ∂ρ/∂c = 1 − e⁻ˣ − x·e⁻ˣ,           ∂ρ′/∂c = x·e⁻ˣ/c
+ *   Tukey          s ≤ c, q = 1 − x: ∂ρ/∂c = (1 − q³)/3 − q²x, ∂ρ′/∂c = 2qx/c;  beyond: 1/3, 0
+ */
+export function rhoRadius(kind: LossKind, s: number, delta: number, out: Float64Array, o: number): void {
+  const c = delta * delta;
+  const x = s / c;
+  let dRho: number;
+  let dRho1: number;
+  switch (kind) {
+    case 'huber': {
+      const root = Math.sqrt(s);
+      out[o] = s <= c ? 0 : 2 * root - 2 * delta;
+      out[o + 1] = s <= c ? 0 : 1 / root;
+      return;
+    }
+    case 'cauchy':
+      dRho = Math.log1p(x) - x / (1 + x);
+      dRho1 = x / (c * (1 + x) * (1 + x));
+      break;
+    case 'geman-mcclure':
+      dRho = (x * x) / ((1 + x) * (1 + x));
+      dRho1 = (2 * x) / (c * (1 + x) * (1 + x) * (1 + x));
+      break;
+    case 'welsch': {
+      const e = Math.exp(-x);
+      dRho = -Math.expm1(-x) - x * e;
+      dRho1 = (x * e) / c;
+      break;
+    }
+    case 'tukey': {
+      const q = 1 - x;
+      dRho = s <= c ? (1 - q * q * q) / 3 - q * q * x : 1 / 3;
+      dRho1 = s <= c ? (2 * q * x) / c : 0;
+      break;
+    }
+  }
+  out[o] = 2 * delta * dRho;
+  out[o + 1] = 2 * delta * dRho1;
 }
 
 /** Writes ρ, ρ′, ρ″ at out[o..o+2]. */

@@ -99,7 +99,7 @@ export interface BoundWeight {
 }
 
 /** 1 at the positions of W's diagonal within one instance's k numbers. */
-function diagonalPositions(kind: WeightKind, d: number): Uint8Array {
+export function diagonalPositions(kind: WeightKind, d: number): Uint8Array {
   if (kind !== 'sqrt-information') return new Uint8Array(Weight.width(kind, d)).fill(1);
   const flags = new Uint8Array((d * (d + 1)) / 2);
   for (let row = 0, p = 0; row < d; row++) {
@@ -134,6 +134,27 @@ export function applyWeight(
   const times = d === 3 ? upperTimes3 : d === 6 ? upperTimes6 : upperTimes;
   times(w, d, rows, residuals, 1);
   for (const { values, cols } of jacobians) times(w, d, rows, values, cols);
+}
+
+/**
+ * ∂(W r)/∂w for `rows` rows of raw residuals r (d each): per row a d × k
+ * block, row-major, over W's k stored numbers (W r is linear in them, so W's
+ * values do not enter). A scale: the column r. A diagonal: diag(r). An upper
+ * triangle (row-major, row i holding W[i][i..d−1] from i·d − i(i−1)/2 on):
+ * the number holding W[i][j] gives r_j in row i, 0 elsewhere.
+ */
+export function weightJacobian(kind: WeightKind, d: number, rows: number, residuals: Float64Array, out: Float64Array): void {
+  const k = Weight.width(kind, d);
+  out.fill(0, 0, rows * d * k);
+  for (let row = 0; row < rows; row++) {
+    for (let i = 0; i < d; i++) {
+      const o = (row * d + i) * k;
+      const r = residuals.subarray(row * d, (row + 1) * d);
+      if (kind === 'scale') out[o] = r[i]!;
+      else if (kind === 'diagonal') out[o + i] = r[i]!;
+      else out.set(r.subarray(i), o + i * d - (i * (i - 1)) / 2);
+    }
+  }
 }
 
 /** x ← the n weights w[i] times their `width` consecutive numbers of x each. */

@@ -4,6 +4,8 @@
  *   D = X_a⁻¹ · X_b,   E = Z⁻¹ · D,   r = Log(E)        (r ∈ tangent of G)
  * With right perturbations, ∂D/∂b = I and ∂E/∂D = I, so
  *   J_b = Jr⁻¹(r),     J_a = Jr⁻¹(r) · ∂D/∂a = −Jr⁻¹(r) · Ad(D⁻¹).
+ * For the measurement, Z ⊕ δ gives E' = Exp(−δ)·E = E·Exp(−Ad(E⁻¹)δ), so
+ *   J_Z = Jr⁻¹(r) · ∂E/∂Z = −Jr⁻¹(r) · Ad(E⁻¹).
  * Z (the measured relative pose) is an auxiliary input shaped
  * [1|B] × [1|I] × storage.
  */
@@ -85,19 +87,41 @@ export class Between extends CostTerm {
     jacobians: readonly (Float64Array | undefined)[],
     world?: readonly boolean[],
   ): void {
-    const G = this.group;
     const [xa, xb, z] = inputs as [Float64Array, Float64Array, Float64Array];
     const [ja, jb] = jacobians;
     // Pose graphs: the same values in one pass (tests compare them with the group verbs).
     if (this.#kernel !== undefined) return this.#kernel(rows, xa, xb, z, residuals, ja, jb, world?.[0] === true, world?.[1] === true);
+    this.#verbs(rows, xa, xb, z, residuals, ja, jb, undefined);
+  }
+
+  /** ∂r/∂Z = −Jr⁻¹(r)·Ad(E⁻¹), along Z's right tangent (dof × dof per row). */
+  override inputJacobians(rows: number, inputs: readonly Float64Array[], jacobians: readonly (Float64Array | undefined)[]): void {
+    const [xa, xb, z] = inputs as [Float64Array, Float64Array, Float64Array];
+    if (jacobians[0] !== undefined) this.#verbs(rows, xa, xb, z, this.buffer('r', rows * this.dim), undefined, undefined, jacobians[0]);
+  }
+
+  /** r and the requested Jacobians through the group verbs: D = Xa⁻¹Xb, E = Z⁻¹D, r = Log(E). */
+  #verbs(
+    rows: number,
+    xa: Float64Array,
+    xb: Float64Array,
+    z: Float64Array,
+    residuals: Float64Array,
+    ja: Float64Array | undefined,
+    jb: Float64Array | undefined,
+    jz: Float64Array | undefined,
+  ): void {
+    const G = this.group;
     const dof = G.dof;
     const st = G.storage;
-    const dAdA = ja ? this.buffer('dD/da', rows * dof * dof) : undefined;
-    const d = G.between(xa, xb, this.buffer('D', rows * st), dAdA);
-    const e = G.between(z, d, this.buffer('E', rows * st));
-    const jrInv = ja || jb ? this.buffer('Jr⁻¹', rows * dof * dof) : undefined;
+    const dDdA = ja ? this.buffer('dD/da', rows * dof * dof) : undefined;
+    const dEdZ = jz ? this.buffer('dE/dz', rows * dof * dof) : undefined;
+    const d = G.between(xa, xb, this.buffer('D', rows * st), dDdA);
+    const e = G.between(z, d, this.buffer('E', rows * st), dEdZ);
+    const jrInv = ja || jb || jz ? this.buffer('Jr⁻¹', rows * dof * dof) : undefined;
     G.log(e, residuals, jrInv);
     if (jb) jb.set(jrInv!);
-    if (ja) multiplyBlocks(rows, jrInv!, dAdA!, ja, dof, dof, dof);
+    if (ja) multiplyBlocks(rows, jrInv!, dDdA!, ja, dof, dof, dof);
+    if (jz) multiplyBlocks(rows, jrInv!, dEdZ!, jz, dof, dof, dof);
   }
 }

@@ -6,7 +6,10 @@
  * (rows × d × dof); without, they come from central differences on the
  * manifold, vectorised over rows: column c of J_k is
  *   (r(x_k ⊕ h e_c) − r(x_k ⊖ h e_c)) / 2h,   2·dof_k residual evaluations.
- * Check analytic Jacobians with checkJacobians before trusting them.
+ * With `inputJacobians`, the user fills ∂r/∂(auxiliary input) too (for the
+ * differentiable layer); without, they come from central differences
+ * (CostTerm.inputJacobians). Check analytic Jacobians with checkCostTerm
+ * before trusting them.
  */
 import { CostTerm, type ElementRef, type TermOptions } from '../core/cost-term.js';
 import { checkOptions, rangeError, typeError } from '../base/check.js';
@@ -26,6 +29,15 @@ export type ResidualFunction = (rows: number, inputs: readonly Float64Array[], o
  * needed). Same `inputs` as the {@link ResidualFunction}.
  */
 export type JacobianFunction = (rows: number, inputs: readonly Float64Array[], out: readonly (Float64Array | undefined)[]) => void;
+
+/**
+ * Fills `out[a]` (rows × d × t_a, row-major per row) with ∂r/∂(auxiliary
+ * input a) for every a whose array is given: along the right tangent of an
+ * input with a `group` (t_a = group.dof, Z ⊕ δ = Z·Exp(δ)), else with respect
+ * to its k stored numbers (t_a = k). Same `inputs` as the
+ * {@link ResidualFunction}; the contract of CostTerm.inputJacobians.
+ */
+export type InputJacobianFunction = (rows: number, inputs: readonly Float64Array[], out: readonly (Float64Array | undefined)[]) => void;
 
 /** An auxiliary input of a {@link Custom} term (a measurement, a target, ...). */
 export interface CustomAuxiliary {
@@ -53,7 +65,9 @@ export interface CustomOptions extends TermOptions {
   residual: ResidualFunction;
   /** Analytic Jacobians (default: central differences on the manifold). */
   jacobians?: JacobianFunction;
-  /** Central-difference step in tangent units (default 1e-6). */
+  /** Analytic Jacobians with respect to the auxiliary inputs (default: central differences, see CostTerm.inputJacobians). */
+  inputJacobians?: InputJacobianFunction;
+  /** Central-difference step of the variables' Jacobians, in tangent units (default 1e-6). */
   step?: number;
 }
 
@@ -83,16 +97,30 @@ export class Custom extends CostTerm {
   readonly #groups: LieGroup[];
   readonly #residual: ResidualFunction;
   readonly #jacobians: JacobianFunction | undefined;
+  readonly #inputJacobians: InputJacobianFunction | undefined;
   readonly #step: number;
 
   constructor(options: CustomOptions) {
     const fn = 'Custom';
-    const o = checkOptions(fn, 'options', options, ['name', 'weight', 'loss', 'dim', 'variables', 'auxiliary', 'residual', 'jacobians', 'step']);
+    const o = checkOptions(fn, 'options', options, [
+      'name',
+      'weight',
+      'loss',
+      'dim',
+      'variables',
+      'auxiliary',
+      'residual',
+      'jacobians',
+      'inputJacobians',
+      'step',
+    ]);
     if (!Array.isArray(o.variables) || o.variables.length === 0)
       throw typeError(fn, 'options.variables', 'a non-empty array of Variables or { variable, indices }', o.variables);
     if (typeof o.residual !== 'function') throw typeError(fn, 'options.residual', 'a function (rows, inputs, out) => void', o.residual);
     if (o.jacobians !== undefined && typeof o.jacobians !== 'function')
       throw typeError(fn, 'options.jacobians', 'a function (rows, inputs, out) => void', o.jacobians);
+    if (o.inputJacobians !== undefined && typeof o.inputJacobians !== 'function')
+      throw typeError(fn, 'options.inputJacobians', 'a function (rows, inputs, out) => void', o.inputJacobians);
     const step = (o.step as number | undefined) ?? 1e-6;
     if (typeof step !== 'number' || !(step > 0 && step < 1)) throw rangeError(fn, 'options.step', 'a number in (0, 1)', `${String(step)}`);
     const auxiliary = (o.auxiliary as CustomAuxiliary[] | undefined) ?? [];
@@ -110,7 +138,14 @@ export class Custom extends CostTerm {
     this.#groups = variables.map((ref, k) => groupOf(fn, `options.variables[${k}]`, ref));
     this.#residual = o.residual as ResidualFunction;
     this.#jacobians = o.jacobians as JacobianFunction | undefined;
+    this.#inputJacobians = o.inputJacobians as InputJacobianFunction | undefined;
     this.#step = step;
+  }
+
+  /** The user's `inputJacobians`, or central differences (the base class') without it. */
+  override inputJacobians(rows: number, inputs: readonly Float64Array[], jacobians: readonly (Float64Array | undefined)[]): void {
+    if (this.#inputJacobians) this.#inputJacobians(rows, inputs, jacobians);
+    else super.inputJacobians(rows, inputs, jacobians);
   }
 
   evaluate(rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[]): void {

@@ -1,11 +1,12 @@
 /**
  * Difference of two vectors against a target:
- *   r = a − b − t,     J_a = I,   J_b = −I.
+ *   r = a − b − t,     J_a = I,   J_b = −I,   J_t = −I.
  * a and b are elements of the same Vector(n); t is an auxiliary input shaped
  * [1|B] × [1|I] × n (zero when omitted).
  */
 import { CostTerm, type ElementRef, type TermOptions } from '../core/cost-term.js';
 import { checkOptions, rangeError } from '../base/check.js';
+import { writeScaledIdentity } from '../geometry/lie-group.js';
 import { groupOfPair } from './refs.js';
 
 /** Options of {@link Difference}. */
@@ -66,14 +67,17 @@ export class Difference extends CostTerm {
     const n = this.dim;
     for (let i = 0; i < rows * n; i++) residuals[i] = a[i]! - b[i]! - t[i]!;
     const [ja, jb] = jacobians;
-    ja?.fill(0);
-    jb?.fill(0);
-    for (let row = 0; row < rows; row++) {
-      for (let c = 0; c < n; c++) {
-        const diagonal = row * n * n + c * n + c;
-        if (ja) ja[diagonal] = 1;
-        if (jb) jb[diagonal] = -1;
-      }
-    }
+    if (ja) writeScaledIdentities(rows, n, 1, ja);
+    if (jb) writeScaledIdentities(rows, n, -1, jb);
   }
+
+  /** ∂r/∂t = −I. */
+  override inputJacobians(rows: number, _inputs: readonly Float64Array[], jacobians: readonly (Float64Array | undefined)[]): void {
+    if (jacobians[0] !== undefined) writeScaledIdentities(rows, this.dim, -1, jacobians[0]);
+  }
+}
+
+/** s·I (n × n) for each of `rows` rows of J. */
+function writeScaledIdentities(rows: number, n: number, s: number, J: Float64Array): void {
+  for (let row = 0; row < rows; row++) writeScaledIdentity(J, row * n * n, n, s);
 }

@@ -1,6 +1,7 @@
 /**
  * Prior: pulls elements towards targets on their manifold,
- *   r = local(T, X) = Log(T⁻¹ · X),    J_X = Jr⁻¹(r).
+ *   r = local(T, X) = Log(T⁻¹ · X),    J_X = Jr⁻¹(r),
+ *   J_T = local's J_out_x = −Jr⁻¹(r)·Ad(X⁻¹T) (along T's right tangent).
  * T is an auxiliary input shaped [1|B] × [1|I] × storage. (A prior is a cost,
  * not a constraint: to hold an element fixed, make it constant.)
  */
@@ -63,5 +64,11 @@ export class Prior extends CostTerm {
   evaluate(_rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[]): void {
     const [x, target] = inputs as [Float64Array, Float64Array];
     this.group.local(target, x, residuals, undefined, jacobians[0]);
+  }
+
+  /** ∂r/∂T: local's Jacobian with respect to its first argument. */
+  override inputJacobians(rows: number, inputs: readonly Float64Array[], jacobians: readonly (Float64Array | undefined)[]): void {
+    const [x, target] = inputs as [Float64Array, Float64Array];
+    if (jacobians[0] !== undefined) this.group.local(target, x, this.buffer('r', rows * this.dim), jacobians[0]);
   }
 }

@@ -26,8 +26,9 @@
  * differences of per-instance quantities (#inputGradient).
  */
 import { allFinite, checkFiniteArray, checkOptions, checkTypedArray, rangeError, stateError, typeError } from '../base/check.js';
-import { auxiliaryValues, restoreAuxiliaryValues } from '../core/auxiliary.js';
+import { auxiliaryValues, restoreAuxiliaryValues, type Auxiliary } from '../core/auxiliary.js';
 import type { Objective } from '../core/objective.js';
+import { diagonalPositions } from '../core/weight.js';
 import type { CostTerm } from '../core/cost-term.js';
 import type { Program, State } from '../core/program.js';
 import { LinearSystem } from '../linear/linear-system.js';
@@ -166,8 +167,12 @@ export class DifferentiableSolve {
   readonly #slots: Map<string, InputSlot>;
   readonly #differentiable: readonly InputSlot[] | undefined;
   readonly #system: LinearSystem;
-  /** The forward's inputs as given (raw), for the backward's differences. */
+  /** Every input as the forward used it (as given, or as it was), for the backward's differences. */
   #raw = new Map<InputSlot, Float64Array>();
+  /** The inputs given to the forward: those backward differentiates unless options.differentiable names others. */
+  #given: InputSlot[] = [];
+  /** The auxiliary inputs' stored values at the forward, reinstalled for the backward. */
+  #stored = new Map<Auxiliary, Float64Array>();
   #solution: State | undefined;
   #info: ElementInfo[] = [];
   /** The path of the forward's solve (unroll and truncated), until a backward has used it. */
@@ -204,6 +209,8 @@ export class DifferentiableSolve {
       if (!Array.isArray(o.differentiable)) throw typeError(fn, 'options.differentiable', 'an array of input names', o.differentiable);
       this.#differentiable = (o.differentiable as unknown[]).map((name, i) => {
         if (typeof name !== 'string') throw typeError(fn, `options.differentiable[${i}]`, 'an input name', name);
+        if ((o.differentiable as unknown[]).indexOf(name) !== i)
+          throw rangeError(fn, `options.differentiable[${i}]`, 'a name not given before', `'${name}' again`);
         return findSlot(fn, `options.differentiable[${i}]`, this.#slots, name);
       });
     }
@@ -236,8 +243,14 @@ export class DifferentiableSolve {
     }
     this.#solution = undefined;
     this.#trajectory = undefined;
-    this.#raw = given;
     for (const [slot, raw] of given) setInput(slot, raw);
+    // The inputs this forward solves with, kept for its backward (another forward on the objective, or a
+    // setValues, may come between): as given (or as they were), and the auxiliary values as stored.
+    this.#given = [...given.keys()];
+    this.#raw = new Map([...this.#slots.values()].map((slot) => [slot, given.get(slot) ?? currentInput(slot).slice()]));
+    this.#stored = new Map(
+      [...this.#slots.values()].flatMap((slot) => (slot.kind === 'variable' ? [] : [[slot.aux, auxiliaryValues(slot.aux).values.slice()]])),
+    );
 
     let result: SolveResult;
     let info: ElementInfo[];
@@ -274,6 +287,17 @@ export class DifferentiableSolve {
     this.#checkLive(fn);
     const solution = this.#solution;
     if (solution === undefined) throw stateError(`${fn}: call forward before backward`);
+    // The forward's inputs installed for the backward, the objective's current ones put back after.
+    const current = [...this.#stored.keys()].map((aux) => [aux, auxiliaryValues(aux).values.slice()] as const);
+    for (const [aux, values] of this.#stored) restoreAuxiliaryValues(aux, values);
+    try {
+      return this.#backward(fn, solution, upstream);
+    } finally {
+      for (const [aux, values] of current) restoreAuxiliaryValues(aux, values);
+    }
+  }
+
+  #backward(fn: string, solution: State, upstream: Record<string, Float64Array>): Record<string, Float64Array> {
     const program = this.objective.program;
     const B = program.batch;
     const n = program.n;
@@ -283,7 +307,7 @@ export class DifferentiableSolve {
       warnedZeroGradient = true;
       process.emitWarning('ariadne: some batch elements of a DifferentiableSolve have a zero gradient (see forward().info[b].gradientZeroReason)');
     }
-    const slots = this.#differentiable ?? [...this.#raw.keys()];
+    const slots = this.#differentiable ?? this.#given;
     // The storage cotangent of each differentiable variable (x₀'s, and its constant elements' values).
     const storageBar = new Map<InputSlot & { kind: 'variable' }, Float64Array>();
     for (const slot of slots) if (slot.kind === 'variable') storageBar.set(slot, new Float64Array(B * slot.variable.count * slot.variable.group.storage));
@@ -304,7 +328,7 @@ export class DifferentiableSolve {
           `${fn}: the forward's unrolled steps were used by the previous backward (one backward per forward in ${modeName(this.mode)} mode); call forward again`,
         );
       this.#trajectory = undefined;
-      const { initial } = unrolledBackward(program, this.#system, trajectory, this.#window(), u, dead, (x, w, step) =>
+      const initial = unrolledBackward(fn, program, this.#system, trajectory, this.#window(), u, dead, (x, w, step) =>
         addGradients(x, (state, term, into) => program.instanceProducts(state, term, w, into, step)),
       );
       for (const [slot, bar] of storageBar) {
@@ -384,7 +408,7 @@ export class DifferentiableSolve {
     const program = this.objective.program;
     const B = program.batch;
     const evaluation = program.evaluate(solution, { residuals: true, jacobians: true });
-    this.#system.linearize(evaluation.jValues!, evaluation.residuals!);
+    this.#system.linearize(evaluation.jValues!, evaluation.residuals!, evaluation.finite);
     const fallback: (string | null)[] = new Array<string | null>(B).fill(null);
     let extra: Float64Array | undefined;
     let slots = 0;
@@ -404,8 +428,8 @@ export class DifferentiableSolve {
     let factored = this.#system.factor(lambda, 'identity', extra);
     /** Changes what each element that did not factor gets, and factors again. */
     const retry = (change: (b: number) => void): void => {
-      if (factored.ok.every((ok) => ok === 1)) return;
-      for (let b = 0; b < B; b++) if (!factored.ok[b]) change(b);
+      if (factored.ok.every((ok, b) => ok === 1 || !evaluation.finite[b])) return;
+      for (let b = 0; b < B; b++) if (!factored.ok[b] && evaluation.finite[b]) change(b);
       factored = this.#system.factor(lambda, 'identity', extra);
     };
     const regularize = (b: number) => {
@@ -500,9 +524,10 @@ export class DifferentiableSolve {
     const B = program.batch;
     const I = term.instances;
     const k = aux.k;
-    const raw = this.#raw.get(slot) ?? currentInput(slot);
-    // A weight's step stays below half its value, so that W keeps its positive diagonal.
-    const steps = raw.map((x) => (slot.kind === 'weight' && x > 0 ? Math.min(step(x), x / 2) : step(x)));
+    const raw = this.#raw.get(slot)!;
+    // A step on W's diagonal stays below half its value, so that the diagonal stays positive.
+    const diagonal = slot.kind === 'weight' ? diagonalPositions(slot.term.weight!.kind, slot.term.weight!.d) : undefined;
+    const steps = raw.map((x, i) => (diagonal?.[i % k] ? Math.min(step(x), x / 2) : step(x)));
     const up = new Float64Array(B * I);
     const down = new Float64Array(B * I);
     const moved = raw.slice();
@@ -542,7 +567,7 @@ export class DifferentiableSolve {
     const per = v.count * v.group.storage;
     const summed = new Float64Array(v.batch * per);
     for (let b = 0; b < B; b++) for (let k = 0; k < per; k++) summed[(v.batch === 1 ? 0 : b) * per + k]! += cotangent[b * per + k]!;
-    const raw = this.#raw.get(slot) ?? currentInput(slot);
+    const raw = this.#raw.get(slot)!;
     return normalizationCotangent((x) => v.group.normalize(x), raw, summed, v.group.storage);
   }
 
@@ -629,34 +654,46 @@ export class DifferentiableSolve {
   }
 
   /**
-   * dlm's x_ε: ∇ₓ f(x_ε) = ε ḡ (the stationarity of f − ε⟨ḡ, x ⊖ x*⟩, ḡ
-   * taken as constant on the tangent), by Newton steps from x*: the first
+   * dlm's x_ε: ∇ₓf(x_ε) = ∇ₓf(x*) + ε ḡ (the stationarity of
+   * f − ε⟨ḡ, x ⊖ x*⟩, ḡ taken as constant on the tangent, measured from the
+   * gradient the forward left at x*, so that a solve stopped short of
+   * ∇f = 0 does not count as ε's effect), by Newton steps from x*: the first
    * with the factor kept at x* (x* ⊕ ε w), then J̃ᵀJ̃ refactored at each
-   * point (with x*'s μ), until ‖J̃ᵀr̃ − εḡ‖∞ ≤ 1e-6·ε‖ḡ‖∞ or DLM_STEPS steps.
+   * point (with x*'s μ), until the equation holds to 1e-6·ε‖ḡ‖∞ or
+   * DLM_STEPS steps. Elements whose gradient is zero stay at x*.
    */
   #dlmSolution(solution: State, w: Float64Array, gBar: Float64Array, epsilon: number): State {
     const program = this.objective.program;
     const { batch: B, n } = program;
-    const x = solution.map((v) => new Float64Array(v.length));
-    const delta = w.map((v) => epsilon * v);
-    program.retract(solution, delta, x);
+    const live = Uint8Array.from(this.#info, (e) => (e.gradientZeroReason === null ? 1 : 0));
     const { linearSolver } = this.optimizer.resolvedOptions;
     this.#dlmSystem ??= new LinearSystem(program.pattern, B, { kind: linearSolver.kind, threads: linearSolver.threads }, 'DifferentiableSolve');
-    const target = new Float64Array(B);
-    for (let b = 0; b < B; b++) target[b] = 1e-6 * epsilon * maximumAbs(gBar, b * n, (b + 1) * n);
+    const system = this.#dlmSystem;
+    /** ∇ₓf at x for the live elements whose residuals are finite there (the others are left out of `live`). */
+    const gradientAt = (x: State): Float64Array => {
+      const evaluation = program.evaluate(x, { residuals: true, jacobians: true, active: live });
+      for (let b = 0; b < B; b++) if (!evaluation.finite[b]) live[b] = 0;
+      return system.linearize(evaluation.jValues!, evaluation.residuals!, live).gradient.slice();
+    };
+    const target = gradientAt(solution);
+    for (let i = 0; i < target.length; i++) target[i]! += epsilon * gBar[i]!;
+    const x = solution.map((v) => new Float64Array(v.length));
+    const delta = new Float64Array(B * n);
+    for (let i = 0; i < delta.length; i++) delta[i] = live[Math.floor(i / n)] ? epsilon * w[i]! : 0;
+    program.retract(solution, delta, x);
     for (let iteration = 1; iteration < DLM_STEPS; iteration++) {
-      const evaluation = program.evaluate(x, { residuals: true, jacobians: true });
-      const { gradient } = this.#dlmSystem.linearize(evaluation.jValues!, evaluation.residuals!);
+      const gradient = gradientAt(x);
       const rhs = new Float64Array(B * n);
       let done = true;
       for (let b = 0; b < B; b++) {
-        for (let i = b * n; i < (b + 1) * n; i++) rhs[i] = epsilon * gBar[i]! - gradient[i]!;
-        if (this.#info[b]!.gradientZeroReason !== null) rhs.fill(0, b * n, (b + 1) * n);
-        else if (maximumAbs(rhs, b * n, (b + 1) * n) > target[b]!) done = false;
+        if (!live[b]) continue;
+        for (let i = b * n; i < (b + 1) * n; i++) rhs[i] = target[i]! - gradient[i]!;
+        if (maximumAbs(rhs, b * n, (b + 1) * n) > 1e-6 * epsilon * maximumAbs(gBar, b * n, (b + 1) * n)) done = false;
       }
       if (done) break;
-      this.#dlmSystem.factor(this.#lambda, 'identity');
-      const step = this.#dlmSystem.solve(rhs);
+      const factored = system.factor(this.#lambda, 'identity');
+      const step = system.solve(rhs);
+      for (let b = 0; b < B; b++) if (!live[b] || !factored.ok[b]) step.fill(0, b * n, (b + 1) * n);
       const next = x.map((v) => new Float64Array(v.length));
       program.retract(x, step, next);
       next.forEach((v, i) => x[i]!.set(v));

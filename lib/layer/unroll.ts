@@ -15,6 +15,7 @@
  * Program.productTangentGradient and in θ as the implicit mode does. The
  * cotangent of x_k adds what flows through the retraction itself.
  */
+import { stateError } from '../base/check.js';
 import type { Program, State, StepProducts } from '../core/program.js';
 import type { LinearSystem } from '../linear/linear-system.js';
 import type { DampingMode } from '../linear/normal-equations.js';
@@ -121,10 +122,10 @@ function sameElement(program: Program, a: State, b: State, element: number): boo
  * `addInputGradients(x, u, step)` adds −∂φ/∂θ of one step to the inputs'
  * gradients. Returns the storage cotangent at x₀ of the non-constant
  * elements, for the batch elements whose every step was unrolled (zero for
- * the others: their earlier path is held constant), and the batch elements
- * whose step could not be refactored.
+ * the others: their earlier path is held constant).
  */
 export function unrolledBackward(
+  fn: string,
   program: Program,
   system: LinearSystem,
   trajectory: Trajectory,
@@ -132,7 +133,7 @@ export function unrolledBackward(
   upstream: State,
   dead: readonly boolean[],
   addInputGradients: (x: State, u: Float64Array, step: StepProducts) => void,
-): { initial: State; failed: boolean[] } {
+): State {
   const { batch: B, n } = program;
   const { states, steps, scale, damping, minDiagonal, maxDiagonal } = trajectory;
   const cotangent = upstream.map((u) => u.slice());
@@ -146,11 +147,10 @@ export function unrolledBackward(
       for (let e = 0; e < v.count; e++) if (program.columns[vi]![e]! < 0) cotangent[vi]!.fill(0, (b * v.count + e) * st, (b * v.count + e + 1) * st);
   });
   const remaining = new Int32Array(B).fill(Math.min(window, 2 ** 31 - 1));
-  const failed = new Array<boolean>(B).fill(false);
   const active = new Uint8Array(B);
   for (let k = steps.length - 1; k >= 0; k--) {
     const step = steps[k]!;
-    for (let b = 0; b < B; b++) active[b] = step.accepted[b]! && !dead[b] && !failed[b] && remaining[b]! > 0 ? 1 : 0;
+    for (let b = 0; b < B; b++) active[b] = step.accepted[b]! && !dead[b] && remaining[b]! > 0 ? 1 : 0;
     if (!active.includes(1)) continue;
     const x = states[k]!;
     const delta = step.delta.slice();
@@ -161,8 +161,8 @@ export function unrolledBackward(
     const deltaBar = retractionCotangent(program, x, delta, cotangent, 'step');
 
     // u = K⁻¹ d̄ = S (Â + λD̂)⁻¹ S d̄, with the forward's scaled system at x_k.
-    const evaluation = program.evaluate(x, { residuals: true, jacobians: true, columnScale: scale });
-    system.linearize(evaluation.jValues!, evaluation.residuals!);
+    const evaluation = program.evaluate(x, { residuals: true, jacobians: true, columnScale: scale, active });
+    system.linearize(evaluation.jValues!, evaluation.residuals!, active);
     const factored = system.factor(step.lambda, damping);
     const rhs = new Float64Array(B * n);
     for (let i = 0; i < rhs.length; i++) rhs[i] = scale[i]! * deltaBar[i]!;
@@ -171,8 +171,13 @@ export function unrolledBackward(
     const dampingOf = new Float64Array(B * n);
     const scaledDiagonal = damping === 'diagonal' ? columnSquares(program.pattern.cols, evaluation.jValues!, B, n) : undefined;
     for (let b = 0; b < B; b++) {
-      if (active[b] && !factored.ok[b]) failed[b] = true;
-      if (!active[b] || failed[b]) {
+      if (active[b] && !factored.ok[b]) {
+        // The forward factored this very matrix: only rounding could tell them apart.
+        throw stateError(
+          `${fn}: batch element ${b}'s step ${k + 1} of the kept path, which the forward factored, could not be factored again (${factored.reason[b]})`,
+        );
+      }
+      if (!active[b]) {
         u.fill(0, b * n, (b + 1) * n);
         continue;
       }
@@ -201,9 +206,9 @@ export function unrolledBackward(
   }
   // An element with steps left beyond its window holds the point before them constant.
   for (let b = 0; b < B; b++) {
-    if (trajectory.accepted[b]! > window || failed[b] || dead[b]) perElement(cotangent, b, (x, begin, end) => x.fill(0, begin, end));
+    if (trajectory.accepted[b]! > window || dead[b]) perElement(cotangent, b, (x, begin, end) => x.fill(0, begin, end));
   }
-  return { initial: cotangent, failed };
+  return cotangent;
 }
 
 /** The accepted steps of element b. */

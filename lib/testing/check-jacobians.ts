@@ -256,21 +256,36 @@ export function checkJacobians(
   const args = checkInputs(fn, inputs);
   const out = checkGroup(fn, 'output', output);
   const o = checkOptions(fn, 'options', options, ['step', 'tolerance', 'wrt']);
+  return compareJacobians(fn, f, args, out, checkedOptions(fn, o, args.length));
+}
+
+/** The step, tolerance and input indices of `o` (checked; defaults filled in), for `n` inputs. */
+export function checkedOptions(fn: string, o: Record<string, unknown>, n: number): { h: number; tolerance: number; wrt: number[] } {
   const h = checkStep(fn, 'options.step', o.step, DEFAULT_STEP);
   const tolerance = checkStep(fn, 'options.tolerance', o.tolerance, DEFAULT_TOLERANCE);
-  let wrt: number[];
-  if (o.wrt === undefined) {
-    wrt = args.map((_, i) => i);
-  } else {
-    if (!Array.isArray(o.wrt)) throw typeError(fn, 'options.wrt', 'an Array of input indices', o.wrt);
-    wrt = o.wrt.map((i: unknown, p) => {
-      if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= args.length) {
-        throw rangeError(fn, `options.wrt[${p}]`, `an integer in [0, ${args.length - 1}]`, `${String(i)}`);
-      }
-      return i;
-    });
-  }
+  if (o.wrt === undefined) return { h, tolerance, wrt: Array.from({ length: n }, (_, i) => i) };
+  if (!Array.isArray(o.wrt)) throw typeError(fn, 'options.wrt', 'an Array of input indices', o.wrt);
+  const wrt = o.wrt.map((i: unknown, p) => {
+    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= n) {
+      throw rangeError(fn, `options.wrt[${p}]`, `an integer in [0, ${n - 1}]`, `${String(i)}`);
+    }
+    return i;
+  });
+  return { h, tolerance, wrt };
+}
 
+/**
+ * checkJacobians on checked arguments, its messages naming `fn`; `labels`
+ * (one per input) name the inputs in the report after their index.
+ */
+export function compareJacobians(
+  fn: string,
+  f: JacobianFunction,
+  args: ManifoldArgument[],
+  out: LieGroup,
+  { h, tolerance, wrt }: { h: number; tolerance: number; wrt: number[] },
+  labels?: readonly string[],
+): CheckJacobiansResult {
   const originals = args.map((a) => a.value.slice());
   const none = args.map(() => undefined);
   const plain = (values: Float64Array[]): Float64Array => f(values, none.slice());
@@ -320,17 +335,16 @@ export function checkJacobians(
     const c = at % cols;
     const where = `element ${k}, row ${r}, column ${c}: analytic ${Ja[at]}, numeric ${Jn[at]}`;
     const verdict = worst <= tolerance ? 'ok' : Number.isNaN(Ja[at]!) ? 'FAILED (NaN: not written?)' : 'FAILED';
-    lines.push(`input ${i} (${args[i]!.group.name}): max error ${worst.toExponential(2)} at ${where} ${verdict}`);
+    const label = labels ? ` ${labels[i]}` : '';
+    lines.push(`input ${i}${label} (${args[i]!.group.name}): max error ${worst.toExponential(2)} at ${where} ${verdict}`);
   }
   args.forEach((a, i) => {
     const before = originals[i]!;
     if (a.value.length !== before.length || a.value.some((v, j) => !Object.is(v, before[j]))) problems.push(`f modified input ${i}`);
   });
   const ok = maxError <= tolerance && problems.length === 0;
-  const report = [
-    `checkJacobians: ${ok ? 'ok' : 'FAILED'} (tolerance ${tolerance}, step ${h}, ${count} element${count === 1 ? '' : 's'})`,
-    ...lines,
-    ...problems,
-  ].join('\n');
+  const report = [`${fn}: ${ok ? 'ok' : 'FAILED'} (tolerance ${tolerance}, step ${h}, ${count} element${count === 1 ? '' : 's'})`, ...lines, ...problems].join(
+    '\n',
+  );
   return { ok, maxError, errors, analytic, numeric, report };
 }

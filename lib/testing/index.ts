@@ -1,7 +1,7 @@
 /**
  * Jacobian checks for users' own functions and cost terms: numeric Jacobians
- * by central differences on the manifold, and a checker that compares them
- * with analytic ones.
+ * by central differences on the manifold, a checker that compares them
+ * with analytic ones, and its form for a cost term's variables and inputs.
  */
 export {
   checkJacobians,
@@ -11,3 +11,4 @@ export {
   type JacobianFunction,
   type ManifoldArgument,
 } from './check-jacobians.js';
+export { checkCostTerm, type CheckCostTermOptions } from './check-cost-term.js';

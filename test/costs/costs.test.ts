@@ -13,8 +13,9 @@ import {
   SeededRandom,
   Variable,
   Vector,
+  checkCostTerm,
   checkJacobians,
-  type CostTerm,
+  CostTerm,
   type LieGroup,
 } from '../../lib/index.js';
 import { multiplyBlocks } from '../../lib/core/blocks.js';
@@ -186,6 +187,166 @@ describe('cost term Jacobians', () => {
     const coarse = error(1e-3);
     expect(coarse).toBeLessThan(1e-6);
     expect(coarse).toBeGreaterThan(1e-8); // the step option is the step used: its h² error shows
+  });
+});
+
+/** The largest error of each check by name, printed at the end (the numbers quoted in reports). */
+const inputErrors = new Map<string, number>();
+afterAll(() => {
+  if (inputErrors.size > 0) console.log([...inputErrors].map(([name, e]) => `${name}: ${e.toExponential(2)}`).join('\n'));
+});
+
+/** checkCostTerm of the term's auxiliary inputs at the given rows (variables, then auxiliary inputs); returns the result. */
+function checkInputs(label: string, term: CostTerm, values: Float64Array[], tolerance = 1e-6) {
+  const wrt = term.auxiliary.map((_, a) => term.variables.length + a);
+  const result = checkCostTerm(term, { values, wrt, tolerance });
+  if (!result.ok) throw new Error(`${label}: ${result.report}`);
+  inputErrors.set(label, Math.max(inputErrors.get(label) ?? 0, result.maxError));
+  return result;
+}
+
+/** The analytic input Jacobians of `term` against the base class' central differences (CostTerm.prototype.inputJacobians). */
+function againstNumeric(term: CostTerm, values: Float64Array[]): number {
+  const rows = values[0]!.length / term.variables[0]!.variable.group.storage;
+  const size = (a: number) => rows * term.dim * (term.auxiliary[a]!.group?.dof ?? term.auxiliary[a]!.k);
+  const analytic = term.auxiliary.map((_, a) => new Float64Array(size(a)));
+  const numeric = term.auxiliary.map((_, a) => new Float64Array(size(a)));
+  term.inputJacobians(rows, values, analytic);
+  CostTerm.prototype.inputJacobians.call(term, rows, values, numeric);
+  let worst = 0;
+  analytic.forEach((j, a) => j.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - numeric[a]![i]!) / Math.max(1, Math.abs(numeric[a]![i]!))))));
+  return worst;
+}
+
+describe('cost term Jacobians with respect to their inputs', () => {
+  for (const group of groups) {
+    // Z (or T) takes every sample value, π rotations included; the variables
+    // are placed so that the residual stays well inside Log's range.
+    test(`Between on ${group.name}: ∂r/∂Z along Z's right tangent`, () => {
+      const x = new Variable('x', group, group.identity(2));
+      const term = new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, measurement: group.identity() });
+      const random = new SeededRandom(11);
+      for (const z of samples(group, 4, 12)) {
+        const a = group.random(4, random);
+        const b = group.retract(
+          group.compose(a, z),
+          random.normals(4 * group.dof).map((v) => 0.5 * v),
+        );
+        checkInputs(`Between ${group.name}`, term, [a, b, z]);
+        expect(againstNumeric(term, [a, b, z])).toBeLessThan(1e-7);
+      }
+    });
+
+    test(`Prior on ${group.name}: ∂r/∂T along T's right tangent`, () => {
+      const x = new Variable('x', group, group.identity());
+      const term = new Prior({ variable: x, target: group.identity() });
+      const random = new SeededRandom(13);
+      for (const target of samples(group, 3, 14)) {
+        const v = group.retract(
+          target,
+          random.normals(3 * group.dof).map((t) => 0.5 * t),
+        );
+        checkInputs(`Prior ${group.name}`, term, [v, target]);
+        expect(againstNumeric(term, [v, target])).toBeLessThan(1e-7);
+      }
+    });
+  }
+
+  test('Between on SE3: a measurement given as a quaternion with w < 0 is the same rotation, and its tangent is the same', () => {
+    const random = new SeededRandom(15);
+    const z = SE3.random(1, random);
+    const flipped = z.map((v, i) => (i >= 3 ? -v : v));
+    const x = new Variable('x', SE3, SE3.random(2, random));
+    const edge = (measurement: Float64Array) => new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, measurement });
+    const [one, other] = [checkCostTerm(edge(z)), checkCostTerm(edge(flipped))];
+    expect(one.ok && other.ok).toBe(true);
+    expect(Array.from(other.analytic[2]!)).toEqual(Array.from(one.analytic[2]!));
+  });
+
+  test('Difference: ∂r/∂t = −I', () => {
+    const x = new Variable('x', Vector(4), new Float64Array(8));
+    const term = new Difference({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, target: new Float64Array(4) });
+    const random = new SeededRandom(16);
+    const values = [random.normals(12), random.normals(12), random.normals(12).map((v) => 100 * v)];
+    const result = checkInputs('Difference Vector4', term, values);
+    for (let row = 0; row < 3; row++) for (let c = 0; c < 16; c++) expect(result.analytic[2]![row * 16 + c]).toBe(c % 5 === 0 ? -1 : 0);
+    expect(againstNumeric(term, values)).toBeLessThan(1e-9);
+  });
+
+  test("the default checkCostTerm: every variable and input at the term's own values, batched", () => {
+    const random = new SeededRandom(17);
+    const x = new Variable('x', SE2, SE2.random(2 * 3, random), { batch: 2 });
+    const term = new Between({
+      a: { variable: x, indices: [0, 1] },
+      b: { variable: x, indices: [1, 2] },
+      measurement: SE2.random(2 * 2, random),
+      measurementBatch: 2,
+    });
+    const result = checkCostTerm(term);
+    expect(result.ok).toBe(true);
+    expect(result.report).toMatch(
+      /^checkCostTerm: ok \(tolerance 0\.000001, step 0\.00001, 4 elements\)\ninput 0 'x' \(SE2\): .*\ninput 1 'x' \(SE2\): .*\ninput 2 'between\.measurement' \(SE2\): max error .* ok$/,
+    );
+  });
+});
+
+describe('Custom: Jacobians with respect to its inputs', () => {
+  const random = new SeededRandom(18);
+  const rows = 5;
+  const q = new Variable('q', SO3, SO3.identity());
+  const p = new Variable('p', Vector(3), new Float64Array(3));
+  const values = [SO3.random(rows, random), random.normals(3 * rows), random.normals(3 * rows)];
+  const custom = (inputJacobians?: (rows: number, inputs: readonly Float64Array[], out: readonly (Float64Array | undefined)[]) => void) =>
+    new Custom({ dim: 3, variables: [q, p], auxiliary: [{ name: 'm', values: new Float64Array(3), k: 3 }], residual: rotatedMinus, inputJacobians });
+  /** ∂(R p − m)/∂m = −I, written with sign s. */
+  const identity =
+    (s: number) =>
+    (n: number, _inputs: readonly Float64Array[], [jm]: readonly (Float64Array | undefined)[]) => {
+      jm!.fill(0);
+      for (let row = 0; row < n; row++) for (let c = 0; c < 3; c++) jm![row * 9 + c * 4] = s;
+    };
+
+  test('its callback is used and checked', () => {
+    const calls: number[] = [];
+    const term = custom((n, inputs, out) => {
+      calls.push(n);
+      identity(-1)(n, inputs, out);
+    });
+    checkInputs('Custom with callback', term, values);
+    expect(calls).toEqual([rows]);
+  });
+
+  test('without it, central differences: −I for a plain input, −R(z)[p]× for an SO3 input', () => {
+    checkInputs('Custom numeric (plain)', custom(), values);
+    const got = new Float64Array(rows * 9);
+    custom().inputJacobians(rows, values, [got]);
+    got.forEach((v, i) => expect(Math.abs(v - ((i % 9) % 4 === 0 ? -1 : 0))).toBeLessThan(1e-9));
+    // r = R(z)·p with z an auxiliary input on SO3: ∂r/∂(z's right tangent) = −R(z)[p]×.
+    const rotated = new Custom({
+      dim: 3,
+      variables: [p],
+      auxiliary: [{ name: 'z', values: SO3.identity(), k: 4, group: SO3 }],
+      residual: (n, [pv, z], out) => void SO3.act(z!, pv!, out),
+    });
+    const jz = new Float64Array(rows * 9);
+    rotated.inputJacobians(rows, [values[1]!, values[0]!], [jz]);
+    const [want] = closedFormJacobians(values[0]!, values[1]!);
+    jz.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9 * Math.max(1, Math.abs(want[i]!))));
+    checkInputs('Custom numeric (SO3)', rotated, [values[1]!, values[0]!]);
+  });
+
+  test('EXPECTED FAILURE - a wrong callback (+I for −I) is caught by checkCostTerm', () => {
+    const result = checkCostTerm(custom(identity(1)), { values, wrt: [2] });
+    expect(result.ok).toBe(false);
+    expect(result.errors[2]).toBeCloseTo(2, 6);
+    expect(result.report).toMatch(/^checkCostTerm: FAILED/);
+    expect(result.report).toMatch(/input 2 'm' \(Vector3\): max error 2\.00e\+0 at element \d, row \d, column \d: analytic 1, numeric -1[.0-9]* FAILED$/);
+  });
+
+  test('BAD CALL - inputJacobians that is not a function', () => {
+    expect(() => new Custom({ dim: 3, variables: [q, p], residual: rotatedMinus, inputJacobians: 3 as never })).toThrow(
+      /^Custom: 'options\.inputJacobians' must be a function \(rows, inputs, out\) => void, got a number \(3\)$/,
+    );
   });
 });
 

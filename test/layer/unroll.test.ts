@@ -5,10 +5,11 @@
 // problem; against the minimum, a converged solve's unroll is off by how far
 // the iterates' derivative had converged when the cost stopped changing
 // (about K·√ε relative: 1e-8 to 2e-6 here). truncated and dlm are printed.
-import { Dogleg, LevenbergMarquardt, RobustLoss, manhattanWorld, poseGraphObjective, sphereWorld } from '../../lib/index.js';
+import { Dogleg, LevenbergMarquardt, NormalEquations, RobustLoss, manhattanWorld, poseGraphObjective, sphereWorld, type Objective } from '../../lib/index.js';
+import { solveRecordingSteps, type Trajectory } from '../../lib/layer/unroll.js';
 import { DifferentiableSolve, dlm, truncated } from '../../lib/layer/index.js';
 import { finiteDifference, relativeError } from '../helpers/layer.js';
-import { SOLVE, TARGET, compare, curveFit, poseGraph, type Case } from '../helpers/layer-cases.js';
+import { SOLVE, TARGET, compare, curveFit, curveObjective, makeLayer, poseGraph, type Case } from '../helpers/layer-cases.js';
 
 /** A few Gauss-Newton steps: the forward the finite differences re-run as it is. */
 const FEW_STEPS = (steps: number) => ({ mode: 'unroll' as const, gaussNewton: true, solve: { ...SOLVE, maxIterations: steps } });
@@ -138,3 +139,135 @@ describe('modes: what each refuses and releases', () => {
     }
   });
 });
+
+describe('what a backward holds to', () => {
+  test('a batch element that fails gets a zero gradient in every mode; the others are as if alone', () => {
+    for (const setup of [{}, { exactHessian: true }, { mode: 'unroll' as const }, { mode: dlm(1e-4) }, { mode: 'unroll' as const, gaussNewton: true }]) {
+      const two = curveObjective(0.3, { batch: 2 });
+      // Element 1 starts where exp(b·t) overflows: its solve fails at once.
+      const inputs = { ...two.inputs, abc: Float64Array.of(2.3, -1.2, 0.45, 1, 1000, 0) };
+      const layer = makeLayer(two.objective, setup);
+      const forward = layer.forward(inputs);
+      expect(forward.info[1]!.gradientZeroReason).toMatch(/^the solve failed: non-finite residual/);
+      const gradient = layer.backward({ abc: Float64Array.of(1, 1, 1, 1, 1, 1) })['samples']!;
+      expect(gradient.subarray(40).every((v) => v === 0)).toBe(true);
+      expect(gradient.subarray(0, 40).every(Number.isFinite)).toBe(true);
+      expect(gradient.subarray(0, 40).some((v) => v !== 0)).toBe(true);
+      layer.dispose();
+      // Element 0 alone gives the same gradient.
+      const one = curveObjective(0.3);
+      const alone = makeLayer(one.objective, setup);
+      alone.forward({ ...one.inputs, abc: Float64Array.of(2.3, -1.2, 0.45) });
+      expect(relativeError(gradient.subarray(0, 40), alone.backward({ abc: Float64Array.of(1, 1, 1) })['samples']!)).toBeLessThan(1e-12);
+      alone.dispose();
+    }
+  });
+
+  test("a backward uses its forward's inputs, whatever another layer's forward or a setValues did in between", () => {
+    const { objective, inputs } = curveObjective(0.3);
+    const [first, second] = [makeLayer(objective, { exactHessian: true }), makeLayer(objective, { mode: 'unroll' })];
+    first.forward(inputs);
+    const upstream = { abc: Float64Array.of(1, 2, 3) };
+    const before = first.backward(upstream);
+    second.forward({ samples: inputs['samples']!.map((v, i) => (i % 2 ? v + 0.2 : v)), 'curve.weight': Float64Array.of(3) });
+    objective.terms[0]!.weight!.aux.setValues(Float64Array.of(7));
+    expect(first.backward(upstream)).toEqual(before);
+    // And the objective keeps what was set last.
+    expect(objective.terms[0]!.weight!.aux.values).toEqual(Float64Array.of(7));
+    first.dispose();
+    second.dispose();
+  });
+
+  test("dlm measures from the gradient the forward left: right with the optimiser's default tolerances too", () => {
+    for (const solve of [SOLVE, {}]) {
+      const { objective, inputs } = curveObjective(0.3);
+      const reference = makeLayer(objective, { exactHessian: true, solve });
+      const layer = makeLayer(objective, { mode: dlm(1e-4), solve });
+      const upstream = { abc: Float64Array.of(0.3, -1.1, 0.7) };
+      reference.forward(inputs);
+      layer.forward(inputs);
+      const error = relativeError(layer.backward(upstream)['samples']!, reference.backward(upstream)['samples']!);
+      console.log(
+        `curve, dlm(1e-4) against implicit exactHessian at the same forward (${solve === SOLVE ? 'tolerances 0' : 'default tolerances'}): ${error.toExponential(2)}`,
+      );
+      expect(error).toBeLessThan(1e-2);
+      reference.dispose();
+      layer.dispose();
+    }
+  });
+
+  test('Levenberg-Marquardt unroll is the derivative of its own steps (λ, decisions and Jacobi scaling held), clamped damping included', () => {
+    for (const [label, solve] of [
+      ['Jacobi scaling', { ...SOLVE, maxIterations: 6, initialTrustRegionRadius: 1 }],
+      ['no scaling, maxDiagonal 500 (clamped high)', { ...SOLVE, maxIterations: 6, initialTrustRegionRadius: 1, jacobiScaling: false, maxDiagonal: 500 }],
+      ['no scaling, minDiagonal 1000 (clamped low)', { ...SOLVE, maxIterations: 6, initialTrustRegionRadius: 1, jacobiScaling: false, minDiagonal: 1000 }],
+    ] as const) {
+      const { objective, inputs } = curveObjective(0.3);
+      const start = Float64Array.of(1, -0.5, 0);
+      const layer = makeLayer(objective, { mode: 'unroll', solve });
+      layer.forward({ ...inputs, abc: start });
+      const upstream = { abc: Float64Array.of(0.3, -1.1, 0.7) };
+      const analytic = layer.backward(upstream);
+      // The truth: the recorded steps replayed with their λ and S, each one solved again at the moved inputs.
+      objective.variables[0]!.setValues(start);
+      const { trajectory } = solveRecordingSteps(layer.optimizer, Infinity);
+      const replay = replayer(objective, trajectory);
+      const loss = (x: Float64Array) => x.reduce((sum, v, i) => sum + v * upstream.abc[i]!, 0);
+      const central = (base: Float64Array, f: (v: Float64Array) => Float64Array) =>
+        Float64Array.from(base, (v, j) => {
+          const h = 1e-5 * Math.max(1, Math.abs(v));
+          const [up, down] = [base.slice(), base.slice()];
+          up[j]! += h;
+          down[j]! -= h;
+          return (loss(f(up)) - loss(f(down))) / (2 * h);
+        });
+      const samplesError = relativeError(
+        analytic['samples']!,
+        central(inputs['samples']!, (smp) => replay(smp, start)),
+      );
+      const startError = relativeError(
+        analytic['abc']!,
+        central(start, (x0) => replay(inputs['samples']!, x0)),
+      );
+      console.log(`curve, 6 LM iterations, ${label}: samples ${samplesError.toExponential(2)}, initial values ${startError.toExponential(2)}`);
+      expect(samplesError).toBeLessThan(TARGET);
+      expect(startError).toBeLessThan(TARGET);
+      layer.dispose();
+    }
+  });
+
+  test('BAD CALL - a name twice in options.differentiable', () => {
+    const { objective } = curveObjective(0.3);
+    expect(() => makeLayer(objective, { differentiable: ['samples', 'samples'] })).toThrow(
+      new RangeError("DifferentiableSolve: 'options.differentiable[1]' must be a name not given before, got 'samples' again"),
+    );
+  });
+});
+
+/** x_K(samples, x₀) of a recorded Levenberg-Marquardt path: each accepted step solved again, (Â + λD̂) y = −ĝ in the forward's scaling S, δ = S y. */
+function replayer(objective: Objective, trajectory: Trajectory) {
+  const { steps, scale, minDiagonal, maxDiagonal } = trajectory;
+  const ne = new NormalEquations(objective.pattern, 1, { minDiagonal, maxDiagonal });
+  const samples = objective.terms[0]!.auxiliary[0]!;
+  return (values: Float64Array, start: Float64Array): Float64Array => {
+    const kept = samples.values;
+    samples.setValues(values);
+    let x = [start.slice()];
+    for (const step of steps) {
+      if (!step.accepted[0]) continue;
+      const evaluation = objective.evaluate(x, { residuals: true, jacobians: true, columnScale: scale });
+      const { gradient } = ne.linearize(evaluation.jValues!, evaluation.residuals!);
+      ne.factor(step.lambda, 'diagonal');
+      const y = ne.solve(gradient.map((v) => -v));
+      const next = [new Float64Array(3)];
+      objective.retract(
+        x,
+        y.map((v, i) => v * scale[i]!),
+        next,
+      );
+      x = next;
+    }
+    samples.setValues(kept);
+    return x[0]!;
+  };
+}
