@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 /**
  * The `ariadne` command: `solve`, `info` and `demo`. Exit codes: 0 when the
- * command ran (a solve whatever its status), 1 for input errors (a missing
- * or malformed file, an output that cannot be written), 2 for usage errors
- * (unknown options, missing arguments or values, bad option values).
+ * command ran (a solve that converged or stopped at its iteration or time
+ * limit), 1 for input errors (a missing or malformed file, an output that
+ * cannot be written), 2 for usage errors (unknown options, missing arguments
+ * or values, bad option values), 3 when a solve failed (in any copy of a
+ * batch). With --json, an error is also one JSON line on stdout:
+ * {"error": message, "exitCode": code}.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 import { demoCommand, type DemoCommandOptions } from './demo.js';
 import { infoCommand } from './info.js';
 import { InputError, inputError, processIo, type CliIo } from './io.js';
-import { solveCommand, type RobustSpec, type SolveCommandOptions } from './solve.js';
+import { SolveFailed, solveCommand, type RobustSpec, type SolveCommandOptions } from './solve.js';
 import type { PlotView } from '../plot/projection.js';
 
 function integer(name: string, min: number) {
@@ -72,8 +75,9 @@ export function main(argv: string[], io: CliIo = processIo): number {
     .option('--out <file.g2o>', 'write the solved graph (copy 0 of a batch)')
     .option('--plot <file.svg>', 'draw the graph before and after, edges coloured by their cost')
     .addOption(new Option('--view <view>', 'how --plot projects 3D graphs').choices(VIEWS).default('top'))
+    .option('--strict', 'refuse a graph in several pieces (by default one vertex of each piece without a fixed vertex is held constant)', false)
     .option('--verbose', 'print the iteration table to stderr', false)
-    .option('--json', 'print one JSON line with the results to stdout', false)
+    .option('--json', 'print one JSON line with the results (or the error) to stdout', false)
     .action((file: string, options: Omit<SolveCommandOptions, 'noise' | 'view'> & { noise?: number; view: (typeof VIEWS)[number] }) => {
       const noise = options.noise ?? (options.batch > 1 ? 0.01 : 0);
       guarded(file, () => solveCommand(file, { ...options, noise, view: options.view as PlotView }, io));
@@ -97,15 +101,21 @@ export function main(argv: string[], io: CliIo = processIo): number {
     .option('--verbose', 'print the iteration table to stderr', false)
     .action((options: DemoCommandOptions) => guarded(options.outDir, () => demoCommand(options, io)));
   let code = 0;
+  // Errors go to stderr; with --json they are also the JSON line on stdout.
+  const json = argv.includes('--json');
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; usage errors 2.
       code = error.exitCode === 0 ? 0 : 2;
+      if (code !== 0 && json) io.stdout(`${JSON.stringify({ error: error.message.replace(/^error: /, ''), exitCode: code })}\n`);
     } else if (error instanceof InputError) {
       io.stderr(`ariadne: ${error.message}\n`);
       code = 1;
+      if (json) io.stdout(`${JSON.stringify({ error: error.message, exitCode: code })}\n`);
+    } else if (error instanceof SolveFailed) {
+      code = 3;
     } else {
       throw error;
     }

@@ -11,15 +11,8 @@ import { significant, type CliIo } from './io.js';
 export function infoCommand(file: string, options: { json: boolean }, io: CliIo): void {
   const graph = readG2o(file);
   const stats = poseGraphStats(graph);
-  // A graph with a vertex no edge touches has no objective (that vertex would be unconstrained).
-  let initialCost: number | null = null;
-  let noCost = '';
-  try {
-    initialCost = poseGraphObjective(graph).objective.costs()[0]!;
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
-    noCost = ` (no objective: ${error.message})`;
-  }
+  // A graph in pieces has its cost as ariadne solve would see it (one vertex per unanchored piece held constant: the cost is the same).
+  const initialCost = poseGraphObjective(graph, { disconnected: 'anchor' }).objective.costs()[0]!;
   const skipped = Object.entries(graph.skipped).map(([tag, count]) => `${tag} ×${count}`);
   if (options.json) {
     io.stdout(`${JSON.stringify({ file, ...stats, skipped: graph.skipped, initialCost })}\n`);
@@ -35,7 +28,7 @@ export function infoCommand(file: string, options: { json: boolean }, io: CliIo)
     `  degree            min ${stats.degree.min}, mean ${stats.degree.mean.toFixed(2)}, max ${stats.degree.max}`,
     `  information       ${stats.nonPositiveDefinite === 0 ? 'all positive definite' : `${stats.nonPositiveDefinite} not positive definite (eigenvalues clamped to ≥ 1e-12)`}`,
     ...(skipped.length > 0 ? [`  skipped           ${skipped.join(', ')}`] : []),
-    `  initial cost      ${initialCost === null ? `none${noCost}` : significant(initialCost)}`,
+    `  initial cost      ${significant(initialCost)}`,
   ];
   io.stdout(`${lines.join('\n')}\n`);
 }

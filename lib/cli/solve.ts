@@ -23,6 +23,9 @@ import { Progress, checkOutputPath, significant, writeOutput, type CliIo } from 
 
 export type OptimizerName = 'lm' | 'gn' | 'dogleg';
 
+/** Thrown after a solve whose status (of some copy) is 'failed' has been reported: the command exits 3. */
+export class SolveFailed extends Error {}
+
 /** A robust loss given on the command line as `kind:delta`. */
 export interface RobustSpec {
   kind: 'huber' | 'cauchy';
@@ -37,6 +40,8 @@ export interface SolveCommandOptions {
   seed: number;
   verbose: boolean;
   json: boolean;
+  /** Refuse a graph in several pieces instead of anchoring each. */
+  strict?: boolean;
   out?: string;
   plot?: string;
   robust?: RobustSpec;
@@ -82,7 +87,17 @@ export function solveCommand(file: string, options: SolveCommandOptions, io: Cli
 
   const progress = new Progress(io, !options.json && !options.verbose);
   const start = performance.now();
-  const { objective } = poseGraphObjective(graph, { ...(measurements ? { measurements } : {}), ...(loss ? { loss } : {}) });
+  const { objective, anchored } = poseGraphObjective(graph, {
+    ...(measurements ? { measurements } : {}),
+    ...(loss ? { loss } : {}),
+    disconnected: options.strict ? 'refuse' : 'anchor',
+  });
+  if (anchored.length > 0) {
+    const shown = anchored.slice(0, 10).join(', ') + (anchored.length > 10 ? `, … (${anchored.length})` : '');
+    io.stderr(
+      `ariadne: ${file} is in several pieces: held vertex ${shown} constant (one per piece without a fixed vertex; a vertex without edges stays where it is); --strict refuses instead\n`,
+    );
+  }
   let result: SolveResult;
   try {
     result = makeOptimizer(options.optimizer, objective, commandOptions(io, options, progress)).solve();
@@ -107,9 +122,12 @@ export function solveCommand(file: string, options: SolveCommandOptions, io: Cli
     status,
     solveSeconds,
   };
+  if (anchored.length > 0) report.anchored = anchored;
   if (options.batch > 1) {
+    // initialCost and finalCost above are the copies' means, iterations their largest count.
     report.initialCosts = Array.from(result.initialCost);
     report.finalCosts = Array.from(result.finalCost);
+    report.iterationCounts = Array.from(result.iterations);
     report.statuses = result.status;
   }
   const what = options.batch > 1 ? `${options.batch} copies (mean costs)` : 'cost';
@@ -135,4 +153,5 @@ export function solveCommand(file: string, options: SolveCommandOptions, io: Cli
     io.stderr(`wrote ${target}\n`);
   }
   if (options.json) io.stdout(`${JSON.stringify(report)}\n`);
+  if (status === 'failed') throw new SolveFailed(`the solve failed: ${result.reason.find((_, b) => result.status[b] === 'failed')}`);
 }

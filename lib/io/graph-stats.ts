@@ -58,14 +58,6 @@ export function poseGraphStats(graph: G2oGraph): PoseGraphStats {
   }
   const V = graph.ids.length;
   const E = graph.from.length;
-  const parent = Int32Array.from({ length: V }, (_, i) => i);
-  const root = (i: number): number => {
-    while (parent[i] !== i) {
-      parent[i] = parent[parent[i]!]!; // path halving
-      i = parent[i]!;
-    }
-    return i;
-  };
   const degree = new Int32Array(V);
   let odometry = 0;
   for (let e = 0; e < E; e++) {
@@ -73,11 +65,10 @@ export function poseGraphStats(graph: G2oGraph): PoseGraphStats {
     degree[a]!++;
     degree[b]!++;
     if (Math.abs(graph.ids[a]! - graph.ids[b]!) === 1) odometry++;
-    const [ra, rb] = [root(a), root(b)];
-    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
   }
+  const component = connectedComponents(graph);
   const sizes = new Map<number, number>();
-  for (let i = 0; i < V; i++) sizes.set(root(i), (sizes.get(root(i)) ?? 0) + 1);
+  for (let i = 0; i < V; i++) sizes.set(component[i]!, (sizes.get(component[i]!) ?? 0) + 1);
   let [min, max, isolated] = [Infinity, 0, 0];
   for (let i = 0; i < V; i++) {
     min = Math.min(min, degree[i]!);
@@ -98,4 +89,25 @@ export function poseGraphStats(graph: G2oGraph): PoseGraphStats {
     nonPositiveDefinite: graph.nonPositiveDefinite,
     hasVertices: graph.hasVertices,
   };
+}
+
+/**
+ * The connected component of each vertex (by index), by union-find over the
+ * edges: the index of the component's first vertex. An isolated vertex is a
+ * component of its own.
+ */
+export function connectedComponents(graph: G2oGraph): Int32Array {
+  const parent = Int32Array.from({ length: graph.ids.length }, (_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]!]!; // path halving
+      i = parent[i]!;
+    }
+    return i;
+  };
+  for (let e = 0; e < graph.from.length; e++) {
+    const [ra, rb] = [root(graph.from[e]!), root(graph.to[e]!)];
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  }
+  return parent.map((_, i) => root(i));
 }

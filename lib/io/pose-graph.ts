@@ -11,7 +11,7 @@
  * ceres-bench does: SE2 adds σ·n to x, y and θ (θ wrapped); SE3 adds σ·n to
  * the translation and right-multiplies the rotation by Exp(σ·n).
  */
-import { checkInteger, checkOptions, rangeError, typeError } from '../base/check.js';
+import { checkInteger, checkOneOf, checkOptions, rangeError, typeError } from '../base/check.js';
 import { Objective } from '../core/objective.js';
 import { SeededRandom } from '../base/random.js';
 import { RobustLoss } from '../core/robust-loss.js';
@@ -24,6 +24,7 @@ import { SE2 } from '../geometry/se2.js';
 import { SE3 } from '../geometry/se3.js';
 import { SO3 } from '../geometry/so3.js';
 import { edgeSqrtInformation } from './edge-weights.js';
+import { connectedComponents } from './graph-stats.js';
 import type { G2oGraph } from './g2o.js';
 
 /** Options of {@link poseGraphObjective}. */
@@ -38,6 +39,15 @@ export interface PoseGraphOptions {
   measurements?: Float64Array;
   /** A robust loss on every edge. */
   loss?: RobustLoss;
+  /**
+   * A graph in several pieces (connected components; a vertex without edges
+   * is one) some of which have no fixed vertex: 'refuse' (the default)
+   * throws a RangeError naming the pieces by g2o id; 'anchor' holds the
+   * lowest-id vertex of every piece without a fixed vertex constant (an
+   * isolated vertex stays where it is), so that each piece is solved on its
+   * own, as ariadne solve does unless --strict.
+   */
+  disconnected?: 'refuse' | 'anchor';
 }
 
 /** What {@link poseGraphObjective} builds. */
@@ -50,6 +60,8 @@ export interface PoseGraph {
   edges: Between;
   /** SE2 or SE3, from the graph's kind. */
   group: LieGroup;
+  /** The g2o ids of the vertices held constant by options.disconnected 'anchor' (empty for a connected graph). */
+  anchored: number[];
 }
 
 /** The Lie group of a graph's poses: SE2 or SE3. */
@@ -74,7 +86,8 @@ export function poseGraphObjective(graph: G2oGraph, options: PoseGraphOptions = 
   if (typeof graph !== 'object' || graph === null || !(graph.poses instanceof Float64Array)) {
     throw typeError(fn, 'graph', 'a G2oGraph (from parseG2o or readG2o)', graph);
   }
-  const o = checkOptions(fn, 'options', options, ['measurements', 'loss', 'tangent']);
+  const o = checkOptions(fn, 'options', options, ['measurements', 'loss', 'tangent', 'disconnected']);
+  const disconnected = o.disconnected === undefined ? 'refuse' : checkOneOf(fn, 'options.disconnected', o.disconnected, ['refuse', 'anchor'] as const);
   const group = groupOfGraph(graph);
   const d = group.dof;
   const edges = graph.from.length;
@@ -89,7 +102,9 @@ export function poseGraphObjective(graph: G2oGraph, options: PoseGraphOptions = 
     }
     measurementBatch = measurements.length / per;
   }
-  const poses = new Variable('poses', group, graph.poses, { constant: graph.fixed, tangent: (o.tangent as TangentFrame | undefined) ?? 'world' });
+  const anchors = unanchoredPieces(fn, graph, disconnected);
+  const constant = [...graph.fixed, ...anchors];
+  const poses = new Variable('poses', group, graph.poses, { constant, tangent: (o.tangent as TangentFrame | undefined) ?? 'world' });
   const { sqrt } = edgeSqrtInformation(graph.information, d);
   const term = new Between({
     name: 'edges',
@@ -100,7 +115,36 @@ export function poseGraphObjective(graph: G2oGraph, options: PoseGraphOptions = 
     weight: Weight.sqrtInformation(sqrt, d),
     loss: o.loss as RobustLoss | undefined,
   });
-  return { objective: new Objective([term]), poses, edges: term, group };
+  return { objective: new Objective([term]), poses, edges: term, group, anchored: anchors.map((i) => graph.ids[i]!) };
+}
+
+/**
+ * For a graph in several pieces: the lowest-id vertex (index) of each piece
+ * without a fixed vertex, to be held constant ('anchor'), or a RangeError
+ * naming the pieces by g2o id ('refuse'). A connected graph, or one whose
+ * every piece has a fixed vertex, needs nothing (with no fixed vertex at
+ * all, a connected graph's gauge is the caller's choice).
+ */
+function unanchoredPieces(fn: string, graph: G2oGraph, disconnected: 'refuse' | 'anchor'): number[] {
+  const component = connectedComponents(graph);
+  const pieces = new Map<number, number[]>();
+  component.forEach((c, i) => (pieces.get(c) ?? pieces.set(c, []).get(c)!).push(i));
+  if (pieces.size <= 1) return [];
+  const fixed = new Set(graph.fixed);
+  const free = [...pieces.values()].filter((members) => !members.some((i) => fixed.has(i)));
+  if (disconnected === 'anchor' || free.length === 0) return free.map((members) => members[0]!);
+  const ids = (members: number[]) => {
+    const shown = members.slice(0, 3).map((i) => graph.ids[i]!);
+    return `{${shown.join(', ')}${members.length > 3 ? `, … ${members.length} vertices` : ''}}`;
+  };
+  const note = (members: number[]) => (members.some((i) => fixed.has(i)) ? ' (fixed)' : members.length === 1 ? ' (no edges)' : '');
+  const described = [...pieces.values()].slice(0, 5).map((m) => `${ids(m)}${note(m)}`);
+  throw rangeError(
+    fn,
+    'graph',
+    `connected, or options.disconnected 'anchor' (one vertex of each piece without a fixed vertex held constant)`,
+    `${pieces.size} pieces by g2o id: ${described.join(', ')}${pieces.size > 5 ? ', …' : ''}`,
+  );
 }
 
 /**

@@ -25,12 +25,13 @@ export function edgeCosts(g: CheckedGraph, poses: Float64Array): Float64Array {
   const { from, to } = g.graph;
   const edges = from.length;
   if (edges === 0) return new Float64Array(0);
-  // Poses on no edge are held constant: the objective needs every free pose in some term;
-  // constancy changes no cost.
+  // Poses on no edge are held constant (the objective needs every free pose in some term), and one
+  // vertex of each piece; the graph's own FIX vertices are not (an objective needs a free element).
+  // Constancy changes no cost.
   const used = new Uint8Array(g.count);
   for (let e = 0; e < edges; e++) used[from[e]!] = used[to[e]!] = 1;
   const fixed = Int32Array.from({ length: g.count }, (_, i) => i).filter((i) => !used[i]);
-  const { objective } = poseGraphObjective({ ...g.graph, poses, fixed });
+  const { objective } = poseGraphObjective({ ...g.graph, poses, fixed }, { disconnected: 'anchor' });
   return objective.instanceCosts()[0]!;
 }
 

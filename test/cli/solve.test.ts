@@ -64,6 +64,8 @@ describe('ariadne solve', () => {
     expect(report).toMatchObject({ batch: 4, noise: 0.05, seed: 3 });
     expect(report.finalCosts).toHaveLength(4);
     expect(report.statuses).toEqual(['converged', 'converged', 'converged', 'converged']);
+    expect(report.iterationCounts).toHaveLength(4);
+    expect(report.iterations).toBe(Math.max(...report.iterationCounts));
     const mean = report.finalCosts.reduce((a: number, b: number) => a + b, 0) / 4;
     expect(report.finalCost).toBeCloseTo(mean, 12);
   });
@@ -85,6 +87,57 @@ describe('ariadne solve', () => {
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toBe(`ariadne: ${bad}:2: EDGE_SE2 expects 11 numbers after the tag, got 4\n`);
     expect(run('solve', scratch).stderr).toBe(`ariadne: cannot read ${scratch}: is a folder, not a file\n`);
+  });
+
+  test('EXPECTED FAILURE - with --json an error is also one JSON line on stdout', () => {
+    const missing = run('solve', path.join(scratch, 'missing.g2o'), '--json');
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toEqual({ error: `cannot read ${path.join(scratch, 'missing.g2o')}: no such file`, exitCode: 1 });
+    const usage = run('solve', small, '--json', '--bogus');
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout)).toMatchObject({ error: expect.stringMatching(/unknown option '--bogus'/), exitCode: 2 });
+  });
+
+  test('EXPECTED FAILURE - a failed solve exits 3 after its report', () => {
+    // An information matrix of 1e200 makes the first residuals overflow.
+    const overflow = path.join(scratch, 'overflow.g2o');
+    fs.writeFileSync(
+      overflow,
+      [
+        'VERTEX_SE2 0 0 0 0',
+        'VERTEX_SE2 1 1 0 0',
+        'VERTEX_SE2 2 2 0.5 0',
+        'EDGE_SE2 0 1 1 0 0 1 0 0 1 0 1',
+        'EDGE_SE2 1 2 1e200 0 0 1e200 0 0 1e200 0 1e200',
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = run('solve', overflow, '--json');
+    expect(code).toBe(3);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'failed' });
+    expect(stderr).toMatch(/: failed \(non-finite residual or Jacobian at the initial values\)/);
+  });
+
+  test('a graph in several pieces: one vertex per piece without a fixed vertex held constant and said; --strict refuses', () => {
+    const pieces = path.join(scratch, 'pieces.g2o');
+    fs.writeFileSync(
+      pieces,
+      [
+        'VERTEX_SE2 0 0 0 0',
+        'VERTEX_SE2 1 1 0 0',
+        'VERTEX_SE2 7 5 0 0',
+        'VERTEX_SE2 8 6.2 0 0',
+        'VERTEX_SE2 20 9 9 0',
+        'EDGE_SE2 0 1 1 0 0 1 0 0 1 0 1',
+        'EDGE_SE2 7 8 1 0 0 1 0 0 1 0 1',
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = run('solve', pieces, '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'converged', anchored: [7, 20] });
+    expect(stderr).toContain(`ariadne: ${pieces} is in several pieces: held vertex 7, 20 constant`);
+    const strict = run('solve', pieces, '--strict');
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/got 3 pieces by g2o id: \{0, 1\} \(fixed\), \{7, 8\}, \{20\} \(no edges\)\n$/);
   });
 
   test('BAD CALL - usage errors exit 2', () => {
