@@ -83,7 +83,7 @@ export interface CostTermSpec {
  * The base of every cost term: one object describes all its instances, and
  * `evaluate` computes their raw residuals and Jacobians over batched rows.
  * Subclasses call the protected constructor with a spec of their variables and
- * auxiliary inputs (see the built-in terms and docs/adding-a-cost-term.md).
+ * auxiliary inputs (the built-in terms show how).
  */
 export abstract class CostTerm {
   /** Unique within the objective; auxiliary inputs are named `<name>.<input>` by default. */
@@ -175,7 +175,7 @@ export abstract class CostTerm {
    * each variable k whose array is given, `jacobians[k]` (rows × d × dof_k,
    * row-major per row) with respect to its right tangent, or, where
    * `world[k]` is set and the term {@link writesWorldFrame}, to its
-   * world-frame update (lib/core/tangent.ts).
+   * world-frame update (its variable's `tangent` option).
    */
   abstract evaluate(
     rows: number,

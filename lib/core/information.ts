@@ -43,7 +43,7 @@
  */
 import { checkInteger, checkTypedArray, rangeError } from '../base/check.js';
 
-/** Eigenvalues below this are raised to it (DESIGN.md §3). */
+/** Eigenvalues below this are raised to it. */
 export const MIN_EIGENVALUE = 1e-12;
 
 /** What {@link sqrtInformation} returns. */

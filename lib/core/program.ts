@@ -33,7 +33,7 @@ export interface TermLayout {
   useOffset: Int32Array[];
   /** Per use k: index of its variable in `variables`. */
   variableIndex: number[];
-  /** Per use k: whether its Jacobian is taken to the world frame (lib/core/tangent.ts). */
+  /** Per use k: whether its Jacobian is taken to the world frame (its variable's `tangent`). */
   world: boolean[];
   /** Per instance, 1 where every element it uses is constant (its cost is too); undefined when none is. */
   fixed: Uint8Array | undefined;

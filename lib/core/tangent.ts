@@ -1,7 +1,7 @@
 /**
  * The frame of the optimiser's update δ for a variable's elements.
  *
- * 'body' (the default, DESIGN.md's convention): the right tangent,
+ * 'body' (the default, the library's convention): the right tangent,
  *   x ⊕ δ = x·Exp(δ).
  * 'world': translation and rotation updated in world coordinates, the
  *   parameterisation Ceres uses for poses (position + quaternion, or SE2 as
@@ -10,7 +10,7 @@
  *   SO3: R′ = Exp(δω)·R;  SO2 and vectors: as 'body'.
  * Both have the same minima; the optimiser's path differs (Levenberg-Marquardt
  * damps diag(JᵀJ), which is not invariant to the frame, and Exp couples
- * translation to rotation along the arc). Measured on ../shared/data: 'world'
+ * translation to rotation along the arc). Measured on the reference pose graphs: 'world'
  * follows Ceres' iterations exactly (MIT: 71 iterations; M3500b reaches
  * Ceres' minimum), 'body' needs 210 on MIT and ends in another minimum of
  * M3500b but goes further on intel-1228 and M3500a.

@@ -18,7 +18,7 @@ export interface VariableOptions {
   batch?: number;
   /** Indices of the elements held constant. */
   constant?: ArrayLike<number>;
-  /** The frame of the optimiser's update (see lib/core/tangent.ts); default 'body', x ⊕ δ = x·Exp(δ). */
+  /** The frame of the optimiser's update (see {@link TangentFrame}); default 'body', x ⊕ δ = x·Exp(δ). */
   tangent?: TangentFrame;
 }
 

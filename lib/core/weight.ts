@@ -2,7 +2,9 @@
  * Weights W of the cost ½ ρ(‖W r‖²): a scale (k = 1), a diagonal (k = d) or
  * an upper-triangular square-root information matrix (k = d(d+1)/2, its upper
  * triangle row-major, as g2o stores Ω), shaped [1|B] × [1|instances] × k. The
- * differentiable quantity is W, not Ω = WᵀW. Diagonal entries must be > 0.
+ * differentiable quantity is W, not Ω = WᵀW. A scale or diagonal entry may
+ * be 0 (it masks those residuals) and not negative; a square-root
+ * information's diagonal must be > 0.
  */
 import { checkOneOf, rangeError } from '../base/check.js';
 import { Auxiliary } from './auxiliary.js';
@@ -47,12 +49,12 @@ export class Weight {
     this.#name = options.name;
   }
 
-  /** W = s·I. `values`: [1|B] × [1|instances] scales, > 0. */
+  /** W = s·I. `values`: [1|B] × [1|instances] scales, ≥ 0 (0 masks the instance). */
   static scale(values: Float64Array, options: WeightOptions = {}): Weight {
     return new Weight('scale', values, undefined, options);
   }
 
-  /** W = diag(w). `values`: [1|B] × [1|instances] × d entries, > 0. */
+  /** W = diag(w). `values`: [1|B] × [1|instances] × d entries, ≥ 0 (0 masks that residual). */
   static diagonal(values: Float64Array, dim: number, options: WeightOptions = {}): Weight {
     return new Weight('diagonal', values, dim, options);
   }
@@ -80,11 +82,14 @@ export class Weight {
     }
     const k = Weight.width(this.kind, d);
     const diagonal = diagonalPositions(this.kind, d);
+    // A scale or diagonal entry of 0 masks (its residuals count for nothing); a square-root information is a Cholesky factor.
+    const masks = this.kind !== 'sqrt-information';
+    const requirement = masks ? 'a weight with a non-negative diagonal (0 masks)' : 'a weight with a positive diagonal';
     const aux = new Auxiliary(fn, 'options.weight', this.#name ?? `${termName}.weight`, this.#values, k, this.#batch, undefined, (v, f, a) => {
       for (let i = 0; i < v.length; i++) {
         if (!Number.isFinite(v[i])) throw rangeError(f, a, 'finite', `${v[i]} at index ${i}`);
-        if (diagonal[i % k] === 1 && !(v[i]! > 0)) {
-          throw rangeError(f, a, 'a weight with a positive diagonal', `${v[i]} at index ${i} (instance ${Math.floor(i / k)})`);
+        if (diagonal[i % k] === 1 && !(v[i]! > 0 || (masks && v[i] === 0))) {
+          throw rangeError(f, a, requirement, `${v[i]} at index ${i} (instance ${Math.floor(i / k)})`);
         }
       }
     });

@@ -1,7 +1,7 @@
 /**
  * The fused kernels of Between for the pose groups: the residual
  * r = Log(Z⁻¹·Xa⁻¹·Xb) and both Jacobians in one pass per row, with the
- * Jacobians in the body or the world frame (lib/core/tangent.ts). They give
+ * Jacobians in the body or the world frame (a Variable's `tangent` option). They give
  * the numbers of Between's general path (the group verbs), faster; Between
  * uses them through {@link betweenKernel}.
  */
@@ -37,7 +37,7 @@ export function betweenKernel(group: LieGroup): BetweenKernel | undefined {
  * `rows` rows of xa, xb, z (3 numbers each). Unchecked: the caller passes
  * finite elements of the right lengths (Between does). Same values as
  * log(between(z, between(xa, xb))) with its Jacobians, in one pass.
- * `worldA`/`worldB` give J_a/J_b in the world frame instead (lib/core/tangent.ts):
+ * `worldA`/`worldB` give J_a/J_b in the world frame instead (a Variable's `tangent` option):
  * J·diag(Rᵀ, 1), with R_b = R_a·R(θ_D) (no further trigonometry).
  *
  * Written out in one loop on locals (log and Jr⁻¹ as lib/geometry/se2.ts' logInto and writeJrInv):
@@ -147,7 +147,7 @@ const betweenAd = new Float64Array(36);
  * `rows` rows of xa, xb, z (7 numbers each, unit quaternions). Unchecked:
  * the caller passes valid elements of the right lengths (Between does).
  * Same values as log(between(z, between(xa, xb))) with its Jacobians.
- * `worldA`/`worldB` give J_a/J_b in the world frame instead (lib/core/tangent.ts):
+ * `worldA`/`worldB` give J_a/J_b in the world frame instead (a Variable's `tangent` option):
  * J·diag(Rᵀ, Rᵀ).
  */
 function betweenResidualSE3(

@@ -76,7 +76,7 @@ import type { SeededRandom } from '../base/random.js';
  * ```
  */
 /**
- * The 'world' frame of a group's updates (lib/core/tangent.ts): translation
+ * The 'world' frame of a group's updates (a Variable's `tangent` option): translation
  * and rotation updated in world coordinates, t′ = t + δt, R′ = Exp(δω)·R,
  * as Ceres parameterises poses. Cost terms give body-frame Jacobians; the
  * objective converts them with bodyToWorld.

@@ -265,7 +265,7 @@ function writeJrInv(
 
 /**
  * s·Ad(x)⁻¹ = s·[[Rᵀ, −Rᵀ [t]×], [0, Rᵀ]] at J[o] for x = (t, q), q unit.
- * @internal Also used by the fused kernels of lib/costs/between-kernels.ts.
+ * @internal Also used by the fused Between kernels.
  */
 export function writeAdjointInverse(
   J: Float64Array,
@@ -290,7 +290,7 @@ export function writeAdjointInverse(
  * Log of (t, q) into out[o..o+6] and, when given, Jr⁻¹(τ) at Jr[jo] and
  * −Jl⁻¹(τ) at Jl[jo]. q must be unit; it is flipped to qw ≥ 0. Reads its
  * arguments before writing.
- * @internal Also used by the fused kernels of lib/costs/between-kernels.ts.
+ * @internal Also used by the fused Between kernels.
  */
 export function logInto(
   tx: number,
@@ -696,7 +696,7 @@ function writeAdjoint(J: Float64Array, o: number, tx: number, ty: number, tz: nu
 
 /**
  * a⁻¹·b = (R_aᵀ (t_b − t_a), q̄_a ⊗ q_b) of the elements at a[ia], b[ib] into out[o]; reads before writing.
- * @internal Also used by the fused kernels of lib/costs/between-kernels.ts.
+ * @internal Also used by the fused Between kernels.
  */
 export function betweenInto(a: Float64Array, ia: number, b: Float64Array, ib: number, out: Float64Array, o: number): void {
   const sA = inverseNorm(a, ia + 3);

@@ -1,6 +1,6 @@
 /**
  * Initial poses of a pose graph whose file has edges but no VERTEX lines,
- * by the breadth-first rule of `../shared/data/REFERENCE.md`:
+ * by a breadth-first rule (the reference results' own):
  *
  * - the queue starts with the fixed vertices, then every vertex that has a
  *   VERTEX line, in increasing id (the seeds keep their poses);

@@ -46,7 +46,7 @@ export interface G2oGraph {
   kind: 'se2' | 'se3';
   /** Vertex ids, increasing; pose i belongs to ids[i]. */
   ids: Int32Array;
-  /** ids.length × storage (SE2 3 [x, y, θ]; SE3 7 [tx, ty, tz, qx, qy, qz, qw]): from VERTEX lines, or by REFERENCE.md's breadth-first rule when the file has none. */
+  /** ids.length × storage (SE2 3 [x, y, θ]; SE3 7 [tx, ty, tz, qx, qy, qz, qw]): from VERTEX lines, or breadth-first from the fixed vertex along the edges when the file has none. */
   poses: Float64Array;
   /** Edge endpoints as indices into ids, in file order. */
   from: Int32Array;
@@ -64,8 +64,8 @@ export interface G2oGraph {
   skipped: Record<string, number>;
   /**
    * How many information matrices are not positive definite (their weights
-   * use clamped eigenvalues, DESIGN.md §3); computed on reading, ignored by
-   * the writer.
+   * use clamped eigenvalues, eigenvalues raised to 1e-12); computed on
+   * reading, ignored by the writer.
    */
   nonPositiveDefinite: number;
 }
@@ -312,13 +312,18 @@ class Numbers {
   }
 }
 
+/** Largest |‖q‖ − 1| of a quaternion in a file: printed digits round a unit quaternion by far less; beyond, it is not a rotation as written. */
+const FILE_QUATERNION_TOLERANCE = 1e-3;
+
 /**
  * Makes q = v[o … o+3] (x, y, z, w) a unit quaternion with w ≥ 0, in place;
- * false when q is zero. A q within 1e-14 of unit norm (squared) is only
- * sign-adjusted: dividing by a norm that rounds to 1 could move the last bit
- * and would make reading a written file differ from the original.
+ * else what is wrong with it (zero, or a norm farther than 1e-3 from 1:
+ * normalising it silently would hide an error that Variable refuses). A q
+ * within 1e-14 of unit norm (squared) is only sign-adjusted: dividing by a
+ * norm that rounds to 1 could move the last bit and would make reading a
+ * written file differ from the original.
  */
-function canonicalQuaternion(v: Float64Array, o: number): boolean {
+function canonicalQuaternion(v: Float64Array, o: number): string | null {
   let x = v[o]!;
   let y = v[o + 1]!;
   let z = v[o + 2]!;
@@ -326,7 +331,11 @@ function canonicalQuaternion(v: Float64Array, o: number): boolean {
   const n2 = x * x + y * y + z * z + w * w;
   if (!(Math.abs(n2 - 1) <= 1e-14)) {
     const largest = Math.max(Math.abs(x), Math.abs(y), Math.abs(z), Math.abs(w));
-    if (largest === 0) return false;
+    if (largest === 0) return 'a non-zero quaternion (qx, qy, qz, qw), got 0 0 0 0';
+    const norm = largest * Math.hypot(x / largest, y / largest, z / largest, w / largest);
+    if (!(Math.abs(norm - 1) <= FILE_QUATERNION_TOLERANCE)) {
+      return `a unit quaternion (qx, qy, qz, qw; |‖q‖ − 1| ≤ ${FILE_QUATERNION_TOLERANCE}, rounding is normalised away), got norm ${norm}`;
+    }
     if (!(n2 > 1e-300 && n2 < 1e300)) {
       // Scale first so that the squares neither underflow nor overflow.
       x /= largest;
@@ -350,7 +359,7 @@ function canonicalQuaternion(v: Float64Array, o: number): boolean {
   v[o + 1] = y;
   v[o + 2] = z;
   v[o + 3] = w;
-  return true;
+  return null;
 }
 
 function canonicalPose(spec: KindSpec): (v: Float64Array, o: number) => void {
@@ -501,7 +510,8 @@ class Records {
     this.vertexIds.push(id);
     const o = this.vertexPoses.length;
     this.vertexPoses.append(this.scanned.values, first + 1, first + 1 + spec.storage);
-    if (!canonical(spec, this.vertexPoses.data, o)) throw this.fail(line, `${tag} expects a non-zero quaternion (qx, qy, qz, qw), got 0 0 0 0`);
+    const wrong = canonical(spec, this.vertexPoses.data, o);
+    if (wrong !== null) throw this.fail(line, `${tag} expects ${wrong}`);
   }
 
   edge(r: number, spec: KindSpec): void {
@@ -522,7 +532,8 @@ class Records {
     const k = spec.storage;
     this.measurements.append(this.scanned.values, first + 2, first + 2 + k);
     this.information.append(this.scanned.values, first + 2 + k, first + 2 + k + spec.tri);
-    if (!canonical(spec, this.measurements.data, o)) throw this.fail(line, `${tag} expects a non-zero quaternion (qx, qy, qz, qw), got 0 0 0 0`);
+    const wrong = canonical(spec, this.measurements.data, o);
+    if (wrong !== null) throw this.fail(line, `${tag} expects ${wrong}`);
   }
 
   fix(r: number): void {
@@ -653,11 +664,11 @@ function assemble(records: Records): G2oGraph {
   };
 }
 
-/** Wraps θ (SE2) or normalises the quaternion (SE3) of the pose at `o`; false for a zero quaternion. */
-function canonical(spec: KindSpec, v: Float64Array, o: number): boolean {
+/** Wraps θ (SE2) or normalises the quaternion (SE3) of the pose at `o`; else what the quaternion should have been. */
+function canonical(spec: KindSpec, v: Float64Array, o: number): string | null {
   if (spec.kind === 'se2') {
     v[o + 2] = wrapAngle(v[o + 2]!);
-    return true;
+    return null;
   }
   return canonicalQuaternion(v, o + 3);
 }

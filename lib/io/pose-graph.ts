@@ -31,8 +31,8 @@ import type { G2oGraph } from './g2o.js';
 export interface PoseGraphOptions {
   /**
    * The frame of the pose updates: 'world' (default; Ceres' parameterisation,
-   * whose iterations REFERENCE.md records) or 'body' (x·Exp(δ)). See
-   * lib/core/tangent.ts for what each does on the shared graphs.
+   * whose iterations the reference results record) or 'body' (x·Exp(δ));
+   * see {@link TangentFrame}.
    */
   tangent?: TangentFrame;
   /** Measurements for a batch: B·edges·storage (from noisyMeasurements); the initial poses are shared. */

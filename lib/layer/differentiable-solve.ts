@@ -525,7 +525,8 @@ export class DifferentiableSolve {
     const I = term.instances;
     const k = aux.k;
     const raw = this.#raw.get(slot)!;
-    // A step on W's diagonal stays below half its value, so that the diagonal stays positive.
+    // A step on W's diagonal stays below half its value, so that the diagonal stays positive; a zero
+    // (masking) entry is not moved: f depends on it through its square, so its gradient is 0.
     const diagonal = slot.kind === 'weight' ? diagonalPositions(slot.term.weight!.kind, slot.term.weight!.d) : undefined;
     const steps = raw.map((x, i) => (diagonal?.[i % k] ? Math.min(step(x), x / 2) : step(x)));
     const up = new Float64Array(B * I);
@@ -546,6 +547,7 @@ export class DifferentiableSolve {
           if (this.#info[b]!.gradientZeroReason !== null) continue;
           for (let i = 0; i < I; i++) {
             const at = ((aux.batch === 1 ? 0 : b) * aux.instances + (aux.instances === 1 ? 0 : i)) * k + c;
+            if (steps[at] === 0) continue;
             gradient[at]! -= (up[b * I + i]! - down[b * I + i]!) / (2 * steps[at]!);
           }
         }

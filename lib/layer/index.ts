@@ -1,5 +1,5 @@
 /**
- * ariadne/layer: the float64 differentiable solve (DESIGN.md §5), without
+ * ariadne/layer: the float64 differentiable solve, without
  * TensorFlow.js. Never re-exported by the main entry point.
  */
 export {

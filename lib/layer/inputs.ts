@@ -13,7 +13,7 @@ import type { CostTerm } from '../core/cost-term.js';
 import type { Objective } from '../core/objective.js';
 import type { Variable } from '../core/variable.js';
 
-/** Below this norm a quaternion input has no direction (DESIGN.md §5). */
+/** Below this norm a quaternion input has no direction. */
 export const MIN_QUATERNION_NORM = 1e-8;
 
 /** One named input of the layer. */

@@ -1,6 +1,6 @@
 /**
  * The drivers of a loop that asks for linear algebra: the optimisers' loop
- * (lib/optim/minimizer.ts) is a generator that yields its linearize, factor,
+ * (the optimisers' minimiser) is a generator that yields its linearize, factor,
  * solve and step requests, so that one loop body serves the synchronous
  * driver, the asynchronous one (which awaits the *Async calls and leaves the
  * event loop free between them) and the pipelined one (several loops, each

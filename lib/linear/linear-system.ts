@@ -5,7 +5,7 @@
  * construction. It has no argument checks of its own: the native side
  * checks everything (and names the argument); the public NormalEquations
  * checks in TypeScript first and delegates here. Every call the optimisers
- * and drivers make (lib/linear/drivers.ts), and what a backward pass needs
+ * and drivers make (drivers.ts), and what a backward pass needs
  * (factor snapshots, an additive term before factoring), is here.
  */
 import { checkAbove, checkOrdered } from '../base/check.js';

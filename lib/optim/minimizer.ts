@@ -22,7 +22,7 @@
  * include it.
  *
  * The loop is a generator that yields its linear-algebra calls to a driver
- * (lib/linear/drivers.ts). A recorder, when given, sees every iteration's
+ * (the drivers of the linear layer). A recorder, when given, sees every iteration's
  * decisions (for a backward pass that replays them).
  */
 import type { Evaluation, Program, State } from '../core/program.js';
@@ -237,6 +237,8 @@ class TrustRegionLoop {
       if (!this.#running[b]) continue;
       if (this.#gradientNorm[b]! <= this.#options.gradientTolerance) this.#stop(b, 'converged', 'gradient tolerance reached');
       else if (this.#options.maxIterations === 0) this.#stop(b, 'iteration-limit', 'iteration limit (0) reached');
+      else if ((performance.now() - this.#start) / 1e3 >= this.#options.timeLimit)
+        this.#stop(b, 'time-limit', `time limit (${this.#options.timeLimit} s) reached before the first step`);
     }
     this.#reportIteration(0);
   }

@@ -20,7 +20,7 @@ export interface IterationInfo {
   seconds: number;
 }
 
-/** Options of the optimisers; the defaults are Ceres' (and REFERENCE.md's) settings. */
+/** Options of the optimisers; the defaults are Ceres' settings. */
 export interface OptimizerOptions {
   /** Maximum iterations per batch element, counting linear solves (accepted and rejected steps). Default 100. */
   maxIterations?: number;

@@ -1,6 +1,6 @@
 /**
- * ariadne/tfjs: the differentiable solve as one TensorFlow.js op
- * (DESIGN.md §5). The only module of the library that imports
+ * ariadne/tfjs: the differentiable solve as one TensorFlow.js op. The only
+ * module of the library that imports
  * `@tensorflow/tfjs-core` (an optional peer dependency); never re-exported
  * by the main entry point.
  */

@@ -1,5 +1,5 @@
 /**
- * The TensorFlow.js face of the differentiable solve (DESIGN.md §5, "tfjs"):
+ * The TensorFlow.js face of the differentiable solve:
  * one op, built with tf.customGrad, over a {@link DifferentiableSolve}.
  * Tensors cross the boundary as float32 and are solved in float64: the
  * forward reads the input tensors synchronously, solves, and returns x* of

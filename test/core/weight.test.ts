@@ -1,5 +1,6 @@
 import { SeededRandom } from '../../lib/base/random.js';
 import { Weight, applyWeight, type WeightKind } from '../../lib/core/weight.js';
+import { GaussNewton, Objective, Prior, Variable, Vector } from '../../lib/index.js';
 
 /** W as a dense d×d row-major matrix from one instance's k numbers. */
 function dense(kind: WeightKind, d: number, w: Float64Array): Float64Array {
@@ -38,12 +39,23 @@ describe('weights', () => {
     }
   });
 
+  test('a scale or diagonal entry of 0 masks: the solution is that of the problem without those residuals', () => {
+    const x = new Variable('x', Vector(2), new Float64Array(2));
+    const targets = Float64Array.of(1, 2, 5, 7, -3, 4);
+    const solve = (weight: Weight) =>
+      new GaussNewton(new Objective([new Prior({ variable: { variable: x, indices: new Int32Array(3) }, target: targets, weight })])).solve().values('x');
+    // Instance 1 masked: the mean of instances 0 and 2.
+    expect(Array.from(solve(Weight.scale(Float64Array.of(1, 0, 1)))).map((v) => +v.toFixed(9))).toEqual([-1, 3]);
+    // Coordinate 0 of instance 0 and coordinate 1 of instance 2 masked.
+    expect(Array.from(solve(Weight.diagonal(Float64Array.of(0, 1, 1, 1, 1, 0), 2))).map((v) => +v.toFixed(9))).toEqual([1, 4.5]);
+  });
+
   test('BAD CALL - a non-positive diagonal, a wrong dimension, a wrong length', () => {
     expect(() => Weight.sqrtInformation(Float64Array.of(1, 2, 0), 2).bind('Between', 'edges', 2)).toThrow(
       /^Between: 'options.weight' must be a weight with a positive diagonal, got 0 at index 2 \(instance 0\)$/,
     );
-    expect(() => Weight.diagonal(Float64Array.of(1, -1, 1), 3).bind('Prior', 'p', 3)).toThrow(/positive diagonal, got -1 at index 1/);
-    expect(() => Weight.scale(Float64Array.of(0)).bind('Prior', 'p', 3)).toThrow(/positive diagonal, got 0 at index 0/);
+    expect(() => Weight.diagonal(Float64Array.of(1, -1, 1), 3).bind('Prior', 'p', 3)).toThrow(/non-negative diagonal \(0 masks\), got -1 at index 1/);
+    expect(() => Weight.scale(Float64Array.of(-0.5)).bind('Prior', 'p', 3)).toThrow(/non-negative diagonal \(0 masks\), got -0.5 at index 0/);
     expect(() => Weight.diagonal(Float64Array.of(1, 1), 2).bind('Prior', 'p', 3)).toThrow(
       /^Prior: 'options.weight' must be a weight for residuals of dimension 3, got one of dimension 2$/,
     );

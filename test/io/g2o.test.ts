@@ -103,22 +103,32 @@ describe('parseG2o: what it accepts', () => {
   test('SE3 quaternions are made unit with qw ≥ 0; a unit one keeps its bits', () => {
     const g = parseG2o(
       lines(
-        'VERTEX_SE3:QUAT 0 1 2 3 0 0 0 2',
+        'VERTEX_SE3:QUAT 0 1 2 3 0 0 0 1.0005',
         'VERTEX_SE3:QUAT 1 0 0 0 0.5 0.5 0.5 -0.5',
-        `EDGE_SE3:QUAT 0 1 1 0 0 0 3 0 4 ${INFO6}`,
+        `EDGE_SE3:QUAT 0 1 1 0 0 0 0.6 0 0.8004 ${INFO6}`,
         'VERTEX_SE3:QUAT 2 0 0 0 0.2 0.3 0.4 0.8426149773176358',
       ),
     );
     expect(g.kind).toBe('se3');
     expect(Array.from(g.poses.subarray(0, 7))).toEqual([1, 2, 3, 0, 0, 0, 1]);
     expect(Array.from(g.poses.subarray(7, 14))).toEqual([0, 0, 0, -0.5, -0.5, -0.5, 0.5]);
-    expect(Array.from(g.measurements)).toEqual([1, 0, 0, 0, 0.6, 0, 0.8]);
+    expect(Math.hypot(...g.measurements.subarray(3))).toBeCloseTo(1, 15);
+    expect(g.measurements[4]! / g.measurements[6]!).toBeCloseTo(0.6 / 0.8004, 14);
     // 0.2² + 0.3² + 0.4² + 0.8426149773176358² is within 1e-14 of 1: kept as written.
     expect(Array.from(g.poses.subarray(17, 21))).toEqual([0.2, 0.3, 0.4, 0.8426149773176358]);
     // A quaternion far from unit (7 decimals, as in the files) is normalised.
     const h = parseG2o('VERTEX_SE3:QUAT 0 0 0 0 0.3171845 -0.2366641 0.1427899 0.9071908\n');
     expect(Math.hypot(...h.poses.subarray(3))).toBeCloseTo(1, 15);
     expect(h.poses[3]! / 0.3171845).toBeCloseTo(h.poses[6]! / 0.9071908, 15);
+  });
+
+  test('EXPECTED FAILURE - a quaternion whose norm is not 1 up to rounding (|‖q‖ − 1| > 1e-3) is refused, naming the line', () => {
+    expect(() => parseG2o(lines('VERTEX_SE3:QUAT 0 0 0 0 0 0 0 1', 'VERTEX_SE3:QUAT 1 1 2 3 0 0 0 2'))).toThrow(
+      '<string>:2: VERTEX_SE3:QUAT expects a unit quaternion (qx, qy, qz, qw; |‖q‖ − 1| ≤ 0.001, rounding is normalised away), got norm 2',
+    );
+    expect(() => parseG2o(lines('VERTEX_SE3:QUAT 0 0 0 0 0 0 0 1', 'VERTEX_SE3:QUAT 1 0 0 0 0 0 0 1', `EDGE_SE3:QUAT 0 1 1 0 0 0 0.6 0 0.7 ${INFO6}`))).toThrow(
+      /<string>:3: EDGE_SE3:QUAT expects a unit quaternion .*got norm 0\.92/,
+    );
   });
 
   test('non-positive-definite information matrices are counted', () => {

@@ -36,7 +36,7 @@ describe('BAD CALL - the layer names the input or the cause', () => {
       new RangeError(`${fn}: 'inputs['prior.target']' must be finite, got NaN at index 1`),
     );
     expect(() => l.forward({ 'prior.weight': Float64Array.of(1, -2) })).toThrow(
-      /'inputs\['prior.weight'\]' must be a weight with a positive diagonal, got -2 at index 1/,
+      /'inputs\['prior.weight'\]' must be a weight with a non-negative diagonal \(0 masks\), got -2 at index 1/,
     );
     expect(() => l.forward({ 'posePrior.target': Float64Array.of(1, 0, 0, 0, 0, 0, 1e-9) })).toThrow(
       new RangeError(`${fn}: 'inputs['posePrior.target']' must be quaternions of norm ≥ 1e-8, got norm 1e-9 at element 0`),

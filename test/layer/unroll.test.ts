@@ -5,7 +5,20 @@
 // problem; against the minimum, a converged solve's unroll is off by how far
 // the iterates' derivative had converged when the cost stopped changing
 // (about K·√ε relative: 1e-8 to 2e-6 here). truncated and dlm are printed.
-import { Dogleg, LevenbergMarquardt, NormalEquations, RobustLoss, manhattanWorld, poseGraphObjective, sphereWorld, type Objective } from '../../lib/index.js';
+import {
+  Dogleg,
+  LevenbergMarquardt,
+  NormalEquations,
+  Objective,
+  Prior,
+  RobustLoss,
+  Variable,
+  Vector,
+  Weight,
+  manhattanWorld,
+  poseGraphObjective,
+  sphereWorld,
+} from '../../lib/index.js';
 import { solveRecordingSteps, type Trajectory } from '../../lib/layer/unroll.js';
 import { DifferentiableSolve, dlm, truncated } from '../../lib/layer/index.js';
 import { finiteDifference, relativeError } from '../helpers/layer.js';
@@ -234,6 +247,25 @@ describe('what a backward holds to', () => {
       expect(startError).toBeLessThan(TARGET);
       layer.dispose();
     }
+  });
+
+  test('a masked instance (scale weight 0): the gradients of its weight and target are 0, the others finite', () => {
+    const x = new Variable('x', Vector(2), new Float64Array(2));
+    const targets = Float64Array.of(1, 2, 5, 7, -3, 4);
+    const prior = new Prior({
+      name: 'p',
+      variable: { variable: x, indices: new Int32Array(3) },
+      target: targets,
+      weight: Weight.scale(Float64Array.of(1, 0, 2)),
+    });
+    const layer = makeLayer(new Objective([prior]), { exactHessian: true });
+    layer.forward({ 'p.target': targets, 'p.weight': Float64Array.of(1, 0, 2) });
+    const gradient = layer.backward({ x: Float64Array.of(1, -1) });
+    expect(gradient['p.weight']![1]).toBe(0);
+    expect(Array.from(gradient['p.target']!.subarray(2, 4))).toEqual([0, 0]);
+    // x* = (t₀ + 4 t₂) / 5: ∂L/∂t₀ = (1, −1)/5, ∂L/∂t₂ = 4 (1, −1)/5.
+    expect(Array.from(gradient['p.target']!).map((v) => +v.toFixed(7) + 0)).toEqual([0.2, -0.2, 0, 0, 0.8, -0.8]);
+    layer.dispose();
   });
 
   test('BAD CALL - a name twice in options.differentiable', () => {

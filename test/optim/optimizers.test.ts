@@ -327,10 +327,11 @@ describe('optimisers', () => {
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });
 
-  test('a time limit stops the elements still running', () => {
-    const result = new LevenbergMarquardt(poseGraphObjective(gridGraph(6, 0.1, 18)).objective, { timeLimit: 0 }).solve();
-    expect(result.status[0]).toBe('time-limit');
-    expect(result.iterations[0]).toBe(1);
+  test('a time limit of 0 takes no step', () => {
+    const { objective } = poseGraphObjective(gridGraph(6, 0.1, 18));
+    const none = new LevenbergMarquardt(objective, { timeLimit: 0 }).solve();
+    expect([none.status[0], none.iterations[0], none.finalCost[0]]).toEqual(['time-limit', 0, none.initialCost[0]]);
+    expect(none.reason[0]).toBe('time limit (0 s) reached before the first step');
   });
 
   test('BAD CALL - bad options name the option', () => {

@@ -17,6 +17,28 @@ function prebuild(): string {
 }
 
 describe('the package', () => {
+  test("the typings point at no file a package user lacks (the repository's TypeScript sources, docs, tests and shared data; native/ ships)", () => {
+    distEntry();
+    const typings: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (/\.d\.m?ts$/.test(entry.name)) typings.push(file);
+      }
+    };
+    for (const dir of ['cjs', 'esm']) walk(path.join(root, 'dist', dir));
+    expect(typings.length).toBeGreaterThan(20);
+    const mentions = typings.flatMap((file) =>
+      fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => /REFERENCE\.md|DESIGN\.md|STYLE\.md|\.\.\/shared|\b(lib|docs|test|benchmarks|examples)\/[\w./-]+\.(ts|md|cc|h)\b/.test(line))
+        .map((line) => `${path.relative(root, file)}: ${line.trim()}`),
+    );
+    expect(mentions).toEqual([]);
+  });
+
   test('ESM and CommonJS entries export the same objects', () => {
     distEntry();
     const script = `
