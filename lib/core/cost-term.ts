@@ -194,6 +194,16 @@ export abstract class CostTerm {
   }
 
   /**
+   * Whether `evaluate` is known to write every residual and every entry of
+   * each Jacobian it is given (the built-in terms). Otherwise the objective
+   * fills them with NaN first, so that an entry left unwritten is reported
+   * (naming the term) instead of read as whatever the scratch array held.
+   */
+  get writesEveryEntry(): boolean {
+    return false;
+  }
+
+  /**
    * ∂r/∂(auxiliary input a) of the raw residual r (before W and ρ) for `rows`
    * rows, `inputs` as {@link evaluate} takes them (read-only). Writes
    * `jacobians[a]` for each auxiliary input a whose array is given: rows × d ×

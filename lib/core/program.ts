@@ -13,7 +13,7 @@ import type { JacobianPattern } from './pattern.js';
 import { auxiliaryValues, type Auxiliary } from './auxiliary.js';
 import type { CostTerm } from './cost-term.js';
 import { applyLoss } from './robust-loss.js';
-import { hasWorldFrame } from './tangent.js';
+import { hasWorldFrame, tangentMagnitude } from './tangent.js';
 import { variableValues, type Variable } from './variable.js';
 import { applyWeight } from './weight.js';
 
@@ -61,6 +61,8 @@ export interface Evaluation {
   jValues?: Float64Array;
   /** Per term (in `terms` order), B·I instance costs ½ ρ(‖W r‖²) (when asked). */
   instanceCosts?: Float64Array[];
+  /** B: for an element that is not finite, where first (the term, instance and residual or Jacobian), once one is. */
+  nonFinite?: (string | undefined)[];
 }
 
 /** A step's quantities held fixed in uᵀ(A + λE)δ (Program.instanceProducts): the unrolled backward's view of one Gauss-Newton or Levenberg-Marquardt step. */
@@ -157,6 +159,7 @@ export class Program {
       out.cost[b] = 0;
       out.variableCost[b] = 0;
       out.finite[b] = 1;
+      if (out.nonFinite) out.nonFinite[b] = undefined;
     }
     if (actives.length === 0) return out;
     const nnz = this.nnz;
@@ -220,6 +223,11 @@ export class Program {
       const weight = term.weight
         ? auxiliaryRows(term.weight.aux, this.#first, actives, I, start, rows, weightBuffer!.subarray(0, rows * term.weight.aux.k))
         : undefined;
+      // NaN-poisoned (a user's term): an entry the term does not write is caught as non-finite (and named below).
+      if (!term.writesEveryEntry) {
+        residuals.fill(NaN);
+        for (const j of jacobians) j?.fill(NaN);
+      }
       const blocks = weightedRows(layout, inputs, rows, residuals, jacobians, weight, (k, length) => scratch(`world${k}`, length));
       // s = ‖W r‖² per row decides finiteness (a loss may map a non-finite s to a constant ρ).
       squaredNorms(residuals, rows, d, squared);
@@ -250,7 +258,124 @@ export class Program {
           );
         });
       }
+      if (!out.finite.every((f) => f === 1)) this.#describeNonFinite(layout, actives, start, rows, residuals, jacobians, out);
       start += rows;
+    }
+  }
+
+  /**
+   * Each term's Jacobians (as it writes them, body frame, before W and the
+   * loss) against central differences along each variable's right tangent
+   * (step 1e-6·max(magnitude, 1) per coordinate), per instance and use of a
+   * non-constant element, for the elements `active` selects: per element
+   * the first whose ‖J − J_numeric‖max / ‖J_numeric‖max (‖·‖ at least
+   * 1e-8) exceeds `tolerance`, in words, else null.
+   */
+  compareJacobians(state: State, active: Uint8Array, tolerance: number): (string | null)[] {
+    const B = this.batch;
+    const found = new Array<string | null>(B).fill(null);
+    for (const layout of this.#layouts) {
+      const { term } = layout;
+      const d = term.dim;
+      const I = term.instances;
+      const rows = B * I;
+      const inputs = this.#allRows(layout, state);
+      const analytic = term.variables.map((u) => new Float64Array(rows * d * u.variable.group.dof));
+      const residuals = new Float64Array(rows * d);
+      term.evaluate(rows, inputs, residuals, analytic);
+      const plus = new Float64Array(rows * d);
+      const minus = new Float64Array(rows * d);
+      term.variables.forEach((use, k) => {
+        const { group } = use.variable;
+        const dof = group.dof;
+        const numeric = new Float64Array(rows * d * dof);
+        const steps = new Float64Array(rows);
+        for (let c = 0; c < dof; c++) {
+          for (let row = 0; row < rows; row++) steps[row] = 1e-6 * Math.max(tangentMagnitude(group, inputs[k]!, row, c), 1);
+          for (const [sign, out] of [
+            [1, plus],
+            [-1, minus],
+          ] as const) {
+            const delta = new Float64Array(rows * dof);
+            for (let row = 0; row < rows; row++) delta[row * dof + c] = sign * steps[row]!;
+            const moved = inputs.slice();
+            moved[k] = group.retract(inputs[k]!, delta);
+            term.evaluate(
+              rows,
+              moved,
+              out,
+              term.variables.map(() => undefined),
+            );
+          }
+          for (let row = 0; row < rows; row++) {
+            for (let a = 0; a < d; a++) numeric[(row * d + a) * dof + c] = (plus[row * d + a]! - minus[row * d + a]!) / (2 * steps[row]!);
+          }
+        }
+        const size = d * dof;
+        for (let row = 0; row < rows; row++) {
+          const b = Math.floor(row / I);
+          const i = row - b * I;
+          if (!active[b] || found[b] !== null || this.#useColumn(layout, k, i) < 0) continue;
+          let difference = 0;
+          let scale = 1e-8;
+          for (let e = row * size; e < (row + 1) * size; e++) {
+            difference = Math.max(difference, Math.abs(analytic[k]![e]! - numeric[e]!));
+            scale = Math.max(scale, Math.abs(numeric[e]!));
+          }
+          const error = difference / scale;
+          if (!(error <= tolerance)) {
+            found[b] =
+              `the Jacobian of term '${term.name}' with respect to '${use.variable.name}' (element ${use.indices[use.indices.length === 1 ? 0 : i]}) at instance ${i} ` +
+              `is off from central differences by ${error.toPrecision(3)} relative (tolerance ${tolerance})`;
+          }
+        }
+      });
+    }
+    return found;
+  }
+
+  /**
+   * For each element of this chunk that is not finite and not yet
+   * described: the first instance of `layout`'s term whose residual or
+   * Jacobian (of a non-constant element) is not finite, in words, into
+   * out.nonFinite.
+   */
+  #describeNonFinite(
+    layout: TermLayout,
+    actives: readonly number[],
+    start: number,
+    rows: number,
+    residuals: Float64Array,
+    jacobians: readonly (Float64Array | undefined)[],
+    out: Evaluation,
+  ): void {
+    const { term } = layout;
+    const I = term.instances;
+    const d = term.dim;
+    out.nonFinite ??= new Array<string | undefined>(this.batch).fill(undefined);
+    for (let row = 0; row < rows; row++) {
+      const b = actives[Math.floor((start + row) / I)]!;
+      const i = (start + row) % I;
+      if (out.finite[b] || out.nonFinite[b] !== undefined) continue;
+      const bad = (x: Float64Array, begin: number, end: number) => {
+        for (let e = begin; e < end; e++) if (!Number.isFinite(x[e]!)) return x[e]!;
+        return undefined;
+      };
+      const where = `term '${term.name}', instance ${i}`;
+      const r = bad(residuals, row * d, (row + 1) * d);
+      if (r !== undefined) {
+        out.nonFinite[b] = `${where}: its residual is ${r}${Number.isNaN(r) ? ' (NaN: not written, or computed from NaN)' : ''}`;
+        continue;
+      }
+      term.variables.forEach((use, k) => {
+        const j = jacobians[k];
+        if (j === undefined || out.nonFinite![b] !== undefined || this.#useColumn(layout, k, i) < 0) return;
+        const size = d * use.variable.group.dof;
+        const v = bad(j, row * size, (row + 1) * size);
+        if (v !== undefined)
+          out.nonFinite![b] =
+            `${where}: its Jacobian with respect to '${use.variable.name}' holds ${v}${Number.isNaN(v) ? ' (NaN: an entry the term did not write, or computed from NaN)' : ''}`;
+      });
     }
   }
 

@@ -34,3 +34,16 @@ export type TangentFrame = 'body' | 'world';
 export function hasWorldFrame(group: LieGroup): boolean {
   return group.worldFrame !== undefined;
 }
+
+/**
+ * The magnitude a relative numeric step along tangent coordinate c of
+ * element `row` (storage at row·storage in x) scales with: a Vector's |x_c|,
+ * a pose's translation ‖t‖ for its translation coordinates, 1 for rotations.
+ */
+export function tangentMagnitude(group: LieGroup, x: Float64Array, row: number, c: number): number {
+  const o = row * group.storage;
+  if (group.name === 'SE2') return c < 2 ? Math.hypot(x[o]!, x[o + 1]!) : 1;
+  if (group.name === 'SE3') return c < 3 ? Math.hypot(x[o]!, x[o + 1]!, x[o + 2]!) : 1;
+  if (group.name === 'SO2' || group.name === 'SO3') return 1;
+  return Math.abs(x[o + c]!);
+}

@@ -80,6 +80,11 @@ export class Between extends CostTerm {
     return this.#kernel !== undefined;
   }
 
+  /** It writes every residual and Jacobian entry (no NaN-poisoning needed). */
+  override get writesEveryEntry(): boolean {
+    return true;
+  }
+
   evaluate(
     rows: number,
     inputs: readonly Float64Array[],

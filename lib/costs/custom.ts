@@ -16,6 +16,7 @@
 import { CostTerm, type ElementRef, type TermOptions } from '../core/cost-term.js';
 import { checkOneOf, checkOptions, rangeError, typeError } from '../base/check.js';
 import type { LieGroup } from '../geometry/lie-group.js';
+import { tangentMagnitude } from '../core/tangent.js';
 import { groupOf } from './refs.js';
 
 /**
@@ -220,7 +221,7 @@ export class Custom extends CostTerm {
     // Per row: the step's scale (the coordinate's magnitude, at least the floor; 1 for absolute steps).
     const floor = this.#floor;
     const scale = new Float64Array(rows);
-    for (let row = 0; row < rows; row++) scale[row] = floor === undefined ? 1 : Math.max(magnitude(group, x, row, c), floor);
+    for (let row = 0; row < rows; row++) scale[row] = floor === undefined ? 1 : Math.max(tangentMagnitude(group, x, row, c), floor);
     const shifted = inputs.slice();
     const plus = new Float64Array(rows * d);
     const minus = new Float64Array(rows * d);
@@ -289,16 +290,6 @@ function ridders(central: (h: number) => Float64Array, first: number): Float64Ar
     previous = row;
   }
   return best;
-}
-
-/** The magnitude a relative step scales with, of tangent coordinate c of element `row`: a Vector's |x_c|, a pose's ‖t‖ for translation coordinates, 1 for rotations. */
-function magnitude(group: LieGroup, x: Float64Array, row: number, c: number): number {
-  const st = group.storage;
-  const o = row * st;
-  if (group.name === 'SE2') return c < 2 ? Math.hypot(x[o]!, x[o + 1]!) : 1;
-  if (group.name === 'SE3') return c < 3 ? Math.hypot(x[o]!, x[o + 1]!, x[o + 2]!) : 1;
-  if (group.name === 'SO2' || group.name === 'SO3') return 1;
-  return Math.abs(x[o + c]!);
 }
 
 /** options.step checked and expanded: per variable, one step per tangent coordinate. */

@@ -62,6 +62,11 @@ export class Difference extends CostTerm {
     });
   }
 
+  /** It writes every residual and Jacobian entry (no NaN-poisoning needed). */
+  override get writesEveryEntry(): boolean {
+    return true;
+  }
+
   evaluate(rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[]): void {
     const [a, b, t] = inputs as [Float64Array, Float64Array, Float64Array];
     const n = this.dim;

@@ -61,6 +61,11 @@ export class Prior extends CostTerm {
     this.group = group;
   }
 
+  /** It writes every residual and Jacobian entry (no NaN-poisoning needed). */
+  override get writesEveryEntry(): boolean {
+    return true;
+  }
+
   evaluate(_rows: number, inputs: readonly Float64Array[], residuals: Float64Array, jacobians: readonly (Float64Array | undefined)[]): void {
     const [x, target] = inputs as [Float64Array, Float64Array];
     this.group.local(target, x, residuals, undefined, jacobians[0]);

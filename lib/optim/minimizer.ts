@@ -225,12 +225,17 @@ class TrustRegionLoop {
     const B = this.#B;
     for (let b = 0; b < B; b++) {
       this.#history[b]!.push(this.#cost[b]!);
-      if (!this.#current.finite[b]) this.#stop(b, 'failed', 'non-finite residual or Jacobian at the initial values');
+      if (!this.#current.finite[b]) {
+        const where = this.#current.nonFinite?.[b];
+        this.#stop(b, 'failed', `non-finite residual or Jacobian at the initial values${where === undefined ? '' : `: ${where}`}`);
+      }
     }
     const cols = this.#objective.pattern.cols;
     if (this.#options.jacobiScaling) jacobiScale(this.#current.jValues!, cols, B, this.#n, this.#scale);
     // The initial J scaled here; the candidates' J are scaled as they are evaluated.
     scaleColumns(this.#current.jValues!, cols, B, this.#n, this.#scale);
+    this.#refreshRunning();
+    this.#checkDerivatives(this.#x, this.#running);
     this.#refreshRunning();
     yield* this.#linearize(this.#running, true);
     for (let b = 0; b < B; b++) {
@@ -339,11 +344,24 @@ class TrustRegionLoop {
     }
   }
 
-  /** x ⊕ δ and its cost, residuals and (scaled) Jacobian, for the candidates. */
+  /** x ⊕ δ and its cost, residuals and (scaled) Jacobian, for the candidates (the Jacobian check fails those off). */
   #evaluateCandidates(): void {
     this.#objective.retract(this.#x, this.#delta, this.#candidate, this.#candidates);
     const columnScale = this.#options.jacobiScaling ? this.#scale : undefined;
     this.#objective.evaluate(this.#candidate, { residuals: true, jacobians: true, active: this.#candidates, columnScale }, this.#next);
+    this.#checkDerivatives(this.#candidate, this.#candidates);
+  }
+
+  /** With options.checkDerivatives: the elements `active` selects whose Jacobians at `state` are off fail (and leave `active`). */
+  #checkDerivatives(state: State, active: Uint8Array): void {
+    const tolerance = this.#options.checkDerivatives;
+    if (tolerance === undefined) return;
+    const found = this.#objective.compareJacobians(state, active, tolerance);
+    for (let b = 0; b < this.#B; b++) {
+      if (!active[b] || found[b] === null) continue;
+      this.#stop(b, 'failed', found[b]!);
+      active[b] = 0;
+    }
   }
 
   /** Per candidate: the function tolerance, then accepted or rejected by its step's quality. */

@@ -83,6 +83,22 @@ export interface OptimizerOptions {
   onIteration?: (info: IterationInfo) => void;
   /** Stop iterating after this many seconds (elements still running get status 'time-limit'). */
   timeLimit?: number;
+  /**
+   * Check every term's Jacobians against central differences at each new
+   * point (the initial one and every candidate), as Ceres' check_gradients:
+   * an element whose Jacobian is off by more than the relative tolerance
+   * (default 1e-6: ‖J − J_numeric‖max / ‖J_numeric‖max per instance and
+   * variable) fails with a message naming the term, the variable, the
+   * instance and the error. Costs 2·dof evaluations of every term per
+   * variable and point: for finding a wrong Jacobian, not for production.
+   * Default false.
+   */
+  checkDerivatives?:
+    | boolean
+    | {
+        /** The relative tolerance (default 1e-6). */
+        tolerance?: number;
+      };
 }
 
 /** The trust-region parameters, validated together (resolveOptions). */
@@ -108,6 +124,8 @@ export interface ResolvedOptions {
   log: ((line: string) => void) | undefined;
   onIteration: ((info: IterationInfo) => void) | undefined;
   timeLimit: number;
+  /** The relative tolerance of the Jacobian check at each new point, or undefined for no check. */
+  checkDerivatives: number | undefined;
 }
 
 const KEYS = [
@@ -128,6 +146,7 @@ const KEYS = [
   'verbose',
   'onIteration',
   'timeLimit',
+  'checkDerivatives',
 ] as const;
 
 function tolerance(fn: string, arg: string, value: unknown, fallback: number): number {
@@ -177,6 +196,14 @@ export function resolveOptions(fn: string, options: unknown): ResolvedOptions {
   else if (o.verbose !== undefined && o.verbose !== false) throw typeError(fn, 'options.verbose', 'a boolean or a function (line) => void', o.verbose);
   if (o.onIteration !== undefined && typeof o.onIteration !== 'function') throw typeError(fn, 'options.onIteration', 'a function', o.onIteration);
   const timeLimit = o.timeLimit === undefined ? Infinity : tolerance(fn, 'options.timeLimit', o.timeLimit, Infinity);
+  let checkDerivatives: number | undefined;
+  if (o.checkDerivatives === true) checkDerivatives = 1e-6;
+  else if (typeof o.checkDerivatives === 'object' && o.checkDerivatives !== null) {
+    const check = checkOptions(fn, 'options.checkDerivatives', o.checkDerivatives, ['tolerance']);
+    checkDerivatives = check.tolerance === undefined ? 1e-6 : checkAbove(fn, 'options.checkDerivatives.tolerance', check.tolerance, 0);
+  } else if (o.checkDerivatives !== undefined && o.checkDerivatives !== false) {
+    throw typeError(fn, 'options.checkDerivatives', 'a boolean or { tolerance }', o.checkDerivatives);
+  }
   return {
     maxIterations,
     functionTolerance: tolerance(fn, 'options.functionTolerance', o.functionTolerance, 1e-6),
@@ -188,5 +215,6 @@ export function resolveOptions(fn: string, options: unknown): ResolvedOptions {
     log,
     onIteration: o.onIteration as ((info: IterationInfo) => void) | undefined,
     timeLimit,
+    checkDerivatives,
   };
 }

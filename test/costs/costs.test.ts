@@ -97,6 +97,32 @@ describe('cost term Jacobians', () => {
     });
   }
 
+  test('the built-in terms write every residual and Jacobian entry they claim to (writesEveryEntry: no NaN-poisoning needed)', () => {
+    const random = new SeededRandom(12);
+    for (const group of groups) {
+      const x = new Variable('x', group, group.identity(2));
+      const terms: CostTerm[] = [
+        new Between({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] }, measurement: group.identity() }),
+        new Prior({ variable: { variable: x, indices: [0] }, target: group.identity() }),
+      ];
+      if (group.name.startsWith('Vector')) terms.push(new Difference({ a: { variable: x, indices: [0] }, b: { variable: x, indices: [1] } }));
+      for (const term of terms) {
+        expect(term.writesEveryEntry).toBe(true);
+        const rows = 5;
+        const inputs = [
+          ...term.variables.map(() => group.random(rows, random)),
+          ...term.auxiliary.map((a) => (a.group ?? group).random(rows, random).subarray(0, rows * a.k)),
+        ];
+        const residuals = new Float64Array(rows * term.dim).fill(NaN);
+        for (const world of [undefined, term.variables.map(() => true)]) {
+          const jacobians = term.variables.map(() => new Float64Array(rows * term.dim * group.dof).fill(NaN));
+          term.evaluate(rows, inputs, residuals, jacobians, world);
+          expect([residuals, ...jacobians].every((a) => a.every(Number.isFinite))).toBe(true);
+        }
+      }
+    }
+  });
+
   test.each([SE2, SE3])("Between on %s: the fused kernel gives the group verbs' numbers", (group) => {
     const random = new SeededRandom(9);
     const rows = 50;
