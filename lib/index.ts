@@ -35,6 +35,7 @@ export { GaussNewton } from './optim/gauss-newton.js';
 export { Dogleg } from './optim/dogleg.js';
 export { Optimizer } from './optim/optimizer.js';
 export { SolveResult, type SolveStatus } from './optim/result.js';
+export { covariance, type CovarianceBlock, type CovarianceOptions, type CovarianceResult } from './optim/covariance.js';
 export type { IterationInfo, OptimizerOptions } from './optim/options.js';
 
 // Files.

@@ -11,8 +11,16 @@ import { significant, type CliIo } from './io.js';
 export function infoCommand(file: string, options: { json: boolean }, io: CliIo): void {
   const graph = readG2o(file);
   const stats = poseGraphStats(graph);
-  // A graph in pieces has its cost as ariadne solve would see it (one vertex per unanchored piece held constant: the cost is the same).
-  const initialCost = poseGraphObjective(graph, { disconnected: 'anchor' }).objective.costs()[0]!;
+  // A graph in pieces has its cost as ariadne solve would see it (one vertex per unanchored piece held
+  // constant: the cost is the same); a graph with no objective (no edges, every vertex fixed) has none.
+  let initialCost: number | null = null;
+  let noCost = '';
+  try {
+    initialCost = poseGraphObjective(graph, { disconnected: 'anchor' }).objective.costs()[0]!;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    noCost = ` (no objective: ${error.message})`;
+  }
   const skipped = Object.entries(graph.skipped).map(([tag, count]) => `${tag} ×${count}`);
   if (options.json) {
     io.stdout(`${JSON.stringify({ file, ...stats, skipped: graph.skipped, initialCost })}\n`);
@@ -28,7 +36,7 @@ export function infoCommand(file: string, options: { json: boolean }, io: CliIo)
     `  degree            min ${stats.degree.min}, mean ${stats.degree.mean.toFixed(2)}, max ${stats.degree.max}`,
     `  information       ${stats.nonPositiveDefinite === 0 ? 'all positive definite' : `${stats.nonPositiveDefinite} not positive definite (eigenvalues clamped to ≥ 1e-12)`}`,
     ...(skipped.length > 0 ? [`  skipped           ${skipped.join(', ')}`] : []),
-    `  initial cost      ${significant(initialCost)}`,
+    `  initial cost      ${initialCost === null ? `none${noCost}` : significant(initialCost)}`,
   ];
   io.stdout(`${lines.join('\n')}\n`);
 }

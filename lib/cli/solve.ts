@@ -16,6 +16,7 @@ import { GaussNewton } from '../optim/gauss-newton.js';
 import { LevenbergMarquardt } from '../optim/levenberg-marquardt.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { OptimizerOptions } from '../optim/options.js';
+import { covariance } from '../optim/covariance.js';
 import type { SolveResult, SolveStatus } from '../optim/result.js';
 import { renderPoseGraphSvg } from '../plot/pose-graph.js';
 import type { PlotView } from '../plot/projection.js';
@@ -42,6 +43,8 @@ export interface SolveCommandOptions {
   json: boolean;
   /** Refuse a graph in several pieces instead of anchoring each. */
   strict?: boolean;
+  /** Report each pose's marginal standard deviations (copy 0). */
+  covariance?: boolean;
   out?: string;
   plot?: string;
   robust?: RobustSpec;
@@ -136,6 +139,8 @@ export function solveCommand(file: string, options: SolveCommandOptions, io: Cli
     `${file}: ${graph.kind.toUpperCase()}, ${graph.ids.length} vertices, ${graph.from.length} edges${robust}; ${what} ${significant(report.initialCost as number)} → ${significant(report.finalCost as number)} in ${report.iterations} iterations, ${solveSeconds.toFixed(3)} s: ${status}${status === 'converged' ? '' : ` (${result.reason.find((_, b) => result.status[b] === status)})`}\n`,
   );
 
+  if (options.covariance) marginals(file, graph, objective, result, report, io);
+
   // Copy 0 of the batch: its solution and, for the picture, its own measurements.
   const st = graph.kind === 'se2' ? 3 : 7;
   const solved = result.values('poses').subarray(0, graph.poses.length);
@@ -154,4 +159,38 @@ export function solveCommand(file: string, options: SolveCommandOptions, io: Cli
   }
   if (options.json) io.stdout(`${JSON.stringify(report)}\n`);
   if (status === 'failed') throw new SolveFailed(`the solve failed: ${result.reason.find((_, b) => result.status[b] === 'failed')}`);
+}
+
+/**
+ * --covariance: the marginal standard deviations of every non-constant pose
+ * of copy 0 (the square roots of its covariance block's diagonal, in the
+ * world update frame: x, y, θ, or tx, ty, tz, rx, ry, rz), into the report
+ * (`marginals: { ids, stdDev }`) and summarised on stderr; a problem that is
+ * not observable is said instead (`covarianceError`).
+ */
+function marginals(file: string, graph: G2oGraph, objective: Objective, result: SolveResult, report: Record<string, unknown>, io: CliIo): void {
+  const columns = objective.program.columns[0]!;
+  const free = Array.from(graph.ids.keys()).filter((v) => columns[v]! >= 0);
+  let blocks: Float64Array[];
+  try {
+    blocks = covariance(
+      objective,
+      result,
+      free.map((element) => ({ variable: 'poses', element })),
+    ).blocks[0]!;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    report.covarianceError = error.message;
+    io.stderr(`ariadne: --covariance: ${error.message}\n`);
+    return;
+  }
+  const dof = graph.kind === 'se2' ? 3 : 6;
+  const stdDev = blocks.map((block) => Array.from({ length: dof }, (_, c) => Math.sqrt(block[c * dof + c]!)));
+  report.marginals = { ids: free.map((v) => graph.ids[v]!), stdDev };
+  const position = stdDev.map((s) => Math.hypot(s[0]!, s[1]!, dof === 6 ? s[2]! : 0));
+  const worst = position.indexOf(Math.max(...position));
+  const sorted = [...position].sort((a, b) => a - b);
+  io.stderr(
+    `${file}: marginal position σ of ${free.length} poses${result.batch > 1 ? ' (copy 0)' : ''}: median ${significant(sorted[sorted.length >> 1]!)}, largest ${significant(position[worst]!)} at vertex ${graph.ids[free[worst]!]}\n`,
+  );
 }

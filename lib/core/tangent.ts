@@ -37,13 +37,11 @@ export function hasWorldFrame(group: LieGroup): boolean {
 
 /**
  * The magnitude a relative numeric step along tangent coordinate c of
- * element `row` (storage at row·storage in x) scales with: a Vector's |x_c|,
- * a pose's translation ‖t‖ for its translation coordinates, 1 for rotations.
+ * element `row` (storage at row·storage in x) scales with: a Vector's |x_c|
+ * (a parameter's own size); 1 on a Lie group, whose tangent is a
+ * displacement (a pose's distance from the origin says nothing of the
+ * residual's scale).
  */
 export function tangentMagnitude(group: LieGroup, x: Float64Array, row: number, c: number): number {
-  const o = row * group.storage;
-  if (group.name === 'SE2') return c < 2 ? Math.hypot(x[o]!, x[o + 1]!) : 1;
-  if (group.name === 'SE3') return c < 3 ? Math.hypot(x[o]!, x[o + 1]!, x[o + 2]!) : 1;
-  if (group.name === 'SO2' || group.name === 'SO3') return 1;
-  return Math.abs(x[o + c]!);
+  return group.name.startsWith('Vector') ? Math.abs(x[row * group.storage + c]!) : 1;
 }

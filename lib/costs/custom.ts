@@ -78,11 +78,12 @@ export interface CustomOptions extends TermOptions {
    */
   step?: number | readonly (number | readonly number[])[];
   /**
-   * 'relative' (the default, as Ceres): each tangent coordinate's step is
-   * `step` times its magnitude (a Vector's coordinate |x_c|, a pose's
-   * translation ‖t‖ for its translation coordinates, 1 for rotations), but
-   * not below `step`·`stepFloor`; 'absolute': `step` as given, in tangent
-   * units.
+   * 'relative' (the default, as Ceres, for a Vector variable): each
+   * coordinate's step is `step` times |x_c|, but not below
+   * `step`·`stepFloor`; a Lie group's tangent (a displacement) is stepped by
+   * `step` itself; 'absolute': `step` as given, in tangent units. (Until
+   * this version `step` was absolute; a Vector of large values, such as map
+   * coordinates, wants 'absolute' or per-coordinate steps.)
    */
   stepMode?: 'relative' | 'absolute';
   /**
@@ -98,8 +99,11 @@ export interface CustomOptions extends TermOptions {
    * digits: from a first step 1e-2 times the coordinate's magnitude, halved
    * up to 10 times, the Richardson tableau of central differences, keeping
    * per entry the value with the smallest error estimate (about 1e-12
-   * relative on smooth residuals, at up to 20 residual evaluations per
-   * coordinate). Default false.
+   * relative on smooth residuals, at up to 22 residual evaluations per
+   * coordinate); where that estimate is above 1e-8 relative, or the value
+   * is more than 1e-3 from the central difference (the steps were too coarse
+   * for the residual), the central difference is kept.
+   * Default false.
    */
   ridders?: boolean;
 }
@@ -226,7 +230,9 @@ export class Custom extends CostTerm {
     const plus = new Float64Array(rows * d);
     const minus = new Float64Array(rows * d);
     const delta = new Float64Array(rows * dof);
-    /** The central differences with step h·scale per row, rows × d. */
+    const vector = group.name.startsWith('Vector');
+    const width = new Float64Array(rows);
+    /** The central differences with step h·scale per row, rows × d (a Vector's step as rounded: x ± h is not x exactly ± h where |x| ≫ h). */
     const central = (h: number): Float64Array => {
       for (const [sign, out] of [
         [1, plus],
@@ -235,13 +241,23 @@ export class Custom extends CostTerm {
         delta.fill(0);
         for (let row = 0; row < rows; row++) delta[row * dof + c] = sign * h * scale[row]!;
         shifted[k] = group.retract(x, delta);
+        for (let row = 0; row < rows; row++) width[row] = vector ? (sign === 1 ? 0 : width[row]!) + sign * shifted[k]![row * dof + c]! : 2 * h * scale[row]!;
         this.#residual(rows, shifted, out);
       }
       const column = new Float64Array(rows * d);
-      for (let row = 0; row < rows; row++) for (let a = 0; a < d; a++) column[row * d + a] = (plus[row * d + a]! - minus[row * d + a]!) / (2 * h * scale[row]!);
+      for (let row = 0; row < rows; row++) for (let a = 0; a < d; a++) column[row * d + a] = (plus[row * d + a]! - minus[row * d + a]!) / width[row]!;
       return column;
     };
-    const column = this.#ridders ? ridders(central, RIDDERS_FIRST_STEP) : central(base);
+    const column = central(base);
+    if (this.#ridders) {
+      // Ridders' best entries where their error estimate is small and they agree with the central
+      // difference to its own accuracy; else (steps too coarse for the residual) the central difference.
+      const { best, error } = ridders(central, RIDDERS_FIRST_STEP);
+      for (let e = 0; e < column.length; e++) {
+        const size = Math.max(Math.abs(best[e]!), Math.abs(column[e]!), Number.MIN_VALUE);
+        if (error[e]! <= RIDDERS_TRUST * size && Math.abs(best[e]! - column[e]!) <= RIDDERS_AGREEMENT * size) column[e] = best[e]!;
+      }
+    }
     for (let row = 0; row < rows; row++) for (let a = 0; a < d; a++) j[(row * d + a) * dof + c] = column[row * d + a]!;
   }
 }
@@ -250,6 +266,10 @@ export class Custom extends CostTerm {
 const RIDDERS_FIRST_STEP = 1e-2;
 /** Most halvings of Ridders' step. */
 const RIDDERS_STEPS = 10;
+/** Ridders' entry is used where its error estimate is at most this, relative… */
+const RIDDERS_TRUST = 1e-8;
+/** …and it agrees with the central difference to this, relative (the central difference's own accuracy, with room). */
+const RIDDERS_AGREEMENT = 1e-3;
 
 /**
  * Ridders' extrapolation of central(h) to h → 0, per entry: the Richardson
@@ -258,7 +278,7 @@ const RIDDERS_STEPS = 10;
  * max(|T[i][m] − T[i][m−1]|, |T[i][m] − T[i−1][m−1]|) kept; an entry stops
  * when the diagonal grows worse than twice its best error.
  */
-function ridders(central: (h: number) => Float64Array, first: number): Float64Array {
+function ridders(central: (h: number) => Float64Array, first: number): { best: Float64Array; error: Float64Array } {
   let previous: Float64Array[] = [];
   let best = new Float64Array(0);
   let error = new Float64Array(0);
@@ -289,7 +309,7 @@ function ridders(central: (h: number) => Float64Array, first: number): Float64Ar
     }
     previous = row;
   }
-  return best;
+  return { best, error };
 }
 
 /** options.step checked and expanded: per variable, one step per tangent coordinate. */

@@ -102,7 +102,11 @@ export function poseGraphObjective(graph: G2oGraph, options: PoseGraphOptions = 
     }
     measurementBatch = measurements.length / per;
   }
+  if (edges === 0) throw rangeError(fn, 'graph', 'a graph with at least one edge (an objective of its poses)', `${graph.ids.length} vertices and no edges`);
   const anchors = unanchoredPieces(fn, graph, disconnected);
+  if (graph.fixed.length + anchors.length >= graph.ids.length) {
+    throw rangeError(fn, 'graph', 'a graph with a vertex that is not fixed (nothing to solve for otherwise)', `all ${graph.ids.length} vertices fixed`);
+  }
   const constant = [...graph.fixed, ...anchors];
   const poses = new Variable('poses', group, graph.poses, { constant, tangent: (o.tangent as TangentFrame | undefined) ?? 'world' });
   const { sqrt } = edgeSqrtInformation(graph.information, d);
@@ -137,13 +141,14 @@ function unanchoredPieces(fn: string, graph: G2oGraph, disconnected: 'refuse' | 
     const shown = members.slice(0, 3).map((i) => graph.ids[i]!);
     return `{${shown.join(', ')}${members.length > 3 ? `, … ${members.length} vertices` : ''}}`;
   };
-  const note = (members: number[]) => (members.some((i) => fixed.has(i)) ? ' (fixed)' : members.length === 1 ? ' (no edges)' : '');
-  const described = [...pieces.values()].slice(0, 5).map((m) => `${ids(m)}${note(m)}`);
+  // The pieces without a fixed vertex first: they are the trouble.
+  const note = (members: number[]) => (members.length === 1 ? ' (no edges)' : '');
+  const described = free.slice(0, 5).map((m) => `${ids(m)}${note(m)}`);
   throw rangeError(
     fn,
     'graph',
-    `connected, or options.disconnected 'anchor' (one vertex of each piece without a fixed vertex held constant)`,
-    `${pieces.size} pieces by g2o id: ${described.join(', ')}${pieces.size > 5 ? ', …' : ''}`,
+    `connected, or in pieces that each have a fixed vertex, or options.disconnected 'anchor' (one vertex of each piece without a fixed vertex held constant)`,
+    `${pieces.size} pieces, ${free.length} without a fixed vertex, by g2o id: ${described.join(', ')}${free.length > 5 ? ', …' : ''}`,
   );
 }
 

@@ -25,7 +25,7 @@ import { auxiliaryValues, restoreAuxiliaryValues, type Auxiliary } from '../core
 import type { CostTerm } from '../core/cost-term.js';
 import { Objective, type State } from '../core/objective.js';
 import { rho, rhoRadius } from '../core/robust-loss.js';
-import { applyWeight, weightJacobian } from '../core/weight.js';
+import { applyWeight, diagonalPositions, weightJacobian } from '../core/weight.js';
 import { auxiliaryRows, entryOf, termRows } from './term-rows.js';
 
 /** Options of {@link checkObjective}. */
@@ -153,16 +153,19 @@ function inputGradientErrors(objective: Objective, x: State, h: number): { error
       let error = 0;
       try {
         for (let c = 0; c < t; c++) {
-          const [up, width] = moved(aux, stored, entries, t, c, h, 1);
+          const diagonal = term.weight?.aux === aux ? diagonalPositions(term.weight.kind, term.weight.d) : undefined;
+          const [up, width] = moved(aux, stored, entries, t, c, h, 1, diagonal);
           aux.setValues(up);
           const plus = instanceCosts().slice();
-          const [down] = moved(aux, stored, entries, t, c, h, -1);
+          const [down] = moved(aux, stored, entries, t, c, h, -1, diagonal);
           aux.setValues(down);
           const minus = instanceCosts();
           for (let b = 0; b < B; b++) {
             for (let i = 0; i < I; i++) {
               const row = b * I + i;
-              const numeric = (plus[row]! - minus[row]!) / width[entryOf(aux, b, i)]!;
+              // A masking (zero) weight entry is not moved: its cost depends on it through its square, so ∂/∂w = 0.
+              const w = width[entryOf(aux, b, i)]!;
+              const numeric = w === 0 ? 0 : (plus[row]! - minus[row]!) / w;
               const analytic = slopes[row * t + c]!;
               const e = Math.abs(analytic - numeric) / Math.max(1, Math.abs(numeric));
               if (!(e <= error)) error = e;
@@ -184,10 +187,20 @@ function inputGradientErrors(objective: Objective, x: State, h: number): { error
 
 /**
  * The values of `aux` with coordinate c of every entry moved by sign·h:
- * along the right tangent for a Lie-group input, else by h·max(1, |v|) (at
- * most v/2 for v > 0); and per entry the width 2h of the central difference.
+ * along the right tangent for a Lie-group input, else by h·max(1, |v|) (on
+ * a weight's diagonal, `diagonal`, at most v/2, and not at all at 0, so that
+ * it stays ≥ 0); and per entry the width of the central difference.
  */
-function moved(aux: Auxiliary, stored: Float64Array, entries: number, t: number, c: number, h: number, sign: 1 | -1): [Float64Array, Float64Array] {
+function moved(
+  aux: Auxiliary,
+  stored: Float64Array,
+  entries: number,
+  t: number,
+  c: number,
+  h: number,
+  sign: 1 | -1,
+  diagonal: Uint8Array | undefined,
+): [Float64Array, Float64Array] {
   const width = new Float64Array(entries);
   if (aux.group) {
     const delta = new Float64Array(entries * t);
@@ -197,7 +210,7 @@ function moved(aux: Auxiliary, stored: Float64Array, entries: number, t: number,
   const values = stored.slice();
   for (let e = 0; e < entries; e++) {
     const v = stored[e * t + c]!;
-    const step = v > 0 ? Math.min(h * Math.max(1, v), v / 2) : h * Math.max(1, -v);
+    const step = diagonal?.[c] ? Math.min(h * Math.max(1, v), v / 2) : h * Math.max(1, Math.abs(v));
     values[e * t + c] = v + sign * step;
     width[e] = 2 * step;
   }

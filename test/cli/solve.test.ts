@@ -137,7 +137,19 @@ describe('ariadne solve', () => {
     expect(stderr).toContain(`ariadne: ${pieces} is in several pieces: held vertex 7, 20 constant`);
     const strict = run('solve', pieces, '--strict');
     expect(strict.code).toBe(1);
-    expect(strict.stderr).toMatch(/got 3 pieces by g2o id: \{0, 1\} \(fixed\), \{7, 8\}, \{20\} \(no edges\)\n$/);
+    expect(strict.stderr).toMatch(/got 3 pieces, 2 without a fixed vertex, by g2o id: \{7, 8\}, \{20\} \(no edges\)\n$/);
+  });
+
+  test("--covariance: each free pose's marginal standard deviations in the JSON and summarised on stderr", () => {
+    const { code, stdout, stderr } = run('solve', small, '--covariance', '--json');
+    expect(code).toBe(0);
+    const { marginals } = JSON.parse(stdout);
+    expect(marginals.ids).toEqual([1, 2]);
+    expect(marginals.stdDev).toHaveLength(2);
+    for (const s of marginals.stdDev) expect(s.every((v: number) => v > 0 && v < 10)).toBe(true);
+    // Information 1 on every edge: vertex 1 is measured from 0 directly and through 2, so σ_x is below 1.
+    expect(marginals.stdDev[0][0]).toBeLessThan(1);
+    expect(stderr).toMatch(/marginal position σ of 2 poses: median [\d.]+, largest [\d.]+ at vertex [12]/);
   });
 
   test('BAD CALL - usage errors exit 2', () => {

@@ -124,6 +124,20 @@ describe('numeric Jacobians of ill-scaled models', () => {
     }
   });
 
+  test("Ridders' steps too coarse for the residual (sin(x − 1e4) at x = 1e4 + 0.3, first step 100) fall back to the central difference", () => {
+    const x = new Variable('x', Vector(1), Float64Array.of(1e4 + 0.3));
+    const term = new Custom({
+      dim: 1,
+      variables: [x],
+      residual: (_rows, [v], out) => void (out[0] = Math.sin(v![0]! - 1e4)),
+      ridders: true,
+      stepMode: 'relative',
+    });
+    const j = new Float64Array(1);
+    term.evaluate(1, [Float64Array.of(1e4 + 0.3)], new Float64Array(1), [j]);
+    expect(Math.abs(j[0]! - Math.cos(0.3))).toBeLessThan(1e-4); // the central difference at h = 1e-2: truncation h²/6
+  });
+
   test('per-coordinate steps are the steps used (a coarse step on one coordinate shows its h² error there only)', () => {
     const model = MODELS[0]!;
     const errors = columnErrors(jacobians(model, { step: [[1e-6, 3e-2, 1e-6]] }));

@@ -21,7 +21,7 @@ describe('poseGraphObjective: a graph in several pieces', () => {
   test('BAD CALL - refused by default, the pieces named by g2o id', () => {
     expect(() => poseGraphObjective(graph)).toThrow(
       new RangeError(
-        "poseGraphObjective: 'graph' must be connected, or options.disconnected 'anchor' (one vertex of each piece without a fixed vertex held constant), got 3 pieces by g2o id: {0, 1} (fixed), {4, 5}, {9} (no edges)",
+        "poseGraphObjective: 'graph' must be connected, or in pieces that each have a fixed vertex, or options.disconnected 'anchor' (one vertex of each piece without a fixed vertex held constant), got 3 pieces, 2 without a fixed vertex, by g2o id: {4, 5}, {9} (no edges)",
       ),
     );
     expect(() => poseGraphObjective(graph, { disconnected: 'join' as never })).toThrow(/'options.disconnected' must be/);
@@ -38,6 +38,20 @@ describe('poseGraphObjective: a graph in several pieces', () => {
     expect(Array.from(x.subarray(3, 6)).map((v) => +v.toFixed(6) + 0)).toEqual([1, 0, 0]);
     expect(Array.from(x.subarray(9, 12)).map((v) => +v.toFixed(6) + 0)).toEqual([6, 0, 0]);
     expect(Array.from(x.subarray(12, 15))).toEqual([7, 7, 0]);
+  });
+
+  test('BAD CALL - a graph with no edges, or with every vertex fixed, has no objective: said in words of the graph', () => {
+    expect(() => poseGraphObjective(parseG2o('VERTEX_SE2 0 0 0 0\nVERTEX_SE2 1 1 0 0\n'))).toThrow(
+      new RangeError("poseGraphObjective: 'graph' must be a graph with at least one edge (an objective of its poses), got 2 vertices and no edges"),
+    );
+    expect(() => poseGraphObjective(parseG2o(['VERTEX_SE2 0 0 0 0', 'VERTEX_SE2 1 1 0 0', edge(0, 1, 1), 'FIX 0 1'].join('\n')))).toThrow(
+      /'graph' must be a graph with a vertex that is not fixed .*got all 2 vertices fixed/,
+    );
+    // Every piece fixed: accepted as it is.
+    const twoFixed = parseG2o(
+      ['VERTEX_SE2 0 0 0 0', 'VERTEX_SE2 1 1 0 0', 'VERTEX_SE2 2 5 0 0', 'VERTEX_SE2 3 6 0 0', edge(0, 1, 1), edge(2, 3, 1), 'FIX 0 2'].join('\n'),
+    );
+    expect(poseGraphObjective(twoFixed).anchored).toEqual([]);
   });
 
   test('a connected graph is left as it is, with or without a fixed vertex', () => {

@@ -3,7 +3,21 @@
 // and options.checkDerivatives compares every term's Jacobians with central
 // differences at each new point, failing the element with the term, the
 // variable, the instance and the error.
-import { Custom, GaussNewton, LevenbergMarquardt, Objective, SeededRandom, Variable, Vector, manhattanWorld, poseGraphObjective } from '../../lib/index.js';
+import {
+  Custom,
+  GaussNewton,
+  LevenbergMarquardt,
+  Objective,
+  Prior,
+  SE2,
+  SO2,
+  SeededRandom,
+  Variable,
+  Vector,
+  manhattanWorld,
+  noisyMeasurements,
+  poseGraphObjective,
+} from '../../lib/index.js';
 
 /** y = a·exp(b·t) over 10 samples of (2, −0.5), from (1, 0); `jacobians` as given. */
 function curve(jacobians?: (rows: number, inputs: readonly Float64Array[], out: readonly (Float64Array | undefined)[]) => void) {
@@ -61,10 +75,52 @@ describe('derivatives that are wrong are reported', () => {
     expect(right.status[0]).toBe('converged');
     expect(right.values('ab')).toEqual(new LevenbergMarquardt(curve(exponential(1))).solve().values('ab'));
     // Pose graphs (the fused Between kernels, two noisy copies) too.
-    const { objective } = poseGraphObjective(manhattanWorld({ poses: 30, seed: 2 }).graph);
+    const { graph } = manhattanWorld({ poses: 30, seed: 2 });
+    const { objective } = poseGraphObjective(graph, { measurements: noisyMeasurements(graph, 2, 0.02, 5) });
     const checked = new LevenbergMarquardt(objective, { checkDerivatives: true }).solve();
     expect(checked.status.every((s) => s === 'converged')).toBe(true);
     expect(checked.finalCost).toEqual(new LevenbergMarquardt(objective).solve().finalCost);
+  });
+
+  test("no false alarms: a residual next to Log's ±π cut, a position far from the origin", () => {
+    for (const [group, start, target] of [
+      [SO2, [0], [Math.PI - 5e-7]],
+      [SE2, [0, 0, 0], [1, 0, Math.PI - 5e-7]],
+    ] as const) {
+      const x = new Variable('x', group, Float64Array.from(start));
+      const result = new LevenbergMarquardt(new Objective([new Prior({ variable: x, target: Float64Array.from(target) })]), { checkDerivatives: true }).solve();
+      expect(result.status[0]).toBe('converged');
+    }
+    // A range-only fix in map coordinates (5e5, 4e6) with its analytic Jacobian.
+    const beacons = Float64Array.of(5e5 + 3, 4e6, 5e5, 4e6 + 4, 5e5 - 2, 4e6 - 1, 5e5 + 1, 4e6 + 2);
+    const truth = [5e5 + 0.4, 4e6 + 0.7]; // the ranges are exact from here
+    const ranges = Float64Array.from({ length: 4 }, (_, i) => Math.hypot(truth[0]! - beacons[2 * i]!, truth[1]! - beacons[2 * i + 1]!));
+    const p = new Variable('p', Vector(2), Float64Array.of(5e5, 4e6));
+    const term = new Custom({
+      name: 'range',
+      dim: 1,
+      variables: [{ variable: p, indices: new Int32Array(4) }],
+      auxiliary: [
+        {
+          name: 'beacon',
+          k: 3,
+          values: Float64Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? ranges[Math.floor(i / 3)]! : beacons[Math.floor(i / 3) * 2 + (i % 3)]!)),
+        },
+      ],
+      residual: (rows, [x, s], r) => {
+        for (let i = 0; i < rows; i++) r[i] = Math.hypot(x![2 * i]! - s![3 * i]!, x![2 * i + 1]! - s![3 * i + 1]!) - s![3 * i + 2]!;
+      },
+      jacobians: (rows, [x, s], [J]) => {
+        for (let i = 0; i < rows; i++) {
+          const [dx, dy] = [x![2 * i]! - s![3 * i]!, x![2 * i + 1]! - s![3 * i + 1]!];
+          J!.set([dx / Math.hypot(dx, dy), dy / Math.hypot(dx, dy)], 2 * i);
+        }
+      },
+    });
+    const objective = new Objective([term]);
+    const fix = new LevenbergMarquardt(objective, { checkDerivatives: true }).solve();
+    expect(fix.status[0]).toBe('converged');
+    expect(fix.values('p')).toEqual(new LevenbergMarquardt(objective).solve().values('p'));
   });
 
   test('a batch: only the element whose Jacobian is off at its point fails', () => {
