@@ -9,7 +9,7 @@
 export { SE2, SE3, SO2, SO3, Vector, type LieGroup, type SE2Group, type SE3Group, type SO2Group, type SO3Group, type WorldFrame } from './geometry/index.js';
 
 // Modeling: variables, weights, robust losses, cost terms, the objective.
-export { Variable, type VariableOptions } from './core/variable.js';
+export { Variable, type Box, type VariableBounds, type VariableOptions } from './core/variable.js';
 export { Weight, type WeightKind, type WeightOptions } from './core/weight.js';
 export { RobustLoss, type LossKind, type LossOptions } from './core/robust-loss.js';
 export { sqrtInformation, type SqrtInformationResult } from './core/information.js';

@@ -657,9 +657,39 @@ export class Program {
         retractIn(v.group, v.tangent === 'world' && hasWorldFrame(v.group), xb, tangent, yb);
         for (let e = 0; e < v.count; e++) {
           if (cols[e]! < 0) yb.set(xb.subarray(e * st, (e + 1) * st), e * st);
+          else if (v.bounds) clampToBox(yb, e * st, v.bounds);
         }
       }
     });
+  }
+
+  /** Whether some variable has box bounds (the optimisers then judge projected steps). */
+  get bounded(): boolean {
+    return this.variables.some((v) => v.bounds !== undefined);
+  }
+
+  /**
+   * Per batch element and column (B·n): −1 where a bounded coordinate sits
+   * on its lower bound, +1 on its upper bound, 0 elsewhere.
+   */
+  boundsAt(state: State): Int8Array {
+    const { batch: B, n } = this;
+    const out = new Int8Array(B * n);
+    this.variables.forEach((v, vi) => {
+      if (!v.bounds) return;
+      const st = v.group.storage;
+      const cols = this.columns[vi]!;
+      for (let b = 0; b < B; b++) {
+        for (let e = 0; e < v.count; e++) {
+          if (cols[e]! < 0) continue;
+          for (let c = 0; c < st; c++) {
+            const x = state[vi]![(b * v.count + e) * st + c]!;
+            out[b * n + cols[e]! + c] = x <= v.bounds.lower[c]! ? -1 : x >= v.bounds.upper[c]! ? 1 : 0;
+          }
+        }
+      }
+    });
+    return out;
   }
 
   /** ‖x‖₂ of batch element b over the storage of its non-constant elements (Ceres' parameter norm). */
@@ -701,6 +731,11 @@ function stencil(p1: number, m1: number, p2: number, m2: number, h: number): num
 interface RowGradients {
   jacobians: Float64Array[];
   gradients: Float64Array[];
+}
+
+/** A Vector element's coordinates at `o` clamped to the box. */
+function clampToBox(x: Float64Array, o: number, { lower, upper }: { lower: Float64Array; upper: Float64Array }): void {
+  for (let c = 0; c < lower.length; c++) x[o + c] = Math.min(Math.max(x[o + c]!, lower[c]!), upper[c]!);
 }
 
 /** out = x ⊕ δ in the update frame: the group's world frame when `world` (lib/core/tangent.ts), else its right tangent. */

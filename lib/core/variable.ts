@@ -20,6 +20,31 @@ export interface VariableOptions {
   constant?: ArrayLike<number>;
   /** The frame of the optimiser's update (see {@link TangentFrame}); default 'body', x ⊕ δ = x·Exp(δ). */
   tangent?: TangentFrame;
+  /**
+   * Box bounds of a Vector(n) variable, as Ceres' parameter bounds: n lower
+   * and/or n upper limits per coordinate (±Infinity for none), the same for
+   * every element and batch element. The optimisers project each candidate
+   * onto the box (and judge the projected step); the initial values must lie
+   * in it. {@link SolveResult.activeBounds} says which coordinates end on a
+   * bound.
+   */
+  bounds?: VariableBounds;
+}
+
+/** A Vector variable's box as checked: n lower and n upper limits. */
+export interface Box {
+  /** Lower limits, -Infinity where none. */
+  readonly lower: Float64Array;
+  /** Upper limits, Infinity where none. */
+  readonly upper: Float64Array;
+}
+
+/** Box bounds of a Vector variable, per coordinate (see {@link VariableOptions.bounds}). */
+export interface VariableBounds {
+  /** n lower limits (-Infinity for none; default none). */
+  lower?: ArrayLike<number>;
+  /** n upper limits (Infinity for none; default none). */
+  upper?: ArrayLike<number>;
 }
 
 const NAME = /^[A-Za-z_][\w.:-]*$/;
@@ -29,6 +54,42 @@ export function checkName(fn: string, arg: string, name: unknown): string {
   if (typeof name !== 'string') throw typeError(fn, arg, 'a string', name);
   if (!NAME.test(name)) throw rangeError(fn, arg, 'a name of letters, digits, _ . : - starting with a letter or _', `'${name}'`);
   return name;
+}
+
+/** options.bounds checked: a Vector's lower and upper limits per coordinate (±Infinity where not given), lower ≤ upper. */
+function checkBounds(fn: string, group: LieGroup, bounds: unknown): { lower: Float64Array; upper: Float64Array } {
+  if (!group.name.startsWith('Vector')) throw rangeError(fn, 'options.bounds', 'given for a Vector variable only', `bounds on ${group.name}`);
+  const b = checkOptions(fn, 'options.bounds', bounds, ['lower', 'upper']);
+  const limits = (name: 'lower' | 'upper', none: number): Float64Array => {
+    const arg = `options.bounds.${name}`;
+    const value = b[name];
+    if (value === undefined) return new Float64Array(group.storage).fill(none);
+    if (value === null || typeof value !== 'object' || typeof (value as ArrayLike<number>).length !== 'number')
+      throw typeError(fn, arg, `an array of ${group.storage} numbers`, value);
+    const out = Float64Array.from(value as ArrayLike<number>);
+    if (out.length !== group.storage) throw rangeError(fn, arg, `${group.storage} numbers (one per coordinate)`, `${out.length}`);
+    out.forEach((v, i) => {
+      if (Number.isNaN(v)) throw rangeError(fn, arg, 'numbers (±Infinity for none)', `NaN at index ${i}`);
+    });
+    return out;
+  };
+  const lower = limits('lower', -Infinity);
+  const upper = limits('upper', Infinity);
+  lower.forEach((l, i) => {
+    if (!(l <= upper[i]!)) throw rangeError(fn, 'options.bounds', 'lower ≤ upper in every coordinate', `${l} > ${upper[i]} at coordinate ${i}`);
+  });
+  return { lower, upper };
+}
+
+/** Values inside the box, or a RangeError naming the first outside. */
+function checkInBounds(fn: string, arg: string, values: Float64Array, { lower, upper }: { lower: Float64Array; upper: Float64Array }): void {
+  const n = lower.length;
+  for (let i = 0; i < values.length; i++) {
+    const c = i % n;
+    if (!(values[i]! >= lower[c]! && values[i]! <= upper[c]!)) {
+      throw rangeError(fn, arg, `within options.bounds ([${lower[c]}, ${upper[c]}] at coordinate ${c})`, `${values[i]} at index ${i}`);
+    }
+  }
 }
 
 // Set by Variable's static block: reads #values for the objective.
@@ -56,6 +117,8 @@ export class Variable {
   readonly batch: number;
   /** The frame of the optimiser's update: 'body' (x·Exp(δ)) or 'world'. */
   readonly tangent: TangentFrame;
+  /** Per coordinate (storage), the box of a bounded Vector variable (lower and upper, ±Infinity where none); undefined without bounds. */
+  readonly bounds: Box | undefined;
   #values: Float64Array;
   readonly #constant: Uint8Array;
 
@@ -70,7 +133,7 @@ export class Variable {
       throw typeError(fn, 'group', 'a Lie group (SO2, SE2, SO3, SE3 or Vector(n))', group);
     }
     this.group = group;
-    const o = checkOptions(fn, 'options', options, ['batch', 'constant', 'tangent']);
+    const o = checkOptions(fn, 'options', options, ['batch', 'constant', 'tangent', 'bounds']);
     this.tangent = o.tangent === undefined ? 'body' : checkOneOf(fn, 'options.tangent', o.tangent, ['body', 'world'] as const);
     this.batch = o.batch === undefined ? 1 : checkInteger(fn, 'options.batch', o.batch, 1, MAX_INT32);
     const v = checkTypedArray(fn, 'values', values, Float64Array);
@@ -83,6 +146,8 @@ export class Variable {
     this.#values = group.normalize(v);
     this.#constant = new Uint8Array(this.count);
     if (o.constant !== undefined) this.setConstant(o.constant as ArrayLike<number>);
+    this.bounds = o.bounds === undefined ? undefined : checkBounds(fn, group, o.bounds);
+    if (this.bounds) checkInBounds(fn, 'values', this.#values, this.bounds);
   }
 
   /** A copy of the values (batch·count·storage). */
@@ -102,6 +167,7 @@ export class Variable {
       `batch ${this.batch} × count ${this.count} × storage ${this.group.storage}`,
     );
     this.group.validate(v, fn, 'values');
+    if (this.bounds) checkInBounds(fn, 'values', v, this.bounds);
     this.#values = this.group.normalize(v);
   }
 

@@ -13,7 +13,7 @@ import type { DampingMode, LinearReply, LinearSystem } from './linear-system.js'
 export type LinearRequest =
   | { op: 'linearize'; jValues: Float64Array; residuals: Float64Array; active: Uint8Array; out: LinearizeResult }
   | { op: 'factor'; lambda: Float64Array; mode: DampingMode }
-  | { op: 'solve'; rhs: Float64Array; out: Float64Array }
+  | { op: 'solve'; rhs: Float64Array; out: Float64Array; k?: number }
   | { op: 'step'; jValues: Float64Array; residuals: Float64Array; active: Uint8Array; lambda: Float64Array; mode: DampingMode; out: StepBuffers };
 export type { LinearReply };
 /** A loop that yields linear-algebra requests and returns T. */
@@ -28,7 +28,7 @@ export function runSync<T>(steps: LinearSteps<T>, system: LinearSystem): T {
     const r = next.value;
     if (r.op === 'linearize') reply = system.linearize(r.jValues, r.residuals, r.active, r.out);
     else if (r.op === 'factor') reply = system.factor(r.lambda, r.mode);
-    else if (r.op === 'solve') reply = system.solve(r.rhs, 1, r.out);
+    else if (r.op === 'solve') reply = system.solve(r.rhs, r.k ?? 1, r.out);
     else reply = system.step(r.jValues, r.residuals, r.active, r.lambda, r.mode, r.out);
   }
 }
@@ -45,7 +45,7 @@ export function runPipelined<T>(loops: readonly LinearSteps<T>[], systems: reado
   const deferred = (r: LinearRequest): DeferredCall => {
     if (r.op === 'linearize') return ['linearize', r.jValues, r.residuals, r.active, r.out];
     if (r.op === 'factor') return ['factor', r.lambda, r.mode];
-    if (r.op === 'solve') return ['solve', r.rhs, 1, r.out];
+    if (r.op === 'solve') return ['solve', r.rhs, r.k ?? 1, r.out];
     return ['step', r.jValues, r.residuals, r.active, r.lambda, r.mode, r.out];
   };
   const advance = (i: number, reply: LinearReply | undefined) => {
@@ -90,7 +90,7 @@ export async function runAsync<T>(steps: LinearSteps<T>, system: LinearSystem, s
     const r = next.value;
     if (r.op === 'linearize') reply = await system.linearizeAsync(r.jValues, r.residuals, r.active);
     else if (r.op === 'factor') reply = await system.factorAsync(r.lambda, r.mode);
-    else if (r.op === 'solve') reply = await system.solveAsync(r.rhs);
+    else if (r.op === 'solve') reply = await system.solveAsync(r.rhs, r.k ?? 1);
     else reply = await system.stepAsync(r.jValues, r.residuals, r.active, r.lambda, r.mode);
   }
 }

@@ -21,6 +21,7 @@ const MAX_MU = 1;
 
 class DoglegStrategy implements Strategy {
   readonly acceptAll = false;
+  readonly newtonStep = false;
   readonly #region: TrustRegionOptions;
   readonly #radius: Float64Array;
   readonly #mu: Float64Array;

@@ -12,6 +12,7 @@ import type { StepContext, StepOutput, Strategy } from './strategy.js';
 
 class GaussNewtonStrategy implements Strategy {
   readonly acceptAll = true;
+  readonly newtonStep = true;
 
   needsRefactor(): boolean {
     return false;

@@ -14,6 +14,7 @@ import type { StepContext, StepOutput, Strategy } from './strategy.js';
 
 class LevenbergMarquardtStrategy implements Strategy {
   readonly acceptAll = false;
+  readonly newtonStep = true;
   readonly #region: TrustRegionOptions;
   readonly #mu: Float64Array;
   readonly #decrease: Float64Array;

@@ -194,9 +194,10 @@ class TrustRegionLoop {
       this.#counted.set(this.#iterations);
       if (this.#recorder) for (let b = 0; b < this.#B; b++) this.#stepRadius[b] = this.#strategy.radius(b);
       const step = yield* this.#strategy.step(this.#context);
+      if (this.#objective.bounded && this.#strategy.newtonStep) yield* this.#reduceForBounds(step);
       this.#takeSteps(step);
       if (this.#candidates.includes(1)) {
-        this.#evaluateCandidates();
+        this.#evaluateCandidates(step);
         this.#judgeCandidates(step);
         this.#moveToCandidates();
       }
@@ -268,6 +269,23 @@ class TrustRegionLoop {
     const n = this.#n;
     for (let b = 0; b < this.#B; b++) {
       if (active[b]) this.#gradientNorm[b] = takeGradient(lin.gradient, this.#scale, this.#gradient, b * n, (b + 1) * n);
+    }
+    if (this.#objective.bounded) this.#projectGradientNorms(active);
+  }
+
+  /** ‖Jᵀr‖∞ over the coordinates a descent may move: not those on a bound that −g pushes against (the projected gradient). */
+  #projectGradientNorms(active: Uint8Array): void {
+    const n = this.#n;
+    const at = this.#objective.boundsAt(this.#x);
+    for (let b = 0; b < this.#B; b++) {
+      if (!active[b]) continue;
+      let max = 0;
+      for (let c = b * n; c < (b + 1) * n; c++) {
+        const g = this.#gradient[c]!;
+        if ((at[c] === -1 && g > 0) || (at[c] === 1 && g < 0)) continue;
+        max = Math.max(max, Math.abs(g / this.#scale[c]!));
+      }
+      this.#gradientNorm[b] = max;
     }
   }
 
@@ -344,12 +362,99 @@ class TrustRegionLoop {
     }
   }
 
-  /** x ⊕ δ and its cost, residuals and (scaled) Jacobian, for the candidates (the Jacobian check fails those off). */
-  #evaluateCandidates(): void {
+  /**
+   * x ⊕ δ (projected onto the variables' boxes) and its cost, residuals and
+   * (scaled) Jacobian, for the candidates (the Jacobian check fails those
+   * off). With bounds, the step judged is the projected one: δ and y are
+   * replaced by it and J·y is computed again.
+   */
+  #evaluateCandidates(step: StepOutput): void {
     this.#objective.retract(this.#x, this.#delta, this.#candidate, this.#candidates);
+    if (this.#objective.bounded) this.#projectSteps(step);
     const columnScale = this.#options.jacobiScaling ? this.#scale : undefined;
     this.#objective.evaluate(this.#candidate, { residuals: true, jacobians: true, active: this.#candidates, columnScale }, this.#next);
     this.#checkDerivatives(this.#candidate, this.#candidates);
+  }
+
+  /**
+   * The Newton step with the coordinates on a bound that −G pushes against
+   * held (the reduced system K_FF y_F = −G_F of K = A + λD, with the factor
+   * of K): z = K⁻¹(−G̃) (G̃ = G without them) and W = K⁻¹E_B (their unit
+   * columns), y = z − W (W_BB)⁻¹ z_B, so that y_B = 0 (K factored again,
+   * and k + 1 solves, k the most held coordinates of an element).
+   */
+  *#reduceForBounds(step: StepOutput): LinearSteps<void> {
+    const [B, n] = [this.#B, this.#n];
+    const at = this.#objective.boundsAt(this.#x);
+    const held = Array.from({ length: B }, (_, b) => {
+      const out: number[] = [];
+      if (!this.#running[b] || !step.valid[b]) return out;
+      for (let c = 0; c < n; c++) {
+        const g = this.#gradient[b * n + c]!;
+        if ((at[b * n + c] === -1 && g > 0) || (at[b * n + c] === 1 && g < 0)) out.push(c);
+      }
+      return out;
+    });
+    const k = Math.max(...held.map((h) => h.length));
+    if (k === 0) return;
+    const rhs = new Float64Array(B * (k + 1) * n);
+    for (let b = 0; b < B; b++) {
+      const o = b * (k + 1) * n;
+      for (let c = 0; c < n; c++) rhs[o + c] = -this.#gradient[b * n + c]!;
+      held[b]!.forEach((c, j) => {
+        rhs[o + c] = 0;
+        rhs[o + (j + 1) * n + c] = 1;
+      });
+    }
+    // The step's own K = A + λD factored again (the fused step call keeps no factor), then solved.
+    const { jValues, residuals } = this.#current;
+    yield { op: 'linearize', jValues: jValues!, residuals: residuals!, active: this.#running, out: this.#linearizeOut };
+    yield { op: 'factor', ...this.#strategy.plannedFactor!() };
+    const solved = (yield { op: 'solve', rhs, k: k + 1, out: new Float64Array(B * (k + 1) * n) }) as Float64Array;
+    for (let b = 0; b < B; b++) {
+      const h = held[b]!;
+      if (h.length === 0) continue;
+      const o = b * (k + 1) * n;
+      // (W_BB) t = z_B, then y = z − W t.
+      const m = h.length;
+      const wbb = new Float64Array(m * m);
+      const t = new Float64Array(m);
+      h.forEach((row, i) => {
+        t[i] = solved[o + row]!;
+        h.forEach((_, j) => (wbb[i * m + j] = solved[o + (j + 1) * n + row]!));
+      });
+      solveDense(wbb, t, m);
+      for (let c = 0; c < n; c++) {
+        let y = solved[o + c]!;
+        for (let j = 0; j < m; j++) y -= solved[o + (j + 1) * n + c]! * t[j]!;
+        step.y[b * n + c] = y;
+      }
+      for (const c of h) step.y[b * n + c] = 0;
+    }
+    step.jy = undefined;
+  }
+
+  /** δ ← the step from x to its projected candidate (Vector coordinates: their difference), y ← S⁻¹δ, J·y to be recomputed. */
+  #projectSteps(step: StepOutput): void {
+    const n = this.#n;
+    this.#objective.variables.forEach((v, vi) => {
+      if (!v.bounds) return;
+      const st = v.group.storage;
+      const cols = this.#objective.columns[vi]!;
+      for (let b = 0; b < this.#B; b++) {
+        if (!this.#candidates[b]) continue;
+        for (let e = 0; e < v.count; e++) {
+          if (cols[e]! < 0) continue;
+          for (let c = 0; c < st; c++) {
+            const at = (b * v.count + e) * st + c;
+            const col = b * n + cols[e]! + c;
+            this.#delta[col] = this.#candidate[vi]![at]! - this.#x[vi]![at]!;
+            step.y[col] = this.#delta[col]! / this.#scale[col]!;
+          }
+        }
+      }
+    });
+    step.jy = undefined;
   }
 
   /** With options.checkDerivatives: the elements `active` selects whose Jacobians at `state` are off fail (and leave `active`). */
@@ -566,5 +671,25 @@ function copyElements(from: State, to: State, which: Uint8Array, B: number): voi
   for (let vi = 0; vi < from.length; vi++) {
     const per = from[vi]!.length / B;
     for (let b = 0; b < B; b++) if (which[b]) to[vi]!.set(from[vi]!.subarray(b * per, (b + 1) * per), b * per);
+  }
+}
+
+/** t ← M⁻¹t for a small dense m × m matrix (Gaussian elimination with partial pivoting; M overwritten). */
+function solveDense(M: Float64Array, t: Float64Array, m: number): void {
+  for (let p = 0; p < m; p++) {
+    let pivot = p;
+    for (let r = p + 1; r < m; r++) if (Math.abs(M[r * m + p]!) > Math.abs(M[pivot * m + p]!)) pivot = r;
+    for (let c = 0; c < m; c++) [M[p * m + c], M[pivot * m + c]] = [M[pivot * m + c]!, M[p * m + c]!];
+    [t[p], t[pivot]] = [t[pivot]!, t[p]!];
+    for (let r = p + 1; r < m; r++) {
+      const f = M[r * m + p]! / M[p * m + p]!;
+      for (let c = p; c < m; c++) M[r * m + c]! -= f * M[p * m + c]!;
+      t[r]! -= f * t[p]!;
+    }
+  }
+  for (let p = m - 1; p >= 0; p--) {
+    let sum = t[p]!;
+    for (let c = p + 1; c < m; c++) sum -= M[p * m + c]! * t[c]!;
+    t[p] = sum / M[p * m + p]!;
   }
 }

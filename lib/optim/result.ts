@@ -87,6 +87,21 @@ export class SolveResult {
     return this.#pick(this.#best, 'SolveResult.bestValues', name, element);
   }
 
+  /**
+   * For a variable with box bounds: per stored number of the solution (as
+   * {@link values}), −1 where it ended on its lower bound, +1 on its upper
+   * bound, 0 inside; all 0 for a variable without bounds.
+   */
+  activeBounds(name: string, element?: number): Int8Array {
+    const values = this.values(name, element);
+    const bounds = this.#objective.variables.find((v) => v.name === name)!.bounds;
+    const out = new Int8Array(values.length);
+    if (bounds === undefined) return out;
+    const n = bounds.lower.length;
+    values.forEach((x, i) => (out[i] = x <= bounds.lower[i % n]! ? -1 : x >= bounds.upper[i % n]! ? 1 : 0));
+    return out;
+  }
+
   /** Whether every batch element converged. */
   get converged(): boolean {
     return this.status.every((s) => s === 'converged');

@@ -42,6 +42,8 @@ export interface StepOutput {
 export interface Strategy {
   /** Accept every finite step (Gauss-Newton) instead of judging its quality. */
   readonly acceptAll: boolean;
+  /** Whether its step is y = −(A + λD)⁻¹G with the last factor (Gauss-Newton, Levenberg-Marquardt): box bounds then reduce it to the free coordinates. */
+  readonly newtonStep: boolean;
   /** Whether element b must have A re-formed before the next step although its x did not change. */
   needsRefactor(b: number): boolean;
   /**
