@@ -187,6 +187,8 @@ function marginals(file: string, graph: G2oGraph, objective: Objective, result: 
   const dof = graph.kind === 'se2' ? 3 : 6;
   const stdDev = blocks.map((block) => Array.from({ length: dof }, (_, c) => Math.sqrt(block[c * dof + c]!)));
   report.marginals = { ids: free.map((v) => graph.ids[v]!), stdDev };
+  if (result.status[0] !== 'converged')
+    io.stderr(`ariadne: --covariance: copy 0 did not converge (${result.status[0]}): the marginals are those of where it stopped\n`);
   const position = stdDev.map((s) => Math.hypot(s[0]!, s[1]!, dof === 6 ? s[2]! : 0));
   const worst = position.indexOf(Math.max(...position));
   const sorted = [...position].sort((a, b) => a - b);

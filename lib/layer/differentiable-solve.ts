@@ -204,6 +204,10 @@ export class DifferentiableSolve {
     }
     this.optimizer = optimizer;
     this.objective = optimizer.objective;
+    // A coordinate on an active bound is held: none of the backwards knows it yet.
+    const bounded = this.objective.variables.find((v) => v.bounds !== undefined);
+    if (bounded)
+      throw rangeError(fn, 'optimizer', 'an optimiser of an objective without box bounds (not yet differentiated)', `bounds on variable '${bounded.name}'`);
     this.#slots = inputSlots(this.objective);
     if (o.differentiable !== undefined) {
       if (!Array.isArray(o.differentiable)) throw typeError(fn, 'options.differentiable', 'an array of input names', o.differentiable);

@@ -9,6 +9,11 @@
  * covariance (W the square root of the information). Multiply by the
  * residual variance 2·cost / (m − n) where they do not.
  *
+ * It is the linearisation's at the point given: meaningful at a minimum (a
+ * result that did not converge gives the covariance of where it stopped),
+ * and it ignores box bounds (a coordinate on an active bound is not held:
+ * its σ is overstated).
+ *
  * Sparse problems form no dense inverse: A is factored once per element
  * and each requested element's dof columns of A⁻¹ come from solves with
  * that factor (k right-hand sides at a time); only the requested blocks are

@@ -9,6 +9,7 @@
  * rejected; max(Δ, growth (3) · ‖y‖) when ρ > 0.75, at most the maximum radius. A rejected step reuses y_gn and y_cp
  * (x did not change): no new factorisation.
  */
+import { rangeError } from '../base/check.js';
 import type { Objective } from '../core/objective.js';
 import type { FactorResult } from '../linear/normal-equations.js';
 import type { LinearSteps } from '../linear/drivers.js';
@@ -162,6 +163,16 @@ function sum2(v: Float64Array, begin: number, end: number): number {
 export class Dogleg extends Optimizer {
   constructor(objective: Objective, options?: OptimizerOptions) {
     super('Dogleg', objective, options);
+    // Its step is not a Newton step that the held coordinates of a bound can be taken out of: projecting it alone stalls on a face.
+    const bounded = objective.variables.find((v) => v.bounds !== undefined);
+    if (bounded) {
+      throw rangeError(
+        'Dogleg',
+        'objective',
+        'an objective without box bounds (LevenbergMarquardt and GaussNewton handle them)',
+        `bounds on variable '${bounded.name}'`,
+      );
+    }
   }
 
   /** @internal */

@@ -5,7 +5,7 @@
  * solved at once. Under it: one Custom term over a Vector variable, the
  * optimisers and covariance().
  */
-import { checkOneOf, rangeError, typeError } from '../base/check.js';
+import { checkOneOf, checkOptions, rangeError, typeError } from '../base/check.js';
 import { Objective } from '../core/objective.js';
 import { RobustLoss } from '../core/robust-loss.js';
 import { Variable } from '../core/variable.js';
@@ -15,7 +15,7 @@ import { covariance } from './covariance.js';
 import { Dogleg } from './dogleg.js';
 import { GaussNewton } from './gauss-newton.js';
 import { LevenbergMarquardt } from './levenberg-marquardt.js';
-import type { OptimizerOptions } from './options.js';
+import { OPTIMIZER_OPTION_KEYS, type OptimizerOptions } from './options.js';
 import type { SolveResult, SolveStatus } from './result.js';
 
 /** Options of {@link leastSquares}: the optimiser's, and these. */
@@ -24,11 +24,11 @@ export interface LeastSquaresOptions<D> extends OptimizerOptions {
   jacobian?: (x: Float64Array, data: D) => ArrayLike<number>;
   /** A robust loss on each residual: ½ Σ ρ(rᵢ²). */
   loss?: RobustLoss;
-  /** Data sets: one problem per entry, solved as one batch (the residual receives the entry). */
+  /** Data sets: one problem per entry, solved as one batch (the residual receives the entry); each must give the same number of residuals. */
   data?: readonly D[];
   /** 'lm' (Levenberg-Marquardt, the default), 'gn' or 'dogleg'. */
   method?: 'lm' | 'gn' | 'dogleg';
-  /** Also the covariance of x ((JᵀJ)⁻¹ at the solution, n × n row-major), per data set. */
+  /** Also the covariance of x ((J̃ᵀJ̃)⁻¹ at the solution, J̃ corrected for the loss; n × n row-major), per data set (see covariance()). */
   covariance?: boolean;
 }
 
@@ -77,7 +77,7 @@ export function leastSquares<D = undefined>(
 ): LeastSquaresResult {
   const fn = 'leastSquares';
   if (typeof residual !== 'function') throw typeError(fn, 'residual', 'a function (x, data) => residuals', residual);
-  if (typeof options !== 'object' || options === null) throw typeError(fn, 'options', 'an object', options);
+  checkOptions(fn, 'options', options, [...OPTIMIZER_OPTION_KEYS, 'jacobian', 'loss', 'data', 'method', 'covariance']);
   const { jacobian, loss, data, method, covariance: wantCovariance, ...solverOptions } = options;
   if (jacobian !== undefined && typeof jacobian !== 'function')
     throw typeError(fn, 'options.jacobian', 'a function (x, data) => J (m × n, row-major)', jacobian);
@@ -89,6 +89,11 @@ export function leastSquares<D = undefined>(
   const n = starts.length / B;
   const m = checkedResidual(fn, 'residual', residual(starts.slice(0, n), sets[0]!), undefined).length;
   if (m === 0) throw rangeError(fn, 'residual', 'a function giving at least one residual', 'none at x0');
+  sets.forEach((set, b) => {
+    const count = checkedResidual(fn, 'residual', residual(starts.slice(b * n, (b + 1) * n), set), undefined).length;
+    if (count !== m)
+      throw rangeError(fn, 'options.data', `data sets that each give the same number of residuals (data set 0: ${m})`, `${count} residuals from data set ${b}`);
+  });
 
   const x = new Variable('x', Vector(n), starts, { batch: B });
   // One instance per residual (a robust loss applies to each), all on x: a row (batch element,

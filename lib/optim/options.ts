@@ -128,7 +128,8 @@ export interface ResolvedOptions {
   checkDerivatives: number | undefined;
 }
 
-const KEYS = [
+/** The optimisers' option names. */
+export const OPTIMIZER_OPTION_KEYS = [
   'maxIterations',
   'functionTolerance',
   'gradientTolerance',
@@ -183,7 +184,7 @@ function trustRegion(fn: string, o: Record<string, unknown>): TrustRegionOptions
 
 /** Validates options (TypeError / RangeError naming the option) and fills in the defaults. */
 export function resolveOptions(fn: string, options: unknown): ResolvedOptions {
-  const o = checkOptions(fn, 'options', options ?? {}, KEYS);
+  const o = checkOptions(fn, 'options', options ?? {}, OPTIMIZER_OPTION_KEYS);
   const maxIterations = o.maxIterations === undefined ? 100 : checkInteger(fn, 'options.maxIterations', o.maxIterations, 0, 1e9);
   const region = trustRegion(fn, o);
   if (o.jacobiScaling !== undefined && typeof o.jacobiScaling !== 'boolean') throw typeError(fn, 'options.jacobiScaling', 'a boolean', o.jacobiScaling);

@@ -58,5 +58,11 @@ describe('leastSquares', () => {
     expect(() => leastSquares(line, [0], { jacobian: () => [1, 2] })).toThrow(/'options.jacobian' must be a function giving m × n = 1 numbers, got 2 numbers/);
     expect(() => leastSquares(line, [0], { method: 'newton' as never })).toThrow(RangeError);
     expect(() => leastSquares(line, [0], { maxIterations: -1 })).toThrow(/maxIterations/);
+    expect(() => leastSquares(line, [0], { foo: 1 } as never)).toThrow(/leastSquares: 'options' must be .*jacobian.*got .*foo/);
+    expect(() => leastSquares((p, n: number) => Array.from({ length: n }, () => p[0]!), [0], { data: [4, 3] })).toThrow(
+      new RangeError(
+        "leastSquares: 'options.data' must be data sets that each give the same number of residuals (data set 0: 4), got 3 residuals from data set 1",
+      ),
+    );
   });
 });
