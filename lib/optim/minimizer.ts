@@ -603,6 +603,7 @@ class TrustRegionLoop {
       bestCost: this.#bestCost,
       history: this.#history.map((h) => Float64Array.from(h)),
       seconds: (performance.now() - this.#start) / 1e3,
+      gradientNorm: this.#gradientNorm.slice(),
       solution: this.#x,
       best: this.#best,
     });

@@ -5,14 +5,10 @@
  * not exceptions.
  */
 import { checkInteger, rangeError, typeError } from '../base/check.js';
-import type { State } from '../core/program.js';
-import type { Variable } from '../core/variable.js';
+import type { Program, State } from '../core/program.js';
 
-/** What a result needs of the problem it solved: its variables and batch size. */
-interface Solved {
-  readonly variables: readonly Variable[];
-  readonly batch: number;
-}
+/** What a result needs of the problem it solved: its variables and batch size, and its evaluation (for the residuals and term costs at the solution). */
+type Solved = Pick<Program, 'variables' | 'batch' | 'terms' | 'evaluate'>;
 
 /**
  * 'converged': a function, gradient or parameter tolerance (or the minimum
@@ -42,6 +38,8 @@ export class SolveResult {
   readonly history: readonly Float64Array[];
   /** Wall-clock seconds of the solve (symbolic analysis included). */
   readonly seconds: number;
+  /** ‖Jᵀr‖∞ at the last point linearised, per element: the solution, but for an element stopped by its iteration or time limit right after a step (with box bounds, the projected gradient's). */
+  readonly gradientNorm: Float64Array;
   readonly #objective: Solved;
   readonly #solution: State;
   readonly #best: State;
@@ -57,6 +55,7 @@ export class SolveResult {
     bestCost: Float64Array;
     history: Float64Array[];
     seconds: number;
+    gradientNorm: Float64Array;
     solution: State;
     best: State;
   }) {
@@ -70,6 +69,7 @@ export class SolveResult {
     this.bestCost = fields.bestCost;
     this.history = fields.history;
     this.seconds = fields.seconds;
+    this.gradientNorm = fields.gradientNorm;
     this.#solution = fields.solution;
     this.#best = fields.best;
   }
@@ -99,6 +99,28 @@ export class SolveResult {
     if (bounds === undefined) return out;
     const n = bounds.lower.length;
     values.forEach((x, i) => (out[i] = x <= bounds.lower[i % n]! ? -1 : x >= bounds.upper[i % n]! ? 1 : 0));
+    return out;
+  }
+
+  /**
+   * The residuals at the solution, as the optimisers see them: W r,
+   * robust losses applied through Ceres' corrector (½‖r̃‖² is a term's cost
+   * without a loss), B·m batch-major in the terms' order (evaluated on
+   * demand).
+   */
+  residuals(): Float64Array {
+    return this.#objective.evaluate(this.#solution, { residuals: true, jacobians: false }).residuals!;
+  }
+
+  /** Each term's cost ½ Σ ρ(‖W r‖²) at the solution, per element, by term name (evaluated on demand; they sum to finalCost). */
+  termCosts(): Record<string, Float64Array> {
+    const { instanceCosts } = this.#objective.evaluate(this.#solution, { residuals: false, jacobians: false, instanceCosts: true });
+    const out: Record<string, Float64Array> = {};
+    this.#objective.terms.forEach((term, t) => {
+      const costs = instanceCosts![t]!;
+      const I = term.instances;
+      out[term.name] = Float64Array.from({ length: this.batch }, (_, b) => costs.subarray(b * I, (b + 1) * I).reduce((sum, c) => sum + c, 0));
+    });
     return out;
   }
 
@@ -134,6 +156,7 @@ export class SolveResult {
       bestCost: floats((r) => r.bestCost),
       history: parts.flatMap((r) => r.history),
       seconds,
+      gradientNorm: floats((r) => r.gradientNorm),
       solution: state((r) => r.#solution),
       best: state((r) => r.#best),
     });
