@@ -18,3 +18,11 @@ export interface JacobianPattern {
   /** How many leading column blocks a Schur kind may eliminate. */
   eliminate?: number;
 }
+
+/** diag(JᵀJ) per batch element (B·n) from J's values in the pattern's order (B·nnz): the squares of each column's entries. */
+export function columnSquares(cols: Int32Array, j: Float64Array, B: number, n: number): Float64Array {
+  const nnz = cols.length;
+  const out = new Float64Array(B * n);
+  for (let b = 0; b < B; b++) for (let e = 0; e < nnz; e++) out[b * n + cols[e]!]! += j[b * nnz + e]! ** 2;
+  return out;
+}

@@ -103,6 +103,17 @@ export interface BoundWeight {
   aux: Auxiliary;
 }
 
+/**
+ * The step of a central difference in an input's number v: h·max(1, |v|),
+ * and on W's diagonal (`onDiagonal`) at most v/2, so that the diagonal stays
+ * ≥ 0; a zero (masking) diagonal entry gets 0 (the cost depends on it through
+ * its square: its derivative is 0).
+ */
+export function differenceStep(v: number, h: number, onDiagonal: boolean): number {
+  const step = h * Math.max(1, Math.abs(v));
+  return onDiagonal ? Math.min(step, v / 2) : step;
+}
+
 /** 1 at the positions of W's diagonal within one instance's k numbers. */
 export function diagonalPositions(kind: WeightKind, d: number): Uint8Array {
   if (kind !== 'sqrt-information') return new Uint8Array(Weight.width(kind, d)).fill(1);

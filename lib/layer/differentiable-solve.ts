@@ -28,7 +28,8 @@
 import { allFinite, checkFiniteArray, checkOptions, checkTypedArray, rangeError, stateError, typeError } from '../base/check.js';
 import { auxiliaryValues, restoreAuxiliaryValues, type Auxiliary } from '../core/auxiliary.js';
 import type { Objective } from '../core/objective.js';
-import { diagonalPositions } from '../core/weight.js';
+import { columnSquares } from '../core/pattern.js';
+import { diagonalPositions, differenceStep } from '../core/weight.js';
 import type { CostTerm } from '../core/cost-term.js';
 import type { Program, State } from '../core/program.js';
 import { LinearSystem } from '../linear/linear-system.js';
@@ -36,7 +37,7 @@ import { Optimizer } from '../optim/optimizer.js';
 import type { SolveResult, SolveStatus } from '../optim/result.js';
 import { checkInput, currentInput, findSlot, inputShape, inputSlots, objectiveValues, setInput, type InputSlot } from './inputs.js';
 import { normalizationCotangent, retractionCotangent } from './tangent-maps.js';
-import { columnSquares, solveRecordingSteps, unrollable, unrolledBackward, type Trajectory } from './unroll.js';
+import { solveRecordingSteps, unrollable, unrolledBackward, type Trajectory } from './unroll.js';
 
 /** The names of the backward modes: 'implicit' (the default), 'unroll', {@link truncated}(k), {@link dlm}(ε). */
 export const BACKWARD_MODES = ['implicit', 'unroll', 'truncated', 'dlm'] as const;
@@ -532,7 +533,7 @@ export class DifferentiableSolve {
     // A step on W's diagonal stays below half its value, so that the diagonal stays positive; a zero
     // (masking) entry is not moved: f depends on it through its square, so its gradient is 0.
     const diagonal = slot.kind === 'weight' ? diagonalPositions(slot.term.weight!.kind, slot.term.weight!.d) : undefined;
-    const steps = raw.map((x, i) => (diagonal?.[i % k] ? Math.min(step(x), x / 2) : step(x)));
+    const steps = raw.map((x, i) => differenceStep(x, INPUT_STEP, diagonal?.[i % k] === 1));
     const up = new Float64Array(B * I);
     const down = new Float64Array(B * I);
     const moved = raw.slice();

@@ -6,6 +6,7 @@
  * M = ∂s(x ⊕ δ)/∂δ and the cotangents pulled through a retraction.
  * A storage difference beyond π is an angle's wrap and is unwrapped.
  */
+import { solveSymmetricPositive } from '../core/blocks.js';
 import type { Program, State } from '../core/program.js';
 
 /** Step of the central differences along the tangent. */
@@ -99,7 +100,7 @@ export function storageCotangent(program: Program, x: State, t: Float64Array): S
         gram.fill(0);
         for (let k = 0; k < st; k++) for (let p = 0; p < dof; p++) for (let q = 0; q < dof; q++) gram[p * dof + q]! += mb[k * dof + p]! * mb[k * dof + q]!;
         for (let p = 0; p < dof; p++) z[p] = t[b * n + cols[el]! + p]!;
-        solveSymmetric(gram, z, dof);
+        solveSymmetricPositive(gram, z, dof);
         const target = out[vi]!;
         for (let k = 0; k < st; k++) {
           let sum = 0;
@@ -120,31 +121,6 @@ function unitIncrements(program: Program, c: number, h: number, e: Float64Array)
     if (c >= v.group.dof) return;
     for (const col of columns[vi]!) if (col >= 0) for (let b = 0; b < B; b++) e[b * n + col + c] = h;
   });
-}
-
-/** z ← G⁻¹z for a small symmetric positive definite G (dim × dim, overwritten by its Cholesky factor). */
-function solveSymmetric(g: Float64Array, z: Float64Array, dim: number): void {
-  for (let j = 0; j < dim; j++) {
-    let d = g[j * dim + j]!;
-    for (let k = 0; k < j; k++) d -= g[j * dim + k]! ** 2;
-    d = Math.sqrt(d);
-    g[j * dim + j] = d;
-    for (let i = j + 1; i < dim; i++) {
-      let s = g[i * dim + j]!;
-      for (let k = 0; k < j; k++) s -= g[i * dim + k]! * g[j * dim + k]!;
-      g[i * dim + j] = s / d;
-    }
-  }
-  for (let i = 0; i < dim; i++) {
-    let s = z[i]!;
-    for (let k = 0; k < i; k++) s -= g[i * dim + k]! * z[k]!;
-    z[i] = s / g[i * dim + i]!;
-  }
-  for (let i = dim - 1; i >= 0; i--) {
-    let s = z[i]!;
-    for (let k = i + 1; k < dim; k++) s -= g[k * dim + i]! * z[k]!;
-    z[i] = s / g[i * dim + i]!;
-  }
 }
 
 /**

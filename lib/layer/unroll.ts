@@ -16,6 +16,7 @@
  * cotangent of x_k adds what flows through the retraction itself.
  */
 import { stateError } from '../base/check.js';
+import { columnSquares } from '../core/pattern.js';
 import type { Program, State, StepProducts } from '../core/program.js';
 import type { LinearSystem } from '../linear/linear-system.js';
 import type { DampingMode } from '../linear/normal-equations.js';
@@ -216,12 +217,4 @@ function acceptedSteps(steps: readonly AcceptedStep[], b: number): number {
   let count = 0;
   for (const s of steps) count += s.accepted[b]!;
   return count;
-}
-
-/** diag(J̃ᵀJ̃) per element (B·n): the squares of each column's entries. */
-export function columnSquares(cols: Int32Array, j: Float64Array, B: number, n: number): Float64Array {
-  const nnz = cols.length;
-  const out = new Float64Array(B * n);
-  for (let b = 0; b < B; b++) for (let e = 0; e < nnz; e++) out[b * n + cols[e]!]! += j[b * nnz + e]! ** 2;
-  return out;
 }

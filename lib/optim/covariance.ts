@@ -27,6 +27,7 @@
  */
 import { checkOneOf, checkOptions, rangeError, typeError } from '../base/check.js';
 import { Objective } from '../core/objective.js';
+import { columnSquares } from '../core/pattern.js';
 import type { Program } from '../core/program.js';
 import { LinearSystem } from '../linear/linear-system.js';
 import { SolveResult } from './result.js';
@@ -136,7 +137,7 @@ export function covariance(objective: Objective, result: SolveResult, blocks: re
       return kept[b]![c]![cross ? at.get(row)! : row - ownBlock.get(col)!.first]!;
     };
     // A requested column whose pivot, were it eliminated last (1/(A⁻¹)_cc), is ≤ 1e-12 of its diagonal is not observable.
-    const diagonal = columnSquares(program, evaluation.jValues!);
+    const diagonal = columnSquares(program.pattern.cols, evaluation.jValues!, B, n);
     for (let b = 0; b < B; b++) {
       if (pseudoInverse[b]) continue;
       const weak = wanted.findIndex((col) => !(1 / entry(b, col, col) > PIVOT_RATIO * diagonal[b * n + col]!));
@@ -218,15 +219,6 @@ function unobservable(program: Program, reason: string): string {
     }
   }
   return `A is not positive definite (${reason})`;
-}
-
-/** diag(J̃ᵀJ̃) per element (B·n). */
-function columnSquares(program: Program, jValues: Float64Array): Float64Array {
-  const { batch: B, n, pattern } = program;
-  const nnz = pattern.cols.length;
-  const out = new Float64Array(B * n);
-  for (let b = 0; b < B; b++) for (let e = 0; e < nnz; e++) out[b * n + pattern.cols[e]!]! += jValues[b * nnz + e]! ** 2;
-  return out;
 }
 
 /** A = J̃ᵀJ̃ of element b, dense n × n. */

@@ -25,6 +25,7 @@
  * (the drivers of the linear layer). A recorder, when given, sees every iteration's
  * decisions (for a backward pass that replays them).
  */
+import { solveSymmetricPositive } from '../core/blocks.js';
 import type { Evaluation, Program, State } from '../core/program.js';
 import type { LinearSteps } from '../linear/drivers.js';
 import type { LinearSystem } from '../linear/linear-system.js';
@@ -423,7 +424,7 @@ class TrustRegionLoop {
         t[i] = solved[o + row]!;
         h.forEach((_, j) => (wbb[i * m + j] = solved[o + (j + 1) * n + row]!));
       });
-      solveDense(wbb, t, m);
+      solveSymmetricPositive(wbb, t, m); // W_BB = (K⁻¹)_BB: symmetric positive definite
       for (let c = 0; c < n; c++) {
         let y = solved[o + c]!;
         for (let j = 0; j < m; j++) y -= solved[o + (j + 1) * n + c]! * t[j]!;
@@ -672,25 +673,5 @@ function copyElements(from: State, to: State, which: Uint8Array, B: number): voi
   for (let vi = 0; vi < from.length; vi++) {
     const per = from[vi]!.length / B;
     for (let b = 0; b < B; b++) if (which[b]) to[vi]!.set(from[vi]!.subarray(b * per, (b + 1) * per), b * per);
-  }
-}
-
-/** t ← M⁻¹t for a small dense m × m matrix (Gaussian elimination with partial pivoting; M overwritten). */
-function solveDense(M: Float64Array, t: Float64Array, m: number): void {
-  for (let p = 0; p < m; p++) {
-    let pivot = p;
-    for (let r = p + 1; r < m; r++) if (Math.abs(M[r * m + p]!) > Math.abs(M[pivot * m + p]!)) pivot = r;
-    for (let c = 0; c < m; c++) [M[p * m + c], M[pivot * m + c]] = [M[pivot * m + c]!, M[p * m + c]!];
-    [t[p], t[pivot]] = [t[pivot]!, t[p]!];
-    for (let r = p + 1; r < m; r++) {
-      const f = M[r * m + p]! / M[p * m + p]!;
-      for (let c = p; c < m; c++) M[r * m + c]! -= f * M[p * m + c]!;
-      t[r]! -= f * t[p]!;
-    }
-  }
-  for (let p = m - 1; p >= 0; p--) {
-    let sum = t[p]!;
-    for (let c = p + 1; c < m; c++) sum -= M[p * m + c]! * t[c]!;
-    t[p] = sum / M[p * m + p]!;
   }
 }

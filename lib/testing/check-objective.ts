@@ -25,7 +25,7 @@ import { auxiliaryValues, restoreAuxiliaryValues, type Auxiliary } from '../core
 import type { CostTerm } from '../core/cost-term.js';
 import { Objective, type State } from '../core/objective.js';
 import { rho, rhoRadius } from '../core/robust-loss.js';
-import { applyWeight, diagonalPositions, weightJacobian } from '../core/weight.js';
+import { applyWeight, diagonalPositions, differenceStep, weightJacobian } from '../core/weight.js';
 import { auxiliaryRows, entryOf, termRows } from './term-rows.js';
 
 /** Options of {@link checkObjective}. */
@@ -210,7 +210,7 @@ function moved(
   const values = stored.slice();
   for (let e = 0; e < entries; e++) {
     const v = stored[e * t + c]!;
-    const step = diagonal?.[c] ? Math.min(h * Math.max(1, v), v / 2) : h * Math.max(1, Math.abs(v));
+    const step = differenceStep(v, h, diagonal?.[c] === 1);
     values[e * t + c] = v + sign * step;
     width[e] = 2 * step;
   }
