@@ -34,7 +34,7 @@ export { LevenbergMarquardt } from './optim/levenberg-marquardt.js';
 export { GaussNewton } from './optim/gauss-newton.js';
 export { Dogleg } from './optim/dogleg.js';
 export { Optimizer } from './optim/optimizer.js';
-export { SolveResult, type SolveStatus } from './optim/result.js';
+export { SolveResult, type RankDeficiency, type SolveStatus } from './optim/result.js';
 export { covariance, type CovarianceBlock, type CovarianceOptions, type CovarianceResult } from './optim/covariance.js';
 export { leastSquares, type LeastSquaresOptions, type LeastSquaresResult, type LeastSquaresSolution } from './optim/least-squares.js';
 export type { IterationInfo, OptimizerOptions } from './optim/options.js';

@@ -76,7 +76,11 @@ export function main(argv: string[], io: CliIo = processIo): number {
     .option('--plot <file.svg>', 'draw the graph before and after, edges coloured by their cost')
     .addOption(new Option('--view <view>', 'how --plot projects 3D graphs').choices(VIEWS).default('top'))
     .option('--covariance', "report each pose's marginal standard deviations (copy 0): summarised on stderr, listed in the JSON", false)
-    .option('--strict', 'refuse a graph in several pieces (by default one vertex of each piece without a fixed vertex is held constant)', false)
+    .option(
+      '--strict',
+      'refuse a graph in several pieces (by default one vertex of each piece without a fixed vertex is held constant), and fail (exit 3) when the solution is not unique (rank-deficient)',
+      false,
+    )
     .option('--verbose', 'print the iteration table to stderr', false)
     .option('--json', 'print one JSON line with the results (or the error) to stdout', false)
     .action((file: string, options: Omit<SolveCommandOptions, 'noise' | 'view'> & { noise?: number; view: (typeof VIEWS)[number] }) => {

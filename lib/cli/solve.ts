@@ -139,6 +139,16 @@ export function solveCommand(file: string, options: SolveCommandOptions, io: Cli
     `${file}: ${graph.kind.toUpperCase()}, ${graph.ids.length} vertices, ${graph.from.length} edges${robust}; ${what} ${significant(report.initialCost as number)} → ${significant(report.finalCost as number)} in ${report.iterations} iterations, ${solveSeconds.toFixed(3)} s: ${status}${status === 'converged' ? '' : ` (${result.reason.find((_, b) => result.status[b] === status)})`}\n`,
   );
 
+  const deficient = rankDeficiencies(graph, result);
+  if (deficient.length > 0) {
+    report.rankDeficient = deficient;
+    const first = deficient[0]!;
+    const copies = options.batch > 1 ? ` in ${deficient.length} of ${options.batch} copies (copy ${first.copy}: ` : ' (';
+    io.stderr(
+      `ariadne: warning: the solution is not unique: the system at the solution is rank-deficient${copies}${first.vertex === null ? 'some pose' : `coordinate ${first.coordinate} of vertex ${first.vertex}`} is not determined by the edges)${options.strict ? ': a failure with --strict' : '; --strict makes it a failure'}\n`,
+    );
+  }
+
   if (options.covariance) marginals(file, graph, objective, result, report, io);
 
   // Copy 0 of the batch: its solution and, for the picture, its own measurements.
@@ -159,6 +169,27 @@ export function solveCommand(file: string, options: SolveCommandOptions, io: Cli
   }
   if (options.json) io.stdout(`${JSON.stringify(report)}\n`);
   if (status === 'failed') throw new SolveFailed(`the solve failed: ${result.reason.find((_, b) => result.status[b] === 'failed')}`);
+  if (options.strict && deficient.length > 0)
+    throw new SolveFailed(`--strict: the solution is not unique (rank-deficient at the solution of copy ${deficient[0]!.copy})`);
+}
+
+/** The copies whose system at the solution is rank-deficient, each with the g2o id of the vertex found undetermined. */
+function rankDeficiencies(
+  graph: G2oGraph,
+  result: SolveResult,
+): { copy: number; vertex: number | null; coordinate: number | null; pivotRatio: number | null }[] {
+  return result.rankDeficient.flatMap((d, copy) =>
+    d
+      ? [
+          {
+            copy,
+            vertex: d.element === undefined ? null : graph.ids[d.element]!,
+            coordinate: d.coordinate ?? null,
+            pivotRatio: Number.isNaN(d.pivotRatio) ? null : d.pivotRatio,
+          },
+        ]
+      : [],
+  );
 }
 
 /**

@@ -107,6 +107,18 @@ export class Program {
     this.batch = batch;
   }
 
+  /** The variable, element and tangent coordinate that unknown `col` is; undefined for a column out of range. */
+  columnOwner(col: number): { variable: string; element: number; coordinate: number } | undefined {
+    for (let vi = 0; vi < this.variables.length; vi++) {
+      const first = this.columns[vi]!;
+      const dof = this.variables[vi]!.group.dof;
+      for (let e = 0; e < first.length; e++) {
+        if (first[e]! >= 0 && col >= first[e]! && col < first[e]! + dof) return { variable: this.variables[vi]!.name, element: e, coordinate: col - first[e]! };
+      }
+    }
+    return undefined;
+  }
+
   /** Entries of the Jacobian pattern per batch element. */
   get nnz(): number {
     return this.pattern.rows.length;

@@ -32,7 +32,7 @@ import { columnSquares } from '../core/pattern.js';
 import { diagonalPositions, differenceStep } from '../core/weight.js';
 import type { CostTerm } from '../core/cost-term.js';
 import type { Program, State } from '../core/program.js';
-import { LinearSystem } from '../linear/linear-system.js';
+import { LinearSystem, PIVOT_RATIO } from '../linear/linear-system.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { SolveResult, SolveStatus } from '../optim/result.js';
 import { checkInput, currentInput, findSlot, inputShape, inputSlots, objectiveValues, setInput, type InputSlot } from './inputs.js';
@@ -133,7 +133,15 @@ export interface ElementInfo {
   hessian: 'exact' | 'gauss-newton' | null;
   /** Why exactHessian fell back to J̃ᵀJ̃ for this element, or null. */
   hessianFallback: string | null;
-  /** The undamped A at x* was not positive definite and was factored as A + μI, μ = 1e-9·max diag A (a gauge freedom, or an unobservable input): gradients are meaningful for gauge-invariant losses only. */
+  /**
+   * The undamped A at x* was singular (not positive definite, or a pivot
+   * ≤ 1e-12 of its diagonal entry: a gauge freedom, or an unobservable
+   * parameter) and was factored as A + μI, μ = 1e-9·max diag A: gradients
+   * are meaningful for gauge-invariant losses only. This factorisation is
+   * the forward's observability check (implicit and dlm modes; the result's
+   * rankDeficient is not filled there). Unroll and truncated forwards
+   * factor nothing at x*: their result's rankDeficient reports it.
+   */
   regularized: boolean;
   /** Why this element's gradient is zero (its solve failed, or A + μI could not be factored), or null. */
   gradientZeroReason: string | null;
@@ -267,7 +275,7 @@ export class DifferentiableSolve {
         undefined,
       );
     } else {
-      result = this.optimizer.solve();
+      result = this.optimizer.solveUnchecked(); // the factorisation at x* below is the observability check
       info = this.#factorAtSolution(
         this.objective.variables.map((v) => result.values(v.name)),
         result,
@@ -431,10 +439,12 @@ export class DifferentiableSolve {
     let diagonal: Float64Array | undefined; // diag J̃ᵀJ̃, when some element needs μ
     const lambda = new Float64Array(B);
     let factored = this.#system.factor(lambda, 'identity', extra);
-    /** Changes what each element that did not factor gets, and factors again. */
+    /** Not factored, or singular but for rounding: a pivot ≤ 1e-12 of its diagonal entry. */
+    const singular = (b: number) => !factored.ok[b] || factored.pivotRatio[b]! <= PIVOT_RATIO;
+    /** Changes what each singular element gets, and factors again. */
     const retry = (change: (b: number) => void): void => {
-      if (factored.ok.every((ok, b) => ok === 1 || !evaluation.finite[b])) return;
-      for (let b = 0; b < B; b++) if (!factored.ok[b] && evaluation.finite[b]) change(b);
+      if (!Array.from({ length: B }, (_, b) => evaluation.finite[b] && singular(b)).includes(true)) return;
+      for (let b = 0; b < B; b++) if (evaluation.finite[b] && singular(b)) change(b);
       factored = this.#system.factor(lambda, 'identity', extra);
     };
     const regularize = (b: number) => {

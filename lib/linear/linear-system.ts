@@ -28,6 +28,9 @@ import {
 /** D in A + λD: clamp(diag A, minDiagonal, maxDiagonal) (Levenberg-Marquardt with Jacobi scaling; by default 1e-6 and 1e32) or I. */
 export type DampingMode = 'diagonal' | 'identity';
 
+/** A factored matrix with a pivot ≤ this times its diagonal entry (FactorResult.pivotRatio) counts as rank-deficient. */
+export const PIVOT_RATIO = 1e-12;
+
 /** The damping bounds' defaults: Ceres' min_lm_diagonal and max_lm_diagonal (the native core's too). */
 export const DEFAULT_DAMPING_BOUNDS = { minDiagonal: 1e-6, maxDiagonal: 1e32 } as const;
 

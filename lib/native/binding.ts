@@ -48,6 +48,16 @@ export interface FactorResult {
   ok: Uint8Array;
   /** B: why an element failed (null where ok). */
   reason: (string | null)[];
+  /**
+   * B: of the matrix M factored (damping included), min over columns of
+   * L_cc² / M_cc, the column's pivot relative to its diagonal entry: ≤ 1
+   * and near 0 where a column is numerically a combination of the columns
+   * eliminated before it (≤ 1e-12: rank-deficient). NaN where not factored,
+   * or on the CUDA backend, which does not measure it.
+   */
+  pivotRatio: Float64Array;
+  /** B: the column (0-based, of A) with that smallest ratio; where not factored, the column whose pivot was ≤ 0 when the backend names it, else −1. */
+  pivotColumn: Int32Array;
 }
 
 /** Sizes of a NormalEquations handle and the factorisation it uses. */

@@ -29,7 +29,7 @@ import { checkOneOf, checkOptions, rangeError, typeError } from '../base/check.j
 import { Objective } from '../core/objective.js';
 import { columnSquares } from '../core/pattern.js';
 import type { Program } from '../core/program.js';
-import { LinearSystem } from '../linear/linear-system.js';
+import { LinearSystem, PIVOT_RATIO } from '../linear/linear-system.js';
 import { SolveResult } from './result.js';
 
 /** One element of one variable, whose covariance block is wanted. */
@@ -63,8 +63,6 @@ export interface CovarianceResult {
   pseudoInverse: boolean[];
 }
 
-/** A pivot ≤ this times its diagonal entry counts as rank-deficient. */
-const PIVOT_RATIO = 1e-12;
 const OBSERVABLE =
   "an observable problem (every requested column's pivot > 1e-12 of its diagonal in A = J̃ᵀJ̃ at the solution), or options.rankDeficient 'pseudo-inverse'";
 
@@ -108,7 +106,7 @@ export function covariance(objective: Objective, result: SolveResult, blocks: re
     const pseudoInverse = Array.from({ length: B }, (_, b) => factored.ok[b] === 0);
     for (let b = 0; b < B; b++) {
       if (!pseudoInverse[b] || rankDeficient === 'pseudo-inverse') continue;
-      throw rangeError(fn, 'result', OBSERVABLE, `batch element ${b}: ${unobservable(program, factored.reason[b] ?? '')}`);
+      throw rangeError(fn, 'result', OBSERVABLE, `batch element ${b}: ${unobservable(program, factored.reason[b] ?? '', factored.pivotColumn[b]!)}`);
     }
     if (pseudoInverse.some((p) => p) && n > MAX_DENSE) throw rangeError(fn, 'options.rankDeficient', DENSE, `'pseudo-inverse' with ${n} unknowns`);
     // Of each requested column of A⁻¹ (or A⁺) only the rows of the requested blocks are kept: the
@@ -143,7 +141,7 @@ export function covariance(objective: Objective, result: SolveResult, blocks: re
       const weak = wanted.findIndex((col) => !(1 / entry(b, col, col) > PIVOT_RATIO * diagonal[b * n + col]!));
       if (weak < 0) continue;
       const reason = `the pivot of column ${wanted[weak]} eliminated last is ≤ ${PIVOT_RATIO} of its diagonal`;
-      if (rankDeficient === 'error') throw rangeError(fn, 'result', OBSERVABLE, `batch element ${b}: ${unobservable(program, reason)}`);
+      if (rankDeficient === 'error') throw rangeError(fn, 'result', OBSERVABLE, `batch element ${b}: ${unobservable(program, reason, wanted[weak]!)}`);
       if (n > MAX_DENSE) throw rangeError(fn, 'options.rankDeficient', DENSE, `'pseudo-inverse' with ${n} unknowns`);
       pseudoInverse[b] = true;
     }
@@ -204,21 +202,11 @@ function blockColumn(fn: string, arg: string, program: Program, block: Covarianc
   return { first, dof: v.group.dof };
 }
 
-/** "variable 'x', element e, coordinate c is not observable" from the factor's "(pivot of column j)". */
-function unobservable(program: Program, reason: string): string {
-  const match = /column (\d+)/.exec(reason);
-  if (match === null) return `A is not positive definite (${reason})`;
-  const col = Number(match[1]);
-  for (let vi = 0; vi < program.variables.length; vi++) {
-    const cols = program.columns[vi]!;
-    const dof = program.variables[vi]!.group.dof;
-    for (let e = 0; e < cols.length; e++) {
-      if (cols[e]! >= 0 && col >= cols[e]! && col < cols[e]! + dof) {
-        return `coordinate ${col - cols[e]!} of element ${e} of variable '${program.variables[vi]!.name}' is not observable (${reason})`;
-      }
-    }
-  }
-  return `A is not positive definite (${reason})`;
+/** "coordinate c of element e of variable 'x' is not observable" from the factor's "(pivot of column j)". */
+function unobservable(program: Program, reason: string, column: number): string {
+  const owner = program.columnOwner(column);
+  if (owner === undefined) return `A is not positive definite (${reason})`;
+  return `coordinate ${owner.coordinate} of element ${owner.element} of variable '${owner.variable}' is not observable (${reason})`;
 }
 
 /** A = J̃ᵀJ̃ of element b, dense n × n. */

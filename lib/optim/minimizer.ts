@@ -28,11 +28,11 @@
 import { solveSymmetricPositive } from '../core/blocks.js';
 import type { Evaluation, Program, State } from '../core/program.js';
 import type { LinearSteps } from '../linear/drivers.js';
-import type { LinearSystem } from '../linear/linear-system.js';
+import { PIVOT_RATIO, type LinearSystem } from '../linear/linear-system.js';
 import type { DampingMode, FactorResult, LinearizeResult, StepBuffers, StepResult } from '../linear/normal-equations.js';
 import type { ResolvedOptions } from './options.js';
 import type { IterationReport } from './report.js';
-import { SolveResult, type SolveStatus } from './result.js';
+import { SolveResult, type RankDeficiency, type SolveStatus } from './result.js';
 import type { StepContext, StepOutput, Strategy } from './strategy.js';
 
 /** One iteration's decisions, per batch element (the loop's own arrays, valid during the call). */
@@ -204,7 +204,47 @@ class TrustRegionLoop {
       }
       yield* this.#endIteration();
     }
-    return this.#result();
+    const rankDeficient = yield* this.#checkObservability();
+    return this.#result(rankDeficient);
+  }
+
+  /**
+   * The undamped A = J̃ᵀJ̃ at each solution (every element that did not
+   * fail) factored once: rank-deficient where it cannot be factored or a
+   * pivot is ≤ 1e-12 of its diagonal entry (the ratio is the same for the
+   * Jacobi-scaled S A S factored here).
+   */
+  *#checkObservability(): LinearSteps<(RankDeficiency | null | undefined)[]> {
+    const B = this.#B;
+    const out = new Array<RankDeficiency | null | undefined>(B).fill(undefined);
+    if (!this.#options.checkObservability) return out;
+    const check = Uint8Array.from(this.#status, (s) => (s === 'failed' ? 0 : 1));
+    if (!check.includes(1)) return out;
+    const { jValues, residuals } = this.#current;
+    // The fused step (λ = 0) factors in the workspace the iterations' steps used; its solve is not read.
+    const lambda = new Float64Array(B);
+    const factored = (yield {
+      op: 'step',
+      jValues: jValues!,
+      residuals: residuals!,
+      active: check,
+      lambda,
+      mode: 'identity',
+      out: this.#stepBuffers,
+    }) as StepResult;
+    for (let b = 0; b < B; b++) {
+      if (!check[b]) continue;
+      const ratio = factored.pivotRatio[b]!;
+      if (factored.ok[b] && !(ratio <= PIVOT_RATIO)) {
+        out[b] = null;
+        continue;
+      }
+      const owner = this.#objective.columnOwner(factored.pivotColumn[b]!);
+      const unknown = owner === undefined ? 'an unknown' : `coordinate ${owner.coordinate} of element ${owner.element} of variable '${owner.variable}'`;
+      const why = factored.ok[b] ? `its pivot is ${ratio.toExponential(1)} of its diagonal entry` : `A could not be factored: ${factored.reason[b]}`;
+      out[b] = { ...owner, pivotRatio: factored.ok[b] ? ratio : NaN, message: `rank-deficient at the solution: ${unknown} is not observable (${why})` };
+    }
+    return out;
   }
 
   #stop(b: number, status: SolveStatus, why: string): void {
@@ -593,7 +633,7 @@ class TrustRegionLoop {
     return seconds;
   }
 
-  #result(): SolveResult {
+  #result(rankDeficient: (RankDeficiency | null | undefined)[]): SolveResult {
     return new SolveResult({
       objective: this.#objective,
       status: this.#status as SolveStatus[],
@@ -605,6 +645,7 @@ class TrustRegionLoop {
       history: this.#history.map((h) => Float64Array.from(h)),
       seconds: (performance.now() - this.#start) / 1e3,
       gradientNorm: this.#gradientNorm.slice(),
+      rankDeficient,
       solution: this.#x,
       best: this.#best,
     });

@@ -46,10 +46,23 @@ export abstract class Optimizer {
 
   /** Solves every batch element; never modifies the variables (read the solution from the result). */
   solve(): SolveResult {
+    return this.#solve(this.#options);
+  }
+
+  /**
+   * @internal solve() without the final observability check: the
+   * differentiable layer factors the system at the solution itself (and
+   * reports a singular one in its info).
+   */
+  solveUnchecked(): SolveResult {
+    return this.#solve({ ...this.#options, checkObservability: false });
+  }
+
+  #solve(options: ResolvedOptions): SolveResult {
     const start = performance.now();
     const { program: objective } = this.objective;
-    const report = reporter(this.#options, objective.batch);
-    const threads = this.#options.linearSolver.threads ?? Math.min(os.availableParallelism(), objective.batch);
+    const report = reporter(options, objective.batch);
+    const threads = options.linearSolver.threads ?? Math.min(os.availableParallelism(), objective.batch);
     if (objective.batch >= 2 && threads >= 2 && objective.batch * objective.nnz >= MIN_OVERLAP_ENTRIES && !cudaAvailability().available) {
       // Two halves, each with half the threads.
       const half = Math.floor(objective.batch / 2);
@@ -58,13 +71,13 @@ export abstract class Optimizer {
       const handles: LinearSystem[] = [];
       try {
         for (const part of parts) handles.push(this.#normalEquations(part, Math.max(1, Math.floor(threads / 2))));
-        const loops = parts.map((part, i) => minimize(part, this.strategy(part.batch, this.#options), this.#options, handles[i]!, start, reports[i]!));
+        const loops = parts.map((part, i) => minimize(part, this.strategy(part.batch, options), options, handles[i]!, start, reports[i]!));
         return SolveResult.concat(objective, runPipelined(loops, handles), (performance.now() - start) / 1e3);
       } finally {
         disposeAll(handles);
       }
     }
-    return this.#solveOnOneSystem(start, report);
+    return this.#solveOnOneSystem(start, report, undefined, options);
   }
 
   /**
@@ -81,11 +94,16 @@ export abstract class Optimizer {
     return this.#options;
   }
 
-  #solveOnOneSystem(start: number, report: (r: IterationReport) => void, recorder?: (r: IterationRecord) => void): SolveResult {
+  #solveOnOneSystem(
+    start: number,
+    report: (r: IterationReport) => void,
+    recorder?: (r: IterationRecord) => void,
+    options: ResolvedOptions = this.#options,
+  ): SolveResult {
     const { program } = this.objective;
-    const ne = this.#normalEquations(program, this.#options.linearSolver.threads);
+    const ne = this.#normalEquations(program, options.linearSolver.threads);
     try {
-      return runSync(minimize(program, this.strategy(program.batch, this.#options), this.#options, ne, start, report, recorder), ne);
+      return runSync(minimize(program, this.strategy(program.batch, options), options, ne, start, report, recorder), ne);
     } finally {
       ne.dispose();
     }

@@ -99,6 +99,16 @@ export interface OptimizerOptions {
         /** The relative tolerance (default 1e-6). */
         tolerance?: number;
       };
+  /**
+   * Factor the undamped system A = J̃ᵀJ̃ once at each element's solution and
+   * report, in SolveResult.rankDeficient, the elements whose A is singular
+   * or has a pivot ≤ 1e-12 of its diagonal entry (an unobservable
+   * parameter, a gauge freedom: the solution is one of many). Costs one
+   * factorisation per element (about one iteration's linear algebra).
+   * Default true; the CUDA backend does not measure pivots and reports only
+   * an A that could not be factored.
+   */
+  checkObservability?: boolean;
 }
 
 /** The trust-region parameters, validated together (resolveOptions). */
@@ -126,6 +136,7 @@ export interface ResolvedOptions {
   timeLimit: number;
   /** The relative tolerance of the Jacobian check at each new point, or undefined for no check. */
   checkDerivatives: number | undefined;
+  checkObservability: boolean;
 }
 
 /** The optimisers' option names. */
@@ -148,6 +159,7 @@ export const OPTIMIZER_OPTION_KEYS = [
   'onIteration',
   'timeLimit',
   'checkDerivatives',
+  'checkObservability',
 ] as const;
 
 function tolerance(fn: string, arg: string, value: unknown, fallback: number): number {
@@ -187,7 +199,9 @@ export function resolveOptions(fn: string, options: unknown): ResolvedOptions {
   const o = checkOptions(fn, 'options', options ?? {}, OPTIMIZER_OPTION_KEYS);
   const maxIterations = o.maxIterations === undefined ? 100 : checkInteger(fn, 'options.maxIterations', o.maxIterations, 0, 1e9);
   const region = trustRegion(fn, o);
-  if (o.jacobiScaling !== undefined && typeof o.jacobiScaling !== 'boolean') throw typeError(fn, 'options.jacobiScaling', 'a boolean', o.jacobiScaling);
+  for (const flag of ['jacobiScaling', 'checkObservability'] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw typeError(fn, `options.${flag}`, 'a boolean', o[flag]);
+  }
   const solver = o.linearSolver === undefined ? {} : checkOptions(fn, 'options.linearSolver', o.linearSolver, ['kind', 'threads']);
   const kind = solver.kind === undefined ? 'auto' : checkOneOf(fn, 'options.linearSolver.kind', solver.kind, KIND_REQUESTS);
   const threads = solver.threads === undefined ? undefined : checkInteger(fn, 'options.linearSolver.threads', solver.threads, 1, 1024);
@@ -217,5 +231,6 @@ export function resolveOptions(fn: string, options: unknown): ResolvedOptions {
     onIteration: o.onIteration as ((info: IterationInfo) => void) | undefined,
     timeLimit,
     checkDerivatives,
+    checkObservability: o.checkObservability === undefined ? true : (o.checkObservability as boolean),
   };
 }

@@ -18,6 +18,30 @@ type Solved = Pick<Program, 'variables' | 'batch' | 'terms' | 'evaluate'>;
  */
 export type SolveStatus = 'converged' | 'iteration-limit' | 'time-limit' | 'failed';
 
+/**
+ * An element whose undamped A = J̃ᵀJ̃ at the solution is singular or nearly
+ * so (SolveResult.rankDeficient): its solution is one of many (a parameter
+ * no residual determines, a combination of parameters that only appears
+ * together, a gauge freedom), whatever its status says.
+ */
+export interface RankDeficiency {
+  /**
+   * The unknown found dependent on the others: the variable, element and
+   * tangent coordinate of the column with the smallest pivot ratio (or whose
+   * pivot was ≤ 0); which of several dependent unknowns is named depends on
+   * the elimination order. Absent when the factorisation named no column.
+   */
+  variable?: string;
+  /** The element of that variable. */
+  element?: number;
+  /** The coordinate in its tangent space. */
+  coordinate?: number;
+  /** That column's pivot relative to its diagonal entry, L_cc² / A_cc (≤ 1e-12); NaN where A could not be factored. */
+  pivotRatio: number;
+  /** A sentence for logs, naming the unknown. */
+  message: string;
+}
+
 /** The outcome of a solve, per batch element, with the solution of every variable. */
 export class SolveResult {
   /** The batch size B. */
@@ -38,6 +62,13 @@ export class SolveResult {
   readonly history: readonly Float64Array[];
   /** Wall-clock seconds of the solve (symbolic analysis included). */
   readonly seconds: number;
+  /**
+   * Per element: how A = J̃ᵀJ̃ at the solution is rank-deficient, null where
+   * it is not (every pivot > 1e-12 of its diagonal entry), undefined where
+   * not checked (the element failed, or options.checkObservability was
+   * false).
+   */
+  readonly rankDeficient: readonly (RankDeficiency | null | undefined)[];
   /** ‖Jᵀr‖∞ at the last point linearised, per element: the solution, but for an element stopped by its iteration or time limit right after a step (with box bounds, the projected gradient's). */
   readonly gradientNorm: Float64Array;
   readonly #objective: Solved;
@@ -56,6 +87,7 @@ export class SolveResult {
     history: Float64Array[];
     seconds: number;
     gradientNorm: Float64Array;
+    rankDeficient: (RankDeficiency | null | undefined)[];
     solution: State;
     best: State;
   }) {
@@ -70,6 +102,7 @@ export class SolveResult {
     this.history = fields.history;
     this.seconds = fields.seconds;
     this.gradientNorm = fields.gradientNorm;
+    this.rankDeficient = fields.rankDeficient;
     this.#solution = fields.solution;
     this.#best = fields.best;
   }
@@ -157,6 +190,7 @@ export class SolveResult {
       history: parts.flatMap((r) => r.history),
       seconds,
       gradientNorm: floats((r) => r.gradientNorm),
+      rankDeficient: parts.flatMap((r) => r.rankDeficient),
       solution: state((r) => r.#solution),
       best: state((r) => r.#best),
     });

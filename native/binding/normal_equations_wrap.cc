@@ -23,12 +23,26 @@ Damping DampingArgument(const Napi::Value& value, const char* function) {
   throw RangeArgumentError(MustBe(function, "mode", "'diagonal' or 'identity'", Concat("'", mode, "'")));
 }
 
-// factor's result: ok and reason, with `more` fields after them (step's).
-Napi::Object FactorResult(Napi::Env env, Napi::Uint8Array ok, const std::vector<std::string>& reasons,
-                          Fields more = {}) {
+// What a factor reports besides ok: the reasons and the pivot measures.
+struct FactorReport {
+  std::vector<std::string> reasons;
+  std::vector<double> pivot_ratio;
+  std::vector<int32_t> pivot_column;
+
+  void Read(const BatchedNormalEquations& core) { core.Pivots(&pivot_ratio, &pivot_column); }
+};
+
+// factor's result: ok, reason, pivotRatio and pivotColumn, with `more` fields after them (step's).
+Napi::Object FactorResult(Napi::Env env, Napi::Uint8Array ok, const FactorReport& report, Fields more = {}) {
   std::vector<Napi::Value> reason;
-  for (const std::string& text : reasons) reason.push_back(text.empty() ? env.Null() : Napi::String::New(env, text));
-  Fields fields = {{"ok", ok}, {"reason", NewList(env, reason)}};
+  for (const std::string& text : report.reasons) {
+    reason.push_back(text.empty() ? env.Null() : Napi::String::New(env, text));
+  }
+  Napi::Float64Array ratio = Napi::Float64Array::New(env, report.pivot_ratio.size());
+  std::copy(report.pivot_ratio.begin(), report.pivot_ratio.end(), ratio.Data());
+  Napi::Int32Array column = Napi::Int32Array::New(env, report.pivot_column.size());
+  std::copy(report.pivot_column.begin(), report.pivot_column.end(), column.Data());
+  Fields fields = {{"ok", ok}, {"reason", NewList(env, reason)}, {"pivotRatio", ratio}, {"pivotColumn", column}};
   fields.insert(fields.end(), more.begin(), more.end());
   return NewRecord(env, fields);
 }
@@ -251,14 +265,15 @@ PreparedCall NormalEquationsWrap::PrepareFactor(const CallValues& values, CallAr
   ArrayView<const double> extra;
   if (!IsAbsent(values.args[2])) extra = arrays.Float64(values.args[2], function, "extra");
   uint8_t* ok = arrays.Uint8Result(values.args[0].Env(), core_->batch());
-  auto reasons = std::make_shared<std::vector<std::string>>();
+  auto report = std::make_shared<FactorReport>();
   BatchedNormalEquations* core = core_.get();
   return arrays.Finish(
       [=] {
-        core->Factor({lambda.data, lambda.length}, damping, {extra.data, extra.length}, ok, reasons.get());
+        core->Factor({lambda.data, lambda.length}, damping, {extra.data, extra.length}, ok, &report->reasons);
+        report->Read(*core);
       },
-      [reasons](Napi::Env env, const std::vector<Napi::Object>& result) {
-        return FactorResult(env, result[0].As<Napi::Uint8Array>(), *reasons);
+      [report](Napi::Env env, const std::vector<Napi::Object>& result) {
+        return FactorResult(env, result[0].As<Napi::Uint8Array>(), *report);
       });
 }
 
@@ -270,16 +285,17 @@ PreparedCall NormalEquationsWrap::PrepareStep(const CallValues& values, CallArra
   const size_t bn = batch * core_->n();
   const std::vector<double*> out = ObjectResults(values, {bn, batch, bn, batch * core_->m()}, arrays, function);
   uint8_t* ok = arrays.Uint8Result(values.args[0].Env(), batch);
-  auto reasons = std::make_shared<std::vector<std::string>>();
+  auto report = std::make_shared<FactorReport>();
   BatchedNormalEquations* core = core_.get();
   return arrays.Finish(
       [=] {
         core->Step({in.j.data, in.j.length}, {in.r.data, in.r.length}, {in.active.data, in.active.length},
-                   {lambda.data, lambda.length}, damping, out[0], out[1], ok, reasons.get(), out[2], out[3]);
+                   {lambda.data, lambda.length}, damping, out[0], out[1], ok, &report->reasons, out[2], out[3]);
+        report->Read(*core);
       },
-      [reasons](Napi::Env env, const std::vector<Napi::Object>& result) {
+      [report](Napi::Env env, const std::vector<Napi::Object>& result) {
         return FactorResult(
-            env, result[4].As<Napi::Uint8Array>(), *reasons,
+            env, result[4].As<Napi::Uint8Array>(), *report,
             {{"gradient", result[0]}, {"squaredNorm", result[1]}, {"step", result[2]}, {"jy", result[3]}});
       });
 }

@@ -101,12 +101,24 @@ void BatchedNormalEquations::ClearInactive(const std::vector<uint8_t>& mask, dou
   }
 }
 
-void BatchedNormalEquations::ReportStatus(uint8_t* ok, std::vector<std::string>* reasons) const {
+void BatchedNormalEquations::ReportStatus(uint8_t* ok, std::vector<std::string>* reasons) {
   reasons->resize(batch_);
+  pivot_ratio_.resize(batch_);
+  pivot_column_.resize(batch_);
   for (int b = 0; b < batch_; ++b) {
     ok[b] = status_[b].ok ? 1 : 0;
     (*reasons)[b] = status_[b].reason;
+    pivot_ratio_[b] = status_[b].pivot_ratio;
+    pivot_column_[b] = static_cast<int32_t>(status_[b].pivot_column);
   }
+}
+
+void BatchedNormalEquations::Pivots(std::vector<double>* ratio, std::vector<int32_t>* column) const {
+  ratio->assign(batch_, std::numeric_limits<double>::quiet_NaN());
+  column->assign(batch_, -1);
+  if (pivot_ratio_.empty()) return;  // nothing factored yet
+  *ratio = pivot_ratio_;
+  *column = pivot_column_;
 }
 
 void BatchedNormalEquations::Linearize(Span<const double> j_values, Span<const double> residuals,

@@ -82,6 +82,10 @@ class BatchedNormalEquations {
   void Factor(Span<const double> lambda, Damping damping, uint8_t* ok, std::vector<std::string>* reasons) {
     Factor(lambda, damping, {}, ok, reasons);
   }
+  // Per element, the pivot measure the last factor or step reported
+  // (FactorStatus: pivot_ratio, pivot_column; NaN and -1 where not factored
+  // or not measured).
+  void Pivots(std::vector<double>* ratio, std::vector<int32_t>* column) const;
   // out (B·k·n) = A⁻¹ rhs per element with its last factor; elements without
   // a valid factor get NaN.
   void Solve(Span<const double> rhs, int64_t k, double* out);
@@ -151,7 +155,8 @@ class BatchedNormalEquations {
   void CheckLambda(const char* function, Span<const double> lambda) const;
   // Zero gradient and ‖r‖² for the elements outside mask.
   void ClearInactive(const std::vector<uint8_t>& mask, double* gradient, double* squared_norm) const;
-  void ReportStatus(uint8_t* ok, std::vector<std::string>* reasons) const;
+  // ok and reasons from the statuses, whose pivot measures Pivots then reports.
+  void ReportStatus(uint8_t* ok, std::vector<std::string>* reasons);
   // 1 for the elements whose status is ok.
   std::vector<uint8_t> OkMask() const;
   void CheckLength(const char* function, const char* argument, int64_t actual, int64_t per_element,
@@ -169,8 +174,12 @@ class BatchedNormalEquations {
   std::unique_ptr<NormalPattern> pattern_;
   std::vector<uint8_t> active_;       // of the last linearize
   std::vector<FactorStatus> status_;  // allocated by the first linearize
-  bool linearized_ = false;           // J kept (jv, jtv)
-  bool a_kept_ = false;               // A kept (factor)
+  // The pivot measures as the last factor or step reported them (a step's
+  // statuses are reset after it when the core keeps no factor).
+  std::vector<double> pivot_ratio_;
+  std::vector<int32_t> pivot_column_;
+  bool linearized_ = false;  // J kept (jv, jtv)
+  bool a_kept_ = false;      // A kept (factor)
   bool factored_ = false;
   std::atomic<int64_t> factorization_count_{0};
 };

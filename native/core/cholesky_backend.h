@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,14 +21,24 @@ namespace ariadne {
 struct FactorStatus {
   bool ok = false;
   std::string reason;  // empty when ok
+  // Of a factored M = L Lᵀ: min over columns of L_cc² / M_cc (the pivot
+  // relative to its diagonal entry; near 0 where column c is numerically a
+  // combination of the columns eliminated before it) and that column, in the
+  // caller's numbering. NaN where not factored or not measured; the column
+  // is -1 then, but for a factorisation stopped at a pivot ≤ 0 (its column).
+  double pivot_ratio = std::numeric_limits<double>::quiet_NaN();
+  int64_t pivot_column = -1;
 };
 
 // Per-element reasons shared by every backend, CPU and CUDA.
 constexpr const char* kNotFiniteReason = "JᵀJ is not finite (the Jacobian values overflow when squared)";
 constexpr const char* kOverflowReason = "the factorization overflowed";
-// `column` in the caller's numbering.
-inline std::string NotPositiveDefiniteReason(int64_t column) {
-  return Concat("not positive definite (pivot of column ", column, ")");
+// The status of a factorisation stopped at a pivot ≤ 0 of `column` (the
+// caller's numbering).
+inline FactorStatus NotPositiveDefinite(int64_t column) {
+  FactorStatus status{false, Concat("not positive definite (pivot of column ", column, ")")};
+  status.pivot_column = column;
+  return status;
 }
 
 // The factors of some batch elements taken from a backend (its Snapshot):
@@ -55,6 +67,9 @@ class CholeskyBackend {
   // out = A⁻¹ rhs for n×k column-major rhs and out (they may not alias), with
   // the element's last successful factor.
   virtual void Solve(int element, const double* rhs, int k, double* out, int slot) = 0;
+  // Calls visit(column, L_jj) for each column j of the element's last
+  // successful factor, `column` its column of A in the caller's numbering.
+  virtual void VisitPivots(int element, const std::function<void(int64_t column, double diagonal)>& visit) const = 0;
   // Entries of one element's factor L (with the fill-reducing ordering).
   virtual int64_t factor_nonzeros() const = 0;
   // Doubles one element's factor occupies (factor_nonzeros and whatever

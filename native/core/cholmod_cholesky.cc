@@ -192,7 +192,7 @@ class CholmodCholesky : public CholeskyBackend {
     if (common.status == CHOLMOD_NOT_POSDEF) {
       const int column = factor->Perm != nullptr ? static_cast<const int*>(factor->Perm)[factor->minor]
                                                  : static_cast<int>(factor->minor);
-      return {false, NotPositiveDefiniteReason(column)};
+      return NotPositiveDefinite(column);
     }
     CheckStatus(common, "cholmod_factorize");
     return {true, ""};
@@ -200,6 +200,30 @@ class CholmodCholesky : public CholeskyBackend {
 
   void Solve(int element, const double* rhs, int k, double* out, int slot) override {
     SolveWithFactor(*factors_.get(element), pattern_.n(), rhs, k, out, *slots_[slot]);
+  }
+
+  // L is of A(p, p): L's column j is A's column p(j).
+  void VisitPivots(int element, const std::function<void(int64_t, double)>& visit) const override {
+    const cholmod_factor* l = factors_.get(element)->get();
+    const int* perm = static_cast<const int*>(l->Perm);
+    const double* x = static_cast<const double*>(l->x);
+    const auto column = [&](int64_t j) -> int64_t { return perm != nullptr ? perm[j] : j; };
+    if (l->is_super) {
+      // The int interface (itype CHOLMOD_INT): every index array holds int.
+      const int* super = static_cast<const int*>(l->super);
+      const int* pi = static_cast<const int*>(l->pi);
+      const int* px = static_cast<const int*>(l->px);
+      for (size_t s = 0; s < l->nsuper; ++s) {
+        const int64_t rows = pi[s + 1] - pi[s];  // the supernode's columns are stored rows × columns, column-major
+        for (int64_t j = super[s]; j < super[s + 1]; ++j) {
+          const int64_t k = j - super[s];
+          visit(column(j), x[px[s] + k + k * rows]);  // px: where the supernode's values start
+        }
+      }
+    } else {
+      const int* p = static_cast<const int*>(l->p);  // simplicial LLᵀ: each column's diagonal first
+      for (size_t j = 0; j < l->n; ++j) visit(column(static_cast<int64_t>(j)), x[p[j]]);
+    }
   }
 
   int64_t factor_nonzeros() const override { return factor_nonzeros_; }

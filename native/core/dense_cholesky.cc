@@ -58,7 +58,7 @@ class DenseCholesky : public CholeskyBackend {
     Eigen::Map<Eigen::MatrixXd> matrix(l, n_, n_);
     // Returns the first column whose pivot is not positive, or -1.
     const Eigen::Index bad = Eigen::internal::llt_inplace<double, Eigen::Lower>::blocked(matrix);
-    if (bad >= 0) return {false, NotPositiveDefiniteReason(bad)};
+    if (bad >= 0) return NotPositiveDefinite(bad);
     for (int c = 0; c < n_; ++c) {
       if (!std::isfinite(matrix(c, c))) return {false, kOverflowReason};
     }
@@ -67,6 +67,11 @@ class DenseCholesky : public CholeskyBackend {
 
   void Solve(int element, const double* rhs, int k, double* out, int /*slot*/) override {
     SolveWithFactor(*factors_.get(element), n_, rhs, k, out);
+  }
+
+  void VisitPivots(int element, const std::function<void(int64_t, double)>& visit) const override {
+    const double* l = factors_.get(element)->data();
+    for (int c = 0; c < n_; ++c) visit(c, l[c + static_cast<int64_t>(c) * n_]);
   }
 
   int64_t factor_nonzeros() const override { return static_cast<int64_t>(n_) * (n_ + 1) / 2; }

@@ -40,6 +40,15 @@ class SharedSymbolicLLT : public SimplicialLLT {
     return true;
   }
 
+  // L is of P A Pᵀ: A's column c is L's column P(c); its first entry is the diagonal.
+  void VisitPivots(const std::function<void(int64_t, double)>& visit) const {
+    const Eigen::Index n = m_matrix.outerSize();
+    for (Eigen::Index c = 0; c < n; ++c) {
+      const Eigen::Index j = m_P.size() == 0 ? c : m_P.indices()[c];
+      visit(c, m_matrix.valuePtr()[m_matrix.outerIndexPtr()[j]]);
+    }
+  }
+
   int64_t FactorNonzeros() const {
     int64_t total = 0;
     for (Eigen::Index c = 0; c < m_nonZerosPerCol.size(); ++c) total += m_nonZerosPerCol[c] + 1;
@@ -102,6 +111,10 @@ class EigenSparseCholesky : public CholeskyBackend {
 
   void Solve(int element, const double* rhs, int k, double* out, int /*slot*/) override {
     SolveWithFactor(*factors_.get(element), pattern_.n(), rhs, k, out);
+  }
+
+  void VisitPivots(int element, const std::function<void(int64_t, double)>& visit) const override {
+    factors_.get(element)->VisitPivots(visit);
   }
 
   int64_t factor_nonzeros() const override { return analysed_.FactorNonzeros(); }

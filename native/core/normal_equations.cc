@@ -109,8 +109,25 @@ void NormalEquations::DoFactor(const double* lambda, Damping damping, const doub
     }
     Damp(work, lambda[b], damping);
     CountFactorizations(1);
-    set_status(b, backend_->Factor(b, work, slot));
+    FactorStatus status = backend_->Factor(b, work, slot);
+    if (status.ok) MeasurePivots(b, work, &status);
+    set_status(b, std::move(status));
   });
+}
+
+void NormalEquations::MeasurePivots(int factor, const double* work, FactorStatus* status) const {
+  const std::vector<int64_t>& diagonal = pattern().diagonal_slots();
+  double ratio = std::numeric_limits<double>::infinity();
+  int64_t column = -1;
+  backend_->VisitPivots(factor, [&](int64_t c, double l) {
+    const double r = l * l / work[diagonal[c]];
+    if (r < ratio) {
+      ratio = r;
+      column = c;
+    }
+  });
+  status->pivot_ratio = ratio;
+  status->pivot_column = column;
 }
 
 void NormalEquations::Damp(double* work, double lambda, Damping damping) const {
@@ -137,6 +154,7 @@ bool NormalEquations::DoStep(const double* j_values, const double* residuals, co
     const int factor = batch() + slot;
     FactorStatus status = backend_->Factor(factor, work, slot);
     if (status.ok) {
+      MeasurePivots(factor, work, &status);
       double* y = step + static_cast<int64_t>(b) * n;
       backend_->Solve(factor, gradient + static_cast<int64_t>(b) * n, 1, y, slot);
       StepFromSolution(y, n);

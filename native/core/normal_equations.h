@@ -49,6 +49,8 @@ class NormalEquations : public BatchedNormalEquations {
   // work + λD in `work` (A's layout; only the diagonal slots change), D from
   // work's own diagonal.
   void Damp(double* work, double lambda, Damping damping) const;
+  // The backend's factor `factor` of M (`work`, as factored): status's pivot_ratio and pivot_column.
+  void MeasurePivots(int factor, const double* work, FactorStatus* status) const;
 
   // Factors of elements 0 … B − 1, then one per thread for Step (allocated on first use).
   std::unique_ptr<CholeskyBackend> backend_;

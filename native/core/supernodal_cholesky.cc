@@ -265,7 +265,7 @@ class SupernodalCholesky : public CholeskyBackend {
                           ? FactorPanelEigen(panel, n, ld)
                           : FactorPanelTiles(panel, n, ld, kernel_options_.panel_block);
       if (bad >= 0) {
-        return {false, NotPositiveDefiniteReason(sym.perm[sym.first[s] + bad])};
+        return NotPositiveDefinite(sym.perm[sym.first[s] + bad]);
       }
       if (r > 0) {
         const bool use_eigen = static_cast<int64_t>(r) * r * n >= kernel_options_.eigen_update_work;
@@ -278,6 +278,17 @@ class SupernodalCholesky : public CholeskyBackend {
   void Solve(int element, const double* rhs, int k, double* out, int slot) override {
     const FactorValues* values = values_.get(element);
     SolveWithFactor(*symbolic_, values == nullptr ? nullptr : values->data(), rhs, k, out, workspaces_[slot]);
+  }
+
+  void VisitPivots(int element, const std::function<void(int64_t, double)>& visit) const override {
+    const SupernodalSymbolic& sym = *symbolic_;
+    const double* values = values_.get(element)->data();
+    for (int s = 0; s < sym.supernode_count; ++s) {
+      const int ld = sym.columns(s) + sym.below(s);
+      const double* panel = values + sym.value_start[s];
+      for (int j = 0; j < sym.columns(s); ++j)
+        visit(sym.perm[sym.first[s] + j], panel[j + static_cast<ptrdiff_t>(j) * ld]);
+    }
   }
 
   std::unique_ptr<CholeskyFactors> Snapshot(const std::vector<uint8_t>& take, int slots) const override {

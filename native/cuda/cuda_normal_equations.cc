@@ -188,7 +188,7 @@ class CudaNormalEquations::DenseDeviceCholesky : public DeviceCholesky {
       const int b = elements[i];
       if (info[i] < 0) throw InternalError(Concat("cusolverDnDpotrfBatched: invalid parameter ", -info[i]));
       if (info[i] > 0) {
-        core_.set_status(b, {false, NotPositiveDefiniteReason(info[i] - 1)});  // the leading minor of order info fails
+        core_.set_status(b, NotPositiveDefinite(info[i] - 1));  // the leading minor of order info fails
       } else if (first_bad[b] >= 0) {
         core_.set_status(b, {false, kOverflowReason});
       } else {
@@ -339,7 +339,7 @@ class CudaNormalEquations::SparseDeviceCholesky : public DeviceCholesky {
           throw InternalError(Concat("cusolverSpDcsrcholFactor: a pivot of batch element ", b,
                                      " failed although its block is positive definite"));
         }
-        core_.set_status(b, {false, NotPositiveDefiniteReason(m.perm[bad[b]])});
+        core_.set_status(b, NotPositiveDefinite(m.perm[bad[b]]));
         mode[b] = kIdentity;
         replace[b] = kIdentity;
         replaced = true;

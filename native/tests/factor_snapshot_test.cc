@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backends.h"
 #include "cholesky_backend.h"
 #include "errors.h"
 #include "factor_snapshot.h"
@@ -27,46 +28,14 @@ using ariadne::NormalEquationsOptions;
 using ariadne::NormalPattern;
 using ariadne::SolverKind;
 using ariadne::Span;
+using testing::BackendCase;
+using testing::FormA;
 using testing::Problem;
 
 namespace {
 
 bool SameBits(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), sizeof(double) * a.size()) == 0;
-}
-
-// A's values (pattern's layout) for `batch` elements of random J.
-std::vector<double> FormA(const NormalPattern& pattern, const Problem& p, int batch, uint64_t seed) {
-  const int64_t count = pattern.a_value_count();
-  std::vector<double> a(static_cast<size_t>(batch) * count, 0.0);
-  std::vector<double> unique(pattern.unique_count()), g(p.n);
-  const auto j = testing::RandomValues(static_cast<size_t>(batch) * p.rows.size(), seed);
-  const auto r = testing::RandomValues(static_cast<size_t>(batch) * p.m, seed + 1);
-  for (int b = 0; b < batch; ++b) {
-    pattern.GatherUnique(j.data() + b * p.rows.size(), unique.data());
-    pattern.Form(unique.data(), r.data() + b * p.m, a.data() + b * count, g.data());
-    // Positive definite however J falls: A + I.
-    for (int64_t s : pattern.diagonal_slots()) a[b * count + s] += 1.0;
-  }
-  return a;
-}
-
-struct BackendCase {
-  std::string name;
-  bool dense;  // the pattern's layout
-  std::function<std::unique_ptr<CholeskyBackend>(const NormalPattern&, int batch, int slots)> make;
-};
-
-std::vector<BackendCase> Backends() {
-  return {
-      {"dense-llt", true, [](const NormalPattern& p, int batch, int) { return ariadne::MakeDenseCholesky(p, batch); }},
-      {"ariadne-supernodal", false,
-       [](const NormalPattern& p, int batch, int slots) { return ariadne::MakeSupernodalCholesky(p, batch, slots); }},
-      {"MakeSparseCholesky (CHOLMOD where built)", false,
-       [](const NormalPattern& p, int batch, int slots) { return ariadne::MakeSparseCholesky(p, batch, slots); }},
-      {"eigen-simplicial-llt", false,
-       [](const NormalPattern& p, int batch, int) { return ariadne::MakeEigenSparseCholesky(p, batch); }},
-  };
 }
 
 // Solves of every element with `solve` (k right-hand sides each).
@@ -85,54 +54,47 @@ std::vector<double> SolveAll(const std::function<void(int, const double*, int, d
 // live at once, each with the factors of its own time; only taken elements
 // are shared.
 TEST(EveryBackendsSnapshotKeepsTheFactorsOfItsTime) {
-  // Small patterns make CHOLMOD simplicial, larger ones supernodal.
-  for (const int nodes : {12, 400}) {
-    const Problem p = testing::RandomBlockPattern(nodes, 3, nodes, 31, 5);
-    for (const BackendCase& c : Backends()) {
-      if (c.dense && nodes > 100) continue;
-      NormalPattern pattern(p.Input(), "test");
-      if (c.dense) pattern.UseDenseLayout("test");
-      const int batch = 3, k = 2, slots = 2;
-      const int64_t count = pattern.a_value_count();
-      const auto first = FormA(pattern, p, batch, 300);
-      const auto second = FormA(pattern, p, batch, 400);
-      const auto rhs = testing::RandomValues(static_cast<size_t>(batch) * k * p.n, 500);
-      std::unique_ptr<CholeskyBackend> backend = c.make(pattern, batch, slots);
-      for (int b = 0; b < batch; ++b) CHECK(backend->Factor(b, first.data() + b * count, b % slots).ok);
-      auto by_backend = [&](int b, const double* x, int kk, double* out) { backend->Solve(b, x, kk, out, 0); };
-      const std::vector<double> old_solutions = SolveAll(by_backend, batch, p.n, rhs, k);
+  testing::ForEachBackend({12, 400}, 31, 5, [](const BackendCase& c, const NormalPattern& pattern, const Problem& p) {
+    const int batch = 3, k = 2, slots = 2;
+    const int64_t count = pattern.a_value_count();
+    const auto first = FormA(pattern, p, batch, 300);
+    const auto second = FormA(pattern, p, batch, 400);
+    const auto rhs = testing::RandomValues(static_cast<size_t>(batch) * k * p.n, 500);
+    std::unique_ptr<CholeskyBackend> backend = c.make(pattern, batch, slots);
+    for (int b = 0; b < batch; ++b) CHECK(backend->Factor(b, first.data() + b * count, b % slots).ok);
+    auto by_backend = [&](int b, const double* x, int kk, double* out) { backend->Solve(b, x, kk, out, 0); };
+    const std::vector<double> old_solutions = SolveAll(by_backend, batch, p.n, rhs, k);
 
-      std::unique_ptr<CholeskyFactors> all = backend->Snapshot({1, 1, 1}, slots);
-      std::unique_ptr<CholeskyFactors> some = backend->Snapshot({1, 0, 1}, 1);
-      auto by = [&](CholeskyFactors& factors) {
-        return [&factors](int b, const double* x, int kk, double* out) { factors.Solve(b, x, kk, out, 0); };
-      };
-      CHECK(SameBits(SolveAll(by(*all), batch, p.n, rhs, k), old_solutions));
-      CHECK(all->memory_bytes() > some->memory_bytes());
+    std::unique_ptr<CholeskyFactors> all = backend->Snapshot({1, 1, 1}, slots);
+    std::unique_ptr<CholeskyFactors> some = backend->Snapshot({1, 0, 1}, 1);
+    auto by = [&](CholeskyFactors& factors) {
+      return [&factors](int b, const double* x, int kk, double* out) { factors.Solve(b, x, kk, out, 0); };
+    };
+    CHECK(SameBits(SolveAll(by(*all), batch, p.n, rhs, k), old_solutions));
+    CHECK(all->memory_bytes() > some->memory_bytes());
 
-      // Refactored with other values: the backend's solutions change, the snapshots' do not.
-      for (int b = 0; b < batch; ++b) CHECK(backend->Factor(b, second.data() + b * count, 0).ok);
-      const std::vector<double> new_solutions = SolveAll(by_backend, batch, p.n, rhs, k);
-      CHECK(!SameBits(new_solutions, old_solutions));
-      CHECK(SameBits(SolveAll(by(*all), batch, p.n, rhs, k), old_solutions));
-      std::unique_ptr<CholeskyFactors> later = backend->Snapshot({1, 1, 1}, 1);
-      CHECK(SameBits(SolveAll(by(*later), batch, p.n, rhs, k), new_solutions));
-      // Refactoring an element that `later` shares leaves `later` as it was.
-      CHECK(backend->Factor(1, first.data() + count, 0).ok);
-      CHECK(SameBits(SolveAll(by(*later), batch, p.n, rhs, k), new_solutions));
+    // Refactored with other values: the backend's solutions change, the snapshots' do not.
+    for (int b = 0; b < batch; ++b) CHECK(backend->Factor(b, second.data() + b * count, 0).ok);
+    const std::vector<double> new_solutions = SolveAll(by_backend, batch, p.n, rhs, k);
+    CHECK(!SameBits(new_solutions, old_solutions));
+    CHECK(SameBits(SolveAll(by(*all), batch, p.n, rhs, k), old_solutions));
+    std::unique_ptr<CholeskyFactors> later = backend->Snapshot({1, 1, 1}, 1);
+    CHECK(SameBits(SolveAll(by(*later), batch, p.n, rhs, k), new_solutions));
+    // Refactoring an element that `later` shares leaves `later` as it was.
+    CHECK(backend->Factor(1, first.data() + count, 0).ok);
+    CHECK(SameBits(SolveAll(by(*later), batch, p.n, rhs, k), new_solutions));
 
-      // The backend gone first: the snapshots still solve, on any slot.
-      backend.reset();
-      for (int b : {0, 2}) {
-        std::vector<double> x(static_cast<size_t>(k) * p.n);
-        some->Solve(b, rhs.data() + b * k * p.n, k, x.data(), 0);
-        CHECK(std::memcmp(x.data(), old_solutions.data() + b * k * p.n, sizeof(double) * x.size()) == 0);
-        all->Solve(b, rhs.data() + b * k * p.n, k, x.data(), 1);
-        CHECK(std::memcmp(x.data(), old_solutions.data() + b * k * p.n, sizeof(double) * x.size()) == 0);
-      }
-      CHECK(SameBits(SolveAll(by(*later), batch, p.n, rhs, k), new_solutions));
+    // The backend gone first: the snapshots still solve, on any slot.
+    backend.reset();
+    for (int b : {0, 2}) {
+      std::vector<double> x(static_cast<size_t>(k) * p.n);
+      some->Solve(b, rhs.data() + b * k * p.n, k, x.data(), 0);
+      CHECK(std::memcmp(x.data(), old_solutions.data() + b * k * p.n, sizeof(double) * x.size()) == 0);
+      all->Solve(b, rhs.data() + b * k * p.n, k, x.data(), 1);
+      CHECK(std::memcmp(x.data(), old_solutions.data() + b * k * p.n, sizeof(double) * x.size()) == 0);
     }
-  }
+    CHECK(SameBits(SolveAll(by(*later), batch, p.n, rhs, k), new_solutions));
+  });
 }
 
 namespace {

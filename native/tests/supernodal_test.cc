@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "../bench/pose_graph_patterns.h"
+#include "backends.h"
 #include "cholesky_backend.h"
 #include "errors.h"
 #include "harness.h"
@@ -22,6 +23,7 @@ using ariadne::CholeskyBackend;
 using ariadne::NormalPattern;
 using ariadne::SupernodalKernelOptions;
 using ariadne::SupernodalOptions;
+using testing::DenseA;
 using testing::Problem;
 
 namespace {
@@ -37,20 +39,6 @@ std::vector<double> FormA(const NormalPattern& pattern, const double* j) {
   pattern.GatherUnique(j, unique.data());
   pattern.Form(unique.data(), r.data(), a.data(), g.data());
   return a;
-}
-
-// The dense symmetric matrix of compressed upper values.
-Eigen::MatrixXd DenseA(const NormalPattern& pattern, const double* a) {
-  const int n = pattern.n();
-  Eigen::MatrixXd dense = Eigen::MatrixXd::Zero(n, n);
-  for (int j = 0; j < n; ++j) {
-    for (int32_t s = pattern.a_col_start()[j]; s < pattern.a_col_start()[j + 1]; ++s) {
-      const int i = pattern.a_row_index()[s];
-      dense(i, j) = a[s];
-      dense(j, i) = a[s];
-    }
-  }
-  return dense;
 }
 
 // ‖A x − b‖ / (‖A‖ ‖x‖) with A applied from its compressed upper values.

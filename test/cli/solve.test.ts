@@ -140,6 +140,39 @@ describe('ariadne solve', () => {
     expect(strict.stderr).toMatch(/got 3 pieces, 2 without a fixed vertex, by g2o id: \{7, 8\}, \{20\} \(no edges\)\n$/);
   });
 
+  test('a solution that is not unique (rank-deficient) is said on stderr and listed in the JSON; --strict fails it (exit 3)', () => {
+    // Vertex 2 hangs on an edge whose information is rank one (1e6 along x, the rest clamped to 1e-12): its y and θ are undetermined.
+    const weak = path.join(scratch, 'weak.g2o');
+    fs.writeFileSync(
+      weak,
+      [
+        'VERTEX_SE2 0 0 0 0',
+        'VERTEX_SE2 1 1.1 0.1 0.3',
+        'VERTEX_SE2 2 2 0.5 0.6',
+        'EDGE_SE2 0 1 1 0 0.3 1 0 0 1 0 1',
+        'EDGE_SE2 1 2 1 0.2 0.4 1e6 0 0 0 0 0',
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = run('solve', weak, '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.status).toBe('converged');
+    expect(report.rankDeficient).toHaveLength(1);
+    expect(report.rankDeficient[0]).toMatchObject({ copy: 0, vertex: 2, coordinate: expect.any(Number) });
+    // The ratio of the pivot found (null where A could not be factored at all).
+    const ratio = report.rankDeficient[0].pivotRatio;
+    expect(ratio === null || ratio <= 1e-12).toBe(true);
+    expect(stderr).toMatch(
+      /ariadne: warning: the solution is not unique: the system at the solution is rank-deficient \(coordinate [12] of vertex 2 is not determined by the edges\); --strict makes it a failure\n/,
+    );
+    const strict = run('solve', weak, '--strict', '--batch', '2', '--noise', '0.01');
+    expect(strict.code).toBe(3);
+    expect(strict.stderr).toMatch(/rank-deficient in 2 of 2 copies \(copy 0: coordinate [12] of vertex 2/);
+    expect(strict.stderr).toContain('is not determined by the edges): a failure with --strict\n');
+    // The well-posed graph says nothing of it.
+    expect(run('solve', small).stderr).not.toContain('not unique');
+  });
+
   test("--covariance: each free pose's marginal standard deviations in the JSON and summarised on stderr", () => {
     const { code, stdout, stderr } = run('solve', small, '--covariance', '--json');
     expect(code).toBe(0);

@@ -161,4 +161,37 @@ describe('gauge freedom', () => {
       layer.dispose();
     }
   });
+
+  test('an A that factors with a pivot ≤ 1e-12 of its diagonal is regularised as a singular one (flagged), and the gradient is that of the determined combination', () => {
+    // r = (a + b − y₁, 2⁻²⁵·b − y₂): A = JᵀJ = [[1, 1], [1, 1 + 2⁻⁵⁰]] exactly, whose second pivot is 2⁻⁵⁰ ≈ 8.9e-16 of its diagonal.
+    // L = (a + b)² = y₁² at x*: ∂L/∂y = (2y₁, 0).
+    const tiny = 2 ** -25;
+    const ab = new Variable('ab', Vector(2), new Float64Array(2));
+    const term = new Custom({
+      name: 'pair',
+      dim: 2,
+      variables: [{ variable: ab, indices: new Int32Array(1) }],
+      auxiliary: [{ name: 'y', k: 2, values: Float64Array.of(3, 1e-8) }],
+      residual: (rows, [x, y], r) => {
+        for (let i = 0; i < rows; i++) r.set([x![2 * i]! + x![2 * i + 1]! - y![2 * i]!, tiny * x![2 * i + 1]! - y![2 * i + 1]!], 2 * i);
+      },
+      jacobians: (rows, _, [J]) => {
+        for (let i = 0; i < rows; i++) J!.set([1, 1, 0, tiny], 4 * i);
+      },
+    });
+    const objective = new Objective([term]);
+    const solved = new LevenbergMarquardt(objective, SOLVE).solve();
+    expect(solved.rankDeficient[0]).toMatchObject({ variable: 'ab', element: 0, coordinate: 1 });
+    expect(solved.rankDeficient[0]!.pivotRatio).toBeCloseTo(2 ** -50, 20);
+    for (const exactHessian of [false, true]) {
+      const layer = new DifferentiableSolve(new LevenbergMarquardt(objective, SOLVE), { exactHessian });
+      const forward = layer.forward({ y: Float64Array.of(3, 1e-8) });
+      expect(forward.info[0]).toMatchObject({ regularized: true, gradientZeroReason: null });
+      const x = forward.values['ab']!;
+      const u = 2 * (x[0]! + x[1]!);
+      const gradient = layer.backward({ ab: Float64Array.of(u, u) })['y']!;
+      expect(relativeError(gradient, Float64Array.of(6, 0))).toBeLessThan(1e-6);
+      layer.dispose();
+    }
+  });
 });
