@@ -23,10 +23,12 @@ export interface VariableOptions {
   /**
    * Box bounds of a Vector(n) variable, as Ceres' parameter bounds: n lower
    * and/or n upper limits per coordinate (±Infinity for none), the same for
-   * every element and batch element. The optimisers project each candidate
-   * onto the box (and judge the projected step); the initial values must lie
-   * in it. {@link SolveResult.activeBounds} says which coordinates end on a
-   * bound.
+   * every element and batch element. Every optimiser (Levenberg-Marquardt,
+   * Gauss-Newton and Dogleg) holds the coordinates on a bound that the
+   * gradient pushes against, computes its step in the others, and projects
+   * each candidate onto the box (judging the projected step); the initial
+   * values must lie in it. {@link SolveResult.activeBounds} says which
+   * coordinates end on a bound.
    */
   bounds?: VariableBounds;
 }
@@ -57,7 +59,7 @@ export function checkName(fn: string, arg: string, name: unknown): string {
 }
 
 /** options.bounds checked: a Vector's lower and upper limits per coordinate (±Infinity where not given), lower ≤ upper. */
-function checkBounds(fn: string, group: LieGroup, bounds: unknown): { lower: Float64Array; upper: Float64Array } {
+export function checkBounds(fn: string, group: LieGroup, bounds: unknown): { lower: Float64Array; upper: Float64Array } {
   if (!group.name.startsWith('Vector')) throw rangeError(fn, 'options.bounds', 'given for a Vector variable only', `bounds on ${group.name}`);
   const b = checkOptions(fn, 'options.bounds', bounds, ['lower', 'upper']);
   const limits = (name: 'lower' | 'upper', none: number): Float64Array => {
@@ -82,7 +84,7 @@ function checkBounds(fn: string, group: LieGroup, bounds: unknown): { lower: Flo
 }
 
 /** Values inside the box, or a RangeError naming the first outside. */
-function checkInBounds(fn: string, arg: string, values: Float64Array, { lower, upper }: { lower: Float64Array; upper: Float64Array }): void {
+export function checkInBounds(fn: string, arg: string, values: Float64Array, { lower, upper }: { lower: Float64Array; upper: Float64Array }): void {
   const n = lower.length;
   for (let i = 0; i < values.length; i++) {
     const c = i % n;

@@ -5,11 +5,16 @@
  *   Cauchy point        y_cp = −α g,  α = ‖g‖² / ‖J g‖²;
  *   step: y_gn if ‖y_gn‖ ≤ Δ; else −Δ g/‖g‖ if ‖y_cp‖ ≥ Δ; else the point
  *   where the segment y_cp → y_gn leaves the ball ‖y‖ = Δ.
+ * With box bounds, the coordinates held (on a bound that −g pushes against)
+ * are left out of both points: y_gn solves the reduced system
+ * (A + μD)_FF y_F = −g_F with y_B = 0, and y_cp = −α g_F with g_F = g, its
+ * held coordinates zeroed, α = ‖g_F‖² / ‖J g_F‖²; the path between them
+ * moves the free coordinates only, and the candidate is projected onto the
+ * box (minimizer.ts).
  * Radius (Ceres' DoglegStrategy): × shrink (½) when ρ < 0.25 or the step is
  * rejected; max(Δ, growth (3) · ‖y‖) when ρ > 0.75, at most the maximum radius. A rejected step reuses y_gn and y_cp
- * (x did not change): no new factorisation.
+ * (x did not change, nor then the held coordinates): no new factorisation.
  */
-import { rangeError } from '../base/check.js';
 import type { Objective } from '../core/objective.js';
 import type { FactorResult } from '../linear/normal-equations.js';
 import type { LinearSteps } from '../linear/drivers.js';
@@ -32,6 +37,8 @@ class DoglegStrategy implements Strategy {
   readonly #reason: (string | null)[];
   #gaussNewton: Float64Array | undefined;
   #cauchy: Float64Array | undefined;
+  /** g_F: the gradient without the held coordinates (g itself without bounds). */
+  #free: Float64Array | undefined;
   /** The step returned (reused: read before the next step). */
   #step: Float64Array | undefined;
 
@@ -76,14 +83,18 @@ class DoglegStrategy implements Strategy {
         pending = retry;
       }
       const y = yield* ctx.newtonStep();
-      const jg = ctx.jv(gradient);
+      const free = (this.#free ??= new Float64Array(B * n));
+      for (let c = 0; c < B * n; c++) free[c] = ctx.held[c] ? 0 : gradient[c]!;
+      const jg = ctx.jv(free);
       const m = jg.length / B;
       for (let b = 0; b < B; b++) {
         if (!need[b]) continue;
         this.#stale[b] = 0;
         this.#gaussNewton.set(y.subarray(b * n, (b + 1) * n), b * n);
-        const alpha = sum2(gradient, b * n, (b + 1) * n) / sum2(jg, b * m, (b + 1) * m);
-        for (let c = b * n; c < (b + 1) * n; c++) this.#cauchy[c] = -alpha * gradient[c]!;
+        // α = ‖g_F‖² / ‖J g_F‖² (0 when g_F = 0: every coordinate held, or a stationary point).
+        const gg = sum2(free, b * n, (b + 1) * n);
+        const alpha = gg > 0 ? gg / sum2(jg, b * m, (b + 1) * m) : 0;
+        for (let c = b * n; c < (b + 1) * n; c++) this.#cauchy[c] = -alpha * free[c]!;
       }
     }
 
@@ -152,6 +163,9 @@ function sum2(v: Float64Array, begin: number, end: number): number {
 /**
  * Powell's dogleg trust-region method.
  *
+ * With box bounds, the coordinates held on a bound (the gradient pushing
+ * outward) are left out of both its Gauss-Newton and its Cauchy point.
+ *
  * @example
  * ```ts
  * import { Dogleg, Objective, Prior, SO2, Variable } from 'ariadne';
@@ -163,16 +177,6 @@ function sum2(v: Float64Array, begin: number, end: number): number {
 export class Dogleg extends Optimizer {
   constructor(objective: Objective, options?: OptimizerOptions) {
     super('Dogleg', objective, options);
-    // Its step is not a Newton step that the held coordinates of a bound can be taken out of: projecting it alone stalls on a face.
-    const bounded = objective.variables.find((v) => v.bounds !== undefined);
-    if (bounded) {
-      throw rangeError(
-        'Dogleg',
-        'objective',
-        'an objective without box bounds (LevenbergMarquardt and GaussNewton handle them)',
-        `bounds on variable '${bounded.name}'`,
-      );
-    }
   }
 
   /** @internal */

@@ -8,13 +8,14 @@
 import { checkOneOf, checkOptions, rangeError, typeError } from '../base/check.js';
 import { Objective } from '../core/objective.js';
 import { RobustLoss } from '../core/robust-loss.js';
-import { Variable } from '../core/variable.js';
+import { Variable, checkBounds, checkInBounds, type VariableBounds } from '../core/variable.js';
 import { Custom } from '../costs/custom.js';
 import { Vector } from '../geometry/vector.js';
 import { covariance } from './covariance.js';
 import { Dogleg } from './dogleg.js';
 import { GaussNewton } from './gauss-newton.js';
 import { LevenbergMarquardt } from './levenberg-marquardt.js';
+import type { Optimizer } from './optimizer.js';
 import { OPTIMIZER_OPTION_KEYS, type OptimizerOptions } from './options.js';
 import type { SolveResult, SolveStatus } from './result.js';
 
@@ -28,6 +29,8 @@ export interface LeastSquaresOptions<D> extends OptimizerOptions {
   data?: readonly D[];
   /** 'lm' (Levenberg-Marquardt, the default), 'gn' or 'dogleg'. */
   method?: 'lm' | 'gn' | 'dogleg';
+  /** Box bounds on x, per coordinate (as a Vector variable's: every optimiser holds x in them; x0 must lie in them). */
+  bounds?: VariableBounds;
   /** Also the covariance of x ((J̃ᵀJ̃)⁻¹ at the solution, J̃ corrected for the loss; n × n row-major), per data set (see covariance()). */
   covariance?: boolean;
 }
@@ -46,6 +49,8 @@ export interface LeastSquaresSolution {
   iterations: number;
   /** With options.covariance: n × n, row-major. */
   covariance?: Float64Array;
+  /** With options.bounds: per coordinate of x, −1 on its lower bound, +1 on its upper bound, 0 inside. */
+  activeBounds?: Int8Array;
 }
 
 /** What {@link leastSquares} returns: the first (or only) problem's outcome, every data set's, and the full result. */
@@ -77,8 +82,8 @@ export function leastSquares<D = undefined>(
 ): LeastSquaresResult {
   const fn = 'leastSquares';
   if (typeof residual !== 'function') throw typeError(fn, 'residual', 'a function (x, data) => residuals', residual);
-  checkOptions(fn, 'options', options, [...OPTIMIZER_OPTION_KEYS, 'jacobian', 'loss', 'data', 'method', 'covariance']);
-  const { jacobian, loss, data, method, covariance: wantCovariance, ...solverOptions } = options;
+  checkOptions(fn, 'options', options, [...OPTIMIZER_OPTION_KEYS, 'jacobian', 'loss', 'data', 'method', 'covariance', 'bounds']);
+  const { jacobian, loss, data, method, covariance: wantCovariance, bounds, ...solverOptions } = options;
   if (jacobian !== undefined && typeof jacobian !== 'function')
     throw typeError(fn, 'options.jacobian', 'a function (x, data) => J (m × n, row-major)', jacobian);
   if (loss !== undefined && !(loss instanceof RobustLoss)) throw typeError(fn, 'options.loss', 'a RobustLoss', loss);
@@ -95,7 +100,8 @@ export function leastSquares<D = undefined>(
       throw rangeError(fn, 'options.data', `data sets that each give the same number of residuals (data set 0: ${m})`, `${count} residuals from data set ${b}`);
   });
 
-  const x = new Variable('x', Vector(n), starts, { batch: B });
+  if (bounds !== undefined) checkInBounds(fn, 'x0', starts, checkBounds(fn, Vector(n), bounds));
+  const x = new Variable('x', Vector(n), starts, { batch: B, ...(bounds === undefined ? {} : { bounds }) });
   // One instance per residual (a robust loss applies to each), all on x: a row (batch element,
   // instance i) knows its data set and i from two auxiliary inputs; the user's functions are called
   // once per element and point, their outputs kept for the element's consecutive rows.
@@ -132,17 +138,10 @@ export function leastSquares<D = undefined>(
         }),
     ...(loss === undefined ? {} : { loss }),
   });
-  const objective = new Objective([term]);
-  const name = method === undefined ? 'lm' : checkOneOf(fn, 'options.method', method, ['lm', 'gn', 'dogleg'] as const);
-  const optimizer =
-    name === 'gn'
-      ? new GaussNewton(objective, solverOptions)
-      : name === 'dogleg'
-        ? new Dogleg(objective, solverOptions)
-        : new LevenbergMarquardt(objective, solverOptions);
+  const optimizer = makeOptimizer(fn, method, new Objective([term]), solverOptions);
   const result = optimizer.solve();
   const values = result.values('x');
-  const blocks = wantCovariance === true ? covariance(objective, result, [{ variable: 'x' }]).blocks : undefined;
+  const blocks = wantCovariance === true ? covariance(optimizer.objective, result, [{ variable: 'x' }]).blocks : undefined;
   const solutions = sets.map((_, b) => ({
     x: values.slice(b * n, (b + 1) * n),
     cost: result.finalCost[b]!,
@@ -150,8 +149,16 @@ export function leastSquares<D = undefined>(
     reason: result.reason[b]!,
     iterations: result.iterations[b]!,
     ...(blocks === undefined ? {} : { covariance: blocks[b]![0]! }),
+    ...(bounds === undefined ? {} : { activeBounds: result.activeBounds('x', b) }),
   }));
   return { ...solutions[0]!, solutions, result };
+}
+
+/** The optimiser `method` names ('lm' when undefined). */
+function makeOptimizer(fn: string, method: unknown, objective: Objective, options: OptimizerOptions): Optimizer {
+  const name = method === undefined ? 'lm' : checkOneOf(fn, 'options.method', method, ['lm', 'gn', 'dogleg'] as const);
+  if (name === 'gn') return new GaussNewton(objective, options);
+  return name === 'dogleg' ? new Dogleg(objective, options) : new LevenbergMarquardt(objective, options);
 }
 
 /** f(values, set), computed again only when the set or the values differ from the last call's. */

@@ -108,9 +108,10 @@ class TrustRegionLoop {
   /** Jacobi scaling S (B·n), from the Jacobian at the initial point. */
   readonly #scale: Float64Array;
 
-  // The linearisation: G = S·Jᵀr, ‖Jᵀr‖∞, and the planned step.
+  // The linearisation: G = S·Jᵀr, ‖Jᵀr‖∞, the coordinates held on a bound, and the planned step.
   readonly #gradient: Float64Array;
   readonly #gradientNorm: Float64Array;
+  readonly #held: Uint8Array;
   readonly #linearizeOut: LinearizeResult;
   readonly #stepBuffers: StepBuffers;
   readonly #jvOut: Float64Array;
@@ -171,6 +172,7 @@ class TrustRegionLoop {
     // Outputs of the native calls, reused: a fresh array of B·n numbers per call costs its page faults.
     this.#gradient = new Float64Array(B * n);
     this.#gradientNorm = new Float64Array(B);
+    this.#held = new Uint8Array(B * n);
     this.#linearizeOut = { gradient: new Float64Array(B * n), squaredNorm: new Float64Array(B) };
     this.#jvOut = new Float64Array(B * m);
     this.#stepBuffers = { ...this.#linearizeOut, step: new Float64Array(B * n), jy: this.#jvOut };
@@ -314,7 +316,10 @@ class TrustRegionLoop {
     if (this.#objective.bounded) this.#projectGradientNorms(active);
   }
 
-  /** ‖Jᵀr‖∞ over the coordinates a descent may move: not those on a bound that −g pushes against (the projected gradient). */
+  /**
+   * The coordinates held (#held): those on a bound that −g pushes against;
+   * ‖Jᵀr‖∞ over the others, which a descent may move (the projected gradient).
+   */
   #projectGradientNorms(active: Uint8Array): void {
     const n = this.#n;
     const at = this.#objective.boundsAt(this.#x);
@@ -323,7 +328,8 @@ class TrustRegionLoop {
       let max = 0;
       for (let c = b * n; c < (b + 1) * n; c++) {
         const g = this.#gradient[c]!;
-        if ((at[c] === -1 && g > 0) || (at[c] === 1 && g < 0)) continue;
+        this.#held[c] = (at[c] === -1 && g > 0) || (at[c] === 1 && g < 0) ? 1 : 0;
+        if (this.#held[c]) continue;
         max = Math.max(max, Math.abs(g / this.#scale[c]!));
       }
       this.#gradientNorm[b] = max;
@@ -337,9 +343,10 @@ class TrustRegionLoop {
       n: this.#n,
       running: this.#running,
       gradient: this.#gradient,
+      held: this.#held,
       jv: (v) => this.#system.jv(v, this.#jvOut),
       relinearize: (active) => this.#linearize(active, false),
-      newtonStep: () => this.#newtonStep(),
+      newtonStep: () => this.#reducedNewtonStep(),
       dampedNewtonStep: (factor) => this.#dampedNewtonStep(factor),
     };
   }
@@ -418,26 +425,43 @@ class TrustRegionLoop {
   }
 
   /**
-   * The Newton step with the coordinates on a bound that −G pushes against
-   * held (the reduced system K_FF y_F = −G_F of K = A + λD, with the factor
-   * of K): z = K⁻¹(−G̃) (G̃ = G without them) and W = K⁻¹E_B (their unit
-   * columns), y = z − W (W_BB)⁻¹ z_B, so that y_B = 0 (K factored again,
-   * and k + 1 solves, k the most held coordinates of an element).
+   * The Newton step of the running elements that hold a coordinate (the
+   * Gauss-Newton and Levenberg-Marquardt steps) replaced by the reduced
+   * system's (#reducedNewtonStep).
    */
   *#reduceForBounds(step: StepOutput): LinearSteps<void> {
+    const n = this.#n;
+    const reduce = new Uint8Array(this.#B);
+    for (let b = 0; b < this.#B; b++) {
+      if (this.#running[b] && step.valid[b] && this.#held.subarray(b * n, (b + 1) * n).includes(1)) reduce[b] = 1;
+    }
+    if (!reduce.includes(1)) return;
+    // The step's own K = A + λD factored again (the fused step call keeps no factor), then solved.
+    const { jValues, residuals } = this.#current;
+    yield { op: 'linearize', jValues: jValues!, residuals: residuals!, active: this.#running, out: this.#linearizeOut };
+    yield { op: 'factor', ...this.#strategy.plannedFactor!() };
+    const y = yield* this.#reducedNewtonStep();
+    for (let b = 0; b < this.#B; b++) if (reduce[b]) step.y.set(y.subarray(b * n, (b + 1) * n), b * n);
+    step.jy = undefined;
+  }
+
+  /**
+   * y = −K⁻¹G with the last factor of K (= A + λD), the held coordinates of
+   * the running elements fixed: the reduced system K_FF y_F = −G_F, y_B = 0.
+   * z = K⁻¹(−G̃) (G̃ = G without them) and W = K⁻¹E_B (their unit columns),
+   * y = z − W (W_BB)⁻¹ z_B, so that y_B = 0 (k + 1 solves, k the most held
+   * coordinates of an element; one solve when none holds any).
+   */
+  *#reducedNewtonStep(): LinearSteps<Float64Array> {
     const [B, n] = [this.#B, this.#n];
-    const at = this.#objective.boundsAt(this.#x);
     const held = Array.from({ length: B }, (_, b) => {
       const out: number[] = [];
-      if (!this.#running[b] || !step.valid[b]) return out;
-      for (let c = 0; c < n; c++) {
-        const g = this.#gradient[b * n + c]!;
-        if ((at[b * n + c] === -1 && g > 0) || (at[b * n + c] === 1 && g < 0)) out.push(c);
-      }
+      if (!this.#running[b]) return out;
+      for (let c = 0; c < n; c++) if (this.#held[b * n + c]) out.push(c);
       return out;
     });
     const k = Math.max(...held.map((h) => h.length));
-    if (k === 0) return;
+    if (k === 0) return yield* this.#newtonStep();
     const rhs = new Float64Array(B * (k + 1) * n);
     for (let b = 0; b < B; b++) {
       const o = b * (k + 1) * n;
@@ -447,15 +471,13 @@ class TrustRegionLoop {
         rhs[o + (j + 1) * n + c] = 1;
       });
     }
-    // The step's own K = A + λD factored again (the fused step call keeps no factor), then solved.
-    const { jValues, residuals } = this.#current;
-    yield { op: 'linearize', jValues: jValues!, residuals: residuals!, active: this.#running, out: this.#linearizeOut };
-    yield { op: 'factor', ...this.#strategy.plannedFactor!() };
     const solved = (yield { op: 'solve', rhs, k: k + 1, out: new Float64Array(B * (k + 1) * n) }) as Float64Array;
+    const out = new Float64Array(B * n);
     for (let b = 0; b < B; b++) {
       const h = held[b]!;
-      if (h.length === 0) continue;
       const o = b * (k + 1) * n;
+      out.set(solved.subarray(o, o + n), b * n);
+      if (h.length === 0) continue;
       // (W_BB) t = z_B, then y = z − W t.
       const m = h.length;
       const wbb = new Float64Array(m * m);
@@ -468,11 +490,11 @@ class TrustRegionLoop {
       for (let c = 0; c < n; c++) {
         let y = solved[o + c]!;
         for (let j = 0; j < m; j++) y -= solved[o + (j + 1) * n + c]! * t[j]!;
-        step.y[b * n + c] = y;
+        out[b * n + c] = y;
       }
-      for (const c of h) step.y[b * n + c] = 0;
+      for (const c of h) out[b * n + c] = 0;
     }
-    step.jy = undefined;
+    return out;
   }
 
   /** δ ← the step from x to its projected candidate (Vector coordinates: their difference), y ← S⁻¹δ, J·y to be recomputed. */

@@ -7,15 +7,21 @@
 import type { DampingMode } from '../linear/normal-equations.js';
 import type { LinearSteps } from '../linear/drivers.js';
 
-/** What a strategy sees: the batch, the scaled gradient G = S·Jᵀr at each element's x, and J·v. */
+/** What a strategy sees: the batch, the scaled gradient G = S·Jᵀr at each element's x, the coordinates held on a bound, and J·v. */
 export interface StepContext {
   batch: number;
   n: number;
   running: Uint8Array;
   gradient: Float64Array;
+  /** B·n: 1 where a coordinate sits on a bound that −G pushes against (held this iteration); all 0 without box bounds. */
+  held: Uint8Array;
   /** J·v with each element's current (scaled) Jacobian (valid until the next call). */
   jv(v: Float64Array): Float64Array;
-  /** y = −A⁻¹ G with the last factor, for all elements (valid until the next call). */
+  /**
+   * y = −A⁻¹ G with the last factor, for all running elements (valid until
+   * the next call); with held coordinates, the reduced system's:
+   * A_FF y_F = −G_F on the free ones, y = 0 on the held ones.
+   */
   newtonStep(): LinearSteps<Float64Array>;
   /** Re-forms A for the given elements (their J and r are unchanged), so that the next factor covers only them. */
   relinearize(active: Uint8Array): LinearSteps<void>;
@@ -42,7 +48,11 @@ export interface StepOutput {
 export interface Strategy {
   /** Accept every finite step (Gauss-Newton) instead of judging its quality. */
   readonly acceptAll: boolean;
-  /** Whether its step is y = −(A + λD)⁻¹G with the last factor (Gauss-Newton, Levenberg-Marquardt): box bounds then reduce it to the free coordinates. */
+  /**
+   * Whether its step is y = −(A + λD)⁻¹G with the last factor (Gauss-Newton,
+   * Levenberg-Marquardt): box bounds then reduce it to the free coordinates.
+   * A strategy that is not (Dogleg) holds them itself (StepContext.held, newtonStep).
+   */
   readonly newtonStep: boolean;
   /** Whether element b must have A re-formed before the next step although its x did not change. */
   needsRefactor(b: number): boolean;

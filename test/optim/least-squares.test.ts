@@ -46,6 +46,24 @@ describe('leastSquares', () => {
     expect(fit.result.batch).toBe(3);
   });
 
+  test('box bounds: a line fit whose slope is capped reaches the constrained optimum under every method, the active bound said', () => {
+    // y = 1 + 2t with the slope at most 1.5: the intercept is then the mean of y − 1.5·t.
+    const y = t.map((ti) => 1 + 2 * ti);
+    const intercept = t.reduce((sum, ti, i) => sum + y[i]! - 1.5 * ti, 0) / t.length;
+    for (const method of ['lm', 'gn', 'dogleg'] as const) {
+      const fit = leastSquares((p) => t.map((ti, i) => p[0]! + p[1]! * ti - y[i]!), [0, 0], {
+        method,
+        bounds: { upper: [Infinity, 1.5] },
+        functionTolerance: 1e-14,
+      });
+      expect(fit.status).toBe('converged');
+      expect(fit.x[1]).toBe(1.5);
+      expect(fit.x[0]).toBeCloseTo(intercept, 6);
+      expect(Array.from(fit.activeBounds!)).toEqual([0, 1]);
+    }
+    expect(leastSquares((p) => [p[0]! - 1], [0]).activeBounds).toBeUndefined();
+  });
+
   test('BAD CALL - arguments named', () => {
     const line = (p: Float64Array) => [p[0]! - 1];
     expect(() => leastSquares('f' as never, [0])).toThrow(new TypeError("leastSquares: 'residual' must be a function (x, data) => residuals, got a string"));
@@ -58,6 +76,10 @@ describe('leastSquares', () => {
     expect(() => leastSquares(line, [0], { jacobian: () => [1, 2] })).toThrow(/'options.jacobian' must be a function giving m × n = 1 numbers, got 2 numbers/);
     expect(() => leastSquares(line, [0], { method: 'newton' as never })).toThrow(RangeError);
     expect(() => leastSquares(line, [0], { maxIterations: -1 })).toThrow(/maxIterations/);
+    expect(() => leastSquares(line, [0], { bounds: { lower: [1] } })).toThrow(
+      new RangeError("leastSquares: 'x0' must be within options.bounds ([1, Infinity] at coordinate 0), got 0 at index 0"),
+    );
+    expect(() => leastSquares(line, [0], { bounds: { lower: [0, 0] } })).toThrow(/leastSquares: 'options.bounds.lower'/);
     expect(() => leastSquares(line, [0], { foo: 1 } as never)).toThrow(/leastSquares: 'options' must be .*jacobian.*got .*foo/);
     expect(() => leastSquares((p, n: number) => Array.from({ length: n }, () => p[0]!), [0], { data: [4, 3] })).toThrow(
       new RangeError(
