@@ -36,6 +36,7 @@ export { Dogleg } from './optim/dogleg.js';
 export { Optimizer } from './optim/optimizer.js';
 export { SolveResult, type RankDeficiency, type SolveStatus } from './optim/result.js';
 export { covariance, type CovarianceBlock, type CovarianceOptions, type CovarianceResult } from './optim/covariance.js';
+export { positionCovariances } from './optim/position-covariance.js';
 export { leastSquares, type LeastSquaresOptions, type LeastSquaresResult, type LeastSquaresSolution } from './optim/least-squares.js';
 export type { IterationInfo, OptimizerOptions } from './optim/options.js';
 

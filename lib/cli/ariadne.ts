@@ -75,7 +75,11 @@ export function main(argv: string[], io: CliIo = processIo): number {
     .option('--out <file.g2o>', 'write the solved graph (copy 0 of a batch)')
     .option('--plot <file.svg>', 'draw the graph before and after, edges coloured by their cost')
     .addOption(new Option('--view <view>', 'how --plot projects 3D graphs').choices(VIEWS).default('top'))
-    .option('--covariance', "report each pose's marginal standard deviations (copy 0): summarised on stderr, listed in the JSON", false)
+    .option(
+      '--covariance',
+      "report each pose's marginal standard deviations (copy 0): summarised on stderr, listed in the JSON; with --plot, draw each pose's 95% position confidence ellipse",
+      false,
+    )
     .option(
       '--strict',
       'refuse a graph in several pieces (by default one vertex of each piece without a fixed vertex is held constant), and fail (exit 3) when the solution is not unique (rank-deficient)',

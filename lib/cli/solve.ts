@@ -2,13 +2,15 @@
  * `ariadne solve <file.g2o>`: reads a pose graph, optionally makes a batch of
  * noisy copies, solves them as one batch and reports. With --json, stdout is
  * exactly one line; progress and summaries go to stderr. --out writes the
- * solved graph (copy 0 of a batch), --plot a picture of it before and after.
+ * solved graph (copy 0 of a batch), --plot a picture of it before and after
+ * (with --covariance, the poses' 95% position ellipses in the "after" panel).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import type { Objective } from '../core/objective.js';
 import { RobustLoss } from '../core/robust-loss.js';
+import type { Variable } from '../core/variable.js';
 import { readG2o, writeG2o, type G2oGraph } from '../io/g2o.js';
 import { noisyMeasurements, poseGraphObjective } from '../io/pose-graph.js';
 import { Dogleg } from '../optim/dogleg.js';
@@ -17,6 +19,7 @@ import { LevenbergMarquardt } from '../optim/levenberg-marquardt.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { OptimizerOptions } from '../optim/options.js';
 import { covariance } from '../optim/covariance.js';
+import { positionCovariances } from '../optim/position-covariance.js';
 import type { SolveResult, SolveStatus } from '../optim/result.js';
 import { renderPoseGraphSvg } from '../plot/pose-graph.js';
 import type { PlotView } from '../plot/projection.js';
@@ -43,7 +46,7 @@ export interface SolveCommandOptions {
   json: boolean;
   /** Refuse a graph in several pieces instead of anchoring each. */
   strict?: boolean;
-  /** Report each pose's marginal standard deviations (copy 0). */
+  /** Report each pose's marginal standard deviations (copy 0); with `plot`, draw its position ellipses. */
   covariance?: boolean;
   out?: string;
   plot?: string;
@@ -90,7 +93,7 @@ export function solveCommand(file: string, options: SolveCommandOptions, io: Cli
 
   const progress = new Progress(io, !options.json && !options.verbose);
   const start = performance.now();
-  const { objective, anchored } = poseGraphObjective(graph, {
+  const { objective, anchored, poses } = poseGraphObjective(graph, {
     ...(measurements ? { measurements } : {}),
     ...(loss ? { loss } : {}),
     disconnected: options.strict ? 'refuse' : 'anchor',
@@ -149,7 +152,7 @@ export function solveCommand(file: string, options: SolveCommandOptions, io: Cli
     );
   }
 
-  if (options.covariance) marginals(file, graph, objective, result, report, io);
+  const marginal = options.covariance ? marginals(file, graph, objective, result, report, io) : undefined;
 
   // Copy 0 of the batch: its solution and, for the picture, its own measurements.
   const st = graph.kind === 'se2' ? 3 : 7;
@@ -163,7 +166,14 @@ export function solveCommand(file: string, options: SolveCommandOptions, io: Cli
   if (options.plot !== undefined) {
     const target = options.plot;
     const title = `${path.basename(file)}: cost ${significant(result.initialCost[0]!, 6)} → ${significant(result.finalCost[0]!, 6)}${options.batch > 1 ? ' (copy 0)' : ''}`;
-    const svg = renderPoseGraphSvg(copy0, { before: graph.poses, poses: solved, title, ...(options.view ? { view: options.view } : {}) });
+    const covariances = marginal && plotCovariances(graph, poses, solved, marginal);
+    const svg = renderPoseGraphSvg(copy0, {
+      before: graph.poses,
+      poses: solved,
+      title,
+      ...(options.view ? { view: options.view } : {}),
+      ...(covariances ? { covariances } : {}),
+    });
     writeOutput(target, () => fs.writeFileSync(target, svg));
     io.stderr(`wrote ${target}\n`);
   }
@@ -197,9 +207,17 @@ function rankDeficiencies(
  * of copy 0 (the square roots of its covariance block's diagonal, in the
  * world update frame: x, y, θ, or tx, ty, tz, rx, ry, rz), into the report
  * (`marginals: { ids, stdDev }`) and summarised on stderr; a problem that is
- * not observable is said instead (`covarianceError`).
+ * not observable is said instead (`covarianceError`). Returns the blocks and
+ * their pose indices, or undefined after such an error.
  */
-function marginals(file: string, graph: G2oGraph, objective: Objective, result: SolveResult, report: Record<string, unknown>, io: CliIo): void {
+function marginals(
+  file: string,
+  graph: G2oGraph,
+  objective: Objective,
+  result: SolveResult,
+  report: Record<string, unknown>,
+  io: CliIo,
+): { free: number[]; blocks: Float64Array[] } | undefined {
   const columns = objective.program.columns[0]!;
   const free = Array.from(graph.ids.keys()).filter((v) => columns[v]! >= 0);
   let blocks: Float64Array[];
@@ -213,7 +231,7 @@ function marginals(file: string, graph: G2oGraph, objective: Objective, result: 
     if (!(error instanceof RangeError)) throw error;
     report.covarianceError = error.message;
     io.stderr(`ariadne: --covariance: ${error.message}\n`);
-    return;
+    return undefined;
   }
   const dof = graph.kind === 'se2' ? 3 : 6;
   const stdDev = blocks.map((block) => Array.from({ length: dof }, (_, c) => Math.sqrt(block[c * dof + c]!)));
@@ -226,4 +244,14 @@ function marginals(file: string, graph: G2oGraph, objective: Objective, result: 
   io.stderr(
     `${file}: marginal position σ of ${free.length} poses${result.batch > 1 ? ' (copy 0)' : ''}: median ${significant(sorted[sorted.length >> 1]!)}, largest ${significant(position[worst]!)} at vertex ${graph.ids[free[worst]!]}\n`,
   );
+  return { free, blocks };
+}
+
+/** --plot with --covariance: copy 0's world-frame position covariances, count × d², zero for the constant poses (no ellipse). */
+function plotCovariances(graph: G2oGraph, poses: Variable, solved: Float64Array, marginal: { free: number[]; blocks: Float64Array[] }): Float64Array {
+  const d = graph.kind === 'se2' ? 2 : 3;
+  const position = positionCovariances(poses, solved, marginal.blocks, marginal.free);
+  const out = new Float64Array(graph.ids.length * d * d);
+  marginal.free.forEach((v, i) => out.set(position.subarray(i * d * d, (i + 1) * d * d), v * d * d));
+  return out;
 }

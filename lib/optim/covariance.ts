@@ -74,7 +74,8 @@ const DENSE = `'error' for problems of more than ${MAX_DENSE} unknowns (the pseu
 
 /**
  * Covariance blocks of the solution `result` of `objective` (its solve's
- * result; the objective's inputs as they were for that solve).
+ * result; the objective's inputs as they were for that solve). For the
+ * world-frame covariance of pose positions, see {@link positionCovariances}.
  *
  * @example
  * ```ts

@@ -5,7 +5,8 @@
  * odometry (|from − to| = 1) solid and loop closures dashed. One panel, or
  * "before and after" side by side. Equal scale on both page axes; axes in
  * metres for the top, front and side views, a scale bar and an axis triad
- * for oblique ones.
+ * for oblique ones. Given position covariances, the "after" panel shows
+ * each pose's confidence ellipse under the edges (ellipses.ts).
  *
  * Size: one element per pose and per edge, edges grouped by colour (64
  * levels) so that each carries only its path data, coordinates rounded to
@@ -16,6 +17,7 @@ import { checkOneOf, checkOptions, checkTypedArray, rangeError, typeError } from
 import { checkG2oPoses, type G2oGraph } from '../io/g2o.js';
 import { costColor } from './color.js';
 import { checkPoseGraph, edgeCosts, type CheckedGraph } from './edge-costs.js';
+import { checkConfidence, checkCovariances, ellipseLegendItem, ellipsesSvg } from './ellipses.js';
 import { checkSize, checkText } from './options.js';
 import { checkView, projectPoints, projection, type PlotView, type Projection } from './projection.js';
 import { GRID, INK, MUTED, documentStart, escapeXml, heading, legendRow, legendRowWidth, px, text, textWidth, type LegendItem } from './svg.js';
@@ -43,6 +45,23 @@ export interface PoseGraphSvgOptions {
   panelTitles?: string[];
   /** With `before`: one scale for both panels ('shared', default) or each fitted to its poses ('separate'). */
   scale?: 'shared' | 'separate';
+  /**
+   * Uncertainty ellipses of the poses of `poses` (the "after" panel): per
+   * pose, the covariance of its position in the world frame, d × d row-major
+   * (count × d² numbers; d = 2, x and y, for SE2 graphs; d = 3, x, y and z,
+   * for SE3), e.g. from {@link positionCovariances}. Each is drawn as the
+   * confidence region of the projected 2D Gaussian: with P the view's 2 × d
+   * projection, C = P Σ Pᵀ and the ellipse qᵀ C⁻¹ q ≤ k² about the pose.
+   * Blocks must be symmetric positive semi-definite; a zero block (a fixed
+   * pose) draws nothing.
+   */
+  covariances?: Float64Array;
+  /**
+   * With `covariances`: the probability inside each ellipse, in (0, 1)
+   * (default 0.95: k² = −2 ln(1 − 0.95) = 5.991, the χ²₂ quantile). For
+   * k-sigma ellipses pass 1 − exp(−k²/2): 0.3935 (1σ), 0.8647 (2σ), 0.9889 (3σ).
+   */
+  confidence?: number;
 }
 
 /** Colour levels of the edge costs. */
@@ -68,7 +87,7 @@ interface Panel {
 }
 
 /** Where a panel's metres land: X = x + (u − u0)·s, Y = y + (v1 − v)·s. */
-interface Frame {
+export interface Frame {
   x: number;
   y: number;
   w: number;
@@ -404,6 +423,8 @@ export function renderPoseGraphSvg(graph: G2oGraph, options: PoseGraphSvgOptions
     'title',
     'panelTitles',
     'scale',
+    'covariances',
+    'confidence',
   ]);
   const { from, to } = g.graph;
   const edges = from.length;
@@ -419,9 +440,13 @@ export function renderPoseGraphSvg(graph: G2oGraph, options: PoseGraphSvgOptions
   const title = checkText(fn, 'options.title', o.title);
   const panelTitles = checkTitles(fn, o.panelTitles, count) ?? (count === 2 ? ['Initial', 'Solved'] : [undefined]);
   const scaleMode = o.scale === undefined ? 'shared' : checkOneOf(fn, 'options.scale', o.scale, ['shared', 'separate']);
+  const dims = g.storage === 3 ? 2 : 3;
+  const covariances = o.covariances === undefined ? undefined : checkCovariances(fn, 'options.covariances', o.covariances, g.count, dims);
+  if (o.confidence !== undefined && covariances === undefined)
+    throw rangeError(fn, 'options.confidence', "given only with 'options.covariances'", 'it without');
+  const { confidence, k2 } = checkConfidence(fn, 'options.confidence', o.confidence);
 
   const p = projection(angles);
-  const dims = g.storage === 3 ? 2 : 3;
   const makePanel = (t: string | undefined, at: Float64Array, c: Float64Array): Panel => {
     const uv = projectPoints(p, at, g.count, g.storage, dims);
     return { title: t, poses: at, costs: c, uv, ...bounds(uv) };
@@ -497,6 +522,7 @@ export function renderPoseGraphSvg(graph: G2oGraph, options: PoseGraphSvgOptions
     }
     out.push(ortho ? axes(f, p.axisNames!, ticks[i]!) : scaleBarAndTriad(f, p));
     const size = sizes(f, g.count);
+    if (covariances && i === count - 1) out.push(ellipsesSvg(covariances, q.uv, dims, p, f, k2, 0.5 * size.odometry));
     out.push(edgesSvg(g, q, f, scale, size), posesSvg(g, q, f, size.marker, headings ? p : undefined), '</g>\n');
   });
   const last = frames[frames.length - 1]!;
@@ -504,6 +530,7 @@ export function renderPoseGraphSvg(graph: G2oGraph, options: PoseGraphSvgOptions
   const size = sizes(last, g.count);
   const fixed = new Set(g.graph.fixed).size;
   const items = legendItems({ odometry: edges - loops, loops, free: g.count - fixed, fixed }, size, headings);
+  if (covariances) items.push(ellipseLegendItem(confidence));
   const first = frames[0]!;
   const legendWidth = legendRowWidth(items, 12);
   const legendY = last.y + last.h + (ortho ? 6 + TICK_FONT + 8 + AXIS_TITLE + 22 : 24);

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { parseG2o } from '../../lib/io/g2o.js';
-import { byClass, parseSvg } from '../plot/svg-tree.js';
+import { byClass, drawnEllipses, parseSvg, type DrawnEllipse } from '../plot/svg-tree.js';
 import { distEntry, root } from '../helpers/dist.js';
 import { haveSharedData, missingSharedData, sharedData } from '../helpers/shared-data.js';
 
@@ -210,6 +210,22 @@ describe('ariadne solve', () => {
     const svg = parseSvg(fs.readFileSync(plot, 'utf8'));
     expect(byClass(svg, 'pose')).toHaveLength(2 * 3);
     expect(byClass(svg, 'edge')).toHaveLength(2 * 3);
+    expect(byClass(svg, 'ellipses')).toHaveLength(0);
+  });
+
+  test('--plot with --covariance: the free poses\' 95% position ellipses in the "after" panel, said in the legend', () => {
+    const plot = path.join(scratch, 'ellipses.svg');
+    const { code } = run('solve', small, '--plot', plot, '--covariance');
+    expect(code).toBe(0);
+    const svg = parseSvg(fs.readFileSync(plot, 'utf8'));
+    const [before, after] = byClass(svg, 'panel');
+    expect(drawnEllipses(before!)).toHaveLength(0);
+    expect(drawnEllipses(after!)).toHaveLength(2); // vertices 1 and 2; the fixed vertex 0 has none
+    expect(
+      byClass(svg, 'legend')[0]!
+        .children.filter((n) => n.tag === 'text')
+        .map((n) => n.children[0]!.text),
+    ).toContain('95% position confidence ellipse');
   });
 
   test('--robust puts a loss on every edge', () => {
@@ -253,6 +269,41 @@ describe('ariadne solve', () => {
   });
 
   if (haveSharedData) {
+    test('pose2example from ../shared/data with --plot --covariance: ellipses grow away from the fixed vertex and shrink at a loop closure', () => {
+      const plot = path.join(scratch, 'pose2example.svg');
+      const { code, stdout } = run('solve', path.join(sharedData, 'g2o-2d', 'pose2example.g2o'), '--plot', plot, '--covariance', '--json');
+      expect(code).toBe(0);
+      const { marginals } = JSON.parse(stdout);
+      const drawn = drawnEllipses(parseSvg(fs.readFileSync(plot, 'utf8')));
+      // Vertices 1 … 10 (0 is fixed): a chain 0 → 7 out and 7 → 10 back, 10 tied to 3 by a loop closure.
+      expect(marginals.ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(drawn).toHaveLength(10);
+      const area = drawn.map((e) => e.rx * e.ry);
+      for (let i = 1; i < 7; i++) expect(area[i]).toBeGreaterThan(area[i - 1]!);
+      for (let i = 7; i < 10; i++) expect(area[i]).toBeLessThan(area[i - 1]!);
+      // Seen from the top, an ellipse's half-width and half-height are k·s·σ_x and k·s·σ_y (s px per m): the JSON's σ.
+      const half = (e: DrawnEllipse): [number, number] => {
+        const [c, s] = [Math.cos((e.angle * Math.PI) / 180), Math.sin((e.angle * Math.PI) / 180)];
+        return [Math.hypot(e.rx * c, e.ry * s), Math.hypot(e.rx * s, e.ry * c)];
+      };
+      const scale = half(drawn[0]!)[0] / marginals.stdDev[0][0];
+      drawn.forEach((e, i) => {
+        const [hx, hy] = half(e);
+        expect(Math.abs(hx / (scale * marginals.stdDev[i][0]) - 1)).toBeLessThan(0.01);
+        expect(Math.abs(hy / (scale * marginals.stdDev[i][1]) - 1)).toBeLessThan(0.01);
+      });
+    });
+
+    test("tinyGrid3D (SE3) from ../shared/data, a batch of 2, --view iso: copy 0's ellipses, one per free pose", () => {
+      const plot = path.join(scratch, 'tinyGrid3D.svg');
+      const file = path.join(sharedData, 'g2o-3d', 'tinyGrid3D.g2o');
+      const { code, stdout } = run('solve', file, '--batch', '2', '--plot', plot, '--covariance', '--view', 'iso', '--json');
+      expect(code).toBe(0);
+      const drawn = drawnEllipses(parseSvg(fs.readFileSync(plot, 'utf8')));
+      expect(drawn).toHaveLength(JSON.parse(stdout).marginals.ids.length);
+      for (const e of drawn) expect(e.rx).toBeGreaterThanOrEqual(e.ry);
+    });
+
     test('M3500 from ../shared/data', () => {
       const { code, stdout } = run('solve', path.join(sharedData, 'g2o-2d', 'M3500.g2o'), '--json');
       expect(code).toBe(0);
@@ -261,6 +312,8 @@ describe('ariadne solve', () => {
       expect(Math.abs(report.finalCost - 68.95744158) / 68.95744158).toBeLessThan(1e-5);
     });
   } else {
+    test.skip(`pose2example from ../shared/data with --plot --covariance skipped: ${missingSharedData}`, () => {});
+    test.skip(`tinyGrid3D from ../shared/data with --plot --covariance skipped: ${missingSharedData}`, () => {});
     test.skip(`M3500 from ../shared/data skipped: ${missingSharedData}`, () => {});
   }
 });

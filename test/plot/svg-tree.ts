@@ -78,3 +78,50 @@ export function markerCentre(n: SvgNode): [number, number] {
   }
   throw new Error(`no centre for <${n.tag}>`);
 }
+
+/** One uncertainty ellipse as drawn: centre and semi-axes in px, the major axis' angle in degrees from +X towards +Y. */
+export interface DrawnEllipse {
+  cx: number;
+  cy: number;
+  rx: number;
+  ry: number;
+  angle: number;
+}
+
+/**
+ * The ellipses of the plot's `ellipses` path, in order: per ellipse
+ * `M x y a rx ry φ 1 0 dx dy a rx ry φ 1 0 −dx −dy` (two half-arcs from one
+ * end of the major axis), centre (x, y) + (dx, dy)/2. None without the path.
+ */
+export function drawnEllipses(root: SvgNode): DrawnEllipse[] {
+  const nodes = byClass(root, 'ellipses');
+  if (nodes.length === 0) return [];
+  if (nodes.length > 1) throw new Error(`expected one ellipses path, got ${nodes.length}`);
+  const n = '(-?[\\d.]+)';
+  const one = new RegExp(`M${n} ${n}a${n} ${n} ${n} 1 0 ${n} ${n}a${n} ${n} ${n} 1 0 ${n} ${n}`, 'g');
+  const d = nodes[0]!.attrs.d!;
+  const out: DrawnEllipse[] = [];
+  let consumed = 0;
+  for (const m of d.matchAll(one)) {
+    const [x, y, rx, ry, angle, dx, dy, rx2, ry2, angle2, dx2, dy2] = m.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    // The second half-arc returns to the start with the same radii and angle.
+    if (rx2 !== rx || ry2 !== ry || angle2 !== angle || dx2 + dx !== 0 || dy2 + dy !== 0) throw new Error(`not a closed ellipse: ${m[0]}`);
+    out.push({ cx: x + dx / 2, cy: y + dy / 2, rx, ry, angle });
+    consumed += m[0].length;
+  }
+  if (consumed !== d.length) throw new Error(`ellipses path with other commands: ${d.slice(0, 80)}`);
+  return out;
+}
