@@ -255,7 +255,7 @@ export class DifferentiableSolve {
       given.set(slot, checkInput(fn, slot, value));
     }
     this.#solution = undefined;
-    this.#trajectory = undefined;
+    this.#releaseTrajectory();
     for (const [slot, raw] of given) setInput(slot, raw);
     // The inputs this forward solves with, kept for its backward (another forward on the objective, or a
     // setValues, may come between): as given (or as they were), and the auxiliary values as stored.
@@ -340,10 +340,14 @@ export class DifferentiableSolve {
         throw stateError(
           `${fn}: the forward's unrolled steps were used by the previous backward (one backward per forward in ${modeName(this.mode)} mode); call forward again`,
         );
-      this.#trajectory = undefined;
-      const initial = unrolledBackward(fn, program, this.#system, trajectory, this.#window(), u, dead, (x, w, step) =>
-        addGradients(x, (state, term, into) => program.instanceProducts(state, term, w, into, step)),
-      );
+      let initial: State;
+      try {
+        initial = unrolledBackward(fn, program, this.#system, trajectory, this.#window(), u, dead, (x, w, step) =>
+          addGradients(x, (state, term, into) => program.instanceProducts(state, term, w, into, step)),
+        );
+      } finally {
+        this.#releaseTrajectory();
+      }
       for (const [slot, bar] of storageBar) {
         const start = initial[this.objective.variables.indexOf(slot.variable)]!;
         for (let i = 0; i < bar.length; i++) bar[i]! += start[i]!;
@@ -383,7 +387,8 @@ export class DifferentiableSolve {
   /**
    * Bytes the layer keeps from the last forward for its backward: the
    * solution, and the factor at x* (its handle's memory, implicit and dlm)
-   * or the recorded path (the states and steps, unroll and truncated).
+   * or the recorded path (the states, and the steps with the factors they
+   * were solved with, unroll and truncated).
    */
   get retainedBytes(): number {
     this.#checkLive('DifferentiableSolve.retainedBytes');
@@ -393,7 +398,7 @@ export class DifferentiableSolve {
     const t = this.#trajectory;
     if (t === undefined) return solution;
     const states = t.states.reduce((sum, s) => sum + s.reduce((x, v) => x + v.byteLength, 0), 0);
-    const steps = t.steps.reduce((sum, s) => sum + s.accepted.byteLength + s.delta.byteLength + s.lambda.byteLength, 0);
+    const steps = t.steps.reduce((sum, s) => sum + s.accepted.byteLength + s.delta.byteLength + s.lambda.byteLength + (s.factors?.info().memoryBytes ?? 0), 0);
     return solution + states + steps + t.scale.byteLength;
   }
 
@@ -402,9 +407,15 @@ export class DifferentiableSolve {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#solution = undefined;
-    this.#trajectory = undefined;
+    this.#releaseTrajectory();
     this.#system.dispose();
     this.#dlmSystem?.dispose();
+  }
+
+  /** Forgets the unrolled path and frees its steps' factors. */
+  #releaseTrajectory(): void {
+    for (const step of this.#trajectory?.steps ?? []) step.factors?.dispose();
+    this.#trajectory = undefined;
   }
 
   #checkLive(fn: string): void {

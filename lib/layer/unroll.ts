@@ -18,7 +18,7 @@
 import { stateError } from '../base/check.js';
 import { columnSquares } from '../core/pattern.js';
 import type { Program, State, StepProducts } from '../core/program.js';
-import type { LinearSystem } from '../linear/linear-system.js';
+import type { FactorSnapshot, LinearSystem } from '../linear/linear-system.js';
 import type { DampingMode } from '../linear/normal-equations.js';
 import { GaussNewton } from '../optim/gauss-newton.js';
 import { LevenbergMarquardt } from '../optim/levenberg-marquardt.js';
@@ -35,6 +35,8 @@ interface AcceptedStep {
   delta: Float64Array;
   /** B: λ of the step (0 for Gauss-Newton). */
   lambda: Float64Array;
+  /** The factors the forward solved the step with (undefined on the CUDA backend: refactored in the backward). */
+  factors: FactorSnapshot | undefined;
 }
 
 /** What the forward keeps for the unrolled backward: the path to x* (its last `window` accepted steps per element). */
@@ -68,10 +70,13 @@ export function solveRecordingSteps(optimizer: Optimizer, window: number): { res
   const damping: DampingMode = optimizer instanceof LevenbergMarquardt ? 'diagonal' : 'identity';
   const steps: AcceptedStep[] = [];
   const result = optimizer.solveRecorded((r) => {
-    if (!r.accepted.includes(1)) return;
+    if (!r.accepted.includes(1)) {
+      r.factors?.dispose();
+      return;
+    }
     const lambda = new Float64Array(B);
     if (damping === 'diagonal') for (let b = 0; b < B; b++) lambda[b] = 1 / r.radius[b]!;
-    steps.push({ accepted: r.accepted.slice(), delta: r.delta.slice(), lambda });
+    steps.push({ accepted: r.accepted.slice(), delta: r.delta.slice(), lambda, factors: r.factors });
   });
   const options = optimizer.resolvedOptions;
   const start = program.initialState();
@@ -103,6 +108,10 @@ export function solveRecordingSteps(optimizer: Optimizer, window: number): { res
       first = Math.min(first, k);
     }
   }
+  // The factors of the steps no element unrolls are freed now.
+  steps.forEach((step, k) => {
+    if (k < first || !step.accepted.includes(1)) step.factors?.dispose();
+  });
   const { minDiagonal, maxDiagonal } = options.trustRegion;
   return { result, trajectory: { states: states.slice(first), steps: steps.slice(first), accepted, scale, damping, minDiagonal, maxDiagonal } };
 }
@@ -161,23 +170,15 @@ export function unrolledBackward(
     const pointBar = retractionCotangent(program, x, delta, cotangent, 'point');
     const deltaBar = retractionCotangent(program, x, delta, cotangent, 'step');
 
-    // u = K⁻¹ d̄ = S (Â + λD̂)⁻¹ S d̄, with the forward's scaled system at x_k.
+    // u = K⁻¹ d̄ = S (Â + λD̂)⁻¹ S d̄, with the forward's factor of its scaled system at x_k (or that system refactored).
     const evaluation = program.evaluate(x, { residuals: true, jacobians: true, columnScale: scale, active });
-    system.linearize(evaluation.jValues!, evaluation.residuals!, active);
-    const factored = system.factor(step.lambda, damping);
     const rhs = new Float64Array(B * n);
     for (let i = 0; i < rhs.length; i++) rhs[i] = scale[i]! * deltaBar[i]!;
-    const u = system.solve(rhs);
+    const u = step.factors?.solve(rhs) ?? refactoredSolve(fn, system, evaluation, { lambda: step.lambda, damping }, active, k, rhs);
     for (let i = 0; i < u.length; i++) u[i]! *= scale[i]!;
     const dampingOf = new Float64Array(B * n);
     const scaledDiagonal = damping === 'diagonal' ? columnSquares(program.pattern.cols, evaluation.jValues!, B, n) : undefined;
     for (let b = 0; b < B; b++) {
-      if (active[b] && !factored.ok[b]) {
-        // The forward factored this very matrix: only rounding could tell them apart.
-        throw stateError(
-          `${fn}: batch element ${b}'s step ${k + 1} of the kept path, which the forward factored, could not be factored again (${factored.reason[b]})`,
-        );
-      }
       if (!active[b]) {
         u.fill(0, b * n, (b + 1) * n);
         continue;
@@ -210,6 +211,28 @@ export function unrolledBackward(
     if (trajectory.accepted[b]! > window || dead[b]) perElement(cotangent, b, (x, begin, end) => x.fill(0, begin, end));
   }
   return cotangent;
+}
+
+/** K⁻¹ rhs with K = Â + λD̂ of the step refactored at x_k (the CUDA backend keeps no factor snapshots). */
+function refactoredSolve(
+  fn: string,
+  system: LinearSystem,
+  evaluation: { jValues?: Float64Array; residuals?: Float64Array },
+  { lambda, damping }: { lambda: Float64Array; damping: DampingMode },
+  active: Uint8Array,
+  k: number,
+  rhs: Float64Array,
+): Float64Array {
+  system.linearize(evaluation.jValues!, evaluation.residuals!, active);
+  const factored = system.factor(lambda, damping);
+  for (let b = 0; b < active.length; b++) {
+    // The forward factored this very matrix: only rounding could tell them apart.
+    if (active[b] && !factored.ok[b])
+      throw stateError(
+        `${fn}: batch element ${b}'s step ${k + 1} of the kept path, which the forward factored, could not be factored again (${factored.reason[b]})`,
+      );
+  }
+  return system.solve(rhs);
 }
 
 /** The accepted steps of element b. */

@@ -10,6 +10,7 @@
  */
 import { checkAbove, checkOrdered } from '../base/check.js';
 import {
+  nativeBinding,
   normalEquationsClass,
   type Backend,
   type DeferredCall,
@@ -70,11 +71,14 @@ export type LinearReply = LinearizeResult | FactorResult | Float64Array | StepRe
 export class LinearSystem {
   readonly #native: NativeNormalEquations;
   #info: NormalEquationsInfo | undefined;
+  /** Whether `snapshot` can take the factors (the CPU core; the CUDA backend has no snapshots). */
+  readonly snapshots: boolean;
 
   /** `fn` names the caller in construction errors ('NormalEquations' for the public class). */
   constructor(pattern: JacobianPattern, batch: number, options: LinearSystemOptions = {}, fn = 'NormalEquations') {
     const { kind, threads, minDiagonal, maxDiagonal, background } = options;
     const Native = normalEquationsClass(fn, options.backend ?? 'auto');
+    this.snapshots = Native === nativeBinding().NormalEquations;
     this.#native = new Native(pattern, batch, { kind, threads, minDiagonal, maxDiagonal, background: background === true });
     if (background !== true) this.#info = this.#native.info();
   }

@@ -28,7 +28,7 @@
 import { solveSymmetricPositive } from '../core/blocks.js';
 import type { Evaluation, Program, State } from '../core/program.js';
 import type { LinearSteps } from '../linear/drivers.js';
-import { PIVOT_RATIO, type LinearSystem } from '../linear/linear-system.js';
+import { PIVOT_RATIO, type FactorSnapshot, type LinearSystem } from '../linear/linear-system.js';
 import type { DampingMode, FactorResult, LinearizeResult, StepBuffers, StepResult } from '../linear/normal-equations.js';
 import type { ResolvedOptions } from './options.js';
 import type { IterationReport } from './report.js';
@@ -48,6 +48,13 @@ export interface IterationRecord {
   quality: Float64Array;
   /** The trust-region radius the step was computed with (Levenberg-Marquardt: λ = 1/radius). */
   radius: Float64Array;
+  /**
+   * The factors of the damped systems this iteration's steps were solved
+   * with (scaled: S(A + λD)S), for every element that took a step; the
+   * recorder owns them (disposes them, or keeps them for a backward).
+   * Undefined on the CUDA backend (no snapshots).
+   */
+  factors: FactorSnapshot | undefined;
 }
 
 /** The loop: returns the result once every element has stopped; `report` is called after every iteration. */
@@ -69,8 +76,10 @@ interface PlannedStep {
   ok: Uint8Array;
   reason: (string | null)[];
   y: Float64Array;
-  jy: Float64Array;
+  jy: Float64Array | undefined;
   active: Uint8Array;
+  /** With a recorder: the factors the step was solved with. */
+  factors: FactorSnapshot | undefined;
 }
 
 class TrustRegionLoop {
@@ -118,6 +127,8 @@ class TrustRegionLoop {
   readonly #negatedGradient: Float64Array;
   readonly #solveOut: Float64Array;
   #planned: PlannedStep | undefined;
+  /** With a recorder: the factors this iteration's steps were solved with, handed to it. */
+  #stepFactors: FactorSnapshot | undefined;
 
   // One iteration's decisions.
   #iteration = 0;
@@ -206,6 +217,7 @@ class TrustRegionLoop {
       }
       yield* this.#endIteration();
     }
+    this.#dropPlanned();
     const rankDeficient = yield* this.#checkObservability();
     return this.#result(rankDeficient);
   }
@@ -301,13 +313,21 @@ class TrustRegionLoop {
     const factor = plan ? this.#strategy.plannedFactor?.() : undefined;
     const { jValues, residuals } = this.#current;
     let lin: LinearizeResult;
-    this.#planned = undefined;
+    this.#dropPlanned();
+    if (factor !== undefined && this.#recorder && this.#system.snapshots) {
+      // A recorder keeps each step's factor: linearize, factor and solve apart (the fused step keeps none).
+      yield* this.#linearize(active, false);
+      const { ok, reason } = (yield { op: 'factor', ...factor }) as FactorResult;
+      const y = (yield* this.#newtonStep()).slice();
+      this.#planned = { ok, reason, y, jy: undefined, active: active.slice(), factors: this.#system.snapshot() };
+      return;
+    }
     if (factor === undefined) {
       lin = (yield { op: 'linearize', jValues: jValues!, residuals: residuals!, active, out: this.#linearizeOut }) as LinearizeResult;
     } else {
       const step = (yield { op: 'step', jValues: jValues!, residuals: residuals!, active, ...factor, out: this.#stepBuffers }) as StepResult;
       lin = step;
-      this.#planned = { ok: step.ok, reason: step.reason, y: step.step, jy: step.jy, active: active.slice() };
+      this.#planned = { ok: step.ok, reason: step.reason, y: step.step, jy: step.jy, active: active.slice(), factors: undefined };
     }
     const n = this.#n;
     for (let b = 0; b < this.#B; b++) {
@@ -361,8 +381,12 @@ class TrustRegionLoop {
   /** The planned step when it covers every running element, else factor with this damping and solve. */
   *#dampedNewtonStep(factor: { lambda: Float64Array; mode: DampingMode }): LinearSteps<StepOutput> {
     const planned = this.#takePlanned();
-    if (planned !== undefined) return { y: planned.y, jy: planned.jy, valid: planned.ok, reason: planned.reason };
+    if (planned !== undefined) {
+      this.#stepFactors = planned.factors;
+      return { y: planned.y, jy: planned.jy, valid: planned.ok, reason: planned.reason };
+    }
     const { ok, reason } = (yield { op: 'factor', ...factor }) as FactorResult;
+    if (this.#recorder && this.#system.snapshots) this.#stepFactors = this.#system.snapshot();
     const y = yield* this.#newtonStep();
     return { y, valid: ok, reason };
   }
@@ -372,8 +396,19 @@ class TrustRegionLoop {
     const planned = this.#planned;
     this.#planned = undefined;
     if (planned === undefined) return undefined;
-    for (let b = 0; b < this.#B; b++) if (this.#running[b] && !planned.active[b]) return undefined;
+    for (let b = 0; b < this.#B; b++) {
+      if (this.#running[b] && !planned.active[b]) {
+        planned.factors?.dispose();
+        return undefined;
+      }
+    }
     return planned;
+  }
+
+  /** Forgets the planned step (and frees its factors). */
+  #dropPlanned(): void {
+    this.#planned?.factors?.dispose();
+    this.#planned = undefined;
   }
 
   /**
@@ -631,7 +666,9 @@ class TrustRegionLoop {
       delta: this.#delta,
       quality: this.#quality,
       radius: this.#stepRadius,
+      factors: this.#stepFactors,
     });
+    this.#stepFactors = undefined;
     if (seconds > this.#options.timeLimit) {
       for (let b = 0; b < B; b++) if (this.#status[b] === null) this.#stop(b, 'time-limit', `time limit (${this.#options.timeLimit} s) reached`);
     }

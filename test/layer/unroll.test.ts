@@ -134,6 +134,22 @@ describe('modes: what each refuses and releases', () => {
     expect(() => new DifferentiableSolve(new Dogleg(objective), { mode: truncated(2) })).toThrow(/got truncated\(2\)/);
   });
 
+  test("the unrolled backward reuses the forward's factor of each kept step: it factors nothing, the steps' factors counted in retainedBytes and freed by the backward", () => {
+    for (const mode of ['unroll', truncated(2)] as const) {
+      const layer = new DifferentiableSolve(new LevenbergMarquardt(objective), { mode });
+      const { values, result } = layer.forward(inputs);
+      const kept = layer.retainedBytes;
+      const pathOnly = values['poses']!.byteLength * (Math.min(result.iterations[0]!, mode === 'unroll' ? Infinity : 2) + 2);
+      expect(kept).toBeGreaterThan(pathOnly); // the states alone, and the factors besides
+      const before = layer.factorizationCount;
+      const gradient = layer.backward({ poses: values['poses']!.map(() => 1) })['edges.measurement']!;
+      expect(layer.factorizationCount).toBe(before);
+      expect(gradient.every(Number.isFinite)).toBe(true);
+      expect(layer.retainedBytes).toBeLessThan(kept);
+      layer.dispose();
+    }
+  });
+
   test('an unrolled forward allows one backward; the implicit and dlm ones allow several', () => {
     for (const mode of ['unroll', truncated(2), 'implicit', dlm(1e-4)] as const) {
       const layer = new DifferentiableSolve(new LevenbergMarquardt(objective), { mode });
