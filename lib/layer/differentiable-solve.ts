@@ -465,7 +465,8 @@ export class DifferentiableSolve {
     retry(regularize);
     if (extra !== undefined) {
       retry((b) => {
-        fallback[b] = `the Hessian at the solution could not be factored (${factored.reason[b]}); J̃ᵀJ̃ was factored instead`;
+        const why = factored.reason[b] ?? `a pivot ${factored.pivotRatio[b]!.toExponential(1)} of its diagonal entry`;
+        fallback[b] = `the Hessian at the solution could not be factored (${why}); J̃ᵀJ̃ was factored instead`;
         extra.fill(0, b * slots, (b + 1) * slots);
         lambda[b] = 0;
       });

@@ -69,15 +69,21 @@ export function solveRecordingSteps(optimizer: Optimizer, window: number): { res
   const B = program.batch;
   const damping: DampingMode = optimizer instanceof LevenbergMarquardt ? 'diagonal' : 'identity';
   const steps: AcceptedStep[] = [];
-  const result = optimizer.solveRecorded((r) => {
-    if (!r.accepted.includes(1)) {
-      r.factors?.dispose();
-      return;
-    }
-    const lambda = new Float64Array(B);
-    if (damping === 'diagonal') for (let b = 0; b < B; b++) lambda[b] = 1 / r.radius[b]!;
-    steps.push({ accepted: r.accepted.slice(), delta: r.delta.slice(), lambda, factors: r.factors });
-  });
+  let result: SolveResult;
+  try {
+    result = optimizer.solveRecorded((r) => {
+      if (!r.accepted.includes(1)) {
+        r.factors?.dispose();
+        return;
+      }
+      const lambda = new Float64Array(B);
+      if (damping === 'diagonal') for (let b = 0; b < B; b++) lambda[b] = 1 / r.radius[b]!;
+      steps.push({ accepted: r.accepted.slice(), delta: r.delta.slice(), lambda, factors: r.factors });
+    });
+  } catch (error) {
+    for (const step of steps) step.factors?.dispose();
+    throw error;
+  }
   const options = optimizer.resolvedOptions;
   const start = program.initialState();
   const scale = new Float64Array(B * program.n).fill(1);
@@ -97,20 +103,23 @@ export function solveRecordingSteps(optimizer: Optimizer, window: number): { res
     while (last > 0 && !sameElement(program, states[last]!, solution, b)) last--;
     for (let k = last; k < steps.length; k++) steps[k]!.accepted[b] = 0;
   }
-  // Only the steps some element unrolls are kept (truncated(k): its last k accepted ones).
+  // Only the steps some element unrolls are kept (truncated(k): its last k accepted ones), and only their factors.
   const accepted = Int32Array.from({ length: B }, (_, b) => acceptedSteps(steps, b));
-  let first = steps.length;
+  const unrolled = new Uint8Array(steps.length);
   for (let b = 0; b < B; b++) {
     let count = 0;
     for (let k = steps.length - 1; k >= 0 && count < window; k--) {
       if (!steps[k]!.accepted[b]) continue;
       count++;
-      first = Math.min(first, k);
+      unrolled[k] = 1;
     }
   }
-  // The factors of the steps no element unrolls are freed now.
+  const found = unrolled.indexOf(1);
+  const first = found < 0 ? steps.length : found;
   steps.forEach((step, k) => {
-    if (k < first || !step.accepted.includes(1)) step.factors?.dispose();
+    if (unrolled[k]) return;
+    step.factors?.dispose();
+    step.factors = undefined;
   });
   const { minDiagonal, maxDiagonal } = options.trustRegion;
   return { result, trajectory: { states: states.slice(first), steps: steps.slice(first), accepted, scale, damping, minDiagonal, maxDiagonal } };

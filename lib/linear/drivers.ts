@@ -26,10 +26,24 @@ export function runSync<T>(steps: LinearSteps<T>, system: LinearSystem): T {
     const next = steps.next(reply!);
     if (next.done) return next.value;
     const r = next.value;
-    if (r.op === 'linearize') reply = system.linearize(r.jValues, r.residuals, r.active, r.out);
-    else if (r.op === 'factor') reply = system.factor(r.lambda, r.mode);
-    else if (r.op === 'solve') reply = system.solve(r.rhs, r.k ?? 1, r.out);
-    else reply = system.step(r.jValues, r.residuals, r.active, r.lambda, r.mode, r.out);
+    try {
+      if (r.op === 'linearize') reply = system.linearize(r.jValues, r.residuals, r.active, r.out);
+      else if (r.op === 'factor') reply = system.factor(r.lambda, r.mode);
+      else if (r.op === 'solve') reply = system.solve(r.rhs, r.k ?? 1, r.out);
+      else reply = system.step(r.jValues, r.residuals, r.active, r.lambda, r.mode, r.out);
+    } catch (error) {
+      close(steps);
+      throw error;
+    }
+  }
+}
+
+/** Ends a loop suspended at a request that failed, so that its cleanup runs (its own errors are not the one to report). */
+function close<T>(steps: LinearSteps<T>): void {
+  try {
+    steps.return(undefined as T);
+  } catch {
+    // the request's error propagates
   }
 }
 
@@ -42,6 +56,7 @@ export function runSync<T>(steps: LinearSteps<T>, system: LinearSystem): T {
 export function runPipelined<T>(loops: readonly LinearSteps<T>[], systems: readonly LinearSystem[]): T[] {
   const results: (T | undefined)[] = loops.map(() => undefined);
   const pending = loops.map(() => false);
+  const done = loops.map(() => false);
   const deferred = (r: LinearRequest): DeferredCall => {
     if (r.op === 'linearize') return ['linearize', r.jValues, r.residuals, r.active, r.out];
     if (r.op === 'factor') return ['factor', r.lambda, r.mode];
@@ -52,6 +67,7 @@ export function runPipelined<T>(loops: readonly LinearSteps<T>[], systems: reado
     const next = loops[i]!.next(reply!);
     if (next.done) {
       results[i] = next.value;
+      done[i] = true;
       return;
     }
     systems[i]!.begin([deferred(next.value)]);
@@ -76,6 +92,10 @@ export function runPipelined<T>(loops: readonly LinearSteps<T>[], systems: reado
         // the error that stopped the loops propagates
       }
     });
+    // Then the loops left suspended end, so that their cleanup runs (a loop that threw has ended).
+    loops.forEach((loop, i) => {
+      if (!done[i]) close(loop);
+    });
   }
   return results as T[];
 }
@@ -84,13 +104,19 @@ export function runPipelined<T>(loops: readonly LinearSteps<T>[], systems: reado
 export async function runAsync<T>(steps: LinearSteps<T>, system: LinearSystem, signal?: AbortSignal): Promise<T> {
   let reply: LinearReply | undefined;
   for (;;) {
+    if (signal?.aborted) close(steps);
     signal?.throwIfAborted();
     const next = steps.next(reply!);
     if (next.done) return next.value;
     const r = next.value;
-    if (r.op === 'linearize') reply = await system.linearizeAsync(r.jValues, r.residuals, r.active);
-    else if (r.op === 'factor') reply = await system.factorAsync(r.lambda, r.mode);
-    else if (r.op === 'solve') reply = await system.solveAsync(r.rhs, r.k ?? 1);
-    else reply = await system.stepAsync(r.jValues, r.residuals, r.active, r.lambda, r.mode);
+    try {
+      if (r.op === 'linearize') reply = await system.linearizeAsync(r.jValues, r.residuals, r.active);
+      else if (r.op === 'factor') reply = await system.factorAsync(r.lambda, r.mode);
+      else if (r.op === 'solve') reply = await system.solveAsync(r.rhs, r.k ?? 1);
+      else reply = await system.stepAsync(r.jValues, r.residuals, r.active, r.lambda, r.mode);
+    } catch (error) {
+      close(steps);
+      throw error;
+    }
   }
 }

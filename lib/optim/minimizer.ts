@@ -202,6 +202,17 @@ class TrustRegionLoop {
   }
 
   *run(): LinearSteps<SolveResult> {
+    try {
+      return yield* this.#iterate();
+    } finally {
+      // A recorder's factors not handed over (the loop ended or threw between taking and handing them).
+      this.#dropPlanned();
+      this.#stepFactors?.dispose();
+      this.#stepFactors = undefined;
+    }
+  }
+
+  *#iterate(): LinearSteps<SolveResult> {
     yield* this.#iterationZero();
     while (this.#refreshRunning() > 0) {
       this.#iteration++;
@@ -254,9 +265,12 @@ class TrustRegionLoop {
         continue;
       }
       const owner = this.#objective.columnOwner(factored.pivotColumn[b]!);
-      const unknown = owner === undefined ? 'an unknown' : `coordinate ${owner.coordinate} of element ${owner.element} of variable '${owner.variable}'`;
       const why = factored.ok[b] ? `its pivot is ${ratio.toExponential(1)} of its diagonal entry` : `A could not be factored: ${factored.reason[b]}`;
-      out[b] = { ...owner, pivotRatio: factored.ok[b] ? ratio : NaN, message: `rank-deficient at the solution: ${unknown} is not observable (${why})` };
+      const message =
+        owner === undefined
+          ? `rank-deficient at the solution (${why})`
+          : `rank-deficient at the solution: coordinate ${owner.coordinate} of element ${owner.element} of variable '${owner.variable}' is not observable (${why})`;
+      out[b] = { ...owner, pivotRatio: factored.ok[b] ? ratio : NaN, message };
     }
     return out;
   }
@@ -616,7 +630,8 @@ class TrustRegionLoop {
       const current = this.#current;
       const next = this.#next;
       for (let b = 0; b < this.#B; b++) {
-        if (accepted[b] || this.#status[b] !== null) continue; // stopped elements' J and r are not read again
+        // A stopped element's J and r at its x are read again by the observability check (a failed one's are not).
+        if (accepted[b] || this.#status[b] === 'failed') continue;
         next.jValues!.set(current.jValues!.subarray(b * nnz, (b + 1) * nnz), b * nnz);
         next.residuals!.set(current.residuals!.subarray(b * m, (b + 1) * m), b * m);
       }

@@ -24,23 +24,42 @@ using testing::BackendCase;
 using testing::FormA;
 using testing::Problem;
 
+namespace {
+
+// Each column visited once, Π L_jj² = det A (against a dense LLᵀ).
+void CheckPivots(CholeskyBackend& backend, const NormalPattern& pattern, const Problem& p,
+                 const std::vector<double>& a) {
+  CHECK(backend.Factor(0, a.data(), 0).ok);
+  std::vector<int> visits(p.n, 0);
+  double log_det = 0.0;
+  backend.VisitPivots(0, [&](int64_t column, double l) {
+    CHECK(column >= 0 && column < p.n);
+    ++visits[column];
+    log_det += 2.0 * std::log(l);
+  });
+  for (int v : visits) CHECK(v == 1);
+  const Eigen::LLT<Eigen::MatrixXd> reference(testing::DenseA(pattern, a.data()));
+  const double expected = 2.0 * reference.matrixLLT().diagonal().array().log().sum();
+  CHECK_NEAR(log_det, expected, 1e-9 * std::abs(expected) + 1e-9);
+}
+
+}  // namespace
+
 TEST(EveryBackendVisitsEachColumnOnceAndItsPivotsGiveTheDeterminant) {
   testing::ForEachBackend({12, 300}, 51, 6, [](const BackendCase& c, const NormalPattern& pattern, const Problem& p) {
-    const auto a = FormA(pattern, p, 1, 600);
     std::unique_ptr<CholeskyBackend> backend = c.make(pattern, 1, 1);
-    CHECK(backend->Factor(0, a.data(), 0).ok);
-    std::vector<int> visits(p.n, 0);
-    double log_det = 0.0;
-    backend->VisitPivots(0, [&](int64_t column, double l) {
-      CHECK(column >= 0 && column < p.n);
-      ++visits[column];
-      log_det += 2.0 * std::log(l);
-    });
-    for (int v : visits) CHECK(v == 1);
-    const Eigen::LLT<Eigen::MatrixXd> reference(testing::DenseA(pattern, a.data()));
-    const double expected = 2.0 * reference.matrixLLT().diagonal().array().log().sum();
-    CHECK_NEAR(log_det, expected, 1e-9 * std::abs(expected) + 1e-9);
+    CheckPivots(*backend, pattern, p, FormA(pattern, p, 1, 600));
   });
+}
+
+// Blocks of 6 with many couplings make CHOLMOD supernodal (where it is built): its supernodes' layout.
+TEST(CholmodSupernodalPivots) {
+  if (!ariadne::HaveCholmod()) SKIP("a build without CHOLMOD");
+  const Problem p = testing::RandomBlockPattern(200, 6, 2000, 52);
+  NormalPattern pattern(p.Input(), "test");
+  std::unique_ptr<CholeskyBackend> backend = ariadne::MakeSparseCholesky(pattern, 1, 1);
+  CHECK(backend->name() == "cholmod-supernodal");
+  CheckPivots(*backend, pattern, p, FormA(pattern, p, 1, 601));
 }
 
 // Column 0 of J is made the sum of two others in element 1 (A singular but

@@ -19,6 +19,7 @@ import {
   poseGraphObjective,
   sphereWorld,
 } from '../../lib/index.js';
+import { LinearSystem, type FactorSnapshot } from '../../lib/linear/linear-system.js';
 import { solveRecordingSteps, type Trajectory } from '../../lib/layer/unroll.js';
 import { DifferentiableSolve, dlm, truncated } from '../../lib/layer/index.js';
 import { finiteDifference, relativeError } from '../helpers/layer.js';
@@ -147,6 +148,44 @@ describe('modes: what each refuses and releases', () => {
       expect(gradient.every(Number.isFinite)).toBe(true);
       expect(layer.retainedBytes).toBeLessThan(kept);
       layer.dispose();
+    }
+  });
+
+  test('every step factor a forward takes is freed: kept only where some element unrolls the step, freed when the forward throws', () => {
+    const taken: FactorSnapshot[] = [];
+    const original = LinearSystem.prototype.snapshot;
+    const spy = jest.spyOn(LinearSystem.prototype, 'snapshot').mockImplementation(function (this: LinearSystem) {
+      const snapshot = original.call(this);
+      taken.push(snapshot);
+      return snapshot;
+    });
+    try {
+      // Two curves, one far from its fit (many steps), one near (few): truncated(1) unrolls one step of each.
+      const { objective: curves, inputs: curveInputs } = curveObjective(0.1, { batch: 2 });
+      const layer = new DifferentiableSolve(new LevenbergMarquardt(curves, SOLVE), { mode: truncated(1) });
+      const { result } = layer.forward({ ...curveInputs, abc: Float64Array.of(1, -0.5, 0, 3.5, -1.3, 0.5) });
+      expect(result.iterations[0]).toBeGreaterThan(result.iterations[1]!);
+      expect(taken.length).toBeGreaterThan(2);
+      expect(taken.filter((s) => !s.disposed()).length).toBeLessThanOrEqual(2);
+      layer.backward({ abc: new Float64Array(6).fill(1) });
+      expect(taken.every((s) => s.disposed())).toBe(true);
+      layer.dispose();
+
+      taken.length = 0;
+      let calls = 0;
+      const throwing = new LevenbergMarquardt(curves, {
+        ...SOLVE,
+        onIteration: () => {
+          if (++calls === 3) throw new Error('stop here');
+        },
+      });
+      const failing = new DifferentiableSolve(throwing, { mode: 'unroll' });
+      expect(() => failing.forward({ ...curveInputs, abc: Float64Array.of(1, -0.5, 0, 3.5, -1.3, 0.5) })).toThrow('stop here');
+      expect(taken.length).toBeGreaterThan(3);
+      expect(taken.every((s) => s.disposed())).toBe(true);
+      failing.dispose();
+    } finally {
+      spy.mockRestore();
     }
   });
 

@@ -65,6 +65,19 @@ describe('SolveResult.rankDeficient', () => {
     expect(anchored.rankDeficient).toEqual(new Array(B).fill(null));
   });
 
+  test('an element that stops before the others is checked at its own solution (every method, dense and sparse)', () => {
+    // Element 0 starts at its optimum (stops at iteration 0), element 1 takes steps: J and r of element 0 must be its own.
+    const x = new Variable('x', Vector(2), Float64Array.of(1, 2, -5, 7), { batch: 2 });
+    const objective = new Objective([new Prior({ variable: x, target: Float64Array.of(1, 2) })]);
+    for (const Optimizer of [LevenbergMarquardt, GaussNewton, Dogleg]) {
+      for (const kind of ['dense', 'sparse'] as const) {
+        const result = new Optimizer(objective, { linearSolver: { kind } }).solve();
+        expect(result.iterations[0]).toBe(0);
+        expect(result.rankDeficient).toEqual([null, null]);
+      }
+    }
+  });
+
   test('checkObservability: false skips the check (every entry undefined); an observable fit gives null for every method', () => {
     const line = (p: Float64Array) => t.map((ti, i) => p[0]! * ti + p[1]! - y[i]!);
     expect(leastSquares(line, [0, 0], { checkObservability: false }).result.rankDeficient).toEqual([undefined]);
