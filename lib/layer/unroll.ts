@@ -105,19 +105,23 @@ export function solveRecordingSteps(optimizer: Optimizer, window: number): { res
   }
   // Only the steps some element unrolls are kept (truncated(k): its last k accepted ones), and only their factors.
   const accepted = Int32Array.from({ length: B }, (_, b) => acceptedSteps(steps, b));
-  const unrolled = new Uint8Array(steps.length);
+  // unrolled[k][b]: element b unrolls step k.
+  const unrolled = steps.map(() => new Uint8Array(B));
   for (let b = 0; b < B; b++) {
     let count = 0;
     for (let k = steps.length - 1; k >= 0 && count < window; k--) {
       if (!steps[k]!.accepted[b]) continue;
       count++;
-      unrolled[k] = 1;
+      unrolled[k]![b] = 1;
     }
   }
-  const found = unrolled.indexOf(1);
+  const found = unrolled.findIndex((elements) => elements.includes(1));
   const first = found < 0 ? steps.length : found;
   steps.forEach((step, k) => {
-    if (unrolled[k]) return;
+    if (unrolled[k]!.includes(1)) {
+      step.factors?.keep(unrolled[k]!);
+      return;
+    }
     step.factors?.dispose();
     step.factors = undefined;
   });

@@ -185,6 +185,8 @@ export interface NativeFactorSnapshot {
   /** solve off the event loop; the inputs are copied when called. */
   solveAsync(rhs: Float64Array, k?: number): Promise<Float64Array>;
   info(): FactorSnapshotInfo;
+  /** Frees the factors of the elements not flagged in `elements` (B flags): they solve to NaN after, the others as before. */
+  keep(elements: Uint8Array): void;
   /** Frees the factors now (the garbage collector would, later). Idempotent. */
   dispose(): void;
   disposed(): boolean;

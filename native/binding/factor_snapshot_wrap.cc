@@ -28,6 +28,7 @@ Napi::Function FactorSnapshotWrap::Define(Napi::Env env) {
                          Method<&FactorSnapshotWrap::Solve>("solve"),
                          Method<&FactorSnapshotWrap::SolveAsync>("solveAsync"),
                          Method<&FactorSnapshotWrap::Info>("info"),
+                         Method<&FactorSnapshotWrap::Keep>("keep"),
                          Method<&FactorSnapshotWrap::Dispose>("dispose"),
                          Method<&FactorSnapshotWrap::Disposed>("disposed"),
                      });
@@ -118,6 +119,15 @@ Napi::Value FactorSnapshotWrap::Info(const Napi::CallbackInfo& info) {
                             {"n", Napi::Number::New(env, snapshot_->n())},
                             {"memoryBytes", Napi::Number::New(env, static_cast<double>(snapshot_->memory_bytes()))},
                         });
+}
+
+Napi::Value FactorSnapshotWrap::Keep(const Napi::CallbackInfo& info) {
+  const char* function = static_cast<const char*>(info.Data());
+  CheckUsable(function);
+  const ArrayView<const uint8_t> keep = Uint8ArrayArgument(info[0], function, "elements");
+  snapshot_->Keep({keep.data, keep.length});
+  ReportExternalMemory();
+  return info.Env().Undefined();
 }
 
 Napi::Value FactorSnapshotWrap::Dispose(const Napi::CallbackInfo& info) {

@@ -33,6 +33,7 @@ class FactorSnapshotWrap : public Napi::ObjectWrap<FactorSnapshotWrap> {
   Napi::Value SolveAsync(const Napi::CallbackInfo& info);
   // {batch, n, memoryBytes}
   Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value Keep(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value Disposed(const Napi::CallbackInfo& info);
 

@@ -53,6 +53,8 @@ class CholeskyFactors {
   virtual void Solve(int element, const double* rhs, int k, double* out, int slot) = 0;
   // Bytes kept alive: the factors taken and the solve workspaces.
   virtual int64_t memory_bytes() const = 0;
+  // Frees element `element`'s factor (it is not solved with again).
+  virtual void Release(int element) = 0;
 };
 
 class CholeskyBackend {

@@ -149,6 +149,8 @@ class CholmodFactors : public CholeskyFactors {
     return count * 12 * factor_nonzeros_;
   }
 
+  void Release(int element) override { factors_[element].reset(); }
+
  private:
   int n_;
   int64_t factor_nonzeros_;

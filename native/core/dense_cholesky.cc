@@ -35,6 +35,8 @@ class DenseFactors : public CholeskyFactors {
     return bytes;
   }
 
+  void Release(int element) override { factors_[element].reset(); }
+
  private:
   int n_;
   std::vector<std::shared_ptr<const DenseFactor>> factors_;

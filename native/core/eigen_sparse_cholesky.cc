@@ -82,6 +82,8 @@ class EigenSparseFactors : public CholeskyFactors {
     return count * (12 * factor_nonzeros_ + 16 * static_cast<int64_t>(n_));
   }
 
+  void Release(int element) override { factors_[element].reset(); }
+
  private:
   int n_;
   int64_t factor_nonzeros_;

@@ -1,5 +1,7 @@
 #include "factor_snapshot.h"
 
+#include "errors.h"
+#include "messages.h"
 #include "thread_pool.h"
 
 namespace ariadne {
@@ -18,6 +20,18 @@ void FactorSnapshot::Solve(Span<const double> rhs, int64_t k, double* out) {
     factors_->Solve(b, rhs.data + b * per_element, static_cast<int>(k), out + b * per_element, slot);
   });
   FillNaNWhereNotOk(ok_, per_element, out);
+}
+
+void FactorSnapshot::Keep(Span<const uint8_t> keep) {
+  if (keep.size != batch()) {
+    throw RangeArgumentError(MustBe("FactorSnapshot.keep", "elements",
+                                    Concat(batch(), " flags (one per batch element)"), Concat("length ", keep.size)));
+  }
+  for (int b = 0; b < batch(); ++b) {
+    if (keep.data[b] || !ok_[b]) continue;
+    ok_[b] = 0;
+    factors_->Release(b);
+  }
 }
 
 }  // namespace ariadne

@@ -31,6 +31,9 @@ class FactorSnapshot {
   // elements without one. The checks of NormalEquations.solve, named
   // "FactorSnapshot.solve".
   void Solve(Span<const double> rhs, int64_t k, double* out);
+  // Frees the factors of the elements e with keep[e] = 0 (B flags; named
+  // 'elements' in errors): they solve to NaN after, the others as before.
+  void Keep(Span<const uint8_t> keep);
 
  private:
   int n_;

@@ -201,6 +201,8 @@ class SupernodalFactors : public CholeskyFactors {
     return bytes;
   }
 
+  void Release(int element) override { values_[element].reset(); }
+
  private:
   std::shared_ptr<const SupernodalSymbolic> symbolic_;  // shared with the backend
   std::vector<std::shared_ptr<const FactorValues>> values_;

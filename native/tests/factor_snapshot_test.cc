@@ -183,6 +183,20 @@ TEST(NormalEquationsSnapshotsSolveAsTheHandleDidThen) {
       h.ne.reset();
       CHECK(SameBits(SolveSnapshot(*snapshot, rhs, k), then));
       CHECK(SameBits(SolveSnapshot(*second, rhs, k), now));
+
+      // Keep frees the factors of the elements not kept: they solve to NaN, the others as before.
+      const int64_t all = second->memory_bytes();
+      const std::vector<uint8_t> keep = {1, 0, 1, 0};
+      second->Keep({keep.data(), batch});
+      CHECK(second->memory_bytes() < all);
+      const std::vector<double> kept = SolveSnapshot(*second, rhs, k);
+      for (int b = 0; b < batch; ++b) {
+        const size_t at = static_cast<size_t>(b) * k * p.n;
+        CHECK(keep[b] ? std::memcmp(&kept[at], &now[at], sizeof(double) * k * p.n) == 0 : std::isnan(kept[at]));
+      }
+      CHECK_THROWS(ariadne::ArgumentError,
+                   "FactorSnapshot.keep: 'elements' must be 4 flags (one per batch element), got length 3",
+                   second->Keep({keep.data(), 3}));
     }
   }
 }

@@ -67,7 +67,20 @@ describe('NormalEquations snapshot', () => {
       expect(bytes(snapshot.solve(rhs, k))).toEqual(bytes(then));
       expect(bytes(await second.solveAsync(rhs, k))).toEqual(bytes(now));
       expect(bytes(third.solve(rhs, k))).toEqual(bytes(latest));
+      // keep: the elements not kept are freed (NaN after), the others solve as before.
+      const all = third.info().memoryBytes;
+      third.keep(Uint8Array.from([0, 1, 1, 0]));
+      expect(third.info().memoryBytes).toBeLessThan(all);
+      const kept = third.solve(rhs, k);
+      const per = k * pattern.n;
+      expect(bytes(kept.subarray(per, 3 * per))).toEqual(bytes(latest.subarray(per, 3 * per)));
+      expect([...kept.subarray(0, per), ...kept.subarray(3 * per)].every(Number.isNaN)).toBe(true);
+      expect(() => third.keep(new Uint8Array(3))).toThrow(
+        expect.objectContaining({ name: 'RangeError', message: "FactorSnapshot.keep: 'elements' must be 4 flags (one per batch element), got length 3" }),
+      );
+      expect(() => third.keep([1, 1, 1, 1] as never)).toThrow(expect.objectContaining({ name: 'TypeError', message: expect.stringContaining("'elements'") }));
       for (const s of [snapshot, second, third]) s.dispose();
+      expect(() => third.keep(new Uint8Array(B))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE' }));
     });
   }
 
