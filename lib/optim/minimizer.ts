@@ -243,7 +243,8 @@ class TrustRegionLoop {
     const B = this.#B;
     const out = new Array<RankDeficiency | null | undefined>(B).fill(undefined);
     if (!this.#options.checkObservability) return out;
-    const check = Uint8Array.from(this.#status, (s) => (s === 'failed' ? 0 : 1));
+    // Not a failed element, nor one whose time is up (the check would take it past its limit).
+    const check = Uint8Array.from(this.#status, (s) => (s === 'failed' || s === 'time-limit' ? 0 : 1));
     if (!check.includes(1)) return out;
     const { jValues, residuals } = this.#current;
     // The fused step (λ = 0) factors in the workspace the iterations' steps used; its solve is not read.

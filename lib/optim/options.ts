@@ -100,7 +100,8 @@ export interface OptimizerOptions {
         tolerance?: number;
       };
   /**
-   * Factor the undamped system A = J̃ᵀJ̃ once at each element's solution and
+   * Factor the undamped system A = J̃ᵀJ̃ once at each element's solution
+   * (not for an element that failed or reached its time limit) and
    * report, in SolveResult.rankDeficient, the elements whose A is singular
    * or has a pivot ≤ 1e-12 of its diagonal entry (an unobservable
    * parameter, a gauge freedom: the solution is one of many). Costs one

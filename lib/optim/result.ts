@@ -65,8 +65,8 @@ export class SolveResult {
   /**
    * Per element: how A = J̃ᵀJ̃ at the solution is rank-deficient, null where
    * it is not (every pivot > 1e-12 of its diagonal entry), undefined where
-   * not checked (the element failed, or options.checkObservability was
-   * false).
+   * not checked (the element failed or reached its time limit, or
+   * options.checkObservability was false).
    */
   readonly rankDeficient: readonly (RankDeficiency | null | undefined)[];
   /** ‖Jᵀr‖∞ at the last point linearised, per element: the solution, but for an element stopped by its iteration or time limit right after a step (with box bounds, the projected gradient's). */

@@ -334,6 +334,8 @@ describe('optimisers', () => {
     const none = new LevenbergMarquardt(objective, { timeLimit: 0 }).solve();
     expect([none.status[0], none.iterations[0], none.finalCost[0]]).toEqual(['time-limit', 0, none.initialCost[0]]);
     expect(none.reason[0]).toBe('time limit (0 s) reached before the first step');
+    // Nor the final factorisation of the observability check: its time is up.
+    expect(none.rankDeficient).toEqual([undefined]);
   });
 
   test('BAD CALL - bad options name the option', () => {
