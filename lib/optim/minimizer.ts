@@ -26,6 +26,7 @@
  * decisions (for a backward pass that replays them).
  */
 import { solveSymmetricPositive } from '../core/blocks.js';
+import { columnSquares } from '../core/pattern.js';
 import type { Evaluation, Program, State } from '../core/program.js';
 import type { LinearSteps } from '../linear/drivers.js';
 import { PIVOT_RATIO, type FactorSnapshot, type LinearSystem } from '../linear/linear-system.js';
@@ -733,13 +734,8 @@ class TrustRegionLoop {
 
 /** Ceres' Jacobi scaling into `scale` (B·n): 1 / (1 + ‖column‖) of each element's J. */
 export function jacobiScale(j: Float64Array, cols: Int32Array, B: number, n: number, scale: Float64Array): void {
-  const nnz = cols.length;
-  for (let b = 0; b < B; b++) {
-    const sq = scale.subarray(b * n, (b + 1) * n).fill(0);
-    const jb = j.subarray(b * nnz, (b + 1) * nnz);
-    for (let k = 0; k < nnz; k++) sq[cols[k]!]! += jb[k]! * jb[k]!;
-    for (let c = 0; c < n; c++) sq[c] = 1 / (1 + Math.sqrt(sq[c]!));
-  }
+  const squares = columnSquares(cols, j, B, n);
+  for (let c = 0; c < B * n; c++) scale[c] = 1 / (1 + Math.sqrt(squares[c]!));
 }
 
 /** J ← J·S in place, per element. */

@@ -103,20 +103,7 @@ export function drawnEllipses(root: SvgNode): DrawnEllipse[] {
   const out: DrawnEllipse[] = [];
   let consumed = 0;
   for (const m of d.matchAll(one)) {
-    const [x, y, rx, ry, angle, dx, dy, rx2, ry2, angle2, dx2, dy2] = m.slice(1).map(Number) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const [x, y, rx, ry, angle, dx, dy, rx2, ry2, angle2, dx2, dy2] = m.slice(1).map(Number) as number[];
     // The second half-arc returns to the start with the same radii and angle.
     if (rx2 !== rx || ry2 !== ry || angle2 !== angle || dx2 + dx !== 0 || dy2 + dy !== 0) throw new Error(`not a closed ellipse: ${m[0]}`);
     out.push({ cx: x + dx / 2, cy: y + dy / 2, rx, ry, angle });
