@@ -8,9 +8,11 @@
  * applied by the objective: the cost is ½ Σ ρ(‖W r‖²).
  */
 import type { LieGroup } from '../geometry/lie-group.js';
+import { Vector } from '../geometry/vector.js';
 import { Auxiliary } from './auxiliary.js';
 import { MAX_INT32, checkFiniteArray, checkInteger, describe, rangeError, typeError } from '../base/check.js';
 import { RobustLoss, type LossKind } from './robust-loss.js';
+import { centralSides } from './tangent.js';
 import { Variable } from './variable.js';
 import { Weight, type BoundWeight } from './weight.js';
 
@@ -215,33 +217,32 @@ export abstract class CostTerm {
    * The base class takes central differences of `evaluate`, every row at
    * once (rows are independent): ±h along each tangent coordinate with
    * `group.retract` (h = ∛ε), or ±h on each stored number with
-   * h = ∛ε·max(1, |v|). The built-in terms override it analytically; check an
+   * h = ∛ε·max(1, |v|), divided by the step as rounded on a plain or Vector
+   * input (tangent.ts' centralSides). The built-in terms override it analytically; check an
    * override with {@link checkCostTerm}.
    */
   inputJacobians(rows: number, inputs: readonly Float64Array[], jacobians: readonly (Float64Array | undefined)[]): void {
     const d = this.dim;
     const nv = this.variables.length;
     const none = this.variables.map(() => undefined);
-    const plus = new Float64Array(rows * d);
-    const minus = new Float64Array(rows * d);
     this.auxiliary.forEach((aux, a) => {
       const J = jacobians[a];
       if (J === undefined) return;
       const z = inputs[nv + a]!;
-      const t = aux.group?.dof ?? aux.k;
-      const width = new Float64Array(rows); // (z + h) − (z − h) as rounded
+      // A plain input's numbers move as a Vector's coordinates.
+      const group = aux.group ?? Vector(aux.k);
+      const t = group.dof;
       const shifted = inputs.slice();
+      const evaluate = (moved: Float64Array, out: Float64Array) => {
+        shifted[nv + a] = moved;
+        this.evaluate(rows, shifted, out, none);
+      };
+      const steps = new Float64Array(rows);
       for (let c = 0; c < t; c++) {
-        for (const [sign, out] of [
-          [1, plus],
-          [-1, minus],
-        ] as const) {
-          shifted[nv + a] = aux.group ? aux.group.retract(z, tangentStep(rows, t, c, sign * CBRT_EPSILON)) : shiftedPlain(z, rows, t, c, sign, width);
-          this.evaluate(rows, shifted, out, none);
-        }
+        for (let row = 0; row < rows; row++) steps[row] = aux.group ? CBRT_EPSILON : CBRT_EPSILON * Math.max(1, Math.abs(z[row * t + c]!));
+        const { plus, minus, width } = centralSides(group, z, rows, d, c, steps, evaluate);
         for (let row = 0; row < rows; row++) {
-          const h2 = aux.group ? 2 * CBRT_EPSILON : width[row]!;
-          for (let i = 0; i < d; i++) J[(row * d + i) * t + c] = (plus[row * d + i]! - minus[row * d + i]!) / h2;
+          for (let i = 0; i < d; i++) J[(row * d + i) * t + c] = (plus[row * d + i]! - minus[row * d + i]!) / width[row]!;
         }
       }
     });
@@ -250,28 +251,6 @@ export abstract class CostTerm {
 
 /** ∛ε: the central-difference step that balances truncation (h²) against rounding (ε/h). */
 const CBRT_EPSILON = Math.cbrt(Number.EPSILON);
-
-/** rows tangent vectors of t numbers, `h` at coordinate c and 0 elsewhere. */
-function tangentStep(rows: number, t: number, c: number, h: number): Float64Array {
-  const delta = new Float64Array(rows * t);
-  for (let row = 0; row < rows; row++) delta[row * t + c] = h;
-  return delta;
-}
-
-/**
- * z with number c of each row (k numbers) moved by sign·∛ε·max(1, |v|);
- * `width` accumulates the rounded step, so that after both signs it holds
- * (z + h) − (z − h) per row.
- */
-function shiftedPlain(z: Float64Array, rows: number, k: number, c: number, sign: 1 | -1, width: Float64Array): Float64Array {
-  const moved = z.slice();
-  for (let row = 0; row < rows; row++) {
-    const v = z[row * k + c]!;
-    moved[row * k + c] = v + sign * CBRT_EPSILON * Math.max(1, Math.abs(v));
-    width[row] = sign === 1 ? moved[row * k + c]! : width[row]! - moved[row * k + c]!;
-  }
-  return moved;
-}
 
 function checkInstances(fn: string, arg: string, count: number, instances: number): void {
   if (count !== 1 && count !== instances) throw rangeError(fn, arg, `1 or ${instances} instances (the term's instance count)`, `${count}`);

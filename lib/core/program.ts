@@ -13,7 +13,7 @@ import type { JacobianPattern } from './pattern.js';
 import { auxiliaryValues, type Auxiliary } from './auxiliary.js';
 import type { CostTerm } from './cost-term.js';
 import { applyLoss } from './robust-loss.js';
-import { hasWorldFrame, tangentMagnitude } from './tangent.js';
+import { centralSides, hasWorldFrame, tangentMagnitude } from './tangent.js';
 import { variableValues, type Variable } from './variable.js';
 import { applyWeight } from './weight.js';
 
@@ -310,25 +310,16 @@ export class Program {
         for (let c = 0; c < dof; c++) {
           for (const relative of [false, true]) {
             const steps = Float64Array.from({ length: rows }, (_, row) => 1e-6 * (relative ? Math.max(tangentMagnitude(group, inputs[k]!, row, c), 1) : 1));
-            const movedValues: Float64Array[] = [];
-            const [plus, minus] = [1, -1].map((sign) => {
-              const delta = new Float64Array(rows * dof);
-              for (let row = 0; row < rows; row++) delta[row * dof + c] = sign * steps[row]!;
-              const moved = inputs.slice();
-              moved[k] = group.retract(inputs[k]!, delta);
-              movedValues.push(moved[k]);
-              const out = new Float64Array(rows * d);
+            const moved = inputs.slice();
+            const { plus, minus, width } = centralSides(group, inputs[k]!, rows, d, c, steps, (values, out) => {
+              moved[k] = values;
               term.evaluate(rows, moved, out, none);
-              return out;
-            }) as [Float64Array, Float64Array];
-            // A Vector's step as rounded (x ± h is not x exactly ± h where |x| ≫ h).
-            if (group.name.startsWith('Vector'))
-              for (let row = 0; row < rows; row++) steps[row] = (movedValues[0]![row * dof + c]! - movedValues[1]![row * dof + c]!) / 2;
+            });
             for (let row = 0; row < rows; row++) {
               for (let a = 0; a < d; a++) {
                 const at = (row * d + a) * dof + c;
                 const r = row * d + a;
-                const h = steps[row]!;
+                const h = width[row]! / 2;
                 if (relative) differences[1]![at] = (plus[r]! - minus[r]!) / (2 * h);
                 else {
                   differences[0]![at] = (plus[r]! - minus[r]!) / (2 * h);

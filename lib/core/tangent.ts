@@ -45,3 +45,34 @@ export function hasWorldFrame(group: LieGroup): boolean {
 export function tangentMagnitude(group: LieGroup, x: Float64Array, row: number, c: number): number {
   return group.name.startsWith('Vector') ? Math.abs(x[row * group.storage + c]!) : 1;
 }
+
+/**
+ * The two sides of a central difference along tangent coordinate c, every
+ * row at once: the residuals (rows × d, from `evaluate(moved, out)`) at
+ * x ⊕ (+h_row e_c) and x ⊕ (−h_row e_c), h_row = steps[row], and per row
+ * the width between the two points: 2h, or for a Vector the difference of
+ * x + h and x − h as rounded (not exactly 2h where |x| ≫ h).
+ */
+export function centralSides(
+  group: LieGroup,
+  x: Float64Array,
+  rows: number,
+  d: number,
+  c: number,
+  steps: Float64Array,
+  evaluate: (moved: Float64Array, out: Float64Array) => void,
+): { plus: Float64Array; minus: Float64Array; width: Float64Array } {
+  const dof = group.dof;
+  const vector = group.name.startsWith('Vector');
+  const width = new Float64Array(rows);
+  const [plus, minus] = ([1, -1] as const).map((sign) => {
+    const delta = new Float64Array(rows * dof);
+    for (let row = 0; row < rows; row++) delta[row * dof + c] = sign * steps[row]!;
+    const moved = group.retract(x, delta);
+    for (let row = 0; row < rows; row++) width[row] = vector ? (sign === 1 ? 0 : width[row]!) + sign * moved[row * dof + c]! : 2 * steps[row]!;
+    const out = new Float64Array(rows * d);
+    evaluate(moved, out);
+    return out;
+  }) as [Float64Array, Float64Array];
+  return { plus, minus, width };
+}

@@ -16,7 +16,7 @@
 import { CostTerm, type ElementRef, type TermOptions } from '../core/cost-term.js';
 import { checkOneOf, checkOptions, rangeError, typeError } from '../base/check.js';
 import type { LieGroup } from '../geometry/lie-group.js';
-import { tangentMagnitude } from '../core/tangent.js';
+import { centralSides, tangentMagnitude } from '../core/tangent.js';
 import { groupOf } from './refs.js';
 
 /**
@@ -227,23 +227,14 @@ export class Custom extends CostTerm {
     const scale = new Float64Array(rows);
     for (let row = 0; row < rows; row++) scale[row] = floor === undefined ? 1 : Math.max(tangentMagnitude(group, x, row, c), floor);
     const shifted = inputs.slice();
-    const plus = new Float64Array(rows * d);
-    const minus = new Float64Array(rows * d);
-    const delta = new Float64Array(rows * dof);
-    const vector = group.name.startsWith('Vector');
-    const width = new Float64Array(rows);
-    /** The central differences with step h·scale per row, rows × d (a Vector's step as rounded: x ± h is not x exactly ± h where |x| ≫ h). */
+    const steps = new Float64Array(rows);
+    /** The central differences with step h·scale per row, rows × d. */
     const central = (h: number): Float64Array => {
-      for (const [sign, out] of [
-        [1, plus],
-        [-1, minus],
-      ] as const) {
-        delta.fill(0);
-        for (let row = 0; row < rows; row++) delta[row * dof + c] = sign * h * scale[row]!;
-        shifted[k] = group.retract(x, delta);
-        for (let row = 0; row < rows; row++) width[row] = vector ? (sign === 1 ? 0 : width[row]!) + sign * shifted[k]![row * dof + c]! : 2 * h * scale[row]!;
+      for (let row = 0; row < rows; row++) steps[row] = h * scale[row]!;
+      const { plus, minus, width } = centralSides(group, x, rows, d, c, steps, (moved, out) => {
+        shifted[k] = moved;
         this.#residual(rows, shifted, out);
-      }
+      });
       const column = new Float64Array(rows * d);
       for (let row = 0; row < rows; row++) for (let a = 0; a < d; a++) column[row * d + a] = (plus[row * d + a]! - minus[row * d + a]!) / width[row]!;
       return column;
